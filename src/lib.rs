@@ -1,0 +1,25 @@
+//! earshot listens to social platforms for mentions of a brand, finds the
+//! angry and the urgent ones, and puts them in front of a customer-service
+//! team: on a rapid-response queue and in Slack.
+//!
+//! # Layout
+//!
+//! - [`domain`]: the vocabulary (post, mention, score, urgency, ids).
+//! - [`config`]: one typed settings tree, loaded and checked once.
+//! - [`sources`]: the `Source` trait and one module per platform.
+//! - [`pipeline`]: posts → scored mentions (matcher, scorer); pure.
+//! - [`routing`]: which receivers a mention goes to; pure.
+//! - [`store`]: the repository API; the only module with SQL.
+//! - [`delivery`]: outbox workers: claim, send, mark, back off.
+//! - [`sinks`]: the `Sink` trait and one module per destination.
+//! - [`http`]: health, readiness, metrics (the only module that knows axum).
+//! - [`daemon`]: builds everything from settings, schedules, shuts down.
+//! - [`demo`]: the whole flow offline, against a simulated platform.
+//! - [`telemetry`]: logging setup and metric names.
+//! - [`cli`]: the `earshot` subcommands; the only place that touches signals.
+
+pub mod domain;
+pub mod config;
+pub mod pipeline;
+pub mod sinks;
+pub mod sources;

@@ -1,0 +1,98 @@
+//! The console receiver: prints each alert as a person reads it, for the
+//! demo and for debugging. Writes to any `Write` so tests can capture it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::{Notification, Sink, SinkError};
+
+/// Where the console receiver writes; a std mutex is enough because
+/// nothing awaits while holding it.
+type Out = Arc<Mutex<Box<dyn Write + Send>>>;
+
+pub struct ConsoleSink {
+    out: Out,
+}
+
+impl std::fmt::Debug for ConsoleSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConsoleSink")
+    }
+}
+
+impl ConsoleSink {
+    pub fn stdout() -> Self {
+        Self::to_writer(Box::new(std::io::stdout()))
+    }
+
+    pub fn to_writer(w: Box<dyn Write + Send>) -> Self {
+        ConsoleSink { out: Arc::new(Mutex::new(w)) }
+    }
+}
+
+#[async_trait]
+impl Sink for ConsoleSink {
+    async fn deliver(&self, n: &Notification) -> Result<(), SinkError> {
+        let text = render(n);
+        let mut out = self.out.lock().map_err(|_| SinkError::Permanent { reason: "console writer poisoned".into() })?;
+        out.write_all(text.as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| SinkError::Retryable { after: None, reason: format!("cannot write to console: {e}") })
+    }
+}
+
+/// The alert as plain text: urgency and brand first, then who, where, what
+/// and why. Control characters in post text are replaced so a hostile post
+/// cannot drive the terminal.
+pub fn render(n: &Notification) -> String {
+    let m = &n.mention;
+    let p = &n.post;
+    let reach = p.author.followers.map(|f| format!(" ({} followers)", human_count(f))).unwrap_or_default();
+    let mut s = format!(
+        "[{}] {} on {} · @{}{} · sentiment {:+.2} ({})\n",
+        m.score.level.as_str().to_uppercase(),
+        m.brand,
+        p.platform.display_name(),
+        p.author.handle,
+        reach,
+        m.score.compound,
+        m.score.label.as_str(),
+    );
+    for line in sanitize(&p.text).lines().take(6) {
+        s.push_str("  > ");
+        s.push_str(&truncate_chars(line, 200));
+        s.push('\n');
+    }
+    s.push_str(&format!("  {}\n", p.url));
+    s.push_str(&format!("  terms: {}", m.terms.join(", ")));
+    if !m.score.reasons.is_empty() {
+        s.push_str(&format!(" · why: {}", m.score.reasons.join("; ")));
+    }
+    if let Some(q) = n.queue_item {
+        s.push_str(&format!(" · queue item #{q}"));
+    }
+    s.push_str("\n\n");
+    s
+}
+
+/// "1234" → "1.2k", "2500000" → "2.5M".
+pub fn human_count(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=999_999 => format!("{:.1}k", n as f64 / 1_000.0),
+        _ => format!("{:.1}M", n as f64 / 1_000_000.0),
+    }
+}
+
+fn sanitize(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\n' { ' ' } else { c }).collect()
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}

@@ -1,0 +1,108 @@
+//! The one seam between the scheduler and the platforms: the [`Source`]
+//! trait, its [`PollContext`], the opaque [`Cursor`], the classified
+//! [`SourceError`], and [`build`], which turns a checked source config into
+//! a running source.
+//!
+//! Only modules under `sources/` know a platform's wire format. A source
+//! never touches the database: it is handed the stored cursor and returns
+//! the posts it read plus the next cursor; the daemon commits both in one
+//! transaction. Parsing is unit-tested in each platform module against the
+//! recorded responses in `tests/fixtures/`; end-to-end polling is in
+//! `tests/it/`.
+
+pub mod hackernews;
+pub mod http;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::SourceKind;
+use crate::domain::{Platform, Post};
+
+pub use self::http::HttpClient;
+
+/// Where a source got to, as the source itself encodes it (an HN
+/// `created_at_i` watermark, a Mastodon `min_id`, ...). Stored verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(pub String);
+
+/// What one poll read: every post seen (the pipeline decides which are
+/// mentions) and the cursor to store with them.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub posts: Vec<Post>,
+    /// `None` keeps the stored cursor unchanged.
+    pub next: Option<Cursor>,
+    /// Pages fetched, for metrics and logs.
+    pub pages: u32,
+}
+
+/// Everything a poll needs from outside the source itself.
+#[derive(Debug, Clone)]
+pub struct PollContext {
+    /// Shared HTTP client (timeouts, User-Agent, connection pool).
+    pub http: HttpClient,
+    /// Search queries to ask the platform for: the source's own `queries`
+    /// or else every brand's watch terms, with `@`/`#` stripped, deduplicated.
+    pub queries: Vec<String>,
+    /// Wall-clock "now" for this poll (tests pin it).
+    pub now: DateTime<Utc>,
+    /// How far back the first poll (no stored cursor) reads.
+    pub backfill: Duration,
+}
+
+/// Why a poll failed, classified by what the caller does about it.
+/// Whatever the variant, the cursor does not advance.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The platform asked us to slow down; wait at least this long.
+    #[error("rate limited by the platform; retry after {}", humantime::format_duration(*retry_after))]
+    RateLimited { retry_after: Duration },
+    /// A 5xx, a timeout, a reset connection: retry with backoff.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// Credentials missing, wrong or expired.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// The platform answered something we cannot read.
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    /// The request itself was refused as invalid (4xx other than auth/429).
+    #[error("request rejected: {0}")]
+    Rejected(String),
+}
+
+impl SourceError {
+    /// Stable, bounded label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceError::RateLimited { .. } => "rate_limited",
+            SourceError::Transient(_) => "transient",
+            SourceError::Auth(_) => "auth",
+            SourceError::Malformed(_) => "malformed",
+            SourceError::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// A platform poller. One implementation per platform module.
+#[async_trait]
+pub trait Source: Send + Sync + std::fmt::Debug {
+    fn platform(&self) -> Platform;
+
+    /// Reads everything new since `cursor` (or since `now - backfill` when
+    /// there is none), across pages. On any error nothing is returned, so
+    /// the stored cursor stays where it was and the next poll re-reads.
+    async fn poll(&self, cx: &PollContext, cursor: Option<&Cursor>) -> Result<Batch, SourceError>;
+}
+
+/// Builds the running source for a checked source config.
+pub fn build(kind: &SourceKind) -> Box<dyn Source> {
+    match kind {
+        SourceKind::Hackernews(cfg) => Box::new(hackernews::HackernewsSource::new(cfg.clone())),
+    }
+}
