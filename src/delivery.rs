@@ -1,0 +1,157 @@
+//! Outbox workers: claim due rows for one receiver, hand each to its
+//! [`Sink`], then mark it sent, reschedule it with backoff (or at the
+//! receiver's own Retry-After), or give it up. Retry decisions live here
+//! and nowhere else.
+//!
+//! One worker per receiver, delivering in order, so a slow or dead Slack
+//! webhook never holds up another receiver. [`deliver_due`] is one round,
+//! public so tests drive delivery without timers.
+//!
+//! Tests: `tests/it/delivery.rs` (fake Slack: 429, 5xx, permanent errors).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::DeliverySettings;
+use crate::domain::ReceiverName;
+use crate::sinks::{Notification, Sink, SinkError};
+use crate::store::{Store, StoreError};
+use crate::telemetry::Metrics;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub claimed: u32,
+    pub sent: u32,
+    pub retried: u32,
+    pub failed: u32,
+}
+
+/// Everything a worker needs, borrowed from the daemon.
+#[derive(Debug, Clone, Copy)]
+pub struct Worker<'a> {
+    pub store: &'a Store,
+    pub receiver: &'a ReceiverName,
+    pub sink: &'a dyn Sink,
+    pub cfg: &'a DeliverySettings,
+    pub metrics: &'a Metrics,
+}
+
+impl Worker<'_> {
+    /// One round: claim due rows and deliver them in order. Stops early,
+    /// giving untried rows back, once `cancel` fires.
+    pub async fn deliver_due(&self, cancel: &CancellationToken) -> Result<DeliveryReport, StoreError> {
+        let rows = self.store.claim_due(self.receiver, Utc::now(), self.cfg.batch, self.cfg.lease).await?;
+        let mut report = DeliveryReport { claimed: rows.len() as u32, ..Default::default() };
+        let mut rows = rows.into_iter();
+        for row in rows.by_ref() {
+            let n: Notification = match serde_json::from_str(&row.payload) {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(receiver = %self.receiver, mention_id = %row.mention_id, error = %e, "outbox row cannot be decoded; giving it up");
+                    self.store.mark_failed(row.id, Utc::now(), &format!("undecodable payload: {e}")).await?;
+                    report.failed += 1;
+                    continue;
+                }
+            };
+            match self.sink.deliver(&n).await {
+                Ok(()) => {
+                    self.store.mark_sent(row.id, Utc::now()).await?;
+                    self.metrics.delivery(self.receiver.as_str(), "sent");
+                    report.sent += 1;
+                    tracing::info!(receiver = %self.receiver, mention_id = %row.mention_id, brand = %n.mention.brand, level = %n.mention.score.level, "alert delivered");
+                }
+                Err(SinkError::Permanent { reason }) => {
+                    self.store.mark_failed(row.id, Utc::now(), &reason).await?;
+                    self.metrics.delivery(self.receiver.as_str(), "failed");
+                    report.failed += 1;
+                    tracing::error!(receiver = %self.receiver, mention_id = %row.mention_id, error = %reason, "delivery failed permanently; not retrying");
+                }
+                Err(SinkError::Retryable { after, reason }) => {
+                    let attempt = row.attempts + 1;
+                    if attempt >= self.cfg.max_attempts {
+                        self.store.mark_failed(row.id, Utc::now(), &reason).await?;
+                        self.metrics.delivery(self.receiver.as_str(), "failed");
+                        report.failed += 1;
+                        tracing::error!(receiver = %self.receiver, mention_id = %row.mention_id, attempts = attempt, error = %reason, "delivery gave up after max attempts");
+                    } else {
+                        let wait = after.unwrap_or_else(|| backoff(self.cfg, attempt));
+                        self.store.retry_later(row.id, due_after(wait), &reason).await?;
+                        self.metrics.delivery(self.receiver.as_str(), "retry");
+                        report.retried += 1;
+                        tracing::warn!(receiver = %self.receiver, mention_id = %row.mention_id, attempt, retry_in = %humantime::format_duration(wait), error = %reason, "delivery failed; will retry");
+                    }
+                }
+            }
+            if cancel.is_cancelled() {
+                break;
+            }
+        }
+        for row in rows {
+            self.store.release(row.id).await?;
+        }
+        Ok(report)
+    }
+
+    /// Delivers until `cancel` fires: a round every `interval`, or at once
+    /// again when a round was full. The round in flight when `cancel` fires
+    /// finishes its current message (the daemon bounds this by
+    /// `drain_timeout`).
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut tick = tokio::time::interval(self.cfg.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            loop {
+                match self.deliver_due(&cancel).await {
+                    Ok(r) if r.claimed >= self.cfg.batch && !cancel.is_cancelled() => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::error!(receiver = %self.receiver, error = %e, "outbox round failed; will retry");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter in [d/2, d], capped at `backoff_max`.
+pub fn backoff(cfg: &DeliverySettings, attempt: u32) -> Duration {
+    let exp = cfg.backoff_base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(20)));
+    let capped = exp.min(cfg.backoff_max);
+    let jitter = rand::thread_rng().gen_range(0.5..=1.0);
+    capped.mul_f64(jitter)
+}
+
+fn due_after(wait: Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        let cfg = DeliverySettings {
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(60),
+            ..DeliverySettings::default()
+        };
+        for _ in 0..50 {
+            let d1 = backoff(&cfg, 1);
+            assert!(d1 >= Duration::from_secs(1) && d1 <= Duration::from_secs(2), "{d1:?}");
+            let d3 = backoff(&cfg, 3);
+            assert!(d3 >= Duration::from_secs(4) && d3 <= Duration::from_secs(8), "{d3:?}");
+            let d30 = backoff(&cfg, 30);
+            assert!(d30 >= Duration::from_secs(30) && d30 <= Duration::from_secs(60), "{d30:?}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Liveness (`/healthz`: the process answers), readiness (`/readyz`: the
+//! daemon is running and its database answers) and Prometheus `/metrics`.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+
+use super::AppState;
+
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let running = state.ready.load(Ordering::SeqCst);
+    let db = state.store.ping().await;
+    let ok = running && db.is_ok();
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "ready": ok,
+        "running": running,
+        "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
+    });
+    (status, Json(body))
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Ok(c) = state.store.counts().await {
+        state.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
+    }
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.render(),
+    )
+}

@@ -1,0 +1,166 @@
+//! Repository tests on real SQLite files (one temp file per test).
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::domain::*;
+
+pub(crate) fn post(id: &str) -> Post {
+    Post {
+        platform: Platform::Hackernews,
+        external_id: ExternalId::new(id),
+        url: format!("https://news.ycombinator.com/item?id={id}"),
+        author: Author { handle: "dana".into(), display_name: None, followers: Some(12) },
+        text: "Acme Air lost my bag".into(),
+        created_at: Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap(),
+        lang: None,
+        engagement: Engagement { likes: Some(3), reposts: None, replies: Some(1) },
+    }
+}
+
+pub(crate) fn mention(brand: &str) -> Mention {
+    Mention {
+        brand: BrandName::new(brand),
+        terms: vec!["acme air".into()],
+        score: Score {
+            compound: -0.6,
+            label: Label::Negative,
+            urgency: 0.6,
+            level: Urgency::High,
+            topics: vec![],
+            reasons: vec!["sentiment: negative".into()],
+        },
+    }
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/earshot.db", dir.path().display());
+    let store = Store::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    (dir, store)
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 12, 30, 0).unwrap()
+}
+
+#[tokio::test]
+async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows() {
+    let (_dir, store) = store().await;
+    let source = SourceName::new("hn");
+    let p = post("1");
+    let m = mention("Acme Air");
+    let receivers = vec![ReceiverName::new("slack")];
+    let (c1, c2) = (Cursor("100".into()), Cursor("200".into()));
+    let commit = |cursor| PollCommit {
+        source: &source,
+        cursor: Some(cursor),
+        mentions: vec![NewMention { post: &p, mention: &m, receivers: receivers.clone(), open_queue_item: true }],
+        now: now(),
+    };
+    let first = store.commit_poll(commit(&c1)).await.unwrap();
+    assert_eq!(first, CommitReport { inserted: 1, duplicates: 0, outbox_rows: 1, queue_items: 1 });
+    let again = store.commit_poll(commit(&c2)).await.unwrap();
+    assert_eq!(again, CommitReport { inserted: 0, duplicates: 1, outbox_rows: 0, queue_items: 0 });
+    assert_eq!(store.cursor(&source).await.unwrap(), Some(Cursor("200".into())));
+
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.mentions, counts.outbox_pending, counts.queue_open), (1, 1, 1));
+}
+
+#[tokio::test]
+async fn a_failed_commit_stores_nothing_and_keeps_the_cursor() {
+    let (_dir, store) = store().await;
+    let source = SourceName::new("hn");
+    let p = post("1");
+    let m = mention("Acme Air");
+    let c1 = Cursor("100".into());
+    store
+        .commit_poll(PollCommit { source: &source, cursor: Some(&c1), mentions: vec![], now: now() })
+        .await
+        .unwrap();
+    // Break the outbox table so the transaction fails after the mention insert.
+    let Store::Sqlite(s) = &store;
+    sqlx::query("DROP TABLE outbox").execute(s.pool()).await.unwrap();
+    let c2 = Cursor("200".into());
+    let res = store
+        .commit_poll(PollCommit {
+            source: &source,
+            cursor: Some(&c2),
+            mentions: vec![NewMention { post: &p, mention: &m, receivers: vec![ReceiverName::new("x")], open_queue_item: false }],
+            now: now(),
+        })
+        .await;
+    assert!(res.is_err());
+    assert_eq!(store.cursor(&source).await.unwrap(), Some(c1));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentions").fetch_one(s.pool()).await.unwrap();
+    assert_eq!(n, 0, "the mention insert must roll back with the failed outbox write");
+}
+
+#[tokio::test]
+async fn same_post_for_two_brands_is_two_mentions() {
+    let (_dir, store) = store().await;
+    let source = SourceName::new("hn");
+    let p = post("7");
+    let (a, b) = (mention("Acme Air"), mention("Globex"));
+    let r = store
+        .commit_poll(PollCommit {
+            source: &source,
+            cursor: None,
+            mentions: vec![
+                NewMention { post: &p, mention: &a, receivers: vec![], open_queue_item: false },
+                NewMention { post: &p, mention: &b, receivers: vec![], open_queue_item: false },
+            ],
+            now: now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 2);
+    assert_eq!(store.cursor(&source).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn claims_are_leased_and_released() {
+    let (_dir, store) = store().await;
+    let source = SourceName::new("hn");
+    let p = post("1");
+    let m = mention("Acme Air");
+    let rx = ReceiverName::new("slack");
+    store
+        .commit_poll(PollCommit {
+            source: &source,
+            cursor: None,
+            mentions: vec![NewMention { post: &p, mention: &m, receivers: vec![rx.clone()], open_queue_item: true }],
+            now: now(),
+        })
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    let rows = store.claim_due(&rx, now(), 10, lease).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let payload: crate::sinks::Notification = serde_json::from_str(&rows[0].payload).unwrap();
+    assert_eq!(payload.post, p);
+    assert!(payload.queue_item.is_some());
+    // Leased: a second worker sees nothing until the lease lapses.
+    assert!(store.claim_due(&rx, now(), 10, lease).await.unwrap().is_empty());
+    let later = now() + chrono::Duration::seconds(61);
+    let again = store.claim_due(&rx, later, 10, lease).await.unwrap();
+    assert_eq!(again.len(), 1, "a lapsed lease makes the row claimable again");
+
+    store.retry_later(again[0].id, later + chrono::Duration::seconds(5), "429").await.unwrap();
+    assert!(store.claim_due(&rx, later, 10, lease).await.unwrap().is_empty(), "not due yet");
+    let due = store.claim_due(&rx, later + chrono::Duration::seconds(5), 10, lease).await.unwrap();
+    assert_eq!(due[0].attempts, 1);
+    store.mark_sent(due[0].id, later).await.unwrap();
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.outbox_pending, counts.outbox_sent), (0, 1));
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_with_the_password_hidden() {
+    let err = Store::open("mysql://u:hunter2@localhost/x").await.unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}

@@ -1,0 +1,139 @@
+//! Logging setup and the metrics registry, in one place so names stay
+//! consistent. Metrics are `earshot_<area>_<thing>_<unit>` with bounded
+//! labels only (source, receiver, brand and outcome names come from config,
+//! never from post content).
+
+use std::io::IsTerminal;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, LogSettings};
+
+/// Installs the global tracing subscriber, writing to stderr (stdout is
+/// for command output). `RUST_LOG` overrides the configured level. Safe to
+/// call twice: the second call is a no-op.
+pub fn init_logging(cfg: &LogSettings) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info"))
+    });
+    let json = match cfg.format {
+        LogFormat::Json => true,
+        LogFormat::Human => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().flatten_event(true).with_current_span(false).try_init()
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).try_init()
+    };
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceOutcome {
+    pub source: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabel {
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReceiverOutcome {
+    pub receiver: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BrandLabel {
+    pub brand: String,
+}
+
+/// Every metric earshot exports; one instance per daemon, passed in its
+/// context (no global registry).
+#[derive(Debug)]
+pub struct Metrics {
+    pub registry: Registry,
+    /// Polls by source and outcome (`ok`, or a `SourceError` kind).
+    pub source_polls: Family<SourceOutcome, Counter>,
+    /// Posts read by source.
+    pub source_posts: Family<SourceLabel, Counter>,
+    /// Mentions matched by the pipeline, by brand (re-reads included; see
+    /// `store_duplicates`).
+    pub pipeline_mentions: Family<BrandLabel, Counter>,
+    /// Mentions read again and dropped as duplicates, by source.
+    pub store_duplicates: Family<SourceLabel, Counter>,
+    /// Delivery attempts by receiver and outcome (`sent`, `retry`, `failed`).
+    pub delivery_attempts: Family<ReceiverOutcome, Counter>,
+    /// Seconds from a mention being stored to its alert being accepted.
+    pub delivery_latency: Histogram,
+    /// Outbox rows waiting to be sent.
+    pub outbox_pending: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("earshot");
+        let source_polls = Family::<SourceOutcome, Counter>::default();
+        let source_posts = Family::<SourceLabel, Counter>::default();
+        let pipeline_mentions = Family::<BrandLabel, Counter>::default();
+        let store_duplicates = Family::<SourceLabel, Counter>::default();
+        let delivery_attempts = Family::<ReceiverOutcome, Counter>::default();
+        let delivery_latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
+        let outbox_pending = Gauge::default();
+        registry.register("source_polls", "Polls by source and outcome", source_polls.clone());
+        registry.register("source_posts", "Posts read by source", source_posts.clone());
+        registry.register("pipeline_mentions", "Mentions matched, by brand (re-reads included)", pipeline_mentions.clone());
+        registry.register("store_duplicates", "Mentions read again and dropped", store_duplicates.clone());
+        registry.register("delivery_attempts", "Delivery attempts by receiver and outcome", delivery_attempts.clone());
+        registry.register_with_unit(
+            "delivery_latency",
+            "From mention stored to alert accepted by the receiver",
+            prometheus_client::registry::Unit::Seconds,
+            delivery_latency.clone(),
+        );
+        registry.register("outbox_pending", "Outbox rows waiting to be sent", outbox_pending.clone());
+        Metrics {
+            registry,
+            source_polls,
+            source_posts,
+            pipeline_mentions,
+            store_duplicates,
+            delivery_attempts,
+            delivery_latency,
+            outbox_pending,
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub fn poll(&self, source: &str, outcome: &str) {
+        self.source_polls.get_or_create(&SourceOutcome { source: source.into(), outcome: outcome.into() }).inc();
+    }
+
+    pub fn delivery(&self, receiver: &str, outcome: &str) {
+        self.delivery_attempts
+            .get_or_create(&ReceiverOutcome { receiver: receiver.into(), outcome: outcome.into() })
+            .inc();
+    }
+}
