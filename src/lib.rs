@@ -29,3 +29,5 @@ pub mod http;
 pub mod routing;
 pub mod store;
 pub mod telemetry;
+pub mod cli;
+pub mod demo;

@@ -108,7 +108,9 @@ impl Context {
     }
 }
 
-fn default_queries(settings: &Settings) -> Vec<String> {
+/// Every brand's watch terms as search queries: `@`/`#` stripped,
+/// lowercased, deduplicated.
+pub fn default_queries(settings: &Settings) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for term in settings.brands.iter().flat_map(|b| b.terms.iter()) {
         let q = term.trim_start_matches(['@', '#']).to_lowercase();

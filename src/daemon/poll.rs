@@ -50,13 +50,6 @@ impl Context {
         Ok(report)
     }
 
-    /// Reads one page-set without storing anything (`earshot poll-once`).
-    pub async fn poll_without_storing(&self, name: &SourceName) -> Result<Batch, PollError> {
-        let handle = self.source(name).ok_or_else(|| PollError::UnknownSource(name.to_string()))?;
-        let cx = self.poll_context(&handle.settings);
-        Ok(handle.source.poll(&cx, None).await?)
-    }
-
     fn poll_context(&self, settings: &crate::config::SourceSettings) -> PollContext {
         PollContext {
             http: self.http.clone(),

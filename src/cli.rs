@@ -1,0 +1,217 @@
+//! The `earshot` subcommands. The only module that touches signals: `run`
+//! turns SIGTERM / Ctrl-C into the daemon's shutdown future. Errors come
+//! back as [`CliError`], and `main.rs` picks the exit code from it.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::config::{self, ConfigError, Settings};
+use crate::daemon::Daemon;
+use crate::domain::SourceName;
+use crate::pipeline::{Matcher, Scorer};
+use crate::sources::{self, HttpClient, PollContext};
+use crate::store::Store;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(name = "earshot", version, about = "Hears brand mentions on social platforms and puts the angry and urgent ones in front of your service team.")]
+pub struct Cli {
+    /// Config file.
+    #[arg(long, global = true, env = "EARSHOT_CONFIG", default_value = "config/earshot.toml")]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon.
+    Run,
+    /// The whole flow offline: a simulated platform, SQLite in a temporary
+    /// folder, alerts on the console; prints a summary and exits.
+    Demo {
+        /// Upper bound on the demo's running time.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+    /// Validate the config; exit 0 with a summary or 2 with file, key, reason.
+    CheckConfig,
+    /// Apply database migrations.
+    Migrate,
+    /// Score one text per line from stdin; one output line per input line.
+    Score {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One poll of one source, printing posts as JSON lines; nothing stored.
+    PollOnce {
+        #[arg(long)]
+        source: String,
+    },
+}
+
+/// How a command failed; `main` maps it to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The config was refused (exit code 2).
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// Anything else (exit code 1).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Score { json } => score(json).map_err(CliError::from),
+        Command::CheckConfig => {
+            let settings = config::load(&cli.config)?;
+            print!("{}", settings.summary());
+            Ok(())
+        }
+        Command::Run => {
+            let settings = config::load(&cli.config)?;
+            telemetry::init_logging(&settings.log);
+            runtime()?.block_on(run_daemon(settings)).map_err(CliError::from)
+        }
+        Command::Migrate => {
+            let settings = config::load(&cli.config)?;
+            telemetry::init_logging(&settings.log);
+            runtime()?.block_on(migrate(&settings)).map_err(CliError::from)
+        }
+        Command::PollOnce { source } => {
+            let settings = config::load(&cli.config)?;
+            telemetry::init_logging(&settings.log);
+            runtime()?.block_on(poll_once(&settings, &SourceName::new(source))).map_err(CliError::from)
+        }
+        Command::Demo { seconds } => {
+            // The demo needs no config; a valid one only lends its Slack receivers.
+            let slack = config::load(&cli.config).map(|s| crate::demo::slack_receivers(&s)).unwrap_or_default();
+            let log = config::LogSettings { level: "warn".into(), ..Default::default() };
+            telemetry::init_logging(&log);
+            let opts = crate::demo::DemoOptions { max_duration: std::time::Duration::from_secs(seconds), slack };
+            runtime()?.block_on(crate::demo::run(opts)).map(|_| ()).map_err(CliError::from)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+async fn run_daemon(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(config = %settings.file.display(), "starting earshot {}", env!("CARGO_PKG_VERSION"));
+    let daemon = Daemon::build(settings).await?;
+    tracing::info!(listen = %daemon.local_addr()?, "HTTP listening");
+    daemon.run_until_stopped(shutdown_signal()).await
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = Store::open(&settings.storage.url).await.context("opening the database")?;
+    store.migrate().await.context("applying migrations")?;
+    println!("migrations applied to {}", config::redact_url_password(&settings.storage.url));
+    Ok(())
+}
+
+async fn poll_once(settings: &Settings, name: &SourceName) -> anyhow::Result<()> {
+    let source_settings = settings
+        .sources
+        .iter()
+        .find(|s| &s.name == name)
+        .with_context(|| format!("no source named {name:?} in {}", settings.file.display()))?;
+    let source = sources::build(&source_settings.kind);
+    let matcher = Matcher::new(&settings.brands);
+    let cx = PollContext {
+        http: HttpClient::new(&settings.fetch)?,
+        queries: source_settings.queries.clone().unwrap_or_else(|| crate::daemon::default_queries(settings)),
+        now: chrono::Utc::now(),
+        backfill: source_settings.backfill,
+    };
+    let batch = source.poll(&cx, None).await.with_context(|| format!("polling {name}"))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for post in &batch.posts {
+        let mentions: Vec<_> =
+            matcher.find(&post.text).into_iter().map(|h| json!({"brand": h.brand, "terms": h.terms})).collect();
+        let line = json!({
+            "platform": post.platform,
+            "id": post.external_id,
+            "url": post.url,
+            "author": post.author.handle,
+            "text": post.text,
+            "created_at": post.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "mentions": mentions,
+        });
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// `earshot score`: exactly one output line per input line, whatever the
+/// input (empty lines, invalid UTF-8, huge lines).
+fn score(as_json: bool) -> anyhow::Result<()> {
+    let scorer = Scorer::new();
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut input = stdin.lock();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buf);
+        let text = line.trim_end_matches(['\n', '\r']);
+        let s = scorer.score_text(text);
+        if as_json {
+            let v = json!({
+                "compound": s.compound,
+                "label": s.label,
+                "urgency": s.urgency,
+                "level": s.level,
+                "topics": s.topics,
+                "reasons": s.reasons,
+            });
+            writeln!(out, "{v}")?;
+        } else {
+            let reasons = s.reasons.join("; ").replace(['\n', '\r', '\t'], " ");
+            writeln!(out, "{}\t{:+.4}\t{}\t{:.2}\t{}", s.label.as_str(), s.compound, s.level, s.urgency, reasons)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
