@@ -1,0 +1,173 @@
+//! One post travels from the (simulated) platform to exactly one Slack
+//! message; restarts, Slack 429s and malformed platform responses lose
+//! nothing and double nothing.
+
+use std::time::Duration;
+
+use earshot::daemon::PollError;
+use earshot::demo::hn_sim::{Fault, SimHit};
+use earshot::domain::SourceName;
+use earshot::sources::SourceError;
+
+use crate::helpers::{spawn_app, wait_until, SOURCE};
+
+const BOUND: Duration = Duration::from_secs(10);
+
+fn ago(secs: i64) -> i64 {
+    chrono::Utc::now().timestamp() - secs
+}
+
+fn complaint(id: &str, secs_ago: i64) -> SimHit {
+    SimHit::comment(
+        id,
+        "dana",
+        ago(secs_ago),
+        (1, "Airline IT outages"),
+        "<p>Acme Air lost my bag &amp; nobody answers. Terrible, never again!</p>",
+    )
+}
+
+async fn wait_for_slack(app: &crate::helpers::TestApp, n: usize) {
+    wait_until(BOUND, &format!("{n} Slack message(s)"), || async { app.slack.received().len() >= n }).await;
+    wait_until(BOUND, "outbox drained", || async { app.counts().await.outbox_pending == 0 }).await;
+}
+
+#[tokio::test]
+async fn a_post_flows_to_exactly_one_slack_message() {
+    let unrelated = SimHit::story("2", "eve", ago(100), "Show HN: my new text editor");
+    let mut app = spawn_app(vec![complaint("1", 60), unrelated]).await;
+
+    let report = app.poll().await.expect("poll succeeds");
+    assert_eq!(report.posts, 2);
+    assert_eq!(report.commit.inserted, 1, "only the Acme Air post is a mention");
+    wait_for_slack(&app, 1).await;
+
+    // Polling again re-reads the overlap window but alerts nobody twice.
+    let again = app.poll().await.expect("second poll");
+    assert_eq!(again.commit.inserted, 0);
+    assert_eq!(again.commit.duplicates, 1);
+    app.stop().await;
+
+    let received = app.slack.received();
+    assert_eq!(received.len(), 1, "exactly one Slack message");
+    let body = received[0].to_string();
+    assert!(body.contains("Acme Air"), "{body}");
+    assert!(body.contains("lost my bag &amp; nobody answers"), "post text arrives escaped: {body}");
+    assert!(body.contains("news.ycombinator.com/item?id=1"), "{body}");
+    assert_eq!(app.counts().await.outbox_sent, 1);
+}
+
+#[tokio::test]
+async fn hostile_post_text_never_pings_the_channel() {
+    let hostile = SimHit::comment(
+        "66",
+        "troll",
+        ago(30),
+        (1, "x"),
+        "<p>&lt;!channel&gt; &lt;!here&gt; &lt;@U024BE7LH&gt; Acme Air is the worst &amp; I want a refund</p>",
+    );
+    let mut app = spawn_app(vec![hostile]).await;
+    app.poll().await.expect("poll");
+    wait_for_slack(&app, 1).await;
+    app.stop().await;
+    let body = app.slack.received()[0].to_string();
+    for raw in ["<!channel>", "<!here>", "<@U024BE7LH>"] {
+        assert!(!body.contains(raw), "{raw} reached Slack unescaped: {body}");
+    }
+    assert!(body.contains("&lt;!channel&gt;"), "{body}");
+}
+
+#[tokio::test]
+async fn restart_resumes_from_the_stored_cursor_without_duplicates() {
+    let app = spawn_app(vec![complaint("1", 600), complaint("2", 300)]).await;
+    let first = app.poll().await.expect("first poll");
+    assert_eq!(first.commit.inserted, 2);
+    wait_for_slack(&app, 2).await;
+    let cursor = app.ctx.store.cursor(&SourceName::new(SOURCE)).await.unwrap().expect("cursor stored");
+
+    let app = app.restart().await;
+    app.hn.push(complaint("3", 10));
+    let before = app.hn.requests().len();
+    let second = app.poll().await.expect("poll after restart");
+    assert_eq!(second.commit.inserted, 1, "only the new post is new");
+    wait_for_slack(&app, 3).await;
+
+    // The poll after the restart asked from the stored watermark (minus the
+    // overlap), not from the backfill window.
+    let req = &app.hn.requests()[before];
+    let filters = req.param("numericFilters").expect("numericFilters sent");
+    let watermark: i64 = filters.rsplit(['=', '>']).next().unwrap().parse().unwrap();
+    assert!(watermark > ago(7200), "resumed from the cursor, not the 2h backfill: {filters} (cursor {cursor:?})");
+
+    let mut app = app;
+    app.stop().await;
+    assert_eq!(app.slack.received().len(), 3, "no duplicate alert across the restart");
+    assert_eq!(app.counts().await.mentions, 3);
+}
+
+#[tokio::test]
+async fn slack_429_is_retried_after_retry_after_and_nothing_is_lost() {
+    let mut app = spawn_app(vec![complaint("1", 60)]).await;
+    app.slack.fail_next_with_429(1);
+    app.poll().await.expect("poll");
+    wait_for_slack(&app, 1).await;
+    app.stop().await;
+
+    let attempts = app.slack.attempts();
+    assert_eq!(attempts.len(), 2, "one 429, then one accepted delivery");
+    let gap = attempts[1] - attempts[0];
+    assert!(gap >= Duration::from_millis(950), "waited for Retry-After: 1 (gap {gap:?})");
+    let c = app.counts().await;
+    assert_eq!((c.outbox_sent, c.outbox_pending, c.outbox_failed), (1, 0, 0));
+}
+
+#[tokio::test]
+async fn malformed_platform_json_stores_nothing_and_keeps_the_cursor() {
+    let mut app = spawn_app(vec![complaint("1", 60)]).await;
+    app.hn.fail_next(Fault::Malformed(r#"{"hits": [{"objectID": "1", "#.into()));
+    let err = app.poll().await.expect_err("malformed body fails the poll");
+    assert!(matches!(err, PollError::Source(SourceError::Malformed(_))), "{err}");
+    assert_eq!(app.ctx.store.cursor(&SourceName::new(SOURCE)).await.unwrap(), None, "cursor did not move");
+    assert_eq!(app.counts().await.mentions, 0);
+
+    // The next good poll reads what the broken one missed.
+    app.poll().await.expect("next poll succeeds");
+    wait_for_slack(&app, 1).await;
+    app.stop().await;
+    assert_eq!(app.slack.received().len(), 1);
+}
+
+#[tokio::test]
+async fn platform_429_and_5xx_store_nothing_and_classify() {
+    let mut app = spawn_app(vec![complaint("1", 60)]).await;
+    app.hn.fail_next(Fault::rate_limited(7));
+    match app.poll().await {
+        Err(PollError::Source(SourceError::RateLimited { retry_after })) => {
+            assert_eq!(retry_after, Duration::from_secs(7))
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    app.hn.fail_next(Fault::server_error_html());
+    assert!(matches!(app.poll().await, Err(PollError::Source(SourceError::Transient(_)))));
+    assert_eq!(app.counts().await.mentions, 0);
+    assert_eq!(app.ctx.store.cursor(&SourceName::new(SOURCE)).await.unwrap(), None);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let mut app = spawn_app(vec![complaint("1", 60)]).await;
+    app.poll().await.expect("poll");
+    let client = reqwest::Client::new();
+    let health = client.get(app.http("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    wait_until(BOUND, "ready", || {
+        let (c, u) = (client.clone(), app.http("/readyz"));
+        async move { c.get(u).send().await.map(|r| r.status() == 200).unwrap_or(false) }
+    })
+    .await;
+    let metrics = client.get(app.http("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("earshot_source_polls_total{source=\"hn\",outcome=\"ok\"} 1"), "{metrics}");
+    assert!(metrics.contains("earshot_source_posts_total"), "{metrics}");
+    app.stop().await;
+}
