@@ -20,6 +20,7 @@
 
 pub mod domain;
 pub mod config;
+pub mod demo;
 pub mod pipeline;
 pub mod sinks;
 pub mod sources;
