@@ -5,6 +5,7 @@
 //! to Slack when the config names a Slack receiver). Midway, late posts
 //! arrive, showing incremental polling. Ends with a summary.
 
+pub mod corpus;
 pub mod hn_sim;
 
 use std::time::Duration;
@@ -48,7 +49,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoSummary> {
     let deadline = tokio::time::Instant::now() + opts.max_duration;
     let dir = tempfile::tempdir().context("creating a temporary folder")?;
     let now = chrono::Utc::now();
-    let mut corpus = hn_sim::demo_corpus(now);
+    let mut corpus = corpus::demo_corpus(now);
     let late = corpus.split_off(corpus.len().saturating_sub(LATE_POSTS));
     let sim = HnSimulator::start(corpus.clone()).await?;
     let settings = demo_settings(&sim, dir.path(), &opts.slack)?;

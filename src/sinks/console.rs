@@ -86,7 +86,9 @@ pub fn human_count(n: u64) -> String {
     }
 }
 
-fn sanitize(text: &str) -> String {
+/// Control characters (other than newlines) become spaces, so hostile text
+/// cannot drive a terminal or hide in an alert.
+pub(crate) fn sanitize(text: &str) -> String {
     text.chars().map(|c| if c.is_control() && c != '\n' { ' ' } else { c }).collect()
 }
 

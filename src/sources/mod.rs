@@ -12,6 +12,7 @@
 
 pub mod hackernews;
 pub mod http;
+pub mod text;
 
 use std::time::Duration;
 

@@ -52,14 +52,14 @@ fn init_logs() {
 
 pub async fn spawn_app(corpus: Vec<SimHit>) -> TestApp {
     let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
-    let slack = Arc::new(FakeSlack::start().await);
+    let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     start(hn, slack, dir, &AppOptions::default()).await
 }
 
 pub async fn spawn_app_with(corpus: Vec<SimHit>, opts: &AppOptions) -> TestApp {
     let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
-    let slack = Arc::new(FakeSlack::start().await);
+    let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     start(hn, slack, dir, opts).await
 }

@@ -1,9 +1,11 @@
 //! The integration suite: one binary, one module per area. Every test
-//! spawns the real daemon against local fakes (`fakes/`, the in-process
-//! Hacker News simulator) with a real SQLite file. Set `TEST_LOG=1` to see
-//! the daemon's logs.
+//! spawns the real daemon (or the binary) against local fakes (`fakes/`,
+//! the in-process Hacker News simulator) with a real SQLite file. Set
+//! `TEST_LOG=1` to see the daemon's logs.
 
 mod cli;
 mod fakes;
 mod flow;
+mod hackernews;
 mod helpers;
+mod slack;
