@@ -57,13 +57,6 @@ pub async fn spawn_app(corpus: Vec<SimHit>) -> TestApp {
     start(hn, slack, dir, &AppOptions::default()).await
 }
 
-pub async fn spawn_app_with(corpus: Vec<SimHit>, opts: &AppOptions) -> TestApp {
-    let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
-    let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    start(hn, slack, dir, opts).await
-}
-
 /// Writes the test config and starts a daemon on it.
 async fn start(hn: Arc<HnSimulator>, slack: Arc<FakeSlack>, dir: Arc<tempfile::TempDir>, opts: &AppOptions) -> TestApp {
     init_logs();
