@@ -331,6 +331,12 @@ impl HnSimulator {
         lock(&self.state).corpus.push(hit);
     }
 
+    /// Removes every item with this `objectID` (a deleted post), from the
+    /// next request on.
+    pub fn remove(&self, object_id: &str) {
+        lock(&self.state).corpus.retain(|h| h.object_id != object_id);
+    }
+
     /// Every request so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state).requests.clone()

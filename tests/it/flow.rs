@@ -10,9 +10,7 @@ use earshot::domain::SourceName;
 use earshot::sources::SourceError;
 
 use crate::fakes::slack::Reply;
-use crate::helpers::{spawn_app, wait_until, SOURCE};
-
-const BOUND: Duration = Duration::from_secs(10);
+use crate::helpers::{spawn_hn, wait_until, BOUND, SOURCE};
 
 fn ago(secs: i64) -> i64 {
     chrono::Utc::now().timestamp() - secs
@@ -28,21 +26,16 @@ fn complaint(id: &str, secs_ago: i64) -> SimHit {
     )
 }
 
-async fn wait_for_slack(app: &crate::helpers::TestApp, n: usize) {
-    wait_until(BOUND, &format!("{n} Slack message(s)"), || async { app.slack.received().len() >= n }).await;
-    wait_until(BOUND, "outbox drained", || async { app.counts().await.outbox_pending == 0 }).await;
-}
-
 #[tokio::test]
 async fn a_post_flows_to_exactly_one_slack_message() {
     // Algolia returns it (all query words occur), the exclude vetoes it.
     let excluded = SimHit::story("2", "eve", ago(100), "Photos from the Acme Air Show last weekend");
-    let mut app = spawn_app(vec![complaint("1", 60), excluded]).await;
+    let (mut app, _hn) = spawn_hn(vec![complaint("1", 60), excluded]).await;
 
     let report = app.poll().await.expect("poll succeeds");
     assert_eq!(report.posts, 2);
     assert_eq!(report.commit.inserted, 1, "the air show post is excluded");
-    wait_for_slack(&app, 1).await;
+    app.wait_for_slack(1).await;
 
     // Polling again re-reads the overlap window but alerts nobody twice.
     let again = app.poll().await.expect("second poll");
@@ -68,9 +61,9 @@ async fn hostile_post_text_never_pings_the_channel() {
         (1, "x"),
         "<p>&lt;!channel&gt; &lt;!here&gt; &lt;@U024BE7LH&gt; Acme Air is the worst &amp; I want a refund</p>",
     );
-    let mut app = spawn_app(vec![hostile]).await;
+    let (mut app, _hn) = spawn_hn(vec![hostile]).await;
     app.poll().await.expect("poll");
-    wait_for_slack(&app, 1).await;
+    app.wait_for_slack(1).await;
     app.stop().await;
     let body = app.slack.received()[0].to_string();
     app.slack.assert_no_unescaped_mentions();
@@ -79,22 +72,22 @@ async fn hostile_post_text_never_pings_the_channel() {
 
 #[tokio::test]
 async fn restart_resumes_from_the_stored_cursor_without_duplicates() {
-    let app = spawn_app(vec![complaint("1", 600), complaint("2", 300)]).await;
+    let (app, hn) = spawn_hn(vec![complaint("1", 600), complaint("2", 300)]).await;
     let first = app.poll().await.expect("first poll");
     assert_eq!(first.commit.inserted, 2);
-    wait_for_slack(&app, 2).await;
+    app.wait_for_slack(2).await;
     let cursor = app.ctx.store.cursor(&SourceName::new(SOURCE)).await.unwrap().expect("cursor stored");
 
     let app = app.restart().await;
-    app.hn.push(complaint("3", 10));
-    let before = app.hn.requests().len();
+    hn.push(complaint("3", 10));
+    let before = hn.requests().len();
     let second = app.poll().await.expect("poll after restart");
     assert_eq!(second.commit.inserted, 1, "only the new post is new");
-    wait_for_slack(&app, 3).await;
+    app.wait_for_slack(3).await;
 
     // The poll after the restart asked from the stored watermark (minus the
     // overlap), not from the backfill window.
-    let req = &app.hn.requests()[before];
+    let req = &hn.requests()[before];
     let filters = req.param("numericFilters").expect("numericFilters sent");
     let watermark: i64 = filters.rsplit(['=', '>']).next().unwrap().parse().unwrap();
     assert!(watermark > ago(7200), "resumed from the cursor, not the 2h backfill: {filters} (cursor {cursor:?})");
@@ -107,10 +100,10 @@ async fn restart_resumes_from_the_stored_cursor_without_duplicates() {
 
 #[tokio::test]
 async fn slack_429_is_retried_after_retry_after_and_nothing_is_lost() {
-    let mut app = spawn_app(vec![complaint("1", 60)]).await;
+    let (mut app, _hn) = spawn_hn(vec![complaint("1", 60)]).await;
     app.slack.script(Reply::RateLimited { retry_after_secs: 1 });
     app.poll().await.expect("poll");
-    wait_for_slack(&app, 1).await;
+    app.wait_for_slack(1).await;
     app.stop().await;
 
     let attempts = app.slack.attempts();
@@ -124,8 +117,8 @@ async fn slack_429_is_retried_after_retry_after_and_nothing_is_lost() {
 
 #[tokio::test]
 async fn malformed_platform_json_stores_nothing_and_keeps_the_cursor() {
-    let mut app = spawn_app(vec![complaint("1", 60)]).await;
-    app.hn.fail_next(Fault::Malformed(r#"{"hits": [{"objectID": "1", "#.into()));
+    let (mut app, hn) = spawn_hn(vec![complaint("1", 60)]).await;
+    hn.fail_next(Fault::Malformed(r#"{"hits": [{"objectID": "1", "#.into()));
     let err = app.poll().await.expect_err("malformed body fails the poll");
     assert!(matches!(err, PollError::Source(SourceError::Malformed(_))), "{err}");
     assert_eq!(app.ctx.store.cursor(&SourceName::new(SOURCE)).await.unwrap(), None, "cursor did not move");
@@ -133,22 +126,22 @@ async fn malformed_platform_json_stores_nothing_and_keeps_the_cursor() {
 
     // The next good poll reads what the broken one missed.
     app.poll().await.expect("next poll succeeds");
-    wait_for_slack(&app, 1).await;
+    app.wait_for_slack(1).await;
     app.stop().await;
     assert_eq!(app.slack.received().len(), 1);
 }
 
 #[tokio::test]
 async fn platform_429_and_5xx_store_nothing_and_classify() {
-    let mut app = spawn_app(vec![complaint("1", 60)]).await;
-    app.hn.fail_next(Fault::rate_limited(7));
+    let (mut app, hn) = spawn_hn(vec![complaint("1", 60)]).await;
+    hn.fail_next(Fault::rate_limited(7));
     match app.poll().await {
         Err(PollError::Source(SourceError::RateLimited { retry_after })) => {
             assert_eq!(retry_after, Duration::from_secs(7))
         }
         other => panic!("expected RateLimited, got {other:?}"),
     }
-    app.hn.fail_next(Fault::server_error_html());
+    hn.fail_next(Fault::server_error_html());
     assert!(matches!(app.poll().await, Err(PollError::Source(SourceError::Transient(_)))));
     assert_eq!(app.counts().await.mentions, 0);
     assert_eq!(app.ctx.store.cursor(&SourceName::new(SOURCE)).await.unwrap(), None);
@@ -157,7 +150,7 @@ async fn platform_429_and_5xx_store_nothing_and_classify() {
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
-    let mut app = spawn_app(vec![complaint("1", 60)]).await;
+    let (mut app, _hn) = spawn_hn(vec![complaint("1", 60)]).await;
     app.poll().await.expect("poll");
     let client = reqwest::Client::new();
     let health = client.get(app.http("/healthz")).send().await.unwrap();

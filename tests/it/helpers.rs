@@ -1,7 +1,7 @@
-//! `spawn_app`: the real daemon on port 0 with a fresh SQLite file, its
-//! Hacker News source pointed at the in-process simulator and its Slack
-//! receiver at the fake webhook. Polls are driven by the test
-//! (`app.poll()`); delivery workers run on their own.
+//! `spawn_app`: the real daemon on port 0 with a fresh SQLite file, one
+//! source pointed at a local fake platform and one Slack receiver at the
+//! fake webhook. Polls are driven by the test (`app.poll()`); delivery
+//! workers run on their own.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,31 +17,21 @@ use tokio::task::JoinHandle;
 
 use crate::fakes::slack::FakeSlack;
 
-/// A running daemon plus the fakes it talks to.
+/// The name of the one source every test app has.
+pub const SOURCE: &str = "src";
+
+/// A running daemon plus the fake Slack it talks to.
 pub struct TestApp {
     pub ctx: Arc<Context>,
     pub addr: std::net::SocketAddr,
-    pub hn: Arc<HnSimulator>,
     pub slack: Arc<FakeSlack>,
     pub dir: Arc<tempfile::TempDir>,
+    /// The platform keys of the `[[sources]]` table (type, base_url, ...).
+    source_keys: String,
+    env: Vec<(String, String)>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
-
-/// What a test may change about the daemon's config.
-pub struct AppOptions {
-    /// Lowest urgency routed to Slack.
-    pub slack_min_urgency: &'static str,
-    pub slack_min_interval: &'static str,
-}
-
-impl Default for AppOptions {
-    fn default() -> Self {
-        AppOptions { slack_min_urgency: "low", slack_min_interval: "10ms" }
-    }
-}
-
-pub const SOURCE: &str = "hn";
 
 /// Logs go nowhere unless `TEST_LOG` is set.
 fn init_logs() {
@@ -50,18 +40,25 @@ fn init_logs() {
     }
 }
 
-pub async fn spawn_app(corpus: Vec<SimHit>) -> TestApp {
+/// A daemon whose source is the Hacker News simulator serving `corpus`.
+pub async fn spawn_hn(corpus: Vec<SimHit>) -> (TestApp, Arc<HnSimulator>) {
     let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
-    let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    start(hn, slack, dir, &AppOptions::default()).await
+    let keys = format!("type = \"hackernews\"\nbase_url = \"{}\"\nhits_per_page = 2\noverlap = \"5m\"\n", hn.base_url());
+    (spawn_app(keys, Vec::new()).await, hn)
 }
 
-/// Writes the test config and starts a daemon on it.
-async fn start(hn: Arc<HnSimulator>, slack: Arc<FakeSlack>, dir: Arc<tempfile::TempDir>, opts: &AppOptions) -> TestApp {
+/// A daemon whose one source has these platform keys; `env` is the
+/// environment its `*_env` secrets are read from.
+pub async fn spawn_app(source_keys: String, env: Vec<(String, String)>) -> TestApp {
+    let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    start(slack, dir, source_keys, env).await
+}
+
+async fn start(slack: Arc<FakeSlack>, dir: Arc<tempfile::TempDir>, source_keys: String, env: Vec<(String, String)>) -> TestApp {
     init_logs();
-    let path = write_config(&dir, &hn, &slack, opts);
-    let settings = config::load_with_env(&path, &[]).expect("test config is valid");
+    let path = write_config(&dir, &slack, &source_keys);
+    let settings = config::load_with_env(&path, &env).unwrap_or_else(|e| panic!("test config is valid: {e}"));
     let daemon = Daemon::build(settings).await.expect("daemon builds");
     let addr = daemon.local_addr().expect("bound");
     let ctx = daemon.context();
@@ -69,10 +66,10 @@ async fn start(hn: Arc<HnSimulator>, slack: Arc<FakeSlack>, dir: Arc<tempfile::T
     let task = tokio::spawn(daemon.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp { ctx, addr, hn, slack, dir, stop: Some(tx), task: Some(task) }
+    TestApp { ctx, addr, slack, dir, source_keys, env, stop: Some(tx), task: Some(task) }
 }
 
-pub fn write_config(dir: &tempfile::TempDir, hn: &HnSimulator, slack: &FakeSlack, opts: &AppOptions) -> PathBuf {
+fn write_config(dir: &tempfile::TempDir, slack: &FakeSlack, source_keys: &str) -> PathBuf {
     let db = dir.path().join("earshot.db");
     // The cron schedule never fires during a test: the test drives polls.
     let toml = format!(
@@ -81,6 +78,8 @@ pub fn write_config(dir: &tempfile::TempDir, hn: &HnSimulator, slack: &FakeSlack
 url = "sqlite://{db}"
 [http]
 listen = "127.0.0.1:0"
+[fetch]
+timeout = "1s"
 [delivery]
 interval = "20ms"
 backoff_base = "50ms"
@@ -90,28 +89,22 @@ drain_timeout = "5s"
 name = "Acme Air"
 terms = ["acme air", "@acmeair", "#acmeair"]
 exclude = ["acme air show"]
-[[sources]]
-name = "{SOURCE}"
-type = "hackernews"
-cron = "0 0 0 1 1 *"
-backfill = "2h"
-overlap = "5m"
-hits_per_page = 2
-base_url = "{base}"
 [[receivers]]
 name = "slack"
 type = "slack"
 url = "{slack_url}"
-min_interval = "{interval}"
+min_interval = "10ms"
 [[routes]]
 receivers = ["slack"]
-min_urgency = "{min}"
+min_urgency = "low"
+[[sources]]
+name = "{SOURCE}"
+cron = "0 0 0 1 1 *"
+backfill = "2h"
+{source_keys}
 "##,
         db = db.display(),
-        base = hn.base_url(),
         slack_url = slack.url(),
-        interval = opts.slack_min_interval,
-        min = opts.slack_min_urgency,
     );
     let path = dir.path().join("earshot.toml");
     std::fs::write(&path, toml).expect("config written");
@@ -140,13 +133,24 @@ impl TestApp {
     /// Stops this daemon and starts a new one on the same database and fakes.
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
-        start(self.hn.clone(), self.slack.clone(), self.dir.clone(), &AppOptions::default()).await
+        let (keys, env) = (std::mem::take(&mut self.source_keys), std::mem::take(&mut self.env));
+        start(self.slack.clone(), self.dir.clone(), keys, env).await
     }
 
     pub fn http(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
+
+    /// Waits until `n` alerts were accepted by the fake Slack and none is
+    /// pending.
+    pub async fn wait_for_slack(&self, n: usize) {
+        wait_until(BOUND, &format!("{n} Slack message(s)"), || async { self.slack.received().len() >= n }).await;
+        wait_until(BOUND, "outbox drained", || async { self.counts().await.outbox_pending == 0 }).await;
+    }
 }
+
+/// The bound on every wait in the suite.
+pub const BOUND: Duration = Duration::from_secs(10);
 
 /// Polls `check` every 10 ms until it holds or `bound` passes; panics with
 /// `what` on timeout. The only way tests wait.
