@@ -1,5 +1,48 @@
-//! Watch-term matching: all brands' terms compiled once into one automaton.
+//! Watch-term matching: every brand's terms and exclude phrases compiled
+//! once into one Aho-Corasick automaton, so the cost of a post is flat in
+//! the number of brands and terms.
+//!
+//! Owns: which brands a text concerns and which of their terms hit. Pure:
+//! no I/O, no allocation for a text that matches nothing and needs no
+//! normalising. Per-brand boolean queries, prefixes and languages are
+//! still to come (DESIGN.md); they would be evaluated over these hits.
+//! Tests: `matcher/tests.rs`.
+//!
+//! Matching rules:
+//! - Case-insensitive for all of Unicode, and width- and compatibility-
+//!   insensitive: terms and text are compared in the normal form of
+//!   `matcher/normalize.rs` (NFKC, lower case, separator runs as one
+//!   space). A text already in that form up to ASCII case, the common
+//!   case, is searched in place with the automaton folding ASCII case;
+//!   any other text is searched in a normalised copy whose offsets are
+//!   mapped back.
+//! - Whole words only: no letter, digit, `_` or combining mark right
+//!   before or after a hit. `@`, `#`, `'`, `-` and emoji are boundaries,
+//!   so "acmeair" is found in "@acmeair", "#acmeair" and "acmeair's", and
+//!   "@acmeair" is not found in "x@acmeair.com".
+//! - A multi-word term matches across any run of whitespace and hyphens:
+//!   "acme air" finds "Acme   Air", "acme\nair" and "ACME-AIR".
+//! - Accents count: "acme" does not find "acmé" (nor "acme\u{301}", which
+//!   is the same word decomposed).
+//! - An exclude phrase vetoes the hits of its own brand's terms that it
+//!   overlaps: with exclude "acme air show", "the acme air show was fun"
+//!   does not match "acme air", but "acme air lost my bag, unlike the acme
+//!   air show" does (the first hit stands).
+//! - A term configured for two brands hits both. Terms that are equal in
+//!   normal form are one term, reported in their first configured spelling.
 
+mod normalize;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use self::normalize::{is_search_ready, is_word_char, normalize_pattern, NormalizedText};
 use crate::config::Brand;
 use crate::domain::BrandName;
 
@@ -7,27 +50,268 @@ use crate::domain::BrandName;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrandHit {
     pub brand: BrandName,
+    /// Configured spellings, deduplicated, in config order.
     pub terms: Vec<String>,
 }
 
-#[derive(Debug)]
+/// One occurrence of a watch term, for highlighting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermHit<'m> {
+    pub brand: &'m BrandName,
+    /// The term as configured.
+    pub term: &'m str,
+    /// Byte range in the text as given (not in its normal form).
+    pub span: Range<usize>,
+}
+
+/// The watch terms could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    /// The automaton would pass aho-corasick's size limits (about two
+    /// billion states or patterns).
+    #[error("watch terms too large to compile: {0}")]
+    TooLarge(#[from] aho_corasick::BuildError),
+}
+
+/// All brands' terms and excludes, compiled.
 pub struct Matcher {
-    brands: Vec<Brand>,
+    /// `None` when no brand has a usable term.
+    automaton: Option<AhoCorasick>,
+    /// What each pattern means: `roles[role_starts[p]..role_starts[p + 1]]`.
+    roles: Vec<Role>,
+    role_starts: Vec<u32>,
+    brands: Vec<CompiledBrand>,
+    /// Some pattern has several words, so texts need separator runs
+    /// collapsed before they can be searched.
+    multiword: bool,
+}
+
+#[derive(Debug)]
+struct CompiledBrand {
+    name: BrandName,
+    /// Configured spellings, one per distinct normal form, in config order.
+    terms: Vec<String>,
+}
+
+/// What a pattern is to one brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Term { brand: u32, term: u32 },
+    Exclude { brand: u32 },
+}
+
+/// A term hit that survived word boundaries and excludes, in the searched
+/// haystack's offsets until mapped back.
+#[derive(Debug, Clone)]
+struct Hit {
+    brand: u32,
+    term: u32,
+    span: Range<usize>,
 }
 
 impl Matcher {
+    /// Compiles the brands' terms and excludes.
+    ///
+    /// # Panics
+    ///
+    /// Only past aho-corasick's limits (about two billion states), which no
+    /// config file reaches; [`Matcher::try_new`] returns that as an error.
     pub fn new(brands: &[Brand]) -> Self {
-        Matcher { brands: brands.to_vec() }
+        Self::try_new(brands).expect("watch terms within aho-corasick's limits (billions of states)")
     }
 
+    /// Compiles the brands' terms and excludes.
+    ///
+    /// # Errors
+    ///
+    /// [`MatcherError::TooLarge`] past aho-corasick's size limits.
+    pub fn try_new(brands: &[Brand]) -> Result<Self, MatcherError> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut pattern_roles: Vec<Vec<Role>> = Vec::new();
+        let mut compiled = Vec::with_capacity(brands.len());
+        let mut add = |normal: String, role: Role| {
+            let id = *pattern_ids.entry(normal).or_insert_with_key(|normal| {
+                patterns.push(normal.clone());
+                pattern_roles.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !pattern_roles[id].contains(&role) {
+                pattern_roles[id].push(role);
+            }
+        };
+        for (b, brand) in brands.iter().enumerate() {
+            let b = to_u32(b);
+            let mut terms: Vec<String> = Vec::new();
+            let mut normals: Vec<String> = Vec::new();
+            for term in &brand.terms {
+                let normal = normalize_pattern(term);
+                if normal.is_empty() {
+                    continue;
+                }
+                let t = match normals.iter().position(|n| *n == normal) {
+                    Some(t) => t,
+                    None => {
+                        normals.push(normal.clone());
+                        terms.push(term.clone());
+                        normals.len() - 1
+                    }
+                };
+                add(normal, Role::Term { brand: b, term: to_u32(t) });
+            }
+            for phrase in &brand.exclude {
+                let normal = normalize_pattern(phrase);
+                if !normal.is_empty() {
+                    add(normal, Role::Exclude { brand: b });
+                }
+            }
+            compiled.push(CompiledBrand { name: brand.name.clone(), terms });
+        }
+
+        let multiword = patterns.iter().any(|p| p.contains(' '));
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            // Standard semantics: the only kind that reports overlapping
+            // matches, which "acme" inside "acme air show" needs.
+            Some(AhoCorasick::builder().match_kind(MatchKind::Standard).ascii_case_insensitive(true).build(&patterns)?)
+        };
+        let mut roles = Vec::with_capacity(pattern_roles.iter().map(Vec::len).sum());
+        let mut role_starts = Vec::with_capacity(pattern_roles.len() + 1);
+        for r in pattern_roles {
+            role_starts.push(to_u32(roles.len()));
+            roles.extend(r);
+        }
+        role_starts.push(to_u32(roles.len()));
+        Ok(Matcher { automaton, roles, role_starts, brands: compiled, multiword })
+    }
+
+    /// How many distinct patterns (terms and excludes) were compiled.
+    pub fn pattern_count(&self) -> usize {
+        self.role_starts.len().saturating_sub(1)
+    }
+
+    /// The brands `text` concerns, in config order, each with the terms
+    /// that hit and were not vetoed by an exclude.
     pub fn find(&self, text: &str) -> Vec<BrandHit> {
-        let lower = text.to_lowercase();
-        self.brands
-            .iter()
-            .filter_map(|b| {
-                let terms: Vec<String> = b.terms.iter().filter(|t| lower.contains(&t.to_lowercase())).cloned().collect();
-                (!terms.is_empty()).then(|| BrandHit { brand: b.name.clone(), terms })
+        let mut hits = self.search(text).0;
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_unstable_by_key(|h| (h.brand, h.term));
+        hits.dedup_by_key(|h| (h.brand, h.term));
+        let mut out: Vec<BrandHit> = Vec::new();
+        for hit in &hits {
+            let brand = &self.brands[hit.brand as usize];
+            let term = brand.terms[hit.term as usize].clone();
+            match out.last_mut() {
+                Some(last) if last.brand == brand.name => last.terms.push(term),
+                _ => out.push(BrandHit { brand: brand.name.clone(), terms: vec![term] }),
+            }
+        }
+        out
+    }
+
+    /// Every occurrence of a term that counts (boundaries and excludes
+    /// applied), in text order, with byte ranges in `text`.
+    pub fn find_spans(&self, text: &str) -> Vec<TermHit<'_>> {
+        let (mut hits, normalized) = self.search(text);
+        if let Some(normalized) = normalized {
+            for hit in &mut hits {
+                hit.span = normalized.original_start(hit.span.start)..normalized.original_end(hit.span.end);
+            }
+        }
+        hits.sort_by_key(|h| (h.span.start, h.span.end, h.brand, h.term));
+        hits.into_iter()
+            .map(|h| {
+                let brand = &self.brands[h.brand as usize];
+                TermHit { brand: &brand.name, term: &brand.terms[h.term as usize], span: h.span }
             })
             .collect()
     }
+
+    /// The surviving term hits, in the offsets of the searched haystack,
+    /// and the normalised copy when one was needed.
+    fn search(&self, text: &str) -> (Vec<Hit>, Option<NormalizedText>) {
+        let Some(automaton) = &self.automaton else { return (Vec::new(), None) };
+        let normalized = if is_search_ready(text, self.multiword) { None } else { Some(NormalizedText::new(text)) };
+        let haystack = normalized.as_ref().map_or(text, |n| n.text.as_str());
+
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut excludes: Vec<(u32, Range<usize>)> = Vec::new();
+        for m in automaton.find_overlapping_iter(haystack) {
+            if !is_whole_word(haystack, m.start(), m.end()) {
+                continue;
+            }
+            let p = m.pattern().as_usize();
+            let roles = &self.roles[self.role_starts[p] as usize..self.role_starts[p + 1] as usize];
+            for role in roles {
+                match *role {
+                    Role::Term { brand, term } => hits.push(Hit { brand, term, span: m.range() }),
+                    Role::Exclude { brand } => excludes.push((brand, m.range())),
+                }
+            }
+        }
+        if !hits.is_empty() && !excludes.is_empty() {
+            let vetoes = Vetoes::new(excludes);
+            hits.retain(|h| !vetoes.covers(h.brand, &h.span));
+        }
+        (hits, normalized)
+    }
+}
+
+impl fmt::Debug for Matcher {
+    // The automaton's own Debug prints every state: keep it to figures.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matcher")
+            .field("brands", &self.brands.iter().map(|b| b.name.as_str()).collect::<Vec<_>>())
+            .field("patterns", &self.pattern_count())
+            .field("kind", &self.automaton.as_ref().map(AhoCorasick::kind))
+            .field("multiword", &self.multiword)
+            .finish()
+    }
+}
+
+/// No word character touches `start..end` on either side.
+fn is_whole_word(haystack: &str, start: usize, end: usize) -> bool {
+    // Matches of valid UTF-8 patterns in valid UTF-8 fall on character
+    // boundaries; `get` keeps a surprise from becoming a panic.
+    let (Some(before), Some(after)) = (haystack.get(..start), haystack.get(end..)) else {
+        return false;
+    };
+    !before.chars().next_back().is_some_and(is_word_char) && !after.chars().next().is_some_and(is_word_char)
+}
+
+/// Exclude occurrences, sorted for overlap queries in O(log n).
+struct Vetoes {
+    /// (brand, span), sorted by brand then start.
+    spans: Vec<(u32, Range<usize>)>,
+    /// `max_end[i]`: the largest end among this brand's spans up to `i`.
+    max_end: Vec<usize>,
+}
+
+impl Vetoes {
+    fn new(mut spans: Vec<(u32, Range<usize>)>) -> Self {
+        spans.sort_unstable_by_key(|(brand, span)| (*brand, span.start));
+        let mut max_end = Vec::with_capacity(spans.len());
+        for (i, (brand, span)) in spans.iter().enumerate() {
+            let prev = (i > 0 && spans[i - 1].0 == *brand).then(|| max_end[i - 1]);
+            max_end.push(prev.map_or(span.end, |m: usize| m.max(span.end)));
+        }
+        Vetoes { spans, max_end }
+    }
+
+    /// Whether one of `brand`'s exclude spans overlaps `span`.
+    fn covers(&self, brand: u32, span: &Range<usize>) -> bool {
+        let lo = self.spans.partition_point(|(b, _)| *b < brand);
+        let hi = self.spans.partition_point(|(b, _)| *b <= brand);
+        // Spans of this brand that start before the hit ends...
+        let upto = lo + self.spans[lo..hi].partition_point(|(_, s)| s.start < span.end);
+        // ...overlap it if one of them ends after it starts.
+        upto > lo && self.max_end[upto - 1] > span.start
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 brands, terms and roles (the automaton's own limit is 2^31)")
 }

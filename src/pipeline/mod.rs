@@ -5,6 +5,7 @@
 
 pub mod matcher;
 pub mod scorer;
+pub mod sentiment;
 
 use crate::config::Brand;
 use crate::domain::{Mention, Post};

@@ -1,0 +1,177 @@
+//! The VADER lexicons, shipped as data in `data/` (see `data/README.md` for
+//! source, version and licence), embedded with `include_str!` and parsed
+//! once when a [`Lexicon`] is built.
+//!
+//! Owns: parsing and lookup. Keys are borrowed slices of the embedded text,
+//! so building the maps copies no strings. Knows nothing about the rules
+//! that use the valences (`rules.rs`, `mod.rs`). Tests: `tests.rs`
+//! (`embedded_lexicons_parse_cleanly`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// `TOKEN<TAB>MEAN<TAB>STD-DEV<TAB>RAW-RATINGS`, CRLF line ends.
+const VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
+/// `EMOJI<TAB>DESCRIPTION`, CRLF line ends.
+const EMOJI_LEXICON: &str = include_str!("../../../data/emoji_utf8_lexicon.txt");
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Word valences and emoji descriptions.
+pub(crate) struct Lexicon {
+    /// Lower-case token → mean valence in [-4, 4].
+    words: FxMap<&'static str, f32>,
+    /// Single-code-point emoji → its description ("pouting face"). Emoji
+    /// written as several code points (skin tones, flags, ZWJ sequences)
+    /// are read one code point at a time, as the reference does, so only
+    /// single-code-point keys are kept.
+    emoji: FxMap<char, &'static str>,
+    /// Lines of the embedded files that did not parse. Skipped rather than
+    /// fatal, so a bad edit to the data cannot take the daemon down; a test
+    /// checks that there are none.
+    #[cfg_attr(not(test), allow(dead_code))]
+    skipped_lines: usize,
+}
+
+impl Lexicon {
+    /// Parses the embedded lexicons (about 0.5 MB; well under a
+    /// millisecond in a release build).
+    pub(crate) fn embedded() -> Lexicon {
+        let mut skipped_lines = 0;
+        let mut words = FxMap::with_capacity_and_hasher(8_192, BuildHasherDefault::default());
+        for line in VADER_LEXICON.lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let mut fields = line.split('\t');
+            match (fields.next(), fields.next().and_then(|v| v.parse::<f32>().ok())) {
+                (Some(word), Some(valence)) if !word.is_empty() && valence.is_finite() => {
+                    // Later lines win, as in the reference's dict build.
+                    words.insert(word, valence);
+                }
+                _ => skipped_lines += 1,
+            }
+        }
+        let mut emoji = FxMap::with_capacity_and_hasher(2_048, BuildHasherDefault::default());
+        for line in EMOJI_LEXICON.lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let mut fields = line.split('\t');
+            match (fields.next(), fields.next()) {
+                (Some(key), Some(description)) if !description.is_empty() => {
+                    let mut chars = key.chars();
+                    if let (Some(c), None) = (chars.next(), chars.next()) {
+                        emoji.insert(c, description);
+                    }
+                }
+                _ => skipped_lines += 1,
+            }
+        }
+        Lexicon { words, emoji, skipped_lines }
+    }
+
+    /// The valence of a lower-case token, if the lexicon rates it.
+    #[inline]
+    pub(crate) fn valence(&self, lower: &str) -> Option<f32> {
+        self.words.get(lower).copied()
+    }
+
+    /// The description of a single-code-point emoji.
+    #[inline]
+    pub(crate) fn emoji(&self, c: char) -> Option<&'static str> {
+        // Every emoji in the file is outside ASCII: skip the hash for the
+        // common case.
+        if c.is_ascii() {
+            return None;
+        }
+        self.emoji.get(&c).copied()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn word_count(&self) -> usize {
+        self.words.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn emoji_count(&self) -> usize {
+        self.emoji.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn skipped_lines(&self) -> usize {
+        self.skipped_lines
+    }
+}
+
+impl fmt::Debug for Lexicon {
+    // Thousands of entries: print their counts, not their contents.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lexicon").field("words", &self.words.len()).field("emoji", &self.emoji.len()).finish()
+    }
+}
+
+/// The multiply-rotate hash rustc uses (FxHash). The lexicon's keys are
+/// fixed at build time, so hostile lookups cannot lengthen its probe
+/// chains; SipHash's flood resistance buys nothing here and costs several
+/// times more per token.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            // Mix the length in so "a" and "a\0" differ.
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
