@@ -18,7 +18,11 @@ use crate::store::Store;
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
-#[command(name = "earshot", version, about = "Hears brand mentions on social platforms and puts the angry and urgent ones in front of your service team.")]
+#[command(
+    name = "earshot",
+    version,
+    about = "Hears brand mentions on social platforms and puts the angry and urgent ones in front of your service team."
+)]
 pub struct Cli {
     /// Config file.
     #[arg(long, global = true, env = "EARSHOT_CONFIG", default_value = "config/earshot.toml")]

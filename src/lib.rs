@@ -18,16 +18,16 @@
 //! - [`telemetry`]: logging setup and metric names.
 //! - [`cli`]: the `earshot` subcommands; the only place that touches signals.
 
-pub mod domain;
+pub mod cli;
 pub mod config;
-pub mod pipeline;
-pub mod sinks;
-pub mod sources;
 pub mod daemon;
 pub mod delivery;
+pub mod demo;
+pub mod domain;
 pub mod http;
+pub mod pipeline;
 pub mod routing;
+pub mod sinks;
+pub mod sources;
 pub mod store;
 pub mod telemetry;
-pub mod cli;
-pub mod demo;

@@ -19,9 +19,8 @@ use crate::config::{LogFormat, LogSettings};
 /// for command output). `RUST_LOG` overrides the configured level. Safe to
 /// call twice: the second call is a no-op.
 pub fn init_logging(cfg: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info"))
-    });
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info")));
     let json = match cfg.format {
         LogFormat::Json => true,
         LogFormat::Human => false,
@@ -97,7 +96,11 @@ impl Metrics {
         let outbox_pending = Gauge::default();
         registry.register("source_polls", "Polls by source and outcome", source_polls.clone());
         registry.register("source_posts", "Posts read by source", source_posts.clone());
-        registry.register("pipeline_mentions", "Mentions matched, by brand (re-reads included)", pipeline_mentions.clone());
+        registry.register(
+            "pipeline_mentions",
+            "Mentions matched, by brand (re-reads included)",
+            pipeline_mentions.clone(),
+        );
         registry.register("store_duplicates", "Mentions read again and dropped", store_duplicates.clone());
         registry.register("delivery_attempts", "Delivery attempts by receiver and outcome", delivery_attempts.clone());
         registry.register_with_unit(

@@ -96,8 +96,8 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
 pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
     let cx = Checker { file: path, env };
     let cfg = cx.read()?;
-    let raw: RawSettings =
-        serde_path_to_error::deserialize(cfg.clone()).map_err(|e| cx.serde_error(&cfg, e.path().to_string(), e.inner()))?;
+    let raw: RawSettings = serde_path_to_error::deserialize(cfg.clone())
+        .map_err(|e| cx.serde_error(&cfg, e.path().to_string(), e.inner()))?;
 
     let http = cx.check_http(raw.http)?;
     let brands = cx.check_brands(raw.brands)?;
@@ -187,7 +187,9 @@ impl Checker<'_> {
         for (i, b) in raw.into_iter().enumerate() {
             let brand = check_brand(b).map_err(|(k, r)| self.err(format!("brands[{i}].{k}"), r))?;
             if !seen.insert(brand.name.as_str().to_lowercase()) {
-                return Err(self.err(format!("brands[{i}].name"), format!("duplicate brand name {:?}", brand.name.as_str())));
+                return Err(
+                    self.err(format!("brands[{i}].name"), format!("duplicate brand name {:?}", brand.name.as_str()))
+                );
             }
             out.push(brand);
         }
@@ -238,7 +240,10 @@ impl Checker<'_> {
                     c.check().map_err(|(k, r)| self.err(at(&k), r))?;
                     SourceKind::Hackernews(c)
                 }
-                other => return Err(self.err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES))),
+                other => {
+                    return Err(self
+                        .err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES)))
+                }
             };
             out.push(SourceSettings { name: SourceName::new(name), schedule, backfill, queries, kind });
         }
@@ -297,7 +302,10 @@ impl Checker<'_> {
                     if !receivers.iter().any(|x| x.name.as_str() == name) {
                         return Err(self.err(
                             format!("routes[{i}].receivers[{j}]"),
-                            format!("unknown receiver {name:?} (defined: {})", names(receivers.iter().map(|r| r.name.as_str()))),
+                            format!(
+                                "unknown receiver {name:?} (defined: {})",
+                                names(receivers.iter().map(|r| r.name.as_str()))
+                            ),
                         ));
                     }
                 }
@@ -336,7 +344,9 @@ impl Checker<'_> {
         let list = match cfg.get_array(section) {
             Ok(list) => list,
             Err(config::ConfigError::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(self.err(section, format!("must be a list of tables ([[{section}]]): {}", describe(&e)))),
+            Err(e) => {
+                return Err(self.err(section, format!("must be a list of tables ([[{section}]]): {}", describe(&e))))
+            }
         };
         list.into_iter()
             .enumerate()
@@ -347,7 +357,12 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn take<T: DeserializeOwned>(&self, table: &mut Map<String, Value>, key: &str, field: &str) -> Result<Option<T>, ConfigError> {
+    fn take<T: DeserializeOwned>(
+        &self,
+        table: &mut Map<String, Value>,
+        key: &str,
+        field: &str,
+    ) -> Result<Option<T>, ConfigError> {
         match table.remove(field) {
             None => Ok(None),
             Some(v) => v.try_deserialize().map(Some).map_err(|e| self.err(key, describe(&e))),
@@ -375,7 +390,8 @@ impl Checker<'_> {
     }
 
     fn duration(&self, s: &str, key: &str) -> Result<Duration, ConfigError> {
-        humantime::parse_duration(s).map_err(|e| self.err(key, format!("bad duration {s:?}: {e} (write e.g. \"90s\", \"5m\", \"1h\")")))
+        humantime::parse_duration(s)
+            .map_err(|e| self.err(key, format!("bad duration {s:?}: {e} (write e.g. \"90s\", \"5m\", \"1h\")")))
     }
 }
 
@@ -409,7 +425,9 @@ fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
 /// since [`ConfigError`] names the key and file itself.
 fn describe(e: &config::ConfigError) -> String {
     match e {
-        config::ConfigError::Type { unexpected, expected, .. } => format!("wrong type: expected {expected}, found {unexpected}"),
+        config::ConfigError::Type { unexpected, expected, .. } => {
+            format!("wrong type: expected {expected}, found {unexpected}")
+        }
         other => strip_origin(&other.to_string()),
     }
 }

@@ -38,10 +38,7 @@ impl SecretSpec {
         base: &str,
         lookup_env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Option<SecretString>, SecretError> {
-        let given = [self.inline.is_some(), self.env.is_some(), self.file.is_some()]
-            .iter()
-            .filter(|g| **g)
-            .count();
+        let given = [self.inline.is_some(), self.env.is_some(), self.file.is_some()].iter().filter(|g| **g).count();
         if given > 1 {
             return Err(SecretError {
                 key: base.to_string(),

@@ -74,7 +74,11 @@ impl Context {
         let sources = settings
             .sources
             .iter()
-            .map(|s| SourceHandle { settings: s.clone(), source: sources::build(&s.kind), state: SourceState::default() })
+            .map(|s| SourceHandle {
+                settings: s.clone(),
+                source: sources::build(&s.kind),
+                state: SourceState::default(),
+            })
             .collect();
         let sinks = settings.receivers.iter().map(|r| (r.name.clone(), sinks::build(r, http.inner.clone()))).collect();
         Ok(Context {
@@ -151,11 +155,8 @@ impl Daemon {
         let tracker = TaskTracker::new();
         let ctx = self.ctx;
 
-        let http_state = crate::http::AppState {
-            store: ctx.store.clone(),
-            metrics: ctx.metrics.clone(),
-            ready: self.ready.clone(),
-        };
+        let http_state =
+            crate::http::AppState { store: ctx.store.clone(), metrics: ctx.metrics.clone(), ready: self.ready.clone() };
         let http_cancel = cancel.clone();
         let server = tokio::spawn(crate::http::serve(self.listener, http_state, http_cancel.cancelled_owned()));
 

@@ -19,18 +19,9 @@ use chrono::{DateTime, Utc};
 use super::hn_sim::SimHit;
 
 const DELAYS: (u64, &str) = (43_500_001, "Acme Air grounds fleet after software bug");
-const VIRAL: (u64, &str) = (
-    43_500_020,
-    "Acme Air lost my wheelchair, then their agent hung up on me",
-);
-const ASK: (u64, &str) = (
-    43_500_040,
-    "Ask HN: Anyone else stuck in Acme Air's rebooking queue?",
-);
-const GLOBEX: (u64, &str) = (
-    43_500_060,
-    "Globex Bank card payments failing across Europe",
-);
+const VIRAL: (u64, &str) = (43_500_020, "Acme Air lost my wheelchair, then their agent hung up on me");
+const ASK: (u64, &str) = (43_500_040, "Ask HN: Anyone else stuck in Acme Air's rebooking queue?");
+const GLOBEX: (u64, &str) = (43_500_060, "Globex Bank card payments failing across Europe");
 
 /// ~30 items dated relative to `now` (all within the last hour).
 pub fn demo_corpus(now: DateTime<Utc>) -> Vec<SimHit> {
@@ -128,7 +119,13 @@ pub fn demo_corpus(now: DateTime<Utc>) -> Vec<SimHit> {
             ASK,
             "Acme Air cancelled my flight and rebooked me two days later. No hotel, no meal voucher.",
         ),
-        SimHit::comment("43500034", "worldtraveller", ago(15), ASK, "Acme Air ✈️ lost my bag in Zürich — 3 days, no update 😡"),
+        SimHit::comment(
+            "43500034",
+            "worldtraveller",
+            ago(15),
+            ASK,
+            "Acme Air ✈️ lost my bag in Zürich — 3 days, no update 😡",
+        ),
         SimHit::comment(
             "43500035",
             "smoke_alarm",
@@ -194,7 +191,13 @@ pub fn demo_corpus(now: DateTime<Utc>) -> Vec<SimHit> {
         SimHit::story("43500090", "pl_person", ago(29), "A gentle introduction to ownership in Rust")
             .with_url("https://blog.example.com/ownership")
             .with_engagement(140, 61),
-        SimHit::comment("43500091", "pl_person2", ago(28), (43_500_090, "A gentle introduction to ownership in Rust"), "<p>Nice write-up, thanks!</p>"),
+        SimHit::comment(
+            "43500091",
+            "pl_person2",
+            ago(28),
+            (43_500_090, "A gentle introduction to ownership in Rust"),
+            "<p>Nice write-up, thanks!</p>",
+        ),
         // The same objectIDs again, as Algolia shows items that moved while
         // a client was paging: older copies, so they land on later pages.
         SimHit { created_at_i: ago(58), ..on_hold },

@@ -69,13 +69,7 @@ impl SimHit {
             object_id: id.into(),
             author: author.into(),
             created_at_i,
-            item: SimItem::Story {
-                title: title.into(),
-                url: None,
-                story_text: None,
-                points: 1,
-                num_comments: 0,
-            },
+            item: SimItem::Story { title: title.into(), url: None, story_text: None, points: 1, num_comments: 0 },
             extra_tags: Vec::new(),
         }
     }
@@ -121,12 +115,7 @@ impl SimHit {
 
     /// Sets a story's `points` and `num_comments` (no effect on comments).
     pub fn with_engagement(mut self, p: u64, c: u64) -> SimHit {
-        if let SimItem::Story {
-            points,
-            num_comments,
-            ..
-        } = &mut self.item
-        {
+        if let SimItem::Story { points, num_comments, .. } = &mut self.item {
             (*points, *num_comments) = (p, c);
         }
         self
@@ -143,11 +132,7 @@ impl SimHit {
             SimItem::Story { .. } => ("story", self.object_id.clone()),
             SimItem::Comment { story_id, .. } => ("comment", story_id.to_string()),
         };
-        let mut tags = vec![
-            kind.to_string(),
-            format!("author_{}", self.author),
-            format!("story_{story}"),
-        ];
+        let mut tags = vec![kind.to_string(), format!("author_{}", self.author), format!("story_{story}")];
         tags.extend(self.extra_tags.iter().cloned());
         tags
     }
@@ -167,23 +152,11 @@ impl SimHit {
             "objectID": self.object_id,
         });
         let fields = match &self.item {
-            SimItem::Story {
-                title,
-                url,
-                story_text,
-                points,
-                num_comments,
-            } => json!({
+            SimItem::Story { title, url, story_text, points, num_comments } => json!({
                 "title": title, "url": url, "story_text": story_text,
                 "points": points, "num_comments": num_comments,
             }),
-            SimItem::Comment {
-                comment_text,
-                story_id,
-                parent_id,
-                story_title,
-                story_url,
-            } => json!({
+            SimItem::Comment { comment_text, story_id, parent_id, story_title, story_url } => json!({
                 "comment_text": comment_text, "story_id": story_id, "parent_id": parent_id,
                 "story_title": story_title, "story_url": story_url, "points": null,
             }),
@@ -197,9 +170,7 @@ impl SimHit {
     /// The searchable text: title, story text or comment text.
     pub(crate) fn searchable(&self) -> String {
         match &self.item {
-            SimItem::Story {
-                title, story_text, ..
-            } => format!("{title}\n{}", story_text.as_deref().unwrap_or("")),
+            SimItem::Story { title, story_text, .. } => format!("{title}\n{}", story_text.as_deref().unwrap_or("")),
             SimItem::Comment { comment_text, .. } => comment_text.clone(),
         }
     }
@@ -216,9 +187,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// A decoded query parameter.
     pub fn param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
     }
 }
 
@@ -226,11 +195,7 @@ impl RecordedRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Answer with this status, headers and body instead of searching.
-    Status {
-        code: u16,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
+    Status { code: u16, headers: Vec<(String, String)>, body: String },
     /// Answer 200 `application/json` with this (broken) body.
     Malformed(String),
     /// Wait this long (tokio time), then answer normally.
@@ -247,10 +212,7 @@ impl Fault {
             code: 429,
             headers: vec![
                 ("Retry-After".into(), secs.to_string()),
-                (
-                    "Content-Type".into(),
-                    "application/json; charset=utf-8".into(),
-                ),
+                ("Content-Type".into(), "application/json; charset=utf-8".into()),
             ],
             body: r#"{"message":"Too many requests","status":429}"#.into(),
         }
@@ -291,34 +253,20 @@ impl HnSimulator {
     /// Binds `127.0.0.1:0` and serves `corpus` on a spawned task (call from
     /// within a tokio runtime).
     pub async fn start(corpus: Vec<SimHit>) -> anyhow::Result<HnSimulator> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("binding the simulated HN API")?;
-        let addr = listener
-            .local_addr()
-            .context("reading the simulated HN API's address")?;
-        let state: Shared = Arc::new(Mutex::new(SimState {
-            corpus,
-            ..SimState::default()
-        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulated HN API")?;
+        let addr = listener.local_addr().context("reading the simulated HN API's address")?;
+        let state: Shared = Arc::new(Mutex::new(SimState { corpus, ..SimState::default() }));
         let app = Router::new().fallback(handle).with_state(state.clone());
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
-            let serve =
-                axum::serve(listener, app).with_graceful_shutdown(stopped.cancelled_owned());
+            let serve = axum::serve(listener, app).with_graceful_shutdown(stopped.cancelled_owned());
             if let Err(e) = serve.await {
                 tracing::warn!(error = %e, "simulated HN API stopped with an error");
             }
         });
-        let base_url =
-            Url::parse(&format!("http://{addr}/api/v1")).context("building the base URL")?;
-        Ok(HnSimulator {
-            base_url,
-            state,
-            stop,
-            task: Some(task),
-        })
+        let base_url = Url::parse(&format!("http://{addr}/api/v1")).context("building the base URL")?;
+        Ok(HnSimulator { base_url, state, stop, task: Some(task) })
     }
 
     /// `http://127.0.0.1:{port}/api/v1`, to put in `HackernewsConfig::base_url`.
@@ -353,10 +301,7 @@ impl HnSimulator {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
                 abort.abort();
             }
         }
@@ -371,27 +316,18 @@ impl Drop for HnSimulator {
 
 /// A poisoned lock only means a test thread panicked; the data is still usable.
 fn lock(state: &Shared) -> MutexGuard<'_, SimState> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn handle(State(state): State<Shared>, uri: Uri) -> Response {
-    let request = RecordedRequest {
-        path: uri.path().to_string(),
-        query: uri.query().unwrap_or("").to_string(),
-    };
+    let request = RecordedRequest { path: uri.path().to_string(), query: uri.query().unwrap_or("").to_string() };
     let fault = {
         let mut s = lock(&state);
         s.requests.push(request.clone());
         s.faults.pop_front()
     };
     match fault {
-        Some(Fault::Status {
-            code,
-            headers,
-            body,
-        }) => return status_response(code, &headers, body),
+        Some(Fault::Status { code, headers, body }) => return status_response(code, &headers, body),
         Some(Fault::Malformed(body)) => return status_response(200, &[], body),
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(Fault::Pass) | None => {}
@@ -410,15 +346,9 @@ async fn handle(State(state): State<Shared>, uri: Uri) -> Response {
 fn status_response(code: u16, headers: &[(String, String)], body: String) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut map = HeaderMap::new();
-    map.insert(
-        "content-type",
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    map.insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
     for (k, v) in headers {
-        if let (Ok(k), Ok(v)) = (
-            HeaderName::try_from(k.as_str()),
-            HeaderValue::try_from(v.as_str()),
-        ) {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
             map.insert(k, v);
         }
     }
@@ -427,11 +357,7 @@ fn status_response(code: u16, headers: &[(String, String)], body: String) -> Res
 
 /// Algolia's error shape: `{"message": "...", "status": 400}`.
 fn algolia_error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"message": message, "status": status.as_u16()})),
-    )
-        .into_response()
+    (status, axum::Json(json!({"message": message, "status": status.as_u16()}))).into_response()
 }
 
 #[cfg(test)]

@@ -55,7 +55,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoSummary> {
     let settings = demo_settings(&sim, dir.path(), &opts.slack)?;
 
     println!("earshot demo: a simulated Hacker News at {} serving {} posts", sim.base_url(), corpus.len());
-    println!("watching: {}", settings.brands.iter().map(|b| format!("{} ({})", b.name, b.terms.join(", "))).collect::<Vec<_>>().join("; "));
+    println!(
+        "watching: {}",
+        settings.brands.iter().map(|b| format!("{} ({})", b.name, b.terms.join(", "))).collect::<Vec<_>>().join("; ")
+    );
     println!("database: {} (temporary)\n", dir.path().join("earshot.db").display());
 
     let daemon = Daemon::build(settings).await?;

@@ -41,8 +41,6 @@ impl Pipeline {
             return Vec::new();
         }
         let score = self.scorer.score_post(post);
-        hits.into_iter()
-            .map(|hit| Mention { brand: hit.brand, terms: hit.terms, score: score.clone() })
-            .collect()
+        hits.into_iter().map(|hit| Mention { brand: hit.brand, terms: hit.terms, score: score.clone() }).collect()
     }
 }

@@ -74,13 +74,7 @@ impl HackernewsSource {
     }
 
     /// Pages through one query's window, adding unseen posts to `read`.
-    async fn poll_query(
-        &self,
-        cx: &PollContext,
-        query: &str,
-        since: i64,
-        read: &mut Read,
-    ) -> Result<u32, SourceError> {
+    async fn poll_query(&self, cx: &PollContext, query: &str, since: i64, read: &mut Read) -> Result<u32, SourceError> {
         let mut page = 0u32;
         loop {
             let url = self.search_url(query, since, page)?;
@@ -137,11 +131,7 @@ impl Source for HackernewsSource {
             pages += self.poll_query(cx, query, since, &mut read).await?;
         }
         let next = next_watermark(watermark, read.newest, cx.now).map(|w| Cursor(w.to_string()));
-        Ok(Batch {
-            posts: read.posts,
-            next,
-            pages,
-        })
+        Ok(Batch { posts: read.posts, next, pages })
     }
 }
 
@@ -157,12 +147,7 @@ pub fn parse_cursor(cursor: &Cursor) -> Option<i64> {
 }
 
 /// First `created_at_i` a poll asks for: `W - overlap`, or `now - backfill`.
-pub fn window_start(
-    watermark: Option<i64>,
-    now: DateTime<Utc>,
-    backfill: Duration,
-    overlap: Duration,
-) -> i64 {
+pub fn window_start(watermark: Option<i64>, now: DateTime<Utc>, backfill: Duration, overlap: Duration) -> i64 {
     let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     match watermark {
         Some(w) => w.saturating_sub(secs(overlap)),
@@ -172,11 +157,7 @@ pub fn window_start(
 
 /// The watermark after a poll: the newest hit read (but not past `now`),
 /// never below the old watermark. `None` when there is neither.
-pub fn next_watermark(
-    old: Option<i64>,
-    newest_read: Option<i64>,
-    now: DateTime<Utc>,
-) -> Option<i64> {
+pub fn next_watermark(old: Option<i64>, newest_read: Option<i64>, now: DateTime<Utc>) -> Option<i64> {
     let newest = newest_read.map(|n| n.min(now.timestamp()));
     match (old, newest) {
         (Some(o), Some(n)) => Some(o.max(n)),
@@ -235,11 +216,7 @@ pub fn hit_to_post(hit: &Value) -> Result<(Post, i64), &'static str> {
         return Err("objectID empty or too long");
     }
     let created_at = created_at(hit).ok_or("no usable created_at_i or created_at")?;
-    let str_field = |k: &str| {
-        hit.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-    };
+    let str_field = |k: &str| hit.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
     let count = |k: &str| hit.get(k).and_then(Value::as_u64);
     let is_comment = hit
         .get("_tags")
@@ -247,16 +224,10 @@ pub fn hit_to_post(hit: &Value) -> Result<(Post, i64), &'static str> {
         .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some("comment")))
         || (str_field("comment_text").is_some() && str_field("title").is_none());
     let text = if is_comment {
-        str_field("comment_text")
-            .map(html_to_text)
-            .unwrap_or_default()
+        str_field("comment_text").map(html_to_text).unwrap_or_default()
     } else {
-        let title = str_field("title")
-            .map(normalize_whitespace)
-            .unwrap_or_default();
-        let body = str_field("story_text")
-            .map(html_to_text)
-            .unwrap_or_default();
+        let title = str_field("title").map(normalize_whitespace).unwrap_or_default();
+        let body = str_field("story_text").map(html_to_text).unwrap_or_default();
         match (title.is_empty(), body.is_empty()) {
             (_, true) => title,
             (true, false) => body,
@@ -269,21 +240,14 @@ pub fn hit_to_post(hit: &Value) -> Result<(Post, i64), &'static str> {
         url: format!("{ITEM_URL}{encoded_id}"),
         external_id: ExternalId::new(id),
         author: Author {
-            handle: str_field("author")
-                .map(str::trim)
-                .unwrap_or_default()
-                .to_string(),
+            handle: str_field("author").map(str::trim).unwrap_or_default().to_string(),
             display_name: None,
             followers: None,
         },
         text,
         created_at,
         lang: None,
-        engagement: Engagement {
-            likes: count("points"),
-            reposts: None,
-            replies: count("num_comments"),
-        },
+        engagement: Engagement { likes: count("points"), reposts: None, replies: count("num_comments") },
     };
     Ok((post, created_at.timestamp()))
 }
@@ -292,16 +256,11 @@ pub fn hit_to_post(hit: &Value) -> Result<(Post, i64), &'static str> {
 fn created_at(hit: &Value) -> Option<DateTime<Utc>> {
     let from_int = hit
         .get("created_at_i")
-        .and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-        })
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)))
         .and_then(|s| DateTime::from_timestamp(s, 0));
     from_int.or_else(|| {
         let s = hit.get("created_at")?.as_str()?;
-        DateTime::parse_from_rfc3339(s.trim())
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+        DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.with_timezone(&Utc))
     })
 }
 

@@ -54,10 +54,7 @@ impl HttpClient {
     }
 
     /// `GET url`, classified and decoded as `T`; see [`send_json`].
-    pub async fn get_json<T: DeserializeOwned>(
-        &self,
-        url: url::Url,
-    ) -> Result<JsonResponse<T>, SourceError> {
+    pub async fn get_json<T: DeserializeOwned>(&self, url: url::Url) -> Result<JsonResponse<T>, SourceError> {
         send_json(self.inner.get(url)).await
     }
 }
@@ -86,9 +83,7 @@ impl<T> JsonResponse<T> {
 /// | 408, 5xx, timeout, connect error, body read error | `Transient` |
 /// | other 4xx, unexpected 1xx/3xx | `Rejected` |
 /// | 2xx with an HTML, non-JSON, oversized or ill-fitting body | `Malformed` |
-pub async fn send_json<T: DeserializeOwned>(
-    req: reqwest::RequestBuilder,
-) -> Result<JsonResponse<T>, SourceError> {
+pub async fn send_json<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<JsonResponse<T>, SourceError> {
     let resp = req.send().await.map_err(transport_error)?;
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -103,11 +98,8 @@ pub async fn send_json<T: DeserializeOwned>(
 /// connection `Transient`.
 pub async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, SourceError> {
     let too_big = || SourceError::Malformed(format!("response body larger than {limit} bytes"));
-    let announced = resp
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let announced =
+        resp.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if announced.is_some_and(|n| n > limit) {
         return Err(too_big());
     }
@@ -170,11 +162,7 @@ pub fn check_status(
     Err(match code {
         429 => SourceError::RateLimited {
             retry_after: retry_after(headers, now)
-                .or_else(|| {
-                    RateLimit::from_headers(headers, now)
-                        .filter(|r| r.remaining == 0)
-                        .map(|r| r.reset_after)
-                })
+                .or_else(|| RateLimit::from_headers(headers, now).filter(|r| r.remaining == 0).map(|r| r.reset_after))
                 .unwrap_or(DEFAULT_RETRY_AFTER),
         },
         401 | 403 => SourceError::Auth(detail()),
@@ -187,42 +175,21 @@ pub fn check_status(
 /// Decodes a 2xx body as `T`. An HTML content type, an empty body, invalid
 /// JSON or JSON of the wrong shape is `Malformed`, with the JSON path of the
 /// first misfit and a clipped excerpt of the body.
-pub fn parse_json<T: DeserializeOwned>(
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<T, SourceError> {
+pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<T, SourceError> {
     if let Some(ct) = content_type {
-        let essence = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if essence.contains("html") || essence.contains("xml") {
-            return Err(SourceError::Malformed(format!(
-                "expected JSON, got {essence}: {}",
-                excerpt(body)
-            )));
+            return Err(SourceError::Malformed(format!("expected JSON, got {essence}: {}", excerpt(body))));
         }
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(SourceError::Malformed(
-            "empty body where JSON was expected".into(),
-        ));
+        return Err(SourceError::Malformed("empty body where JSON was expected".into()));
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let at = if path == "." {
-            String::new()
-        } else {
-            format!(" at {path}")
-        };
-        SourceError::Malformed(format!(
-            "unexpected JSON{at}: {}; body: {}",
-            e.inner(),
-            excerpt(body)
-        ))
+        let at = if path == "." { String::new() } else { format!(" at {path}") };
+        SourceError::Malformed(format!("unexpected JSON{at}: {}; body: {}", e.inner(), excerpt(body)))
     })
 }
 
@@ -235,11 +202,7 @@ pub fn excerpt(body: &[u8]) -> String {
     let mut chars = 0;
     let mut last_space = true;
     for c in text.chars() {
-        let c = if c.is_whitespace() || c.is_control() {
-            ' '
-        } else {
-            c
-        };
+        let c = if c.is_whitespace() || c.is_control() { ' ' } else { c };
         if c == ' ' && last_space {
             continue;
         }
@@ -310,19 +273,11 @@ impl RateLimit {
     /// epoch when it is ≥ 1e9. Remaining may be a float string (Reddit's
     /// `"95.0"`).
     pub fn from_headers(headers: &HeaderMap, now: DateTime<Utc>) -> Option<RateLimit> {
-        let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
+        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
         RATE_LIMIT_FAMILIES.iter().find_map(|(rem, reset)| {
             let remaining = parse_remaining(get(rem)?)?;
             let reset_after = parse_reset(get(reset)?, now)?.min(MAX_RETRY_AFTER);
-            Some(RateLimit {
-                remaining,
-                reset_after,
-            })
+            Some(RateLimit { remaining, reset_after })
         })
     }
 }
@@ -337,21 +292,10 @@ fn parse_remaining(v: &str) -> Option<u64> {
 
 fn parse_reset(v: &str, now: DateTime<Utc>) -> Option<Duration> {
     if let Ok(at) = DateTime::parse_from_rfc3339(v) {
-        return Some(
-            (at.with_timezone(&Utc) - now)
-                .to_std()
-                .unwrap_or(Duration::ZERO),
-        );
+        return Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO));
     }
-    let n = v
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && *n >= 0.0)?;
-    let secs = if n >= EPOCH_THRESHOLD {
-        n - now.timestamp() as f64
-    } else {
-        n
-    };
+    let n = v.parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0)?;
+    let secs = if n >= EPOCH_THRESHOLD { n - now.timestamp() as f64 } else { n };
     Some(Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(MAX_RETRY_AFTER))
 }
 

@@ -109,19 +109,14 @@ fn scan_markup(s: &str, start: usize) -> Option<Markup<'_>> {
     let rest = &s[start + 1..];
     if let Some(body) = rest.strip_prefix("!--") {
         // An unclosed comment swallows the rest, as browsers do.
-        let end = body
-            .find("-->")
-            .map(|p| start + 4 + p + 3)
-            .unwrap_or(s.len());
+        let end = body.find("-->").map(|p| start + 4 + p + 3).unwrap_or(s.len());
         return Some(Markup::Comment { end });
     }
     let (closing, name_from) = match rest.as_bytes().first() {
         Some(b'/') => (true, 1),
         Some(b'!') | Some(b'?') => {
             let end = find_tag_end(rest)?;
-            return Some(Markup::Other {
-                end: start + 1 + end,
-            });
+            return Some(Markup::Other { end: start + 1 + end });
         }
         _ => (false, 0),
     };
@@ -129,17 +124,10 @@ fn scan_markup(s: &str, start: usize) -> Option<Markup<'_>> {
     if !name_bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    let name_len = name_bytes
-        .iter()
-        .take_while(|b| b.is_ascii_alphanumeric())
-        .count();
+    let name_len = name_bytes.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     let name = &rest[name_from..name_from + name_len];
     let end = find_tag_end(rest)?;
-    Some(Markup::Tag {
-        name,
-        closing,
-        end: start + 1 + end,
-    })
+    Some(Markup::Tag { name, closing, end: start + 1 + end })
 }
 
 /// Offset just past the `>` that ends a tag in `rest` (which starts after
@@ -169,9 +157,7 @@ fn skip_raw_text(s: &str, from: usize, name: &str) -> usize {
     let found = (from..hay.len().saturating_sub(needle.len() - 1))
         .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle.as_bytes()));
     match found {
-        Some(at) => find_tag_end(&s[at + 1..])
-            .map(|e| at + 1 + e)
-            .unwrap_or(s.len()),
+        Some(at) => find_tag_end(&s[at + 1..]).map(|e| at + 1 + e).unwrap_or(s.len()),
         None => s.len(),
     }
 }
@@ -186,9 +172,7 @@ pub fn decode_entities(s: &str) -> String {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
         let window = &after[..floor_char_boundary(after, MAX_ENTITY_LEN)];
-        let decoded = window
-            .find(';')
-            .and_then(|semi| decode_entity(&after[..semi]).map(|c| (c, semi)));
+        let decoded = window.find(';').and_then(|semi| decode_entity(&after[..semi]).map(|c| (c, semi)));
         match decoded {
             Some((c, semi)) => {
                 out.push(c);
@@ -269,10 +253,7 @@ pub fn normalize_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_newlines = 0usize;
     for line in s.split('\n') {
-        let mut words = line
-            .split(|c: char| c.is_whitespace() || c.is_control())
-            .filter(|w| !w.is_empty())
-            .peekable();
+        let mut words = line.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).peekable();
         if words.peek().is_none() {
             pending_newlines += 1;
             continue;
@@ -310,39 +291,26 @@ mod tests {
     #[test]
     fn unclosed_p_and_br_and_italics() {
         let html = "aren&#x27;t contributing to the <i>scholarship</i>.<p>I&#x27;m not<br>a fan<br/>at all";
-        assert_eq!(
-            html_to_text(html),
-            "aren't contributing to the scholarship.\n\nI'm not\na fan\nat all"
-        );
+        assert_eq!(html_to_text(html), "aren't contributing to the scholarship.\n\nI'm not\na fan\nat all");
     }
 
     #[test]
     fn named_and_numeric_entities() {
         let s = "&amp; &lt; &gt; &quot; &#x27; &#x2F; &#39; a&nbsp;b &#8212; &#x1F600; &mdash;";
         assert_eq!(decode_entities(s), "& < > \" ' / ' a b — 😀 —");
-        assert_eq!(
-            html_to_text("&lt;b&gt;not a tag&lt;/b&gt;"),
-            "<b>not a tag</b>"
-        );
+        assert_eq!(html_to_text("&lt;b&gt;not a tag&lt;/b&gt;"), "<b>not a tag</b>");
     }
 
     #[test]
     fn invalid_entities_stay_or_become_replacement() {
-        assert_eq!(
-            decode_entities("AT&T & co &bogus; &#xZZ; &"),
-            "AT&T & co &bogus; &#xZZ; &"
-        );
-        assert_eq!(
-            decode_entities("&#0; &#xD800; &#99999999999;"),
-            "\u{FFFD} \u{FFFD} &#99999999999;"
-        );
+        assert_eq!(decode_entities("AT&T & co &bogus; &#xZZ; &"), "AT&T & co &bogus; &#xZZ; &");
+        assert_eq!(decode_entities("&#0; &#xD800; &#99999999999;"), "\u{FFFD} \u{FFFD} &#99999999999;");
         assert_eq!(decode_entities("&amp"), "&amp");
     }
 
     #[test]
     fn script_style_and_comments_are_dropped() {
-        let html =
-            "a<script type=\"x\">alert('<p>')</script>b<STYLE>p{}</style>c<!-- hidden <p> -->d";
+        let html = "a<script type=\"x\">alert('<p>')</script>b<STYLE>p{}</style>c<!-- hidden <p> -->d";
         assert_eq!(html_to_text(html), "abcd");
         assert_eq!(html_to_text("keep<script>never closed <b>x</b>"), "keep");
         assert_eq!(html_to_text("keep<!-- never closed"), "keep");
@@ -366,10 +334,7 @@ mod tests {
 
     #[test]
     fn whitespace_and_control_characters_collapse() {
-        assert_eq!(
-            html_to_text("  a \t\u{7} b  <p>  <p> <p> c \r\n d "),
-            "a b\n\nc\nd"
-        );
+        assert_eq!(html_to_text("  a \t\u{7} b  <p>  <p> <p> c \r\n d "), "a b\n\nc\nd");
         assert_eq!(normalize_whitespace("\n\n x \n\n\n\n y \n"), "x\n\ny");
         assert_eq!(normalize_whitespace("co\u{AD}operate"), "cooperate");
     }

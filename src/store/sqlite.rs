@@ -9,9 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{
-    from_ms, to_ms, CommitReport, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError,
-};
+use super::{from_ms, to_ms, CommitReport, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError};
 use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::sinks::Notification;
 use crate::sources::Cursor;

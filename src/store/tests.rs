@@ -78,10 +78,7 @@ async fn a_failed_commit_stores_nothing_and_keeps_the_cursor() {
     let p = post("1");
     let m = mention("Acme Air");
     let c1 = Cursor("100".into());
-    store
-        .commit_poll(PollCommit { source: &source, cursor: Some(&c1), mentions: vec![], now: now() })
-        .await
-        .unwrap();
+    store.commit_poll(PollCommit { source: &source, cursor: Some(&c1), mentions: vec![], now: now() }).await.unwrap();
     // Break the outbox table so the transaction fails after the mention insert.
     let Store::Sqlite(s) = &store;
     sqlx::query("DROP TABLE outbox").execute(s.pool()).await.unwrap();
@@ -90,7 +87,12 @@ async fn a_failed_commit_stores_nothing_and_keeps_the_cursor() {
         .commit_poll(PollCommit {
             source: &source,
             cursor: Some(&c2),
-            mentions: vec![NewMention { post: &p, mention: &m, receivers: vec![ReceiverName::new("x")], open_queue_item: false }],
+            mentions: vec![NewMention {
+                post: &p,
+                mention: &m,
+                receivers: vec![ReceiverName::new("x")],
+                open_queue_item: false,
+            }],
             now: now(),
         })
         .await;

@@ -51,13 +51,9 @@ fn a_missing_secret_env_var_is_refused() {
 
 #[test]
 fn score_writes_exactly_one_line_per_input_line() {
-    let mut child = earshot()
-        .args(["score", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let input: &[u8] = b"I love this airline!\n\nworst service ever, 3 hours on hold\r\n\xff\xfe broken utf8\nno newline at end";
+    let mut child = earshot().args(["score", "--json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let input: &[u8] =
+        b"I love this airline!\n\nworst service ever, 3 hours on hold\r\n\xff\xfe broken utf8\nno newline at end";
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());

@@ -161,7 +161,7 @@ async fn health_readiness_and_metrics_answer() {
     })
     .await;
     let metrics = client.get(app.http("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("earshot_source_polls_total{source=\"hn\",outcome=\"ok\"} 1"), "{metrics}");
+    assert!(metrics.contains("earshot_source_polls_total{source=\"src\",outcome=\"ok\"} 1"), "{metrics}");
     assert!(metrics.contains("earshot_source_posts_total"), "{metrics}");
     app.stop().await;
 }

@@ -43,7 +43,8 @@ fn init_logs() {
 /// A daemon whose source is the Hacker News simulator serving `corpus`.
 pub async fn spawn_hn(corpus: Vec<SimHit>) -> (TestApp, Arc<HnSimulator>) {
     let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
-    let keys = format!("type = \"hackernews\"\nbase_url = \"{}\"\nhits_per_page = 2\noverlap = \"5m\"\n", hn.base_url());
+    let keys =
+        format!("type = \"hackernews\"\nbase_url = \"{}\"\nhits_per_page = 2\noverlap = \"5m\"\n", hn.base_url());
     (spawn_app(keys, Vec::new()).await, hn)
 }
 
@@ -55,7 +56,12 @@ pub async fn spawn_app(source_keys: String, env: Vec<(String, String)>) -> TestA
     start(slack, dir, source_keys, env).await
 }
 
-async fn start(slack: Arc<FakeSlack>, dir: Arc<tempfile::TempDir>, source_keys: String, env: Vec<(String, String)>) -> TestApp {
+async fn start(
+    slack: Arc<FakeSlack>,
+    dir: Arc<tempfile::TempDir>,
+    source_keys: String,
+    env: Vec<(String, String)>,
+) -> TestApp {
     init_logs();
     let path = write_config(&dir, &slack, &source_keys);
     let settings = config::load_with_env(&path, &env).unwrap_or_else(|e| panic!("test config is valid: {e}"));

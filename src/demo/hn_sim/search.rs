@@ -74,10 +74,7 @@ impl SearchParams {
                 "numericFilters" => p.numeric = parse_numeric(&v)?,
                 "page" => p.page = v.trim().parse().map_err(|_| format!("invalid page: {v}"))?,
                 "hitsPerPage" => {
-                    let n: u64 = v
-                        .trim()
-                        .parse()
-                        .map_err(|_| format!("invalid hitsPerPage: {v}"))?;
+                    let n: u64 = v.trim().parse().map_err(|_| format!("invalid hitsPerPage: {v}"))?;
                     p.hits_per_page = n.min(MAX_HITS);
                 }
                 _ => {} // other Algolia parameters are accepted and ignored
@@ -89,14 +86,8 @@ impl SearchParams {
     fn matches(&self, hit: &SimHit) -> bool {
         let tags = hit.tags();
         let text = hit.searchable().to_lowercase();
-        self.query
-            .to_lowercase()
-            .split_whitespace()
-            .all(|w| text.contains(w))
-            && self
-                .tags
-                .iter()
-                .all(|group| group.iter().any(|t| tags.contains(t)))
+        self.query.to_lowercase().split_whitespace().all(|w| text.contains(w))
+            && self.tags.iter().all(|group| group.iter().any(|t| tags.contains(t)))
             && self.numeric.iter().all(|f| f.matches(hit))
     }
 }
@@ -106,9 +97,7 @@ impl NumericFilter {
         let value = match (self.field, &hit.item) {
             (NumField::CreatedAtI, _) => hit.created_at_i,
             (NumField::Points, super::SimItem::Story { points, .. }) => *points as i64,
-            (NumField::NumComments, super::SimItem::Story { num_comments, .. }) => {
-                *num_comments as i64
-            }
+            (NumField::NumComments, super::SimItem::Story { num_comments, .. }) => *num_comments as i64,
             // Comments have null points / num_comments: no numeric filter holds.
             _ => return false,
         };
@@ -128,13 +117,8 @@ pub(crate) fn parse_tags(raw: &str) -> Result<Vec<Vec<String>>, String> {
     let mut rest = raw.trim();
     while !rest.is_empty() {
         let (group, after) = if let Some(inner) = rest.strip_prefix('(') {
-            let close = inner
-                .find(')')
-                .ok_or_else(|| format!("invalid tags: unclosed '(' in {raw}"))?;
-            let group: Vec<String> = inner[..close]
-                .split(',')
-                .map(|t| t.trim().to_string())
-                .collect();
+            let close = inner.find(')').ok_or_else(|| format!("invalid tags: unclosed '(' in {raw}"))?;
+            let group: Vec<String> = inner[..close].split(',').map(|t| t.trim().to_string()).collect();
             (group, inner[close + 1..].trim_start())
         } else {
             let end = rest.find(',').unwrap_or(rest.len());
@@ -155,26 +139,17 @@ pub(crate) fn parse_tags(raw: &str) -> Result<Vec<Vec<String>>, String> {
 
 /// `created_at_i>1777630000,created_at_i<1777640000`: comma = AND.
 pub(crate) fn parse_numeric(raw: &str) -> Result<Vec<NumericFilter>, String> {
-    raw.split(',')
-        .filter(|c| !c.trim().is_empty())
-        .map(parse_condition)
-        .collect()
+    raw.split(',').filter(|c| !c.trim().is_empty()).map(parse_condition).collect()
 }
 
 fn parse_condition(cond: &str) -> Result<NumericFilter, String> {
     let bad = || format!("invalid numericFilters condition: {cond}");
     let at = cond.find(['<', '>', '=', '!']).ok_or_else(bad)?;
     let (field, rest) = cond.split_at(at);
-    let (op, value) = [
-        (">=", Op::Ge),
-        ("<=", Op::Le),
-        (">", Op::Gt),
-        ("<", Op::Lt),
-        ("=", Op::Eq),
-    ]
-    .iter()
-    .find_map(|(s, op)| rest.strip_prefix(s).map(|v| (*op, v)))
-    .ok_or_else(bad)?;
+    let (op, value) = [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt), ("=", Op::Eq)]
+        .iter()
+        .find_map(|(s, op)| rest.strip_prefix(s).map(|v| (*op, v)))
+        .ok_or_else(bad)?;
     let field = match field.trim() {
         "created_at_i" => NumField::CreatedAtI,
         "points" => NumField::Points,
@@ -189,11 +164,7 @@ fn parse_condition(cond: &str) -> Result<NumericFilter, String> {
 /// paged, with Algolia's envelope; past the cap, the cap answer.
 pub(crate) fn answer(corpus: &[SimHit], params: &SearchParams, raw_query: &str) -> Value {
     let mut matched: Vec<&SimHit> = corpus.iter().filter(|h| params.matches(h)).collect();
-    matched.sort_by(|a, b| {
-        b.created_at_i
-            .cmp(&a.created_at_i)
-            .then_with(|| b.object_id.cmp(&a.object_id))
-    });
+    matched.sort_by(|a, b| b.created_at_i.cmp(&a.created_at_i).then_with(|| b.object_id.cmp(&a.object_id)));
     let hpp = params.hits_per_page;
     let reachable = (matched.len() as u64).min(MAX_HITS);
     let nb_pages = if hpp == 0 { 0 } else { reachable.div_ceil(hpp) };
@@ -217,12 +188,7 @@ pub(crate) fn answer(corpus: &[SimHit], params: &SearchParams, raw_query: &str) 
         body["message"] = json!(CAP_MESSAGE);
         return body;
     }
-    let words: Vec<String> = params
-        .query
-        .to_lowercase()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+    let words: Vec<String> = params.query.to_lowercase().split_whitespace().map(String::from).collect();
     let end = start.saturating_add(hpp).min(reachable);
     let hits: Vec<Value> = matched
         .iter()
@@ -238,31 +204,18 @@ pub(crate) fn answer(corpus: &[SimHit], params: &SearchParams, raw_query: &str) 
 fn with_highlight(hit: &SimHit, words: &[String]) -> Value {
     let mut wire = hit.to_wire();
     let mut highlight = serde_json::Map::new();
-    for field in [
-        "title",
-        "story_text",
-        "comment_text",
-        "author",
-        "url",
-        "story_title",
-    ] {
+    for field in ["title", "story_text", "comment_text", "author", "url", "story_title"] {
         let Some(value) = wire.get(field).and_then(Value::as_str) else {
             continue;
         };
         let lower = value.to_lowercase();
-        let matched: Vec<&String> = words
-            .iter()
-            .filter(|w| lower.contains(w.as_str()))
-            .collect();
+        let matched: Vec<&String> = words.iter().filter(|w| lower.contains(w.as_str())).collect();
         let level = match matched.len() {
             0 => "none",
             n if n == words.len() => "full",
             _ => "partial",
         };
-        highlight.insert(
-            field.into(),
-            json!({"value": value, "matchLevel": level, "matchedWords": matched}),
-        );
+        highlight.insert(field.into(), json!({"value": value, "matchLevel": level, "matchedWords": matched}));
     }
     wire["_highlightResult"] = Value::Object(highlight);
     wire

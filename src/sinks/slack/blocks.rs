@@ -35,9 +35,7 @@ const MAX_URL_CHARS: usize = 1000;
 /// Slack's mrkdwn escaping: `&` → `&amp;`, then `<` → `&lt;`, then `>` →
 /// `&gt;`. Nothing else is touched (other entities show literally).
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// Cuts already-escaped text to at most `max` chars, `…` included, on a
@@ -101,12 +99,7 @@ pub fn payload(n: &Notification) -> Value {
     }
     debug_assert!(blocks.len() <= MAX_BLOCKS);
 
-    let first_line = sanitize(&post.text)
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let first_line = sanitize(&post.text).lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
     let fallback = format!(
         "[{}] {}: @{} on {platform}: {}",
         m.score.level,
@@ -127,11 +120,7 @@ pub fn payload(n: &Notification) -> Value {
 fn section_text(n: &Notification, handle: &str) -> String {
     let post = &n.post;
     let who = match web_url(&post.url) {
-        Some(url) => format!(
-            "*<{}|@{}>*",
-            escape(&url).replace('|', "%7C"),
-            escape(handle)
-        ),
+        Some(url) => format!("*<{}|@{}>*", escape(&url).replace('|', "%7C"), escape(handle)),
         None => format!("*@{}*", escape(handle)),
     };
     let mut first = who;
@@ -150,16 +139,9 @@ fn section_text(n: &Notification, handle: &str) -> String {
         .filter(|l| !l.is_empty())
         .map(|l| format!("&gt; {}", escape(l)))
         .collect();
-    let quote = if quote.is_empty() {
-        "&gt; _(no text)_".to_string()
-    } else {
-        quote.join("\n")
-    };
+    let quote = if quote.is_empty() { "&gt; _(no text)_".to_string() } else { quote.join("\n") };
     let budget = MAX_SECTION_CHARS.saturating_sub(first.chars().count() + 1);
-    truncate_escaped(
-        &format!("{first}\n{}", truncate_escaped(&quote, budget)),
-        MAX_SECTION_CHARS,
-    )
+    truncate_escaped(&format!("{first}\n{}", truncate_escaped(&quote, budget)), MAX_SECTION_CHARS)
 }
 
 fn context(n: &Notification) -> Vec<Value> {
@@ -183,18 +165,12 @@ fn context(n: &Notification) -> Vec<Value> {
         escape(n.source.as_str()),
         n.post.created_at.format("%Y-%m-%d %H:%M UTC")
     ));
-    lines
-        .into_iter()
-        .map(|t| json!({"type": "mrkdwn", "text": truncate_escaped(&t, MAX_CONTEXT_CHARS)}))
-        .collect()
+    lines.into_iter().map(|t| json!({"type": "mrkdwn", "text": truncate_escaped(&t, MAX_CONTEXT_CHARS)})).collect()
 }
 
 /// The handle as shown: control characters out, cut, `unknown` if empty.
 fn handle(raw: &str) -> String {
-    let h = truncate_plain(
-        sanitize(raw).trim().trim_start_matches('@'),
-        MAX_HANDLE_CHARS,
-    );
+    let h = truncate_plain(sanitize(raw).trim().trim_start_matches('@'), MAX_HANDLE_CHARS);
     if h.is_empty() {
         "unknown".into()
     } else {
@@ -236,19 +212,11 @@ pub(crate) mod tests {
                 platform: Platform::Hackernews,
                 external_id: ExternalId::new("43500023"),
                 url: "https://news.ycombinator.com/item?id=43500023&x=1".into(),
-                author: Author {
-                    handle: "mallory".into(),
-                    display_name: None,
-                    followers: Some(20_400),
-                },
+                author: Author { handle: "mallory".into(), display_name: None, followers: Some(20_400) },
                 text: text.into(),
                 created_at: Utc.timestamp_opt(1777638669, 0).unwrap(),
                 lang: None,
-                engagement: Engagement {
-                    likes: Some(1840),
-                    reposts: None,
-                    replies: Some(12),
-                },
+                engagement: Engagement { likes: Some(1840), reposts: None, replies: Some(12) },
             },
             mention: Mention {
                 brand: BrandName::new("Acme Air"),
@@ -277,16 +245,10 @@ pub(crate) mod tests {
     #[test]
     fn escape_is_exactly_three_characters_amp_first() {
         assert_eq!(escape("a & b < c > d"), "a &amp; b &lt; c &gt; d");
-        assert_eq!(
-            escape("<!channel> <!here> <@U123ABC>"),
-            "&lt;!channel&gt; &lt;!here&gt; &lt;@U123ABC&gt;"
-        );
+        assert_eq!(escape("<!channel> <!here> <@U123ABC>"), "&lt;!channel&gt; &lt;!here&gt; &lt;@U123ABC&gt;");
         // A post that literally says "&lt;" must show "&lt;", not "<".
         assert_eq!(escape("&lt;!channel&gt;"), "&amp;lt;!channel&amp;gt;");
-        assert_eq!(
-            escape("We&#39;ve *bold* _it_ ~s~ `c`"),
-            "We&amp;#39;ve *bold* _it_ ~s~ `c`"
-        );
+        assert_eq!(escape("We&#39;ve *bold* _it_ ~s~ `c`"), "We&amp;#39;ve *bold* _it_ ~s~ `c`");
     }
 
     #[test]
@@ -304,77 +266,39 @@ pub(crate) mod tests {
             assert!(t.chars().count() <= max, "{max}: {t}");
             let body = t.trim_end_matches('…');
             for (i, _) in body.match_indices('&') {
-                assert!(
-                    ["&amp;", "&lt;", "&gt;"]
-                        .iter()
-                        .any(|e| body[i..].starts_with(e)),
-                    "{max}: {t}"
-                );
+                assert!(["&amp;", "&lt;", "&gt;"].iter().any(|e| body[i..].starts_with(e)), "{max}: {t}");
             }
         }
     }
 
     #[test]
     fn payload_has_header_section_context_and_buttons() {
-        let p = payload(&sample(
-            "3 hours on hold with Acme Air\nand still no answer",
-        ));
-        assert_eq!(
-            p["text"],
-            "[high] Acme Air: @mallory on Hacker News: 3 hours on hold with Acme Air"
-        );
-        assert_eq!(
-            (p["unfurl_links"].as_bool(), p["unfurl_media"].as_bool()),
-            (Some(false), Some(false))
-        );
+        let p = payload(&sample("3 hours on hold with Acme Air\nand still no answer"));
+        assert_eq!(p["text"], "[high] Acme Air: @mallory on Hacker News: 3 hours on hold with Acme Air");
+        assert_eq!((p["unfurl_links"].as_bool(), p["unfurl_media"].as_bool()), (Some(false), Some(false)));
         let b = p["blocks"].as_array().unwrap();
         assert_eq!(b.len(), 4);
-        assert_eq!(
-            b[0]["text"],
-            json!({"type": "plain_text", "text": "High: Acme Air on Hacker News"})
-        );
+        assert_eq!(b[0]["text"], json!({"type": "plain_text", "text": "High: Acme Air on Hacker News"}));
         assert_eq!(
             b[1]["text"]["text"],
             "*<https://news.ycombinator.com/item?id=43500023&amp;x=1|@mallory>* (20.4k followers) · 1.8k likes · 12 replies\n\
              &gt; 3 hours on hold with Acme Air\n&gt; and still no answer"
         );
-        let ctx: Vec<&str> = b[2]["elements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["text"].as_str().unwrap())
-            .collect();
+        let ctx: Vec<&str> = b[2]["elements"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
         assert_eq!(ctx[0], "*High* · urgency 0.87 · sentiment -0.91 (negative)");
         assert_eq!(
             ctx[1..4],
-            [
-                "terms: acme air",
-                "topics: delay",
-                "why: complaint stated as fact: \"3 hours &lt;on hold&gt;\""
-            ]
+            ["terms: acme air", "topics: delay", "why: complaint stated as fact: \"3 hours &lt;on hold&gt;\""]
         );
         assert_eq!(ctx[4], "Hacker News · source hn · 2026-05-01 12:31 UTC");
         assert_eq!(b[3]["block_id"], "mention:8812");
         let buttons = b[3]["elements"].as_array().unwrap();
         assert_eq!(
-            (
-                buttons[0]["action_id"].as_str(),
-                buttons[0]["style"].as_str(),
-                buttons[0]["value"].as_str()
-            ),
+            (buttons[0]["action_id"].as_str(), buttons[0]["style"].as_str(), buttons[0]["value"].as_str()),
             (Some("ack"), Some("primary"), Some("77"))
         );
-        assert_eq!(
-            (
-                buttons[1]["action_id"].as_str(),
-                buttons[1]["value"].as_str()
-            ),
-            (Some("resolve"), Some("77"))
-        );
-        assert_eq!(
-            buttons[2]["url"],
-            "https://news.ycombinator.com/item?id=43500023&x=1"
-        );
+        assert_eq!((buttons[1]["action_id"].as_str(), buttons[1]["value"].as_str()), (Some("resolve"), Some("77")));
+        assert_eq!(buttons[2]["url"], "https://news.ycombinator.com/item?id=43500023&x=1");
     }
 
     #[test]
@@ -386,15 +310,13 @@ pub(crate) mod tests {
         let p = payload(&n);
         let b = p["blocks"].as_array().unwrap();
         assert_eq!(b.len(), 3);
-        assert!(b[1]["text"]["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("*@unknown* · 1.8k likes"));
+        assert!(b[1]["text"]["text"].as_str().unwrap().starts_with("*@unknown* · 1.8k likes"));
     }
 
     #[test]
     fn hostile_post_never_reaches_slack_unescaped() {
-        let mut n = sample("Hey <!channel> <!here> <!everyone> <@U123ABC> <#C1> <!subteam^S1> <https://evil|click> & \u{7}bye");
+        let mut n =
+            sample("Hey <!channel> <!here> <!everyone> <@U123ABC> <#C1> <!subteam^S1> <https://evil|click> & \u{7}bye");
         n.post.author.handle = "<@U999|boss>".into();
         n.mention.terms = vec!["<!here>".into()];
         let p = payload(&n);
@@ -407,14 +329,8 @@ pub(crate) mod tests {
         }
         let section = p["blocks"][1]["text"]["text"].as_str().unwrap();
         assert!(section.contains("|@&lt;@U999|boss&gt;>*"), "{section}");
-        assert!(
-            section.contains("&gt; Hey &lt;!channel&gt; &lt;!here&gt;"),
-            "{section}"
-        );
-        assert!(
-            section.contains("&lt;https://evil|click&gt; &amp;  bye"),
-            "{section}"
-        );
+        assert!(section.contains("&gt; Hey &lt;!channel&gt; &lt;!here&gt;"), "{section}");
+        assert!(section.contains("&lt;https://evil|click&gt; &amp;  bye"), "{section}");
     }
 
     #[test]
@@ -430,10 +346,7 @@ pub(crate) mod tests {
         assert_eq!(header.chars().count(), MAX_HEADER_CHARS);
         let section = b[1]["text"]["text"].as_str().unwrap();
         assert!(section.chars().count() <= MAX_SECTION_CHARS && section.ends_with('…'));
-        assert!(
-            section.chars().count() > MAX_SECTION_CHARS - 10,
-            "uses the room it has"
-        );
+        assert!(section.chars().count() > MAX_SECTION_CHARS - 10, "uses the room it has");
         for e in b[2]["elements"].as_array().unwrap() {
             assert!(e["text"].as_str().unwrap().chars().count() <= MAX_CONTEXT_CHARS);
         }

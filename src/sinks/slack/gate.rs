@@ -20,10 +20,7 @@ pub(crate) struct Gate {
 
 impl Gate {
     pub fn new(interval: Duration) -> Gate {
-        Gate {
-            interval,
-            next: Mutex::new(None),
-        }
+        Gate { interval, next: Mutex::new(None) }
     }
 
     /// Waits for this caller's slot. A caller dropped while waiting leaves
@@ -60,10 +57,7 @@ mod tests {
         let t0 = Instant::now();
         let s = Duration::from_secs;
         // Three callers at once: now, +1 s, +2 s.
-        assert_eq!(
-            [gate.reserve(t0), gate.reserve(t0), gate.reserve(t0)],
-            [t0, t0 + s(1), t0 + s(2)]
-        );
+        assert_eq!([gate.reserve(t0), gate.reserve(t0), gate.reserve(t0)], [t0, t0 + s(1), t0 + s(2)]);
         // One arriving while the queue is still busy waits behind it.
         assert_eq!(gate.reserve(t0 + Duration::from_millis(500)), t0 + s(3));
         // After a quiet spell, a caller goes at once.

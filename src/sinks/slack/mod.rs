@@ -94,11 +94,7 @@ impl Sink for SlackSink {
 }
 
 /// Slack's answer to a non-2xx status as a `SinkError` (§8.2).
-pub fn classify(
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    body: &[u8],
-) -> Result<(), SinkError> {
+pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Result<(), SinkError> {
     if status.is_success() {
         return Ok(());
     }
@@ -107,14 +103,8 @@ pub fn classify(
         None => format!("slack answered {}: {}", status.as_u16(), excerpt(body)),
     };
     Err(match status.as_u16() {
-        429 => SinkError::Retryable {
-            after: retry_after,
-            reason,
-        },
-        408 | 500..=599 => SinkError::Retryable {
-            after: None,
-            reason,
-        },
+        429 => SinkError::Retryable { after: retry_after, reason },
+        408 | 500..=599 => SinkError::Retryable { after: None, reason },
         _ => SinkError::Permanent { reason },
     })
 }
@@ -123,9 +113,7 @@ pub fn classify(
 /// `invalid_blocks`…): lowercase letters and underscores only.
 fn error_code(body: &[u8]) -> Option<&str> {
     let s = std::str::from_utf8(body).ok()?.trim();
-    let is_code = !s.is_empty()
-        && s.len() <= MAX_CODE_LEN
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    let is_code = !s.is_empty() && s.len() <= MAX_CODE_LEN && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     is_code.then_some(s)
 }
 
@@ -133,9 +121,7 @@ fn error_code(body: &[u8]) -> Option<&str> {
 fn send_error(e: reqwest::Error) -> SinkError {
     let e = e.without_url();
     if e.is_builder() {
-        return SinkError::Permanent {
-            reason: "slack webhook URL is not usable".into(),
-        };
+        return SinkError::Permanent { reason: "slack webhook URL is not usable".into() };
     }
     let what = if e.is_timeout() {
         "timed out"
@@ -144,10 +130,7 @@ fn send_error(e: reqwest::Error) -> SinkError {
     } else {
         "failed"
     };
-    SinkError::Retryable {
-        after: None,
-        reason: format!("slack request {what}: {}", error_chain(&e)),
-    }
+    SinkError::Retryable { after: None, reason: format!("slack request {what}: {}", error_chain(&e)) }
 }
 
 #[cfg(test)]
@@ -165,11 +148,7 @@ mod tests {
     #[test]
     fn statuses_and_bodies_classify_per_slack_docs() {
         let c = |code: u16, after: Option<u64>, body: &str| {
-            classify(
-                StatusCode::from_u16(code).unwrap(),
-                after.map(Duration::from_secs),
-                body.as_bytes(),
-            )
+            classify(StatusCode::from_u16(code).unwrap(), after.map(Duration::from_secs), body.as_bytes())
         };
         assert_eq!(c(200, None, "ok"), Ok(()));
         assert_eq!(
@@ -181,15 +160,9 @@ mod tests {
         );
         assert_eq!(
             c(500, None, "rollup_error"),
-            Err(SinkError::Retryable {
-                after: None,
-                reason: "slack answered 500 rollup_error".into()
-            })
+            Err(SinkError::Retryable { after: None, reason: "slack answered 500 rollup_error".into() })
         );
-        assert!(matches!(
-            c(503, Some(9), "<html>down</html>"),
-            Err(SinkError::Retryable { after: None, .. })
-        ));
+        assert!(matches!(c(503, Some(9), "<html>down</html>"), Err(SinkError::Retryable { after: None, .. })));
         for (code, body) in [
             (400, "invalid_payload"),
             (400, "invalid_blocks"),
@@ -200,9 +173,7 @@ mod tests {
         ] {
             assert_eq!(
                 c(code, None, body),
-                Err(SinkError::Permanent {
-                    reason: format!("slack answered {code} {body}")
-                })
+                Err(SinkError::Permanent { reason: format!("slack answered {code} {body}") })
             );
         }
         let long = c(400, None, &"x".repeat(10_000)).unwrap_err().to_string();
@@ -211,50 +182,29 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_webhook_url() {
-        let sink = SlackSink::new(
-            settings("https://hooks.slack.com/services/T000/B000/s3cr3tT0ken"),
-            reqwest::Client::new(),
-        );
+        let sink =
+            SlackSink::new(settings("https://hooks.slack.com/services/T000/B000/s3cr3tT0ken"), reqwest::Client::new());
         let dbg = format!("{sink:?}");
-        assert!(
-            !dbg.contains("s3cr3t") && !dbg.contains("hooks.slack.com"),
-            "{dbg}"
-        );
+        assert!(!dbg.contains("s3cr3t") && !dbg.contains("hooks.slack.com"), "{dbg}");
         assert!(dbg.contains("[REDACTED]"));
     }
 
     #[tokio::test]
     async fn transport_errors_never_show_the_webhook_url() {
         // A port that was just free: connection refused.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}/services/T000/B000/s3cr3tT0ken");
         let sink = SlackSink::new(settings(&url), reqwest::Client::new());
         let n = blocks::tests::sample("hello");
         match sink.deliver(&n).await {
-            Err(SinkError::Retryable {
-                after: None,
-                reason,
-            }) => {
-                assert!(
-                    reason.starts_with("slack request cannot connect"),
-                    "{reason}"
-                );
-                assert!(
-                    !reason.contains("s3cr3t") && !reason.contains("/services/"),
-                    "{reason}"
-                );
+            Err(SinkError::Retryable { after: None, reason }) => {
+                assert!(reason.starts_with("slack request cannot connect"), "{reason}");
+                assert!(!reason.contains("s3cr3t") && !reason.contains("/services/"), "{reason}");
             }
             other => panic!("expected a retryable error, got {other:?}"),
         }
         let bad = SlackSink::new(settings("not a url s3cr3t"), reqwest::Client::new());
         let err = bad.deliver(&n).await.unwrap_err();
-        assert!(
-            matches!(&err, SinkError::Permanent { .. }) && !err.to_string().contains("s3cr3t"),
-            "{err}"
-        );
+        assert!(matches!(&err, SinkError::Permanent { .. }) && !err.to_string().contains("s3cr3t"), "{err}");
     }
 }

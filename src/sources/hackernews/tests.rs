@@ -9,29 +9,14 @@ use super::*;
 use crate::sources::http::parse_json;
 
 const FIXTURES: [(&str, &str); 4] = [
-    (
-        "ask_hn_page2",
-        include_str!("../../../tests/fixtures/hackernews/search_by_date_ask_hn_page2.json"),
-    ),
-    (
-        "comment_query",
-        include_str!("../../../tests/fixtures/hackernews/search_by_date_comment_query.json"),
-    ),
-    (
-        "poll_query",
-        include_str!("../../../tests/fixtures/hackernews/search_by_date_poll_query.json"),
-    ),
-    (
-        "story_query",
-        include_str!("../../../tests/fixtures/hackernews/search_by_date_story_query.json"),
-    ),
+    ("ask_hn_page2", include_str!("../../../tests/fixtures/hackernews/search_by_date_ask_hn_page2.json")),
+    ("comment_query", include_str!("../../../tests/fixtures/hackernews/search_by_date_comment_query.json")),
+    ("poll_query", include_str!("../../../tests/fixtures/hackernews/search_by_date_poll_query.json")),
+    ("story_query", include_str!("../../../tests/fixtures/hackernews/search_by_date_story_query.json")),
 ];
 
 fn page(name: &str) -> SearchPage {
-    let (_, body) = FIXTURES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .expect("fixture name");
+    let (_, body) = FIXTURES.iter().find(|(n, _)| *n == name).expect("fixture name");
     parse_json(Some("application/json; charset=utf-8"), body.as_bytes()).expect("fixture parses")
 }
 
@@ -59,15 +44,9 @@ fn every_fixture_parses_and_maps() {
         for hit in &p.hits {
             let (post, created) = hit_to_post(hit).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(post.platform, Platform::Hackernews);
-            assert_eq!(
-                post.url,
-                format!("https://news.ycombinator.com/item?id={}", post.external_id)
-            );
+            assert_eq!(post.url, format!("https://news.ycombinator.com/item?id={}", post.external_id));
             assert_eq!(post.created_at.timestamp(), created);
-            assert!(
-                !post.text.is_empty() && !post.text.contains('<') && !post.text.contains("&#x"),
-                "{name}"
-            );
+            assert!(!post.text.is_empty() && !post.text.contains('<') && !post.text.contains("&#x"), "{name}");
             assert_eq!((post.lang.as_deref(), post.author.followers), (None, None));
         }
     }
@@ -79,34 +58,19 @@ fn comment_fixture_strips_html_and_keeps_old_schema_points() {
     assert_eq!(post.external_id.as_str(), "7919418");
     assert_eq!(post.author.handle, "fleitz");
     assert_eq!(post.created_at, Utc.timestamp_opt(1403235154, 0).unwrap());
-    assert!(post.text.starts_with("Yeah the article seems stupid, while technically they aren't contributing to the scholarship they do pay"));
-    assert!(
-        post.text
-            .contains("last 2 years.\n\nI'm not the biggest fan"),
-        "{}",
-        post.text
-    );
-    assert!(post
-        .text
-        .ends_with("Starbucks/Wal-Mart than Lockheed Martin."));
+    assert!(post.text.starts_with(
+        "Yeah the article seems stupid, while technically they aren't contributing to the scholarship they do pay"
+    ));
+    assert!(post.text.contains("last 2 years.\n\nI'm not the biggest fan"), "{}", post.text);
+    assert!(post.text.ends_with("Starbucks/Wal-Mart than Lockheed Martin."));
     // Old schema: points on a comment; num_comments null.
-    assert_eq!(
-        post.engagement,
-        Engagement {
-            likes: Some(1),
-            reposts: None,
-            replies: None
-        }
-    );
+    assert_eq!(post.engagement, Engagement { likes: Some(1), reposts: None, replies: None });
 }
 
 #[test]
 fn story_fixture_with_empty_story_text_is_the_title() {
     let post = only_post("story_query");
-    assert_eq!(
-        post.text,
-        "Judge says concerned about Apple, Google hiring settlement"
-    );
+    assert_eq!(post.text, "Judge says concerned about Apple, Google hiring settlement");
     assert_eq!(post.engagement.replies, Some(0));
     let p = page("story_query");
     assert_eq!((p.nb_hits, p.nb_pages), (Some(23818), Some(1000)));
@@ -115,18 +79,11 @@ fn story_fixture_with_empty_story_text_is_the_title() {
 #[test]
 fn ask_hn_and_poll_fixtures_join_title_and_body() {
     let ask = only_post("ask_hn_page2");
-    assert!(
-        ask.text
-            .starts_with("Ask HN: How can I get Swag from Startups?\n\n"),
-        "{}",
-        ask.text
-    );
+    assert!(ask.text.starts_with("Ask HN: How can I get Swag from Startups?\n\n"), "{}", ask.text);
     assert!(ask.text.contains("I'm a college student from India"));
     assert_eq!(ask.engagement.replies, Some(3));
     let poll = only_post("poll_query");
-    assert!(poll
-        .text
-        .starts_with("Poll: Which iPad(s) do you use?\n\nIn 3.5 years, Apple"));
+    assert!(poll.text.starts_with("Poll: Which iPad(s) do you use?\n\nIn 3.5 years, Apple"));
 }
 
 #[test]
@@ -144,10 +101,7 @@ fn hostile_and_incomplete_hits_are_tolerated_or_skipped() {
         "some_future_field": {"nested": [1, 2]}
     }))
     .unwrap();
-    assert_eq!(
-        (post.external_id.as_str(), created),
-        ("43500123", 1777638669)
-    );
+    assert_eq!((post.external_id.as_str(), created), ("43500123", 1777638669));
     assert_eq!((post.author.handle.as_str(), post.text.as_str()), ("", ""));
     assert_eq!(post.engagement, Engagement::default());
     // Wrong types in optional fields are ignored, not fatal.
@@ -156,14 +110,7 @@ fn hostile_and_incomplete_hits_are_tolerated_or_skipped() {
         "_tags": "story", "title": ["not", "a", "string"], "story_text": 5
     }))
     .unwrap();
-    assert_eq!(
-        (
-            post.engagement.likes,
-            post.engagement.replies,
-            post.text.as_str()
-        ),
-        (None, None, "")
-    );
+    assert_eq!((post.engagement.likes, post.engagement.replies, post.text.as_str()), (None, None, ""));
 }
 
 #[test]
@@ -174,10 +121,7 @@ fn hostile_text_is_plain_text_and_ids_are_url_encoded() {
         "comment_text": "<p>Hey <!channel> &lt;!here&gt; <@U123ABC> & friends\u{0}\u{7}<script>alert(1)</script>",
     }))
     .unwrap();
-    assert_eq!(
-        post.url,
-        "https://news.ycombinator.com/item?id=1%26x%3D%3Cy%3E+z"
-    );
+    assert_eq!(post.url, "https://news.ycombinator.com/item?id=1%26x%3D%3Cy%3E+z");
     assert_eq!(post.author.handle, "mallory");
     // Stripping HTML decodes `&lt;!here&gt;` into the very sequence Slack
     // must escape: that is the sink's job, and its tests cover it.
@@ -193,8 +137,7 @@ fn hostile_text_is_plain_text_and_ids_are_url_encoded() {
 #[test]
 fn huge_comment_is_handled() {
     let text = format!("<p>{}</p>", "acme air &amp; more ".repeat(10_000));
-    let (post, _) =
-        hit_to_post(&json!({"objectID": "3", "created_at_i": 1, "comment_text": text})).unwrap();
+    let (post, _) = hit_to_post(&json!({"objectID": "3", "created_at_i": 1, "comment_text": text})).unwrap();
     assert!(post.text.len() > 150_000 && post.text.starts_with("acme air & more"));
 }
 
@@ -220,14 +163,8 @@ fn search_url_is_form_encoded() {
     );
     let mut cfg = source().cfg;
     cfg.base_url = Url::parse("http://127.0.0.1:9/api/v1/").unwrap();
-    let url = HackernewsSource::new(cfg)
-        .search_url("#acme & co", 0, 0)
-        .unwrap();
-    assert!(
-        url.as_str()
-            .starts_with("http://127.0.0.1:9/api/v1/search_by_date?query=%23acme+%26+co&"),
-        "{url}"
-    );
+    let url = HackernewsSource::new(cfg).search_url("#acme & co", 0, 0).unwrap();
+    assert!(url.as_str().starts_with("http://127.0.0.1:9/api/v1/search_by_date?query=%23acme+%26+co&"), "{url}");
 }
 
 #[test]
@@ -239,25 +176,13 @@ fn cursor_window_and_watermark() {
     assert_eq!(parse_cursor(&Cursor(" 12 ".into())), Some(12));
     assert_eq!(parse_cursor(&Cursor("{\"w\":1}".into())), None);
     assert_eq!(window_start(None, now, hour, overlap), 1777636400);
-    assert_eq!(
-        window_start(Some(1777638669), now, hour, overlap),
-        1777638369
-    );
-    assert_eq!(
-        window_start(Some(i64::MIN + 1), now, Duration::MAX, Duration::MAX),
-        i64::MIN
-    );
-    assert_eq!(
-        window_start(None, now, Duration::MAX, overlap),
-        i64::MIN + 1777640001
-    );
+    assert_eq!(window_start(Some(1777638669), now, hour, overlap), 1777638369);
+    assert_eq!(window_start(Some(i64::MIN + 1), now, Duration::MAX, Duration::MAX), i64::MIN);
+    assert_eq!(window_start(None, now, Duration::MAX, overlap), i64::MIN + 1777640001);
     // Newest read wins, never backwards, never past now.
     assert_eq!(next_watermark(Some(10), Some(20), now), Some(20));
     assert_eq!(next_watermark(Some(30), Some(20), now), Some(30));
-    assert_eq!(
-        next_watermark(None, Some(1777650000), now),
-        Some(1777640000)
-    );
+    assert_eq!(next_watermark(None, Some(1777650000), now), Some(1777640000));
     assert_eq!(next_watermark(Some(5), None, now), Some(5));
     assert_eq!(next_watermark(None, None, now), None);
 }

@@ -41,10 +41,7 @@ pub enum Reply {
 impl Reply {
     /// 404 `no_service`: a revoked webhook.
     pub fn no_service() -> Reply {
-        Reply::Status {
-            code: 404,
-            body: "no_service".into(),
-        }
+        Reply::Status { code: 404, body: "no_service".into() }
     }
 }
 
@@ -92,21 +89,13 @@ impl FakeSlack {
     /// A fake enforcing 1 message/s with bursts of up to `burst`.
     pub async fn start_rate_limited(burst: u32) -> anyhow::Result<FakeSlack> {
         let burst = f64::from(burst.max(1));
-        Self::spawn(Some(Bucket {
-            burst,
-            tokens: burst,
-            last: Instant::now(),
-        }))
-        .await
+        Self::spawn(Some(Bucket { burst, tokens: burst, last: Instant::now() })).await
     }
 
     async fn spawn(bucket: Option<Bucket>) -> anyhow::Result<FakeSlack> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let state: Shared = Arc::new(Mutex::new(FakeState {
-            bucket,
-            ..FakeState::default()
-        }));
+        let state: Shared = Arc::new(Mutex::new(FakeState { bucket, ..FakeState::default() }));
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -198,16 +187,8 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-async fn handle(
-    State(state): State<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+async fn handle(State(state): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut s = lock(&state);
     let (status, extra, answer) = if !uri.path().ends_with(SECRET) {
         (404, None, "no_service".to_string())
@@ -229,15 +210,8 @@ async fn handle(
         at: Instant::now(),
     });
     drop(s);
-    let mut resp = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        answer,
-    )
-        .into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/html"),
-    );
+    let mut resp = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html"));
     if let Some(secs) = extra {
         resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
     }
@@ -254,11 +228,7 @@ fn scripted(reply: Reply) -> (u16, Option<u64>, String) {
 }
 
 fn rate_limited(secs: u64) -> (u16, Option<u64>, String) {
-    (
-        429,
-        Some(secs),
-        r#"{"ok":false,"count_hour_ago":400,"count_minute_ago":100,"count_second_ago":5}"#.into(),
-    )
+    (429, Some(secs), r#"{"ok":false,"count_hour_ago":400,"count_minute_ago":100,"count_second_ago":5}"#.into())
 }
 
 /// Takes one token; `Some(seconds to wait)` when the bucket is empty.
@@ -286,11 +256,7 @@ fn validate(content_type: Option<&str>, body: &[u8]) -> Result<(), &'static str>
         return Err("invalid_payload");
     }
     let Some(blocks) = msg.get("blocks") else {
-        return if text.is_some() {
-            Ok(())
-        } else {
-            Err("no_text")
-        };
+        return if text.is_some() { Ok(()) } else { Err("no_text") };
     };
     let blocks = blocks.as_array().ok_or("invalid_blocks")?;
     if blocks.len() > 50 {
@@ -333,17 +299,14 @@ fn check_block(b: &Value) -> Option<()> {
             if let Some(fields) = b.get("fields") {
                 let fields = fields.as_array()?;
                 (fields.len() <= 10).then_some(())?;
-                fields
-                    .iter()
-                    .try_for_each(|f| text_object(Some(f), 2000, false))?;
+                fields.iter().try_for_each(|f| text_object(Some(f), 2000, false))?;
             }
             Some(())
         }
         "context" => {
             let els = b.get("elements")?.as_array()?;
             (!els.is_empty() && els.len() <= 10).then_some(())?;
-            els.iter()
-                .try_for_each(|e| text_object(Some(e), 3000, false))
+            els.iter().try_for_each(|e| text_object(Some(e), 3000, false))
         }
         "actions" => {
             let els = b.get("elements")?.as_array()?;
