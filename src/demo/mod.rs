@@ -50,6 +50,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoSummary> {
     let dir = tempfile::tempdir().context("creating a temporary folder")?;
     let now = chrono::Utc::now();
     let mut corpus = corpus::demo_corpus(now);
+    // The newest posts are held back and published midway.
+    corpus.sort_by_key(|h| h.created_at_i);
     let late = corpus.split_off(corpus.len().saturating_sub(LATE_POSTS));
     let sim = HnSimulator::start(corpus.clone()).await?;
     let settings = demo_settings(&sim, dir.path(), &opts.slack)?;
