@@ -159,6 +159,7 @@ async fn poll_once(settings: &Settings, name: &SourceName) -> anyhow::Result<()>
     let source = sources::build(&source_settings.kind);
     let matcher = Matcher::new(&settings.brands);
     let cx = PollContext {
+        source: name.clone(),
         http: HttpClient::new(&settings.fetch)?,
         queries: source_settings.queries.clone().unwrap_or_else(|| crate::daemon::default_queries(settings)),
         now: chrono::Utc::now(),

@@ -19,6 +19,8 @@ pub struct PollReport {
     pub posts: u64,
     pub pages: u32,
     pub commit: CommitReport,
+    /// The source asked to wait this long before its next poll.
+    pub throttle: Option<std::time::Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,7 @@ impl Context {
 
     fn poll_context(&self, settings: &crate::config::SourceSettings) -> PollContext {
         PollContext {
+            source: settings.name.clone(),
             http: self.http.clone(),
             queries: settings.queries.clone().unwrap_or_else(|| self.default_queries.clone()),
             now: Utc::now(),
@@ -97,6 +100,6 @@ impl Context {
             alerts_queued = commit.outbox_rows,
             "poll stored"
         );
-        Ok(PollReport { posts: batch.posts.len() as u64, pages: batch.pages, commit })
+        Ok(PollReport { posts: batch.posts.len() as u64, pages: batch.pages, commit, throttle: batch.throttle })
     }
 }

@@ -45,8 +45,9 @@ impl SourceState {
     fn record(&self, result: &Result<super::PollReport, PollError>) -> Option<Duration> {
         let mut b = self.backoff.lock().unwrap_or_else(|p| p.into_inner());
         match result {
-            Ok(_) => {
-                *b = Backoff::default();
+            Ok(report) => {
+                // A source near its rate limit asks to wait before the next poll.
+                *b = Backoff { until: report.throttle.map(|t| Instant::now() + t), failures: 0 };
                 None
             }
             Err(e) => {

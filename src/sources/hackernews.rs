@@ -131,7 +131,7 @@ impl Source for HackernewsSource {
             pages += self.poll_query(cx, query, since, &mut read).await?;
         }
         let next = next_watermark(watermark, read.newest, cx.now).map(|w| Cursor(w.to_string()));
-        Ok(Batch { posts: read.posts, next, pages })
+        Ok(Batch { posts: read.posts, next, pages, throttle: None })
     }
 }
 

@@ -40,11 +40,17 @@ pub struct Batch {
     pub next: Option<Cursor>,
     /// Pages fetched, for metrics and logs.
     pub pages: u32,
+    /// Wait at least this long before the next poll: the platform's
+    /// rate-limit headers say the budget is nearly spent (slow down before
+    /// being throttled, rather than after).
+    pub throttle: Option<Duration>,
 }
 
 /// Everything a poll needs from outside the source itself.
 #[derive(Debug, Clone)]
 pub struct PollContext {
+    /// The configured source being polled, for log fields.
+    pub source: crate::domain::SourceName,
     /// Shared HTTP client (timeouts, User-Agent, connection pool).
     pub http: HttpClient,
     /// Search queries to ask the platform for: the source's own `queries`

@@ -107,6 +107,20 @@ pub struct QueueItemRow {
     pub opened_at: DateTime<Utc>,
 }
 
+/// A stored mention as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentionRow {
+    pub id: MentionId,
+    pub platform: String,
+    pub external_id: String,
+    pub brand: String,
+    pub source: String,
+    pub author: String,
+    pub text: String,
+    pub level: String,
+    pub posted_at: DateTime<Utc>,
+}
+
 /// The repository. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -192,6 +206,13 @@ impl Store {
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
         match self {
             Store::Sqlite(s) => s.counts().await,
+        }
+    }
+
+    /// The most recently stored mentions, newest first.
+    pub async fn recent_mentions(&self, limit: u32) -> Result<Vec<MentionRow>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.recent_mentions(limit).await,
         }
     }
 

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{from_ms, to_ms, CommitReport, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError};
+use super::{
+    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError,
+};
 use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::sinks::Notification;
 use crate::sources::Cursor;
@@ -281,6 +283,30 @@ impl SqliteStore {
             outbox_failed: n(4),
             queue_open: n(5),
         })
+    }
+
+    pub async fn recent_mentions(&self, limit: u32) -> Result<Vec<MentionRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, platform, external_id, brand, source, author_handle, body, level, posted_at
+             FROM mentions ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| MentionRow {
+                id: MentionId(r.get(0)),
+                platform: r.get(1),
+                external_id: r.get(2),
+                brand: r.get(3),
+                source: r.get(4),
+                author: r.get(5),
+                text: r.get(6),
+                level: r.get(7),
+                posted_at: from_ms(r.get(8)),
+            })
+            .collect())
     }
 
     pub async fn queue_items(&self, state: Option<&str>, limit: u32) -> Result<Vec<QueueItemRow>, StoreError> {

@@ -32,6 +32,7 @@ fn source(sim: &HnSimulator, hits_per_page: u32) -> HackernewsSource {
 fn cx(now: DateTime<Utc>, queries: &[&str], timeout: Duration) -> PollContext {
     let fetch = FetchSettings { timeout, user_agent: "earshot-tests".into() };
     PollContext {
+        source: earshot::domain::SourceName::new("hn"),
         http: HttpClient::new(&fetch).unwrap(),
         queries: queries.iter().map(|q| q.to_string()).collect(),
         now,

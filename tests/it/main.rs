@@ -4,6 +4,7 @@
 //! `TEST_LOG=1` to see the daemon's logs.
 
 mod cli;
+mod contract;
 mod fakes;
 mod flow;
 mod hackernews;
