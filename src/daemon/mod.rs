@@ -155,8 +155,7 @@ impl Daemon {
         let tracker = TaskTracker::new();
         let ctx = self.ctx;
 
-        let http_state =
-            crate::http::AppState { store: ctx.store.clone(), metrics: ctx.metrics.clone(), ready: self.ready.clone() };
+        let http_state = crate::http::AppState { ctx: ctx.clone(), ready: self.ready.clone() };
         let http_cancel = cancel.clone();
         let server = tokio::spawn(crate::http::serve(self.listener, http_state, http_cancel.cancelled_owned()));
 

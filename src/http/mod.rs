@@ -1,26 +1,30 @@
-//! The HTTP surface: `/healthz`, `/readyz`, `/metrics`. The only module
+//! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`. The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
 
+mod auth;
 mod health;
+mod ingest;
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::store::Store;
-use crate::telemetry::Metrics;
+use crate::daemon::Context;
+
+pub use self::auth::constant_time_eq;
+pub use self::ingest::INGEST_SOURCE;
 
 /// What handlers may reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub metrics: Arc<Metrics>,
+    /// The daemon's components (store, pipeline, router, metrics).
+    pub ctx: Arc<Context>,
     /// Set once the daemon's tasks are running; cleared on shutdown.
     pub ready: Arc<AtomicBool>,
 }
@@ -30,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/api/v1/ingest", post(ingest::ingest))
         .with_state(state)
 }
 

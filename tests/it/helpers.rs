@@ -17,6 +17,9 @@ use tokio::task::JoinHandle;
 
 use crate::fakes::slack::FakeSlack;
 
+/// The bearer token of the test daemon's write API.
+pub const API_TOKEN: &str = "test-api-token";
+
 /// The name of the one source every test app has.
 pub const SOURCE: &str = "src";
 
@@ -84,6 +87,7 @@ fn write_config(dir: &tempfile::TempDir, slack: &FakeSlack, source_keys: &str) -
 url = "sqlite://{db}"
 [http]
 listen = "127.0.0.1:0"
+token = "{API_TOKEN}"
 [fetch]
 timeout = "1s"
 [delivery]

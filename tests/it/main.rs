@@ -9,4 +9,5 @@ mod fakes;
 mod flow;
 mod hackernews;
 mod helpers;
+mod ingest;
 mod slack;
