@@ -76,6 +76,10 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     /// Outbox rows waiting to be sent.
     pub outbox_pending: Gauge,
+    /// Polls in a row that failed, by source.
+    pub source_failures: Family<SourceLabel, Gauge>,
+    /// Unix time of the last successful poll, by source.
+    pub source_last_success: Family<SourceLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -94,6 +98,8 @@ impl Metrics {
         let delivery_attempts = Family::<ReceiverOutcome, Counter>::default();
         let delivery_latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
         let outbox_pending = Gauge::default();
+        let source_failures = Family::<SourceLabel, Gauge>::default();
+        let source_last_success = Family::<SourceLabel, Gauge>::default();
         registry.register("source_polls", "Polls by source and outcome", source_polls.clone());
         registry.register("source_posts", "Posts read by source", source_posts.clone());
         registry.register(
@@ -110,6 +116,13 @@ impl Metrics {
             delivery_latency.clone(),
         );
         registry.register("outbox_pending", "Outbox rows waiting to be sent", outbox_pending.clone());
+        registry.register("source_consecutive_failures", "Polls in a row that failed", source_failures.clone());
+        registry.register_with_unit(
+            "source_last_success_timestamp",
+            "Unix time of the last successful poll",
+            prometheus_client::registry::Unit::Seconds,
+            source_last_success.clone(),
+        );
         Metrics {
             registry,
             source_polls,
@@ -119,6 +132,8 @@ impl Metrics {
             delivery_attempts,
             delivery_latency,
             outbox_pending,
+            source_failures,
+            source_last_success,
         }
     }
 

@@ -206,6 +206,7 @@ impl Checker<'_> {
             let every: Option<String> = self.take(&mut table, &at("every"), "every")?;
             let cron: Option<String> = self.take(&mut table, &at("cron"), "cron")?;
             let backfill: Option<String> = self.take(&mut table, &at("backfill"), "backfill")?;
+            let silent_after: Option<String> = self.take(&mut table, &at("silent_after"), "silent_after")?;
             let queries: Option<Vec<String>> = self.take(&mut table, &at("queries"), "queries")?;
 
             if name.trim().is_empty() {
@@ -229,6 +230,7 @@ impl Checker<'_> {
                 }
             };
             let backfill = self.duration(backfill.as_deref().unwrap_or("1h"), &at("backfill"))?;
+            let silent_after = self.duration(silent_after.as_deref().unwrap_or("1h"), &at("silent_after"))?;
             if let Some(q) = &queries {
                 if q.is_empty() || q.iter().any(|s| s.trim().is_empty()) {
                     return Err(self.err(at("queries"), "queries must be non-empty strings"));
@@ -245,7 +247,7 @@ impl Checker<'_> {
                         .err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES)))
                 }
             };
-            out.push(SourceSettings { name: SourceName::new(name), schedule, backfill, queries, kind });
+            out.push(SourceSettings { name: SourceName::new(name), schedule, backfill, silent_after, queries, kind });
         }
         Ok(out)
     }

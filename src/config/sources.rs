@@ -17,6 +17,9 @@ pub struct SourceSettings {
     pub schedule: Schedule,
     /// How far back the very first poll reads.
     pub backfill: Duration,
+    /// After failing this long without a success, the source raises a
+    /// "source silent" alert through the routes without a brand filter.
+    pub silent_after: Duration,
     /// Explicit search queries; `None` means every brand's watch terms.
     pub queries: Option<Vec<String>>,
     pub kind: SourceKind,

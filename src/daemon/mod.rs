@@ -9,6 +9,7 @@
 //! It owns every task it spawns (a `TaskTracker`), so nothing outlives it.
 //! Tests: `tests/it/` spawns it on port 0 against fake platforms.
 
+mod health;
 mod poll;
 mod scheduler;
 
@@ -32,6 +33,7 @@ use crate::sources::{self, HttpClient, Source};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
+pub use self::health::Health;
 pub use self::poll::{PollError, PollReport};
 pub use self::scheduler::SourceState;
 

@@ -13,6 +13,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::health::Health;
 use super::{Context, PollError};
 use crate::config::Schedule;
 use crate::sources::SourceError;
@@ -28,6 +29,8 @@ const BASE_BACKOFF: Duration = Duration::from_secs(5);
 pub struct SourceState {
     running: tokio::sync::Mutex<()>,
     backoff: Mutex<Backoff>,
+    /// Last success, failures in a row, silent alert raised (see `health`).
+    pub(super) health: Mutex<Health>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,6 +40,11 @@ struct Backoff {
 }
 
 impl SourceState {
+    /// A snapshot of the source's health.
+    pub fn health(&self) -> Health {
+        self.health.lock().map(|h| h.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
     fn backing_off(&self) -> bool {
         let b = self.backoff.lock().map(|b| *b).unwrap_or_default();
         b.until.is_some_and(|u| Instant::now() < u)

@@ -20,10 +20,28 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let db = state.ctx.store.ping().await;
     let ok = running && db.is_ok();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let sources: Vec<_> = state
+        .ctx
+        .sources
+        .iter()
+        .map(|s| {
+            let h = s.state.health();
+            json!({
+                "name": s.settings.name,
+                "type": s.settings.kind.type_name(),
+                "last_success": h.last_success,
+                "consecutive_failures": h.consecutive_failures,
+                "failing_since": h.failing_since,
+                "last_error_kind": h.last_error_kind,
+                "silent": h.silent_alerted,
+            })
+        })
+        .collect();
     let body = json!({
         "ready": ok,
         "running": running,
         "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
+        "sources": sources,
     });
     (status, Json(body))
 }

@@ -77,7 +77,8 @@ pub struct CommitReport {
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
     pub id: OutboxId,
-    pub mention_id: MentionId,
+    /// `None` for alerts about earshot itself (source health).
+    pub mention_id: Option<MentionId>,
     pub receiver: ReceiverName,
     /// The JSON-encoded `sinks::Notification`.
     pub payload: String,
@@ -160,6 +161,19 @@ impl Store {
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
         match self {
             Store::Sqlite(s) => s.commit_poll(commit).await,
+        }
+    }
+
+    /// Writes one outbox row per receiver for an alert that is not about a
+    /// mention (source health).
+    pub async fn enqueue(
+        &self,
+        receivers: &[ReceiverName],
+        n: &crate::sinks::Notification,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.enqueue(receivers, n, now).await,
         }
     }
 

@@ -13,7 +13,7 @@ use super::{
     from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError,
 };
 use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
-use crate::sinks::Notification;
+use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -135,14 +135,13 @@ impl SqliteStore {
             };
 
             if !m.receivers.is_empty() {
-                let payload = serde_json::to_string(&Notification {
+                let payload = encode(&Notification::Mention(MentionAlert {
                     mention_id,
                     queue_item,
                     source: commit.source.clone(),
                     post: post.clone(),
                     mention: m.mention.clone(),
-                })
-                .map_err(|e| StoreError::Corrupt(format!("cannot encode notification: {e}")))?;
+                }))?;
                 for receiver in &m.receivers {
                     sqlx::query(
                         "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at)
@@ -174,6 +173,31 @@ impl SqliteStore {
         Ok(report)
     }
 
+    pub async fn enqueue(
+        &self,
+        receivers: &[ReceiverName],
+        n: &Notification,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let payload = encode(n)?;
+        let now = to_ms(now);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for receiver in receivers {
+            sqlx::query(
+                "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at)
+                 VALUES (NULL, ?, ?, 'pending', 0, ?, ?)",
+            )
+            .bind(receiver.as_str())
+            .bind(&payload)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(receivers.len() as u64)
+    }
+
     pub async fn claim_due(
         &self,
         receiver: &ReceiverName,
@@ -203,7 +227,7 @@ impl SqliteStore {
             .into_iter()
             .map(|r| OutboxRow {
                 id: OutboxId(r.get(0)),
-                mention_id: MentionId(r.get(1)),
+                mention_id: r.get::<Option<i64>, _>(1).map(MentionId),
                 receiver: ReceiverName::new(r.get::<String, _>(2)),
                 payload: r.get(3),
                 attempts: u32::try_from(r.get::<i64, _>(4)).unwrap_or(u32::MAX),
@@ -340,6 +364,10 @@ impl SqliteStore {
 
 fn create_dir(dir: &Path) -> Result<(), StoreError> {
     std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })
+}
+
+fn encode(n: &Notification) -> Result<String, StoreError> {
+    serde_json::to_string(n).map_err(|e| StoreError::Corrupt(format!("cannot encode notification: {e}")))
 }
 
 fn clamp_i64(v: u64) -> i64 {

@@ -143,7 +143,9 @@ async fn claims_are_leased_and_released() {
     let lease = Duration::from_secs(60);
     let rows = store.claim_due(&rx, now(), 10, lease).await.unwrap();
     assert_eq!(rows.len(), 1);
-    let payload: crate::sinks::Notification = serde_json::from_str(&rows[0].payload).unwrap();
+    let crate::sinks::Notification::Mention(payload) = serde_json::from_str(&rows[0].payload).unwrap() else {
+        panic!("a mention alert")
+    };
     assert_eq!(payload.post, p);
     assert!(payload.queue_item.is_some());
     // Leased: a second worker sees nothing until the lease lapses.

@@ -165,3 +165,27 @@ async fn health_readiness_and_metrics_answer() {
     assert!(metrics.contains("earshot_source_posts_total"), "{metrics}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_failing_source_raises_one_silent_alert_and_one_recovery() {
+    let hn = std::sync::Arc::new(earshot::demo::hn_sim::HnSimulator::start(vec![complaint("1", 60)]).await.unwrap());
+    let keys = format!("type = \"hackernews\"\nbase_url = \"{}\"\nsilent_after = \"0s\"\n", hn.base_url());
+    let mut app = crate::helpers::spawn_app(keys, vec![]).await;
+    hn.fail_next(Fault::server_error_html());
+    hn.fail_next(Fault::server_error_html());
+    assert!(app.poll().await.is_err());
+    assert!(app.poll().await.is_err());
+    app.wait_for_slack(1).await;
+
+    let ready: serde_json::Value = reqwest::get(app.http("/readyz")).await.unwrap().json().await.unwrap();
+    assert_eq!(ready["sources"][0]["consecutive_failures"], 2, "{ready}");
+    assert_eq!(ready["sources"][0]["last_error_kind"], "transient", "{ready}");
+
+    app.poll().await.expect("the platform is back");
+    app.wait_for_slack(3).await;
+    app.stop().await;
+    let texts: Vec<String> = app.slack.received().iter().map(|m| m["text"].to_string()).collect();
+    assert_eq!(texts.len(), 3, "silent once, recovered once, the mention once: {texts:?}");
+    assert!(texts[0].contains("Source silent: src"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("Recovered")), "{texts:?}");
+}
