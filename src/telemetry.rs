@@ -52,6 +52,11 @@ pub struct ReceiverOutcome {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BrandLabel {
     pub brand: String,
 }
@@ -76,6 +81,10 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     /// Outbox rows waiting to be sent.
     pub outbox_pending: Gauge,
+    /// Config reloads by outcome (`ok`, `refused`).
+    pub config_reloads: Family<OutcomeLabel, Counter>,
+    /// Unix time of the last successful reload (or start).
+    pub config_last_reload: Gauge,
     /// Polls in a row that failed, by source.
     pub source_failures: Family<SourceLabel, Gauge>,
     /// Unix time of the last successful poll, by source.
@@ -99,6 +108,9 @@ impl Metrics {
         let delivery_latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
         let outbox_pending = Gauge::default();
         let source_failures = Family::<SourceLabel, Gauge>::default();
+        let config_reloads = Family::<OutcomeLabel, Counter>::default();
+        let config_last_reload = Gauge::default();
+        config_last_reload.set(chrono::Utc::now().timestamp());
         let source_last_success = Family::<SourceLabel, Gauge>::default();
         registry.register("source_polls", "Polls by source and outcome", source_polls.clone());
         registry.register("source_posts", "Posts read by source", source_posts.clone());
@@ -116,6 +128,13 @@ impl Metrics {
             delivery_latency.clone(),
         );
         registry.register("outbox_pending", "Outbox rows waiting to be sent", outbox_pending.clone());
+        registry.register("config_reloads", "Config reloads by outcome", config_reloads.clone());
+        registry.register_with_unit(
+            "config_last_reload_success_timestamp",
+            "Unix time of the last successful config load",
+            prometheus_client::registry::Unit::Seconds,
+            config_last_reload.clone(),
+        );
         registry.register("source_consecutive_failures", "Polls in a row that failed", source_failures.clone());
         registry.register_with_unit(
             "source_last_success_timestamp",
@@ -134,6 +153,8 @@ impl Metrics {
             outbox_pending,
             source_failures,
             source_last_success,
+            config_reloads,
+            config_last_reload,
         }
     }
 
@@ -147,6 +168,13 @@ impl Metrics {
 
     pub fn poll(&self, source: &str, outcome: &str) {
         self.source_polls.get_or_create(&SourceOutcome { source: source.into(), outcome: outcome.into() }).inc();
+    }
+
+    pub fn reload(&self, outcome: &str) {
+        self.config_reloads.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
+        if outcome == "ok" {
+            self.config_last_reload.set(chrono::Utc::now().timestamp());
+        }
     }
 
     pub fn delivery(&self, receiver: &str, outcome: &str) {

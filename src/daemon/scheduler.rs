@@ -72,11 +72,13 @@ impl SourceState {
     }
 }
 
-/// Starts one job per source and the initial polls.
+/// Starts one job per source, and an immediate poll for the `every`
+/// sources that `poll_now` names.
 pub(super) async fn start(
     ctx: Arc<Context>,
     cancel: CancellationToken,
     tracker: TaskTracker,
+    poll_now: &(dyn Fn(&crate::domain::SourceName) -> bool + Sync),
 ) -> anyhow::Result<JobScheduler> {
     let sched = JobScheduler::new().await?;
     for (idx, handle) in ctx.sources.iter().enumerate() {
@@ -90,7 +92,7 @@ pub(super) async fn start(
             Schedule::Cron(expr) => Job::new_async(expr.as_str(), run)?,
         };
         sched.add(job).await?;
-        if matches!(handle.settings.schedule, Schedule::Every(_)) {
+        if matches!(handle.settings.schedule, Schedule::Every(_)) && poll_now(&handle.settings.name) {
             trigger(&ctx, idx, &cancel, &tracker);
         }
     }

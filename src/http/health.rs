@@ -16,12 +16,12 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let ctx = state.handle.context();
     let running = state.ready.load(Ordering::SeqCst);
-    let db = state.ctx.store.ping().await;
+    let db = ctx.store.ping().await;
     let ok = running && db.is_ok();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let sources: Vec<_> = state
-        .ctx
+    let sources: Vec<_> = ctx
         .sources
         .iter()
         .map(|s| {
@@ -47,8 +47,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    if let Ok(c) = state.ctx.store.counts().await {
-        state.ctx.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
+    let ctx = state.handle.context();
+    if let Ok(c) = ctx.store.counts().await {
+        ctx.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
     }
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.ctx.metrics.render())
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ctx.metrics.render())
 }

@@ -51,7 +51,8 @@ struct IngestPost {
 }
 
 pub async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(e) = check_bearer(&headers, state.ctx.settings.http.api_token.as_ref()) {
+    let ctx = state.handle.context();
+    if let Err(e) = check_bearer(&headers, ctx.settings.http.api_token.as_ref()) {
         return error(StatusCode::UNAUTHORIZED, e.message());
     }
     let posts = match parse(&body) {
@@ -59,7 +60,7 @@ pub async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
     };
     let batch = Batch { posts, ..Batch::default() };
-    match state.ctx.store_batch(&SourceName::new(INGEST_SOURCE), &batch).await {
+    match ctx.store_batch(&SourceName::new(INGEST_SOURCE), &batch).await {
         Ok(r) => (
             StatusCode::ACCEPTED,
             Json(json!({

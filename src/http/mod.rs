@@ -1,4 +1,5 @@
-//! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`. The only module
+//! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`,
+//! `POST /-/reload`. The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
@@ -6,6 +7,7 @@
 mod auth;
 mod health;
 mod ingest;
+mod reload;
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -15,7 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::daemon::Context;
+use crate::daemon::Handle;
 
 pub use self::auth::constant_time_eq;
 pub use self::ingest::INGEST_SOURCE;
@@ -23,8 +25,9 @@ pub use self::ingest::INGEST_SOURCE;
 /// What handlers may reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The daemon's components (store, pipeline, router, metrics).
-    pub ctx: Arc<Context>,
+    /// The running daemon: its current context (store, pipeline, router,
+    /// metrics), and reloads.
+    pub handle: Handle,
     /// Set once the daemon's tasks are running; cleared on shutdown.
     pub ready: Arc<AtomicBool>,
 }
@@ -35,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/api/v1/ingest", post(ingest::ingest))
+        .route("/-/reload", post(reload::reload))
         .with_state(state)
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use earshot::config;
-use earshot::daemon::{Context, Daemon, PollError, PollReport};
+use earshot::daemon::{Context, Daemon, Handle, PollError, PollReport};
 use earshot::demo::hn_sim::{HnSimulator, SimHit};
 use earshot::domain::SourceName;
 use earshot::store::StoreCounts;
@@ -25,7 +25,9 @@ pub const SOURCE: &str = "src";
 
 /// A running daemon plus the fake Slack it talks to.
 pub struct TestApp {
+    /// The context the daemon started with (after a reload, ask `handle`).
     pub ctx: Arc<Context>,
+    pub handle: Handle,
     pub addr: std::net::SocketAddr,
     pub slack: Arc<FakeSlack>,
     pub dir: Arc<tempfile::TempDir>,
@@ -66,19 +68,22 @@ async fn start(
     env: Vec<(String, String)>,
 ) -> TestApp {
     init_logs();
-    let path = write_config(&dir, &slack, &source_keys);
+    let path = write_config(&dir, &slack, &source_keys, "");
     let settings = config::load_with_env(&path, &env).unwrap_or_else(|e| panic!("test config is valid: {e}"));
-    let daemon = Daemon::build(settings).await.expect("daemon builds");
+    let daemon = Daemon::build(settings, env.clone()).await.expect("daemon builds");
     let addr = daemon.local_addr().expect("bound");
     let ctx = daemon.context();
+    let handle = daemon.handle();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(daemon.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp { ctx, addr, slack, dir, source_keys, env, stop: Some(tx), task: Some(task) }
+    TestApp { ctx, handle, addr, slack, dir, source_keys, env, stop: Some(tx), task: Some(task) }
 }
 
-fn write_config(dir: &tempfile::TempDir, slack: &FakeSlack, source_keys: &str) -> PathBuf {
+/// Writes the suite's config with `extra` TOML appended (more brands,
+/// sources, receivers...).
+fn write_config(dir: &tempfile::TempDir, slack: &FakeSlack, source_keys: &str, extra: &str) -> PathBuf {
     let db = dir.path().join("earshot.db");
     // The cron schedule never fires during a test: the test drives polls.
     let toml = format!(
@@ -112,6 +117,7 @@ name = "{SOURCE}"
 cron = "0 0 0 1 1 *"
 backfill = "2h"
 {source_keys}
+{extra}
 "##,
         db = db.display(),
         slack_url = slack.url(),
@@ -145,6 +151,12 @@ impl TestApp {
         self.stop().await;
         let (keys, env) = (std::mem::take(&mut self.source_keys), std::mem::take(&mut self.env));
         start(self.slack.clone(), self.dir.clone(), keys, env).await
+    }
+
+    /// Rewrites the config file on disk (for reload tests), keeping the
+    /// suite's base and appending `extra`; `None` writes `raw` verbatim.
+    pub fn rewrite_config(&self, extra: &str) -> PathBuf {
+        write_config(&self.dir, &self.slack, &self.source_keys, extra)
     }
 
     pub fn http(&self, path: &str) -> String {

@@ -10,4 +10,6 @@ mod flow;
 mod hackernews;
 mod helpers;
 mod ingest;
+mod reload;
 mod slack;
+mod systemd;
