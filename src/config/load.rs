@@ -15,8 +15,8 @@ use super::secret::SecretSpec;
 use super::sources::{self, HackernewsConfig, Schedule, SourceKind, SourceSettings};
 use super::terms::{check_brand, BrandConfig};
 use super::{
-    ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, RouteSettings, Settings,
-    StorageSettings,
+    ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, ReloadSettings,
+    RouteSettings, Settings, StorageSettings,
 };
 use crate::domain::{BrandName, ReceiverName, SourceName, Urgency};
 
@@ -39,6 +39,8 @@ struct RawSettings {
     delivery: DeliverySettings,
     #[serde(default)]
     queue: QueueSettings,
+    #[serde(default)]
+    reload: ReloadSettings,
     #[serde(default)]
     brands: Vec<BrandConfig>,
     #[serde(default)]
@@ -114,6 +116,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         fetch: raw.fetch,
         delivery: raw.delivery,
         queue: raw.queue,
+        reload: raw.reload,
         brands,
         sources,
         receivers,

@@ -41,6 +41,7 @@ pub struct Settings {
     pub fetch: FetchSettings,
     pub delivery: DeliverySettings,
     pub queue: QueueSettings,
+    pub reload: ReloadSettings,
     pub brands: Vec<Brand>,
     pub sources: Vec<SourceSettings>,
     pub receivers: Vec<ReceiverSettings>,
@@ -195,6 +196,32 @@ fn default_lease() -> Duration {
 }
 fn default_drain_timeout() -> Duration {
     Duration::from_secs(10)
+}
+
+/// `[reload]`: reloading the config while running.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadSettings {
+    /// Reload by itself when the config file changes on disk.
+    #[serde(default = "default_true")]
+    pub watch_file: bool,
+    /// How often the file's modification time is checked.
+    #[serde(default = "default_watch_interval", with = "humantime_serde")]
+    pub watch_interval: Duration,
+}
+
+impl Default for ReloadSettings {
+    fn default() -> Self {
+        ReloadSettings { watch_file: true, watch_interval: default_watch_interval() }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_watch_interval() -> Duration {
+    Duration::from_secs(2)
 }
 
 /// `[queue]`: the rapid-response queue.

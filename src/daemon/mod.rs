@@ -40,9 +40,6 @@ pub use self::scheduler::SourceState;
 
 use self::generation::Generation;
 
-/// How often the config file's modification time is checked.
-const FILE_CHECK: Duration = Duration::from_secs(2);
-
 type ReloadReply = oneshot::Sender<Result<ReloadSummary, String>>;
 
 /// A handle on a running daemon: the current context, and reloads.
@@ -133,7 +130,8 @@ impl Daemon {
         notifier.ready(&status);
 
         let mut file_seen = self.file_seen;
-        let mut file_tick = tokio::time::interval(FILE_CHECK);
+        let watch = self.handle.context().settings.reload.clone();
+        let mut file_tick = tokio::time::interval(watch.watch_interval);
         file_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut watchdog = tokio::time::interval(self.systemd.watchdog.map_or(Duration::from_secs(3600), |w| w / 2));
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -142,7 +140,7 @@ impl Daemon {
             let (origin, reply) = tokio::select! {
                 _ = &mut shutdown => break,
                 Some(req) = self.reload_rx.recv() => req,
-                _ = file_tick.tick() => {
+                _ = file_tick.tick(), if watch.watch_file => {
                     let now = self.reload_from.modified();
                     if now == file_seen {
                         continue;

@@ -95,6 +95,8 @@ listen = "127.0.0.1:0"
 token = "{API_TOKEN}"
 [fetch]
 timeout = "1s"
+[reload]
+watch_file = false
 [delivery]
 interval = "20ms"
 backoff_base = "50ms"

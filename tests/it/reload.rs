@@ -73,7 +73,14 @@ async fn a_bad_reload_is_refused_and_the_old_config_keeps_running() {
 
 #[tokio::test]
 async fn removing_a_source_stops_it_and_an_edit_on_disk_reloads_by_itself() {
-    let (mut app, hn) = spawn_hn(vec![]).await;
+    let hn = std::sync::Arc::new(earshot::demo::hn_sim::HnSimulator::start(vec![]).await.unwrap());
+    let keys = format!("type = \"hackernews\"\nbase_url = \"{}\"\n", hn.base_url());
+    // The suite turns the file watcher off; this test turns it back on.
+    let env = vec![
+        ("EARSHOT__RELOAD__WATCH_FILE".to_string(), "true".to_string()),
+        ("EARSHOT__RELOAD__WATCH_INTERVAL".to_string(), "100ms".to_string()),
+    ];
+    let mut app = crate::helpers::spawn_app(keys, env).await;
     let second = format!(
         "[[sources]]\nname = \"hn2\"\ntype = \"hackernews\"\ncron = \"0 0 0 1 1 *\"\nbase_url = \"{}\"\n",
         hn.base_url()
