@@ -61,6 +61,8 @@ impl Worker<'_> {
                 Ok(()) => {
                     self.store.mark_sent(row.id, Utc::now()).await?;
                     self.metrics.delivery(self.receiver.as_str(), "sent");
+                    let latency = (Utc::now() - row.created_at).to_std().unwrap_or_default();
+                    self.metrics.delivery_latency.observe(latency.as_secs_f64());
                     report.sent += 1;
                     tracing::info!(receiver = %self.receiver, outbox_id = row.id.0, subject = %n.subject(), level = %n.level(), "alert delivered");
                 }

@@ -81,6 +81,14 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     /// Outbox rows waiting to be sent.
     pub outbox_pending: Gauge,
+    /// Time to match and score one post.
+    pub scoring_duration: Histogram,
+    /// Polls that ended in (or were slowed by) the platform's rate limit.
+    pub rate_limit_waits: Family<SourceLabel, Counter>,
+    /// Open rapid-response queue items.
+    pub queue_open: Gauge,
+    /// Age of the oldest open (unacknowledged) queue item.
+    pub queue_oldest_unacked: Gauge,
     /// Config reloads by outcome (`ok`, `refused`).
     pub config_reloads: Family<OutcomeLabel, Counter>,
     /// Unix time of the last successful reload (or start).
@@ -109,6 +117,10 @@ impl Metrics {
         let outbox_pending = Gauge::default();
         let source_failures = Family::<SourceLabel, Gauge>::default();
         let config_reloads = Family::<OutcomeLabel, Counter>::default();
+        let scoring_duration = Histogram::new(exponential_buckets(0.000_001, 2.0, 20));
+        let rate_limit_waits = Family::<SourceLabel, Counter>::default();
+        let queue_open = Gauge::default();
+        let queue_oldest_unacked = Gauge::default();
         let config_last_reload = Gauge::default();
         config_last_reload.set(chrono::Utc::now().timestamp());
         let source_last_success = Family::<SourceLabel, Gauge>::default();
@@ -129,6 +141,24 @@ impl Metrics {
         );
         registry.register("outbox_pending", "Outbox rows waiting to be sent", outbox_pending.clone());
         registry.register("config_reloads", "Config reloads by outcome", config_reloads.clone());
+        registry.register_with_unit(
+            "pipeline_scoring_duration",
+            "Time to match and score one post",
+            prometheus_client::registry::Unit::Seconds,
+            scoring_duration.clone(),
+        );
+        registry.register(
+            "source_rate_limit_waits",
+            "Polls stopped or slowed by a rate limit",
+            rate_limit_waits.clone(),
+        );
+        registry.register("queue_open_items", "Open rapid-response queue items", queue_open.clone());
+        registry.register_with_unit(
+            "queue_oldest_unacknowledged_age",
+            "Age of the oldest open queue item",
+            prometheus_client::registry::Unit::Seconds,
+            queue_oldest_unacked.clone(),
+        );
         registry.register_with_unit(
             "config_last_reload_success_timestamp",
             "Unix time of the last successful config load",
@@ -155,6 +185,10 @@ impl Metrics {
             source_last_success,
             config_reloads,
             config_last_reload,
+            scoring_duration,
+            rate_limit_waits,
+            queue_open,
+            queue_oldest_unacked,
         }
     }
 

@@ -60,6 +60,11 @@ impl Context {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Failed { kind: e.kind(), message: &e.to_string() },
         };
+        let throttled = matches!(&result, Ok(r) if r.throttle.is_some())
+            || matches!(&result, Err(PollError::Source(SourceError::RateLimited { .. })));
+        if throttled {
+            self.metrics.rate_limit_waits.get_or_create(&SourceLabel { source: name.to_string() }).inc();
+        }
         self.metrics.poll(
             name.as_str(),
             match outcome {
@@ -115,7 +120,12 @@ impl Context {
             .posts
             .iter()
             .enumerate()
-            .flat_map(|(i, post)| self.pipeline.process(post).into_iter().map(move |m| (i, m)))
+            .flat_map(|(i, post)| {
+                let started = std::time::Instant::now();
+                let mentions = self.pipeline.process(post);
+                self.metrics.scoring_duration.observe(started.elapsed().as_secs_f64());
+                mentions.into_iter().map(move |m| (i, m))
+            })
             .collect();
         let mentions = scored
             .iter()

@@ -50,6 +50,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let ctx = state.handle.context();
     if let Ok(c) = ctx.store.counts().await {
         ctx.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
+        ctx.metrics.queue_open.set(i64::try_from(c.queue_open).unwrap_or(i64::MAX));
+        let age = c.queue_oldest_open.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
+        ctx.metrics.queue_oldest_unacked.set(age);
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ctx.metrics.render())
 }

@@ -84,6 +84,8 @@ pub struct OutboxRow {
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// When the row was written (the mention stored), for latency.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Totals for the demo summary, readiness and metrics.
@@ -95,6 +97,8 @@ pub struct StoreCounts {
     pub outbox_sent: u64,
     pub outbox_failed: u64,
     pub queue_open: u64,
+    /// When the oldest still-open (unacknowledged) queue item was opened.
+    pub queue_oldest_open: Option<DateTime<Utc>>,
 }
 
 /// A queue item as listed.

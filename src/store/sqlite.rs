@@ -214,7 +214,7 @@ impl SqliteStore {
                  WHERE receiver = ? AND state = 'pending' AND due_at <= ?
                    AND (claimed_until IS NULL OR claimed_until < ?)
                  ORDER BY due_at, id LIMIT ?)
-             RETURNING id, mention_id, receiver, payload, attempts",
+             RETURNING id, mention_id, receiver, payload, attempts, created_at",
         )
         .bind(until)
         .bind(receiver.as_str())
@@ -231,6 +231,7 @@ impl SqliteStore {
                 receiver: ReceiverName::new(r.get::<String, _>(2)),
                 payload: r.get(3),
                 attempts: u32::try_from(r.get::<i64, _>(4)).unwrap_or(u32::MAX),
+                created_at: from_ms(r.get(5)),
             })
             .collect();
         // RETURNING order is unspecified; deliver oldest first.
@@ -292,7 +293,8 @@ impl SqliteStore {
                 (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
                 (SELECT COUNT(*) FROM outbox WHERE state = 'sent'),
                 (SELECT COUNT(*) FROM outbox WHERE state = 'failed'),
-                (SELECT COUNT(*) FROM queue_items WHERE state = 'open')",
+                (SELECT COUNT(*) FROM queue_items WHERE state = 'open'),
+                (SELECT MIN(opened_at) FROM queue_items WHERE state = 'open')",
         )
         .bind(Urgency::High.as_str())
         .bind(Urgency::Critical.as_str())
@@ -306,6 +308,7 @@ impl SqliteStore {
             outbox_sent: n(3),
             outbox_failed: n(4),
             queue_open: n(5),
+            queue_oldest_open: r.get::<Option<i64>, _>(6).map(from_ms),
         })
     }
 

@@ -162,7 +162,26 @@ async fn health_readiness_and_metrics_answer() {
     .await;
     let metrics = client.get(app.http("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("earshot_source_polls_total{source=\"src\",outcome=\"ok\"} 1"), "{metrics}");
-    assert!(metrics.contains("earshot_source_posts_total"), "{metrics}");
+    app.wait_for_slack(1).await;
+    let metrics = client.get(app.http("/metrics")).send().await.unwrap().text().await.unwrap();
+    for name in [
+        "earshot_source_posts_total{source=\"src\"} 1",
+        "earshot_source_consecutive_failures{source=\"src\"} 0",
+        "earshot_source_last_success_timestamp_seconds{source=\"src\"}",
+        "earshot_pipeline_mentions_total{brand=\"Acme Air\"} 1",
+        "earshot_pipeline_scoring_duration_seconds_count 1",
+        "earshot_store_duplicates_total{source=\"src\"} 0",
+        "earshot_delivery_attempts_total{receiver=\"slack\",outcome=\"sent\"} 1",
+        "earshot_delivery_latency_seconds_count 1",
+        "earshot_outbox_pending 0",
+        "earshot_queue_open_items",
+        "earshot_queue_oldest_unacknowledged_age_seconds",
+        "earshot_config_last_reload_success_timestamp_seconds",
+    ] {
+        assert!(metrics.contains(name), "missing {name} in:\n{metrics}");
+    }
+    // Bounded labels only: no post ids, texts or terms.
+    assert!(!metrics.contains("lost my bag"), "{metrics}");
     app.stop().await;
 }
 
