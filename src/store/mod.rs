@@ -15,6 +15,8 @@
 //! Tests: `store/tests.rs` (real SQLite files) and `tests/it/`.
 
 mod postgres;
+mod queue;
+mod queue_repo;
 mod repo;
 mod sqlite;
 
@@ -36,6 +38,8 @@ use crate::domain::{Mention, MentionId, Post, QueueItemId, ReceiverName, SourceN
 use crate::sources::Cursor;
 
 pub use self::postgres::PgStore;
+pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
+pub use self::queue_repo::Change;
 pub use self::sqlite::SqliteStore;
 
 /// Database id of an outbox row.
@@ -112,17 +116,6 @@ pub struct StoreCounts {
     pub queue_open: u64,
     /// When the oldest still-open (unacknowledged) queue item was opened.
     pub queue_oldest_open: Option<DateTime<Utc>>,
-}
-
-/// A queue item as listed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueItemRow {
-    pub id: QueueItemId,
-    pub mention_id: MentionId,
-    pub brand: String,
-    pub level: String,
-    pub state: String,
-    pub opened_at: DateTime<Utc>,
 }
 
 /// A stored mention as listed.
@@ -218,6 +211,27 @@ impl Store {
         dispatch!(self, s => s.mark_failed(id, now, error).await)
     }
 
+    /// Queue items matching `f`, newest first.
+    pub async fn queue_list(&self, f: &QueueFilter) -> Result<Vec<QueueItemRow>, StoreError> {
+        dispatch!(self, s => s.queue_list(f).await)
+    }
+
+    /// One queue item and its audit trail.
+    pub async fn queue_item(&self, id: QueueItemId) -> Result<Option<(QueueItemRow, Vec<QueueEvent>)>, StoreError> {
+        dispatch!(self, s => s.queue_item(id).await)
+    }
+
+    /// Moves, assigns or annotates a queue item in one transaction, with
+    /// its audit event; an invalid move is refused and changes nothing.
+    pub async fn queue_change(
+        &self,
+        id: QueueItemId,
+        change: &Change<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<QueueItemRow, QueueError> {
+        dispatch!(self, s => s.queue_change(id, change, now).await)
+    }
+
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
         dispatch!(self, s => s.counts().await)
     }
@@ -225,11 +239,6 @@ impl Store {
     /// The most recently stored mentions, newest first.
     pub async fn recent_mentions(&self, limit: u32) -> Result<Vec<MentionRow>, StoreError> {
         dispatch!(self, s => s.recent_mentions(limit).await)
-    }
-
-    /// Queue items, newest first, optionally in one state.
-    pub async fn queue_items(&self, state: Option<&str>, limit: u32) -> Result<Vec<QueueItemRow>, StoreError> {
-        dispatch!(self, s => s.queue_items(state, limit).await)
     }
 }
 

@@ -10,11 +10,12 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row};
 
+use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
+use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, encode, json, repository};
-use super::{
-    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError,
-};
+use super::{from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, StoreCounts, StoreError};
 use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
@@ -52,11 +53,12 @@ impl PgStore {
 }
 
 repository!(PgStore);
+queue_repository!(PgStore);
 
 /// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
 /// bare `?` → the next `$n`, and `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`.
 fn to_postgres(q: &str) -> String {
-    let q = q.replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED");
+    let q = q.replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED").replace("/*ROWLOCK*/", "FOR UPDATE");
     let mut out = String::with_capacity(q.len() + 16);
     let mut next = 1;
     let mut chars = q.chars().peekable();

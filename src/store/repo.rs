@@ -289,27 +289,6 @@ macro_rules! repository {
                 .collect())
         }
 
-        pub async fn queue_items(&self, state: Option<&str>, limit: u32) -> Result<Vec<QueueItemRow>, StoreError> {
-            let rows = sqlx::query(&self.sql("SELECT id, mention_id, brand, level, state, opened_at FROM queue_items
-                 WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2"),
-            )
-            .bind(state)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(rows
-                .into_iter()
-                .map(|r| QueueItemRow {
-                    id: QueueItemId(r.get(0)),
-                    mention_id: MentionId(r.get(1)),
-                    brand: r.get(2),
-                    level: r.get(3),
-                    state: r.get(4),
-                    opened_at: from_ms(r.get(5)),
-                })
-                .collect())
-        }
-
         }
     };
 }

@@ -8,13 +8,14 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{
-    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError,
-};
+use super::{from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, StoreCounts, StoreError};
 use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
+use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
+use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, create_dir, encode, json, repository};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -68,3 +69,4 @@ impl SqliteStore {
 }
 
 repository!(SqliteStore);
+queue_repository!(SqliteStore);

@@ -104,6 +104,7 @@ both_backends!(
     same_post_for_two_brands_is_two_mentions,
     claims_are_leased_and_released,
     system_alerts_are_enqueued_without_a_mention,
+    queue_moves_are_audited_and_invalid_moves_change_nothing,
 );
 
 fn now() -> DateTime<Utc> {
@@ -242,4 +243,69 @@ async fn system_alerts_are_enqueued_without_a_mention(store: Store) {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].mention_id, None);
     assert_eq!(serde_json::from_str::<Notification>(&rows[0].payload).unwrap(), n);
+}
+
+async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) {
+    use crate::queue::{Move, QueueState, Via};
+    let source = SourceName::new("hn");
+    let (p1, p2) = (post("1"), post("2"));
+    let (m, mut low) = (mention("Acme Air"), mention("Globex"));
+    low.score.level = Urgency::Normal;
+    store
+        .commit_poll(PollCommit {
+            source: &source,
+            cursor: None,
+            mentions: vec![
+                NewMention { post: &p1, mention: &m, receivers: vec![], open_queue_item: true },
+                NewMention { post: &p2, mention: &low, receivers: vec![], open_queue_item: true },
+            ],
+            now: now(),
+        })
+        .await
+        .unwrap();
+    let all = store.queue_list(&QueueFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let high = store
+        .queue_list(&QueueFilter { min_level: Some(Urgency::High), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(high.len(), 1);
+    let id = high[0].id;
+    let change = |mv, actor| Change { mv: Some(mv), assign: None, note: None, actor, via: Via::Api };
+
+    let item = store.queue_change(id, &change(Move::Ack, "dana"), now()).await.unwrap();
+    assert_eq!(item.state, QueueState::Acknowledged);
+    let err = store.queue_change(id, &change(Move::Ack, "eve"), now()).await.unwrap_err();
+    assert!(matches!(err, QueueError::Invalid(_)), "{err}");
+    let assign = Change { mv: None, assign: Some(Some("dana")), note: Some("on it"), actor: "lead", via: Via::Cli };
+    store.queue_change(id, &assign, now()).await.unwrap();
+    store.queue_change(id, &change(Move::Resolve, "dana"), now()).await.unwrap();
+    assert!(matches!(
+        store.queue_change(QueueItemId(999), &change(Move::Ack, "x"), now()).await,
+        Err(QueueError::NotFound(_))
+    ));
+
+    let (item, events) = store.queue_item(id).await.unwrap().unwrap();
+    assert_eq!((item.state, item.assignee.as_deref()), (QueueState::Resolved, Some("dana")));
+    let trail: Vec<_> = events.iter().map(|e| (e.to.as_str(), e.actor.as_str(), e.via.as_str())).collect();
+    assert_eq!(
+        trail,
+        [
+            ("open", "earshot", "pipeline"),
+            ("acknowledged", "dana", "api"),
+            ("acknowledged", "lead", "cli"),
+            ("resolved", "dana", "api")
+        ]
+    );
+    assert_eq!(events[2].note.as_deref(), Some("assigned to dana: on it"));
+    let mine = store
+        .queue_list(&QueueFilter {
+            assignee: Some("dana".into()),
+            state: Some(QueueState::Resolved),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
 }
