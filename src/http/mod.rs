@@ -1,5 +1,5 @@
 //! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`,
-//! `POST /-/reload`. The only module
+//! `POST /-/reload`, and the queue API under `/api/v1/queue`. The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
@@ -7,6 +7,7 @@
 mod auth;
 mod health;
 mod ingest;
+mod queue_api;
 mod reload;
 
 use std::future::Future;
@@ -39,6 +40,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/ingest", post(ingest::ingest))
         .route("/-/reload", post(reload::reload))
+        .route("/api/v1/queue", get(queue_api::list))
+        .route("/api/v1/queue/{id}", get(queue_api::show))
+        .route("/api/v1/queue/{id}/{action}", post(queue_api::act))
         .with_state(state)
 }
 

@@ -139,6 +139,8 @@ token = "{API_TOKEN}"
 timeout = "1s"
 [reload]
 watch_file = false
+[queue]
+min_urgency = "low"
 [delivery]
 interval = "20ms"
 backoff_base = "50ms"

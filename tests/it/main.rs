@@ -10,6 +10,7 @@ mod flow;
 mod hackernews;
 mod helpers;
 mod ingest;
+mod queue_api;
 mod reload;
 mod slack;
 mod systemd;

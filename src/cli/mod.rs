@@ -2,6 +2,8 @@
 //! turns SIGTERM / Ctrl-C into the daemon's shutdown future. Errors come
 //! back as [`CliError`], and `main.rs` picks the exit code from it.
 
+mod queue;
+
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -54,6 +56,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The rapid-response queue from a terminal.
+    Queue {
+        #[command(subcommand)]
+        command: queue::QueueCommand,
+    },
     /// One poll of one source, printing posts as JSON lines; nothing stored.
     PollOnce {
         #[arg(long)]
@@ -88,6 +95,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let settings = load(&cli.config)?;
             telemetry::init_logging(&settings.log);
             runtime()?.block_on(run_daemon(settings, env.clone())).map_err(CliError::from)
+        }
+        Command::Queue { command } => {
+            let settings = load(&cli.config)?;
+            let login = env.iter().find(|(k, _)| k == "USER").map_or("cli".to_string(), |(_, v)| v.clone());
+            runtime()?.block_on(queue::run(&settings, command, &login)).map_err(CliError::from)
         }
         Command::Healthcheck => {
             let settings = load(&cli.config)?;
