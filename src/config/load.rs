@@ -16,7 +16,7 @@ use super::sources::{self, HackernewsConfig, Schedule, SourceKind, SourceSetting
 use super::terms::{check_brand, BrandConfig};
 use super::{
     ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, ReloadSettings,
-    RouteSettings, Settings, StorageSettings,
+    RouteSettings, Settings, SlackAppSettings, StorageSettings,
 };
 use crate::domain::{BrandName, ReceiverName, SourceName, Urgency};
 
@@ -41,6 +41,8 @@ struct RawSettings {
     queue: QueueSettings,
     #[serde(default)]
     reload: ReloadSettings,
+    #[serde(default)]
+    slack: RawSlackApp,
     #[serde(default)]
     brands: Vec<BrandConfig>,
     #[serde(default)]
@@ -73,6 +75,15 @@ fn default_listen() -> String {
     "127.0.0.1:9477".into()
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSlackApp {
+    signing_secret: Option<String>,
+    signing_secret_env: Option<String>,
+    signing_secret_file: Option<PathBuf>,
+    response_url_prefix: Option<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRoute {
@@ -102,6 +113,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         .map_err(|e| cx.serde_error(&cfg, e.path().to_string(), e.inner()))?;
 
     let http = cx.check_http(raw.http)?;
+    let slack = cx.check_slack_app(raw.slack)?;
     let brands = cx.check_brands(raw.brands)?;
     let sources = cx.check_sources(&cfg)?;
     let receivers = cx.check_receivers(&cfg)?;
@@ -117,6 +129,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         delivery: raw.delivery,
         queue: raw.queue,
         reload: raw.reload,
+        slack,
         brands,
         sources,
         receivers,
@@ -182,6 +195,19 @@ impl Checker<'_> {
             .resolve("token", &|k| self.lookup_env(k))
             .map_err(|e| self.err(format!("http.{}", e.key), e.reason))?;
         Ok(HttpSettings { listen, api_token })
+    }
+
+    fn check_slack_app(&self, raw: RawSlackApp) -> Result<SlackAppSettings, ConfigError> {
+        let spec =
+            SecretSpec { inline: raw.signing_secret, env: raw.signing_secret_env, file: raw.signing_secret_file };
+        let signing_secret = spec
+            .resolve("signing_secret", &|k| self.lookup_env(k))
+            .map_err(|e| self.err(format!("slack.{}", e.key), e.reason))?;
+        let response_url_prefix = raw.response_url_prefix.unwrap_or_else(|| "https://hooks.slack.com/".into());
+        if !response_url_prefix.starts_with("https://") && !response_url_prefix.starts_with("http://") {
+            return Err(self.err("slack.response_url_prefix", "must be an http(s) URL prefix"));
+        }
+        Ok(SlackAppSettings { signing_secret, response_url_prefix })
     }
 
     fn check_brands(&self, raw: Vec<BrandConfig>) -> Result<Vec<super::Brand>, ConfigError> {

@@ -42,6 +42,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub queue: QueueSettings,
     pub reload: ReloadSettings,
+    pub slack: SlackAppSettings,
     pub brands: Vec<Brand>,
     pub sources: Vec<SourceSettings>,
     pub receivers: Vec<ReceiverSettings>,
@@ -196,6 +197,18 @@ fn default_lease() -> Duration {
 }
 fn default_drain_timeout() -> Duration {
     Duration::from_secs(10)
+}
+
+/// `[slack]`, after secrets are resolved: the Slack app behind the
+/// Acknowledge / Resolve buttons.
+#[derive(Debug, Clone)]
+pub struct SlackAppSettings {
+    /// The app's signing secret; without it `/slack/actions` refuses
+    /// every request.
+    pub signing_secret: Option<SecretString>,
+    /// `response_url`s must start with this (Slack's own host), so a
+    /// forged payload cannot make earshot post elsewhere.
+    pub response_url_prefix: String,
 }
 
 /// `[reload]`: reloading the config while running.

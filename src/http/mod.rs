@@ -1,5 +1,6 @@
 //! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`,
-//! `POST /-/reload`, and the queue API under `/api/v1/queue`. The only module
+//! `POST /-/reload`, the queue API under `/api/v1/queue`, and Slack
+//! interactivity at `POST /slack/actions`. The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
@@ -9,6 +10,7 @@ mod health;
 mod ingest;
 mod queue_api;
 mod reload;
+mod slack_actions;
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/ingest", post(ingest::ingest))
         .route("/-/reload", post(reload::reload))
+        .route("/slack/actions", post(slack_actions::actions))
         .route("/api/v1/queue", get(queue_api::list))
         .route("/api/v1/queue/{id}", get(queue_api::show))
         .route("/api/v1/queue/{id}/{action}", post(queue_api::act))

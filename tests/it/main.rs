@@ -13,4 +13,5 @@ mod ingest;
 mod queue_api;
 mod reload;
 mod slack;
+mod slack_actions;
 mod systemd;
