@@ -66,7 +66,7 @@ fn a_good_config_loads_with_defaults_filled_in() {
     let s = load_with_env(&path, &env()).unwrap();
     assert_eq!(s.brands[0].terms.len(), 3);
     assert_eq!(s.sources[0].schedule, Schedule::Every(std::time::Duration::from_secs(90)));
-    let SourceKind::Hackernews(hn) = &s.sources[0].kind;
+    let SourceKind::Hackernews(hn) = &s.sources[0].kind else { panic!("hackernews expected") };
     assert_eq!(hn.base_url.as_str(), "http://127.0.0.1:9/api/v1");
     assert_eq!(hn.hits_per_page, 100);
     assert_eq!(s.routes[0].min_urgency, Urgency::High);
