@@ -10,10 +10,12 @@
 //! recorded responses in `tests/fixtures/`; end-to-end polling is in
 //! `tests/it/`.
 
+pub mod feed;
 pub mod hackernews;
 pub mod http;
 pub mod text;
 pub mod x;
+pub mod youtube;
 
 use std::time::Duration;
 
@@ -127,7 +129,7 @@ pub fn build(kind: &SourceKind) -> Box<dyn Source> {
     match kind {
         SourceKind::Hackernews(cfg) => Box::new(hackernews::HackernewsSource::new(cfg.clone())),
         SourceKind::X(s) => Box::new(x::XSource::new(s.clone())),
-        SourceKind::Youtube(_) => todo!(),
-        SourceKind::Feed(_) => todo!(),
+        SourceKind::Youtube(s) => Box::new(youtube::YoutubeSource::new(s.clone())),
+        SourceKind::Feed(c) => Box::new(feed::FeedSource::new(c.clone())),
     }
 }
