@@ -304,3 +304,43 @@ fn the_remaining_planned_types_are_explained() {
     let err = refuse(&GOOD.replace("type = \"hackernews\"", "type = \"reddit\""));
     assert!(err.reason.contains("not available in this version") && err.reason.contains("youtube"), "{err}");
 }
+
+#[test]
+fn the_commented_example_sources_are_valid_when_uncommented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("config/earshot.example.toml")).unwrap();
+    let start = text.find("# X (Twitter) API v2").expect("x example");
+    let end = text.find("# One [[receivers]]").expect("receivers");
+    // Uncomment every table and key, optional ones (`# # key = …`) too,
+    // so every documented key is checked; prose stays a comment.
+    let is_key = |l: &str| {
+        l.starts_with("[[")
+            || l.split_once(" = ").is_some_and(|(k, _)| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    };
+    let all_keys: String = text[start..end]
+        .lines()
+        .map(|l| {
+            let bare = l.trim_start_matches("# ");
+            if is_key(bare) {
+                bare
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = format!("{}{all_keys}\n{}", &text[..start], &text[end..]);
+    let (_dir, path) = write(&body);
+    let e = vec![
+        ("EARSHOT_SLACK_SUPPORT_URGENT".to_string(), "https://hooks.slack.com/services/T/B/x".to_string()),
+        ("EARSHOT_X_BEARER_TOKEN".to_string(), "bearer".to_string()),
+        ("EARSHOT_YOUTUBE_API_KEY".to_string(), "key".to_string()),
+    ];
+    let s = load_with_env(&path, &e).unwrap_or_else(|err| panic!("{err}\n{body}"));
+    let types: Vec<&str> = s.sources.iter().map(|s| s.kind.type_name()).collect();
+    assert_eq!(types, ["hackernews", "x", "youtube", "feed"]);
+    let SourceKind::Youtube(y) = &s.sources[2].kind else { panic!() };
+    assert_eq!(y.config.comment_videos, ["dQw4w9WgXcQ"]);
+    let SourceKind::X(x) = &s.sources[1].kind else { panic!() };
+    assert_eq!(x.config.operators.as_deref(), Some("lang:en -is:reply"));
+}
