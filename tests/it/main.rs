@@ -6,7 +6,10 @@
 mod cli;
 mod contract;
 mod fakes;
+mod feed;
 mod flow;
 mod hackernews;
 mod helpers;
 mod slack;
+mod x;
+mod youtube;

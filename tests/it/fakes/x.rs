@@ -110,6 +110,11 @@ impl FakeX {
         lock(&self.state).ids[key]
     }
 
+    /// The key a tweet id was published under.
+    pub fn key_of(&self, id: u64) -> Option<String> {
+        lock(&self.state).ids.iter().find(|(_, v)| **v == id).map(|(k, _)| k.clone())
+    }
+
     /// `since_id` values at or below `id` are refused as too old.
     pub fn set_oldest_since_id(&self, id: u64) {
         lock(&self.state).oldest_since_id = id;
