@@ -222,7 +222,7 @@ async fn handle(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> R
         .filter(|t| !matches!(start, Some(Ok(st)) if t.created_at < st))
         .filter(|t| below.map_or(true, |b| t.id < b))
         .collect();
-    hits.sort_by(|a, b| b.id.cmp(&a.id));
+    hits.sort_by_key(|t| std::cmp::Reverse(t.id));
     let page: Vec<&Tweet> = hits.iter().take(s.page_size).copied().collect();
     let more = hits.len() > page.len();
     let mut meta = json!({"result_count": page.len()});

@@ -190,17 +190,17 @@ async fn handle(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> R
             Ok(json!({"kind": "youtube#channelListResponse", "items": items}))
         }
         "commentThreads" => comment_threads(&s, &req),
-        _ => Err(google_error(404, "notFound", "global", "Not Found", Value::Null)),
+        _ => Err(Box::new(google_error(404, "notFound", "global", "Not Found", Value::Null))),
     };
     match body {
         Ok(b) => respond(200, &[("content-type", "application/json; charset=UTF-8")], b.to_string()),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
-fn search(s: &YtState, req: &Recorded) -> Result<Value, Response> {
+fn search(s: &YtState, req: &Recorded) -> Result<Value, Box<Response>> {
     if req.param("part").as_deref() != Some("snippet") {
-        return Err(google_error(400, "required", "global", "Required parameter: part", Value::Null));
+        return Err(Box::new(google_error(400, "required", "global", "Required parameter: part", Value::Null)));
     }
     let q = req.param("q").unwrap_or_default().to_lowercase();
     let terms: Vec<String> =
@@ -217,7 +217,7 @@ fn search(s: &YtState, req: &Recorded) -> Result<Value, Response> {
         })
         .filter(|v| after.map_or(true, |a| v.published_at >= a) && before.map_or(true, |b| v.published_at < b))
         .collect();
-    hits.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+    hits.sort_by_key(|v| std::cmp::Reverse(v.published_at));
     let total = hits.len();
     let (items, next) = page(&hits, req, 5, 50);
     let items: Vec<Value> = items
@@ -237,21 +237,21 @@ fn search(s: &YtState, req: &Recorded) -> Result<Value, Response> {
     Ok(body)
 }
 
-fn comment_threads(s: &YtState, req: &Recorded) -> Result<Value, Response> {
+fn comment_threads(s: &YtState, req: &Recorded) -> Result<Value, Box<Response>> {
     let video = req.param("videoId");
     if let Some(v) = &video {
         if s.comments_disabled.contains(v) {
-            return Err(google_error(403, "commentsDisabled", "youtube.commentThread",
-                "The video identified by the <code><a href=\"/youtube/v3/docs/commentThreads/list#videoId\">videoId</a></code> parameter has disabled comments.", Value::Null));
+            return Err(Box::new(google_error(403, "commentsDisabled", "youtube.commentThread",
+                "The video identified by the <code><a href=\"/youtube/v3/docs/commentThreads/list#videoId\">videoId</a></code> parameter has disabled comments.", Value::Null)));
         }
         if !s.videos.iter().any(|x| &x.video_id == v) && !s.comments.iter().any(|c| &c.video_id == v) {
-            return Err(google_error(
+            return Err(Box::new(google_error(
                 404,
                 "videoNotFound",
                 "youtube.commentThread",
                 "The video identified by the videoId parameter could not be found.",
                 Value::Null,
-            ));
+            )));
         }
     }
     let channel = req.param("allThreadsRelatedToChannelId");
@@ -266,7 +266,7 @@ fn comment_threads(s: &YtState, req: &Recorded) -> Result<Value, Response> {
         })
         .filter(|c| terms.as_ref().map_or(true, |t| c.text.to_lowercase().contains(t.as_str())))
         .collect();
-    hits.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+    hits.sort_by_key(|v| std::cmp::Reverse(v.published_at));
     let (items, next) = page(&hits, req, 20, 100);
     let items: Vec<Value> = items
         .iter()
