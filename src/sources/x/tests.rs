@@ -294,3 +294,12 @@ fn backfill_start_stays_inside_the_seven_day_window() {
 fn debug_output_hides_the_token() {
     assert!(!format!("{:?}", source()).contains("t0k3n"));
 }
+
+#[test]
+fn escaped_surrogate_pairs_and_lone_surrogates() {
+    let body =
+        r#"{"data":[{"id":"1915000000000000123","text":"\uD83E\uDD41 acme air &amp;amp;"}],"meta":{"result_count":1}}"#;
+    assert_eq!(parse(body).posts[0].text, "🥁 acme air &amp;", "decoded once only");
+    let lone = r#"{"data":[{"id":"1915000000000000123","text":"\uDD41 broken"}]}"#;
+    assert!(matches!(parse_search(lone.as_bytes()), Err(SourceError::Malformed(_))));
+}

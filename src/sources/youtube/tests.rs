@@ -273,3 +273,12 @@ fn the_cursor_round_trips_as_json() {
     assert_eq!(c.from_json::<YoutubeCursor>().unwrap(), state);
     assert_eq!(Cursor::to_json(&YoutubeCursor::default()).0, "{}");
 }
+
+#[test]
+fn surrogate_pairs_decode_and_lone_surrogates_are_malformed() {
+    let ok = r#"{"items":[{"id":{"kind":"youtube#video","videoId":"abc"},"snippet":{"publishedAt":"2026-05-01T12:00:00Z","title":"Acme Air \uD83D\uDE21 &#39;again&#39;"}}]}"#;
+    assert_eq!(parse_search(ok.as_bytes()).unwrap().videos[0].post.text, "Acme Air 😡 'again'");
+    // serde_json refuses a lone surrogate: the page is Malformed, never garbled.
+    let lone = r#"{"items":[{"id":{"kind":"youtube#video","videoId":"abc"},"snippet":{"title":"\uD83D x"}}]}"#;
+    assert!(matches!(parse_search(lone.as_bytes()), Err(SourceError::Malformed(_))));
+}
