@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use super::receivers::{self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings};
 use super::secret::SecretSpec;
-use super::sources::{self, HackernewsConfig, Schedule, SourceKind, SourceSettings};
+use super::sources::{
+    self, FeedConfig, HackernewsConfig, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig,
+    YoutubeSettings,
+};
 use super::terms::{check_brand, BrandConfig};
 use super::{
     ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, ReloadSettings,
@@ -271,6 +274,39 @@ impl Checker<'_> {
                     c.check().map_err(|(k, r)| self.err(at(&k), r))?;
                     SourceKind::Hackernews(c)
                 }
+                "x" => {
+                    let mut c: XConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    let spec = SecretSpec {
+                        inline: c.bearer_token.take(),
+                        env: c.bearer_token_env.clone(),
+                        file: c.bearer_token_file.clone(),
+                    };
+                    let bearer_token = self.required_secret(&spec, "bearer_token", &at, "an x source")?;
+                    SourceKind::X(XSettings { config: c, bearer_token })
+                }
+                "youtube" => {
+                    let mut c: YoutubeConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    let spec = SecretSpec {
+                        inline: c.api_key.take(),
+                        env: c.api_key_env.clone(),
+                        file: c.api_key_file.clone(),
+                    };
+                    let api_key = self.required_secret(&spec, "api_key", &at, "a youtube source")?;
+                    SourceKind::Youtube(YoutubeSettings { config: c, api_key })
+                }
+                "feed" => {
+                    if queries.is_some() {
+                        return Err(self.err(
+                            at("queries"),
+                            "a feed has no search query: every entry is read and the brands' terms decide",
+                        ));
+                    }
+                    let c: FeedConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    SourceKind::Feed(c)
+                }
                 other => {
                     return Err(self
                         .err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES)))
@@ -418,6 +454,21 @@ impl Checker<'_> {
             let key = if path == "." { prefix.to_string() } else { format!("{prefix}.{path}") };
             self.err(key, describe(e.inner()))
         })
+    }
+
+    /// Resolves a secret that must be given (`base`, `base_env` or
+    /// `base_file`); errors name the key as written, e.g.
+    /// `sources[0].bearer_token_env`.
+    fn required_secret(
+        &self,
+        spec: &SecretSpec,
+        base: &str,
+        at: &dyn Fn(&str) -> String,
+        what: &str,
+    ) -> Result<secrecy::SecretString, ConfigError> {
+        spec.resolve(base, &|k| self.lookup_env(k))
+            .map_err(|e| self.err(at(&e.key), e.reason))?
+            .ok_or_else(|| self.err(at(base), format!("{what} needs `{base}`, `{base}_env` or `{base}_file`")))
     }
 
     fn duration(&self, s: &str, key: &str) -> Result<Duration, ConfigError> {

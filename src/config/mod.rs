@@ -27,7 +27,10 @@ use crate::domain::{BrandName, ReceiverName, Urgency};
 
 pub use self::load::{load, load_with_env};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
-pub use self::sources::{HackernewsConfig, Schedule, SourceKind, SourceSettings};
+pub use self::sources::{
+    FeedConfig, HackernewsConfig, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig,
+    YoutubeSettings,
+};
 pub use self::terms::Brand;
 
 /// The checked configuration of a running daemon.

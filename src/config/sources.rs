@@ -1,6 +1,15 @@
 //! `[[sources]]`: the settings every source shares (name, schedule,
 //! backfill, queries) and one config struct per platform, selected by
-//! `type`. Each platform struct documents its own keys.
+//! `type`. Each platform struct documents its own keys; the newer ones
+//! live in `sources/{x,youtube,feed}.rs`.
+
+mod feed;
+mod x;
+mod youtube;
+
+pub use self::feed::FeedConfig;
+pub use self::x::{XConfig, XSettings};
+pub use self::youtube::{YoutubeConfig, YoutubeSettings};
 
 use std::fmt;
 use std::time::Duration;
@@ -47,20 +56,26 @@ impl fmt::Display for Schedule {
 #[derive(Debug, Clone)]
 pub enum SourceKind {
     Hackernews(HackernewsConfig),
+    X(XSettings),
+    Youtube(YoutubeSettings),
+    Feed(FeedConfig),
 }
 
 impl SourceKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             SourceKind::Hackernews(_) => "hackernews",
+            SourceKind::X(_) => "x",
+            SourceKind::Youtube(_) => "youtube",
+            SourceKind::Feed(_) => "feed",
         }
     }
 }
 
 /// The `type` values the design names; those not yet built are refused
 /// with a clear message instead of "unknown".
-pub(crate) const PLANNED_TYPES: &[&str] = &["mastodon", "bluesky", "reddit", "x", "youtube", "feed"];
-pub(crate) const BUILT_TYPES: &[&str] = &["hackernews"];
+pub(crate) const PLANNED_TYPES: &[&str] = &["mastodon", "bluesky", "reddit"];
+pub(crate) const BUILT_TYPES: &[&str] = &["hackernews", "x", "youtube", "feed"];
 
 /// `type = "hackernews"`: Hacker News through the Algolia search API.
 #[derive(Debug, Clone, Deserialize)]
@@ -117,5 +132,14 @@ impl HackernewsConfig {
             return Err(("base_url".into(), "must be an http or https URL".into()));
         }
         Ok(())
+    }
+}
+
+/// An endpoint must be http(s); `(key, reason)` names `base_url`.
+pub(crate) fn check_base_url(url: &Url) -> Result<(), (String, String)> {
+    if matches!(url.scheme(), "http" | "https") && url.has_host() {
+        Ok(())
+    } else {
+        Err(("base_url".into(), "must be an http or https URL".into()))
     }
 }

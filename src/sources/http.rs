@@ -3,7 +3,9 @@
 //! it: [`send_json`] (status → error variant, bounded body read, JSON decode
 //! with a short, URL-free message), [`retry_after`] (`Retry-After` in
 //! seconds or as an HTTP-date) and [`RateLimit`] (the `*RateLimit-Remaining`
-//! / `*-Reset` header families of platform-apis.md 0.2, normalised).
+//! / `*-Reset` header families of platform-apis.md 0.2, normalised), plus
+//! [`send_raw`] for platforms that classify error bodies themselves and
+//! [`throttle`] (slow down before a rate-limit budget is spent).
 //!
 //! Nothing here ever formats a request URL into an error: reqwest errors go
 //! through `without_url()` and messages carry only a status and a clipped
@@ -18,6 +20,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::SourceError;
 use crate::config::FetchSettings;
@@ -92,6 +95,39 @@ pub async fn send_json<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Res
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let body = parse_json(content_type, &body)?;
     Ok(JsonResponse { body, headers })
+}
+
+/// A whole (bounded) response, read before any classification: for
+/// platforms whose error bodies decide the error variant (YouTube's
+/// `reason`, X's problem `type`) and for feeds, whose 304 is no error.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The `Content-Type` header, if readable.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
+
+    /// The generic classification of [`check_status`].
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), SourceError> {
+        check_status(self.status, &self.headers, &self.body, now)
+    }
+}
+
+/// Sends `req` and reads its body (at most [`MAX_BODY_BYTES`]) whatever the
+/// status. Transport failures are classified as in [`send_json`], with the
+/// URL stripped; the status is left to the caller.
+pub async fn send_raw(req: reqwest::RequestBuilder) -> Result<RawResponse, SourceError> {
+    let resp = req.send().await.map_err(transport_error)?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = read_body(resp, MAX_BODY_BYTES).await?;
+    Ok(RawResponse { status, headers, body })
 }
 
 /// Reads at most `limit` bytes of body; more is `Malformed`, a broken
@@ -176,6 +212,13 @@ pub fn check_status(
 /// JSON or JSON of the wrong shape is `Malformed`, with the JSON path of the
 /// first misfit and a clipped excerpt of the body.
 pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<T, SourceError> {
+    check_json_body(content_type, body)?;
+    decode_json(body)
+}
+
+/// Refuses a 2xx body that cannot be JSON: an HTML or XML content type (a
+/// login page, a proxy's error page) or nothing but whitespace.
+pub fn check_json_body(content_type: Option<&str>, body: &[u8]) -> Result<(), SourceError> {
     if let Some(ct) = content_type {
         let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if essence.contains("html") || essence.contains("xml") {
@@ -185,6 +228,13 @@ pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) 
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(SourceError::Malformed("empty body where JSON was expected".into()));
     }
+    Ok(())
+}
+
+/// Decodes JSON as `T`, which may borrow from `body` (the parse functions
+/// of the platform modules do, to skip copying strings without escapes).
+/// A misfit is `Malformed` with its JSON path and a clipped body excerpt.
+pub fn decode_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -280,6 +330,29 @@ impl RateLimit {
             Some(RateLimit { remaining, reset_after })
         })
     }
+}
+
+/// The `*-Limit` header of each family in [`RATE_LIMIT_FAMILIES`], same order.
+const RATE_LIMIT_LIMITS: [&str; 3] = ["x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"];
+
+/// Fewer requests left than this in a window means "slow down now".
+pub const THROTTLE_MIN_REMAINING: u64 = 3;
+
+/// How long to hold off the next poll, from a response's rate-limit headers
+/// ([`Batch::throttle`](super::Batch::throttle)): until the window resets
+/// when fewer than [`THROTTLE_MIN_REMAINING`] requests or less than 10 % of
+/// the window's limit remain; `None` while the budget is comfortable or the
+/// headers say nothing.
+pub fn throttle(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let rl = RateLimit::from_headers(headers, now)?;
+    let limit = RATE_LIMIT_FAMILIES
+        .iter()
+        .zip(RATE_LIMIT_LIMITS)
+        .find(|((rem, _), _)| headers.contains_key(*rem))
+        .and_then(|(_, name)| headers.get(name)?.to_str().ok())
+        .and_then(|v| parse_remaining(v.split([',', ';']).next().unwrap_or("").trim()));
+    let low = rl.remaining < THROTTLE_MIN_REMAINING || limit.is_some_and(|l| rl.remaining.saturating_mul(10) < l);
+    (low && !rl.reset_after.is_zero()).then_some(rl.reset_after)
 }
 
 fn parse_remaining(v: &str) -> Option<u64> {

@@ -237,3 +237,16 @@ where
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// A poll context for driving a source directly (no daemon): whole-second
+/// "now", a 1 s client timeout, these queries and this first-run backfill.
+pub fn poll_cx(queries: &[&str], backfill: Duration) -> earshot::sources::PollContext {
+    let fetch = config::FetchSettings { timeout: Duration::from_secs(1), user_agent: "earshot-tests".into() };
+    earshot::sources::PollContext {
+        source: SourceName::new(SOURCE),
+        http: earshot::sources::HttpClient::new(&fetch).expect("http client"),
+        queries: queries.iter().map(|q| q.to_string()).collect(),
+        now: chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).expect("now"),
+        backfill,
+    }
+}

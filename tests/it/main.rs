@@ -6,6 +6,7 @@
 mod cli;
 mod contract;
 mod fakes;
+mod feed;
 mod flow;
 mod hackernews;
 mod helpers;
@@ -15,3 +16,5 @@ mod reload;
 mod slack;
 mod slack_actions;
 mod systemd;
+mod x;
+mod youtube;

@@ -9,7 +9,10 @@
 //! suite only speaks in `FakePost`s and the daemon's store.
 
 pub mod checks;
+mod feed;
 mod hackernews;
+mod x;
+mod youtube;
 
 use std::time::Duration;
 
