@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_hn, wait_until, TestApp, API_TOKEN, BOUND};
+use crate::helpers::{spawn_hn, wait_until, TestApp, API_TOKEN};
 
 async fn reload(app: &TestApp) -> (u16, Value) {
     let resp =

@@ -122,6 +122,18 @@ async fn notify_protocol_watchdog_reload_and_stop_and_no_secret_in_logs() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 202);
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    crate::helpers::wait_until(crate::helpers::BOUND, "a failed delivery attempt", || {
+        let url = metrics.clone();
+        async move {
+            let text = reqwest::get(&url).await.ok().map(|r| r.text());
+            match text {
+                Some(t) => t.await.unwrap_or_default().contains("outcome=\"retry\""),
+                None => false,
+            }
+        }
+    })
+    .await;
 
     signal(&child, "-HUP");
     expect_message(&sock, "RELOADING=1", &mut seen);
