@@ -1,0 +1,54 @@
+//! Parsing throughput per platform, in posts per second: each source's pure
+//! parse function over the real recorded responses in `tests/fixtures/`
+//! (the bytes a poll reads, turned into platform-neutral posts).
+//!
+//! `cargo bench --bench parse` for figures (BENCHMARKS.md);
+//! `cargo bench --bench parse -- --test` runs each once as a smoke test.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+use earshot::sources::{feed, hackernews, x, youtube};
+
+/// Benchmarks `parse` over `body`; it returns how many posts it made.
+fn bench(c: &mut Criterion, name: &str, body: &[u8], parse: fn(&[u8]) -> usize) {
+    let posts = parse(body);
+    assert!(posts > 0, "{name}: the fixture parses into posts");
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Elements(posts as u64));
+    g.bench_function(name, |b| b.iter(|| parse(black_box(body))));
+    g.finish();
+}
+
+fn hackernews_page(body: &[u8]) -> usize {
+    let page: hackernews::SearchPage = serde_json::from_slice(body).expect("fixture parses");
+    page.hits.iter().filter_map(|h| hackernews::hit_to_post(h).ok()).count()
+}
+
+fn x_search(body: &[u8]) -> usize {
+    x::wire::parse_search(body).expect("fixture parses").posts.len()
+}
+
+fn youtube_comments(body: &[u8]) -> usize {
+    youtube::wire::parse_comment_threads(body).expect("fixture parses").posts.len()
+}
+
+fn youtube_search(body: &[u8]) -> usize {
+    youtube::wire::parse_search(body).expect("fixture parses").videos.len()
+}
+
+fn feed_entries(body: &[u8]) -> usize {
+    feed::parse_feed(body).expect("fixture parses").entries.len()
+}
+
+fn parsers(c: &mut Criterion) {
+    let f = |p: &str| std::fs::read(format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    bench(c, "hackernews/search_by_date", &f("hackernews/search_by_date_comment_query.json"), hackernews_page);
+    bench(c, "x/search_recent", &f("x/search_recent_expansions_with_errors.json"), x_search);
+    bench(c, "youtube/search", &f("youtube/search_list.json"), youtube_search);
+    bench(c, "youtube/comment_threads", &f("youtube/commentThreads_by_video.json"), youtube_comments);
+    bench(c, "feed/rss", &f("feeds/cloudflare_blog.rss.xml"), feed_entries);
+    bench(c, "feed/atom", &f("feeds/reddit_search.atom.xml"), feed_entries);
+}
+
+criterion_group!(benches, parsers);
+criterion_main!(benches);
