@@ -115,6 +115,13 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     let raw: RawSettings = serde_path_to_error::deserialize(cfg.clone())
         .map_err(|e| cx.serde_error(&cfg, e.path().to_string(), e.inner()))?;
 
+    let url = &raw.storage.url;
+    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(cx.err(
+            "storage.url",
+            format!("{:?} is neither sqlite://PATH nor postgres://USER@HOST/DB", super::redact_url_password(url)),
+        ));
+    }
     let http = cx.check_http(raw.http)?;
     let slack = cx.check_slack_app(raw.slack)?;
     let brands = cx.check_brands(raw.brands)?;

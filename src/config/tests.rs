@@ -344,3 +344,12 @@ fn the_commented_example_sources_are_valid_when_uncommented() {
     let SourceKind::X(x) = &s.sources[1].kind else { panic!() };
     assert_eq!(x.config.operators.as_deref(), Some("lang:en -is:reply"));
 }
+
+#[test]
+fn storage_urls_name_a_known_backend_and_hide_passwords() {
+    let err = refuse(&GOOD.replace("sqlite://data/test.db", "mysql://u:hunter2@db/x"));
+    assert_eq!(err.key, "storage.url");
+    assert!(!err.reason.contains("hunter2"), "{err}");
+    let (_dir, path) = write(&GOOD.replace("sqlite://data/test.db", "postgres://earshot@127.0.0.1/earshot"));
+    assert!(load_with_env(&path, &env()).is_ok());
+}
