@@ -129,7 +129,11 @@ impl Daemon {
         tracing::info!(status = %status, "earshot is running");
         notifier.ready(&status);
 
+        // The file's mtime as last loaded, and a changed mtime waiting one
+        // more tick to prove the write is complete (editors and scripts
+        // often truncate, then write).
         let mut file_seen = self.file_seen;
+        let mut file_changing: Option<Option<std::time::SystemTime>> = None;
         let watch = self.handle.context().settings.reload.clone();
         let mut file_tick = tokio::time::interval(watch.watch_interval);
         file_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -143,6 +147,11 @@ impl Daemon {
                 _ = file_tick.tick(), if watch.watch_file => {
                     let now = self.reload_from.modified();
                     if now == file_seen {
+                        file_changing = None;
+                        continue;
+                    }
+                    if file_changing != Some(now) {
+                        file_changing = Some(now);
                         continue;
                     }
                     (ReloadOrigin::File, None)
@@ -154,10 +163,13 @@ impl Daemon {
                     continue;
                 }
             };
+            // Taken before reading: an edit made while loading is seen on a
+            // later tick instead of being mistaken for this one.
+            file_seen = self.reload_from.modified();
+            file_changing = None;
             notifier.reloading();
             let outcome = reload_generation(&self.handle, &self.reload_from, &mut running, origin).await;
             notifier.status(&status_line(&running.ctx));
-            file_seen = self.reload_from.modified();
             if let Some(reply) = reply {
                 let _ = reply.send(outcome);
             }
