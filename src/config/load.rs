@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat, Map, Value};
+use secrecy::SecretString;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use super::receivers::{self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings};
 use super::secret::SecretSpec;
-use super::sources::{self, HackernewsConfig, Schedule, SourceKind, SourceSettings};
+use super::sources::{
+    self, BlueskyConfig, BlueskySettings, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
+    RedditSettings, Schedule, SourceKind, SourceSettings,
+};
 use super::terms::{check_brand, BrandConfig};
 use super::{
     ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, RouteSettings, Settings,
@@ -240,6 +244,34 @@ impl Checker<'_> {
                     c.check().map_err(|(k, r)| self.err(at(&k), r))?;
                     SourceKind::Hackernews(c)
                 }
+                "mastodon" => {
+                    let mut c: MastodonConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    let spec = c.token_spec();
+                    c.check(spec.is_given()).map_err(|(k, r)| self.err(at(&k), r))?;
+                    let token = self.secret(&spec, "token", &at)?;
+                    SourceKind::Mastodon(MastodonSettings { config: c, token })
+                }
+                "bluesky" => {
+                    let mut c: BlueskyConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    let spec = c.app_password_spec();
+                    c.check(spec.is_given()).map_err(|(k, r)| self.err(at(&k), r))?;
+                    let app_password = self.secret(&spec, "app_password", &at)?;
+                    SourceKind::Bluesky(BlueskySettings { config: c, app_password })
+                }
+                "reddit" => {
+                    let mut c: RedditConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    let (id_spec, secret_spec) = (c.client_id_spec(), c.client_secret_spec());
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    let required = |s: Option<SecretString>, base: &str| {
+                        s.ok_or_else(|| {
+                            self.err(at(base), format!("missing: give `{base}`, `{base}_env` or `{base}_file`"))
+                        })
+                    };
+                    let client_id = required(self.secret(&id_spec, "client_id", &at)?, "client_id")?;
+                    let client_secret = required(self.secret(&secret_spec, "client_secret", &at)?, "client_secret")?;
+                    let user_agent = c.agent().unwrap_or_default();
+                    SourceKind::Reddit(RedditSettings { config: c, client_id, client_secret, user_agent })
+                }
                 other => {
                     return Err(self
                         .err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES)))
@@ -387,6 +419,17 @@ impl Checker<'_> {
             let key = if path == "." { prefix.to_string() } else { format!("{prefix}.{path}") };
             self.err(key, describe(e.inner()))
         })
+    }
+
+    /// Resolves one secret of a table; an error names the key the admin
+    /// used (`sources[0].token_env`).
+    fn secret(
+        &self,
+        spec: &SecretSpec,
+        base: &str,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<Option<SecretString>, ConfigError> {
+        spec.resolve(base, &|k| self.lookup_env(k)).map_err(|e| self.err(at(&e.key), e.reason))
     }
 
     fn duration(&self, s: &str, key: &str) -> Result<Duration, ConfigError> {

@@ -27,7 +27,10 @@ use crate::domain::{BrandName, ReceiverName, Urgency};
 
 pub use self::load::{load, load_with_env};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
-pub use self::sources::{HackernewsConfig, Schedule, SourceKind, SourceSettings};
+pub use self::sources::{
+    BlueskyConfig, BlueskySettings, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig, RedditSettings,
+    Schedule, SourceKind, SourceSettings,
+};
 pub use self::terms::Brand;
 
 /// The checked configuration of a running daemon.

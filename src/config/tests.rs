@@ -66,7 +66,7 @@ fn a_good_config_loads_with_defaults_filled_in() {
     let s = load_with_env(&path, &env()).unwrap();
     assert_eq!(s.brands[0].terms.len(), 3);
     assert_eq!(s.sources[0].schedule, Schedule::Every(std::time::Duration::from_secs(90)));
-    let SourceKind::Hackernews(hn) = &s.sources[0].kind;
+    let SourceKind::Hackernews(hn) = &s.sources[0].kind else { panic!("hackernews expected") };
     assert_eq!(hn.base_url.as_str(), "http://127.0.0.1:9/api/v1");
     assert_eq!(hn.hits_per_page, 100);
     assert_eq!(s.routes[0].min_urgency, Urgency::High);
@@ -196,4 +196,172 @@ fn the_shipped_configs_are_valid() {
     for f in ["config/earshot.toml", "config/earshot.example.toml"] {
         load_with_env(&root.join(f), &e).unwrap_or_else(|err| panic!("{f}: {err}"));
     }
+}
+
+const PLATFORMS: &str = r##"
+[[sources]]
+name = "masto"
+type = "mastodon"
+base_url = "https://social.example"
+hashtags = ["#AcmeAir", "acmeair", "délai"]
+token_env = "EARSHOT_TEST_MASTODON"
+
+[[sources]]
+name = "bsky"
+type = "bluesky"
+identifier = "acmeair.bsky.social"
+app_password_env = "EARSHOT_TEST_BSKY"
+
+[[sources]]
+name = "reddit"
+type = "reddit"
+client_id = "inline-client-id"
+client_secret_env = "EARSHOT_TEST_REDDIT"
+username = "acme_ops"
+subreddits = ["r/travel", "flights"]
+"##;
+
+fn platform_env() -> Vec<(String, String)> {
+    let mut e = env();
+    e.push(("EARSHOT_TEST_MASTODON".into(), "masto-token-s3cret".into()));
+    e.push(("EARSHOT_TEST_BSKY".into(), "bsky-app-password-s3cret".into()));
+    e.push(("EARSHOT_TEST_REDDIT".into(), "reddit-client-s3cret".into()));
+    e
+}
+
+/// GOOD plus the three platform sources, with `edit` applied to them.
+fn refuse_platforms(edit: impl Fn(&str) -> String) -> ConfigError {
+    let (_dir, path) = write(&format!("{GOOD}{}", edit(PLATFORMS)));
+    let err = load_with_env(&path, &platform_env()).expect_err("config should be refused");
+    assert_eq!(err.file, path, "error names the file: {err}");
+    err
+}
+
+#[test]
+fn mastodon_bluesky_and_reddit_load_with_defaults_and_secrets() {
+    let (_dir, path) = write(&format!("{GOOD}{PLATFORMS}"));
+    let s = load_with_env(&path, &platform_env()).unwrap();
+    let SourceKind::Mastodon(m) = &s.sources[1].kind else { panic!("mastodon expected") };
+    assert_eq!(m.config.tags(), ["acmeair", "délai"]);
+    assert_eq!(m.token.as_ref().unwrap().expose_secret(), "masto-token-s3cret");
+    assert_eq!((m.config.limit, m.config.max_pages, m.config.search), (40, 10, true));
+    assert_eq!(m.config.overlap, std::time::Duration::from_secs(120));
+    let SourceKind::Bluesky(b) = &s.sources[2].kind else { panic!("bluesky expected") };
+    assert_eq!(b.app_password.as_ref().unwrap().expose_secret(), "bsky-app-password-s3cret");
+    assert_eq!(
+        (b.config.pds_url.as_str(), b.config.appview_url.as_str()),
+        ("https://bsky.social/", "https://public.api.bsky.app/")
+    );
+    assert_eq!((b.config.limit, b.config.base_url.is_none()), (100, true));
+    let SourceKind::Reddit(r) = &s.sources[3].kind else { panic!("reddit expected") };
+    assert_eq!(r.client_id.expose_secret(), "inline-client-id");
+    assert_eq!(r.client_secret.expose_secret(), "reddit-client-s3cret");
+    assert!(
+        r.user_agent.ends_with(&format!(":earshot:v{} (by /u/acme_ops)", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        r.user_agent
+    );
+    assert_eq!(r.config.subreddit_names(), ["travel", "flights"]);
+    assert_eq!(
+        (r.config.base_url.as_str(), r.config.auth_url.as_str()),
+        ("https://oauth.reddit.com/", "https://www.reddit.com/")
+    );
+    assert_eq!(r.config.overlap, std::time::Duration::from_secs(900));
+    let shown = format!("{s:?}{}", s.summary());
+    for secret in ["s3cret", "inline-client-id"] {
+        assert!(!shown.contains(secret), "{secret} leaked into Debug or the summary");
+    }
+    assert!(s.summary().contains("reddit (reddit, every 1m)"), "{}", s.summary());
+}
+
+#[test]
+fn platform_range_checks_name_the_key() {
+    let cases: [(&str, &str, &str); 14] = [
+        ("hashtags = [\"#AcmeAir\", \"acmeair\", \"délai\"]", "hashtags = [\"acme air\"]", "sources[1].hashtags[0]"),
+        (
+            "token_env = \"EARSHOT_TEST_MASTODON\"",
+            "limit = 41\ntoken_env = \"EARSHOT_TEST_MASTODON\"",
+            "sources[1].limit",
+        ),
+        ("base_url = \"https://social.example\"", "base_url = \"ftp://social.example\"", "sources[1].base_url"),
+        ("identifier = \"acmeair.bsky.social\"\n", "", "sources[2].identifier"),
+        ("app_password_env = \"EARSHOT_TEST_BSKY\"", "limit = 2", "sources[2].app_password"),
+        ("app_password_env = \"EARSHOT_TEST_BSKY\"", "app_password_env = \"X\"\nlimit = 101", "sources[2].limit"),
+        (
+            "app_password_env = \"EARSHOT_TEST_BSKY\"",
+            "app_password_env = \"X\"\napp_password = \"y\"",
+            "sources[2].app_password",
+        ),
+        ("client_id = \"inline-client-id\"\n", "", "sources[3].client_id"),
+        (
+            "client_secret_env = \"EARSHOT_TEST_REDDIT\"",
+            "client_secret_env = \"NOT_SET_ANYWHERE\"",
+            "sources[3].client_secret_env",
+        ),
+        ("username = \"acme_ops\"", "", "sources[3].username"),
+        ("username = \"acme_ops\"", "username = \"a b\"", "sources[3].username"),
+        ("username = \"acme_ops\"", "user_agent = \"bad\\u0001agent\"", "sources[3].user_agent"),
+        ("subreddits = [\"r/travel\", \"flights\"]", "subreddits = [\"r/travel/../x\"]", "sources[3].subreddits[0]"),
+        ("subreddits = [\"r/travel\", \"flights\"]", "comments = true", "sources[3].comments"),
+    ];
+    for (from, to, key) in cases {
+        let err = refuse_platforms(|p| {
+            assert!(p.contains(from), "{from}");
+            p.replacen(from, to, 1)
+        });
+        assert_eq!(err.key, key, "{from} -> {to}: {err}");
+    }
+    // A missing secret variable is named with the key that names it.
+    let err = refuse_platforms(|p| p.replace("EARSHOT_TEST_BSKY", "EARSHOT_NOPE"));
+    assert_eq!(err.key, "sources[2].app_password_env");
+    assert!(err.reason.contains("EARSHOT_NOPE"), "{err}");
+    // Mastodon with neither hashtags nor a token has nothing to poll.
+    let err = refuse_platforms(|p| {
+        p.replace("hashtags = [\"#AcmeAir\", \"acmeair\", \"délai\"]\ntoken_env = \"EARSHOT_TEST_MASTODON\"\n", "")
+    });
+    assert_eq!(err.key, "sources[1].hashtags");
+    assert!(err.reason.contains("nothing to poll"), "{err}");
+    // Typos are refused like everywhere else.
+    let err = refuse_platforms(|p| p.replace("subreddits =", "subreddit ="));
+    assert!(err.key.starts_with("sources[3]") && err.reason.contains("subreddit"), "{err}");
+}
+
+#[test]
+fn the_commented_platform_examples_are_valid_configs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join("config/earshot.example.toml")).unwrap();
+    // Each commented `# [[sources]]` table, uncommented, up to its blank line.
+    let mut tables = Vec::new();
+    let mut current: Option<String> = None;
+    for line in example.lines() {
+        if line == "# [[sources]]" {
+            current = Some("[[sources]]\n".into());
+            continue;
+        }
+        if let Some(t) = current.as_mut() {
+            if let Some(rest) = line.strip_prefix("# ") {
+                t.push_str(rest);
+                t.push('\n');
+                continue;
+            }
+            tables.extend(current.take());
+        }
+    }
+    tables.extend(current);
+    let types: Vec<&str> = tables.iter().filter_map(|t| t.lines().find(|l| l.starts_with("type ="))).collect();
+    assert_eq!(types, ["type = \"mastodon\"", "type = \"bluesky\"", "type = \"reddit\""]);
+    let e: Vec<(String, String)> = [
+        ("EARSHOT_SLACK_SUPPORT_URGENT", "https://hooks.slack.com/services/T/B/x"),
+        ("EARSHOT_MASTODON_TOKEN", "t"),
+        ("EARSHOT_BLUESKY_APP_PASSWORD", "p"),
+        ("EARSHOT_REDDIT_CLIENT_ID", "i"),
+        ("EARSHOT_REDDIT_CLIENT_SECRET", "s"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (_dir, path) = write(&format!("{example}\n{}", tables.join("\n")));
+    let s = load_with_env(&path, &e).unwrap_or_else(|err| panic!("uncommented examples: {err}"));
+    let kinds: Vec<&str> = s.sources.iter().map(|s| s.kind.type_name()).collect();
+    assert_eq!(kinds, ["hackernews", "mastodon", "bluesky", "reddit"]);
 }

@@ -18,6 +18,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::SourceError;
 use crate::config::FetchSettings;
@@ -84,14 +85,59 @@ impl<T> JsonResponse<T> {
 /// | other 4xx, unexpected 1xx/3xx | `Rejected` |
 /// | 2xx with an HTML, non-JSON, oversized or ill-fitting body | `Malformed` |
 pub async fn send_json<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<JsonResponse<T>, SourceError> {
+    let raw = send_raw(req).await?;
+    raw.check_status(Utc::now())?;
+    let body = parse_json(raw.content_type(), &raw.body)?;
+    Ok(JsonResponse { body, headers: raw.headers })
+}
+
+/// A whole response, read (bounded) but not yet classified: for platforms
+/// whose auth flow must look at an error before deciding what it means
+/// (Bluesky's `ExpiredToken` on a 400, Reddit's `WWW-Authenticate` on a
+/// 401) and for parsers that borrow from the body.
+pub struct RawResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The URL that finally answered, after redirects. Never put it in an
+    /// error or a log line: some platforms carry keys in the query.
+    pub final_url: url::Url,
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse").field("status", &self.status).field("body_len", &self.body.len()).finish()
+    }
+}
+
+/// Sends `req` and reads the whole body (at most [`MAX_BODY_BYTES`]); only
+/// transport failures are errors here (see [`transport_error`]).
+pub async fn send_raw(req: reqwest::RequestBuilder) -> Result<RawResponse, SourceError> {
     let resp = req.send().await.map_err(transport_error)?;
     let status = resp.status();
     let headers = resp.headers().clone();
+    let final_url = resp.url().clone();
     let body = read_body(resp, MAX_BODY_BYTES).await?;
-    check_status(status, &headers, &body, Utc::now())?;
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let body = parse_json(content_type, &body)?;
-    Ok(JsonResponse { body, headers })
+    Ok(RawResponse { status, headers, body, final_url })
+}
+
+impl RawResponse {
+    /// [`check_status`] on this response.
+    pub fn check_status(&self, now: DateTime<Utc>) -> Result<(), SourceError> {
+        check_status(self.status, &self.headers, &self.body, now)
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
+
+    /// The status classified, then the content type checked: `Ok` means the
+    /// body is a 2xx answer that claims to be JSON, ready for a parser.
+    pub fn ensure_json(&self, now: DateTime<Utc>) -> Result<&[u8], SourceError> {
+        self.check_status(now)?;
+        check_content_type(self.content_type(), &self.body)?;
+        Ok(&self.body)
+    }
 }
 
 /// Reads at most `limit` bytes of body; more is `Malformed`, a broken
@@ -111,6 +157,19 @@ pub async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// `base` with `segments` appended as path segments (each percent-encoded,
+/// so a hashtag or subreddit name cannot change the path), no query.
+pub fn endpoint(base: &url::Url, segments: &[&str]) -> Result<url::Url, SourceError> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|_| SourceError::Rejected("base_url cannot take a path".into()))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// A reqwest failure as a `SourceError`, with the URL stripped.
@@ -176,12 +235,26 @@ pub fn check_status(
 /// JSON or JSON of the wrong shape is `Malformed`, with the JSON path of the
 /// first misfit and a clipped excerpt of the body.
 pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<T, SourceError> {
+    check_content_type(content_type, body)?;
+    decode_json(body)
+}
+
+/// An HTML or XML content type where JSON was expected is `Malformed`
+/// (a captive portal, a CDN error page served with 200).
+pub fn check_content_type(content_type: Option<&str>, body: &[u8]) -> Result<(), SourceError> {
     if let Some(ct) = content_type {
         let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if essence.contains("html") || essence.contains("xml") {
             return Err(SourceError::Malformed(format!("expected JSON, got {essence}: {}", excerpt(body))));
         }
     }
+    Ok(())
+}
+
+/// Decodes a JSON body as `T`, which may borrow from it (the platform
+/// parsers do, to avoid copying strings). Empty, invalid or ill-fitting
+/// JSON is `Malformed`, with the JSON path of the first misfit.
+pub fn decode_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(SourceError::Malformed("empty body where JSON was expected".into()));
     }
@@ -191,6 +264,15 @@ pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) 
         let at = if path == "." { String::new() } else { format!(" at {path}") };
         SourceError::Malformed(format!("unexpected JSON{at}: {}; body: {}", e.inner(), excerpt(body)))
     })
+}
+
+/// [`decode_json`] for a body that must be a JSON object (an envelope):
+/// serde would otherwise read a struct from an array, field by position.
+pub fn decode_json_object<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => decode_json(body),
+        Some(_) => Err(SourceError::Malformed(format!("expected a JSON object; body: {}", excerpt(body)))),
+    }
 }
 
 /// The start of a body for an error message: at most [`EXCERPT_CHARS`]
