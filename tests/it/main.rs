@@ -3,10 +3,13 @@
 //! the in-process Hacker News simulator) with a real SQLite file. Set
 //! `TEST_LOG=1` to see the daemon's logs.
 
+mod bluesky;
 mod cli;
 mod contract;
 mod fakes;
 mod flow;
 mod hackernews;
 mod helpers;
+mod mastodon;
+mod reddit;
 mod slack;

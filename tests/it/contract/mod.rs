@@ -8,8 +8,11 @@
 //! A fake renders [`FakePost`]s in its platform's real wire format; the
 //! suite only speaks in `FakePost`s and the daemon's store.
 
+mod bluesky;
 pub mod checks;
 mod hackernews;
+mod mastodon;
+mod reddit;
 
 use std::time::Duration;
 
