@@ -51,7 +51,7 @@ impl Worker<'_> {
             let n: Notification = match serde_json::from_str(&row.payload) {
                 Ok(n) => n,
                 Err(e) => {
-                    tracing::error!(receiver = %self.receiver, mention_id = %row.mention_id, error = %e, "outbox row cannot be decoded; giving it up");
+                    tracing::error!(receiver = %self.receiver, outbox_id = row.id.0, error = %e, "outbox row cannot be decoded; giving it up");
                     self.store.mark_failed(row.id, Utc::now(), &format!("undecodable payload: {e}")).await?;
                     report.failed += 1;
                     continue;
@@ -61,14 +61,16 @@ impl Worker<'_> {
                 Ok(()) => {
                     self.store.mark_sent(row.id, Utc::now()).await?;
                     self.metrics.delivery(self.receiver.as_str(), "sent");
+                    let latency = (Utc::now() - row.created_at).to_std().unwrap_or_default();
+                    self.metrics.delivery_latency.observe(latency.as_secs_f64());
                     report.sent += 1;
-                    tracing::info!(receiver = %self.receiver, mention_id = %row.mention_id, brand = %n.mention.brand, level = %n.mention.score.level, "alert delivered");
+                    tracing::info!(receiver = %self.receiver, outbox_id = row.id.0, subject = %n.subject(), level = %n.level(), "alert delivered");
                 }
                 Err(SinkError::Permanent { reason }) => {
                     self.store.mark_failed(row.id, Utc::now(), &reason).await?;
                     self.metrics.delivery(self.receiver.as_str(), "failed");
                     report.failed += 1;
-                    tracing::error!(receiver = %self.receiver, mention_id = %row.mention_id, error = %reason, "delivery failed permanently; not retrying");
+                    tracing::error!(receiver = %self.receiver, outbox_id = row.id.0, error = %reason, "delivery failed permanently; not retrying");
                 }
                 Err(SinkError::Retryable { after, reason }) => {
                     let attempt = row.attempts + 1;
@@ -76,13 +78,13 @@ impl Worker<'_> {
                         self.store.mark_failed(row.id, Utc::now(), &reason).await?;
                         self.metrics.delivery(self.receiver.as_str(), "failed");
                         report.failed += 1;
-                        tracing::error!(receiver = %self.receiver, mention_id = %row.mention_id, attempts = attempt, error = %reason, "delivery gave up after max attempts");
+                        tracing::error!(receiver = %self.receiver, outbox_id = row.id.0, attempts = attempt, error = %reason, "delivery gave up after max attempts");
                     } else {
                         let wait = after.unwrap_or_else(|| backoff(self.cfg, attempt));
                         self.store.retry_later(row.id, due_after(wait), &reason).await?;
                         self.metrics.delivery(self.receiver.as_str(), "retry");
                         report.retried += 1;
-                        tracing::warn!(receiver = %self.receiver, mention_id = %row.mention_id, attempt, retry_in = %humantime::format_duration(wait), error = %reason, "delivery failed; will retry");
+                        tracing::warn!(receiver = %self.receiver, outbox_id = row.id.0, attempt, retry_in = %humantime::format_duration(wait), error = %reason, "delivery failed; will retry");
                     }
                 }
             }

@@ -26,6 +26,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod pipeline;
+pub mod queue;
 pub mod routing;
 pub mod sinks;
 pub mod sources;

@@ -52,6 +52,11 @@ pub struct ReceiverOutcome {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BrandLabel {
     pub brand: String,
 }
@@ -76,6 +81,22 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     /// Outbox rows waiting to be sent.
     pub outbox_pending: Gauge,
+    /// Time to match and score one post.
+    pub scoring_duration: Histogram,
+    /// Polls that ended in (or were slowed by) the platform's rate limit.
+    pub rate_limit_waits: Family<SourceLabel, Counter>,
+    /// Open rapid-response queue items.
+    pub queue_open: Gauge,
+    /// Age of the oldest open (unacknowledged) queue item.
+    pub queue_oldest_unacked: Gauge,
+    /// Config reloads by outcome (`ok`, `refused`).
+    pub config_reloads: Family<OutcomeLabel, Counter>,
+    /// Unix time of the last successful reload (or start).
+    pub config_last_reload: Gauge,
+    /// Polls in a row that failed, by source.
+    pub source_failures: Family<SourceLabel, Gauge>,
+    /// Unix time of the last successful poll, by source.
+    pub source_last_success: Family<SourceLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -94,6 +115,15 @@ impl Metrics {
         let delivery_attempts = Family::<ReceiverOutcome, Counter>::default();
         let delivery_latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
         let outbox_pending = Gauge::default();
+        let source_failures = Family::<SourceLabel, Gauge>::default();
+        let config_reloads = Family::<OutcomeLabel, Counter>::default();
+        let scoring_duration = Histogram::new(exponential_buckets(0.000_001, 2.0, 20));
+        let rate_limit_waits = Family::<SourceLabel, Counter>::default();
+        let queue_open = Gauge::default();
+        let queue_oldest_unacked = Gauge::default();
+        let config_last_reload = Gauge::default();
+        config_last_reload.set(chrono::Utc::now().timestamp());
+        let source_last_success = Family::<SourceLabel, Gauge>::default();
         registry.register("source_polls", "Polls by source and outcome", source_polls.clone());
         registry.register("source_posts", "Posts read by source", source_posts.clone());
         registry.register(
@@ -110,6 +140,38 @@ impl Metrics {
             delivery_latency.clone(),
         );
         registry.register("outbox_pending", "Outbox rows waiting to be sent", outbox_pending.clone());
+        registry.register("config_reloads", "Config reloads by outcome", config_reloads.clone());
+        registry.register_with_unit(
+            "pipeline_scoring_duration",
+            "Time to match and score one post",
+            prometheus_client::registry::Unit::Seconds,
+            scoring_duration.clone(),
+        );
+        registry.register(
+            "source_rate_limit_waits",
+            "Polls stopped or slowed by a rate limit",
+            rate_limit_waits.clone(),
+        );
+        registry.register("queue_open_items", "Open rapid-response queue items", queue_open.clone());
+        registry.register_with_unit(
+            "queue_oldest_unacknowledged_age",
+            "Age of the oldest open queue item",
+            prometheus_client::registry::Unit::Seconds,
+            queue_oldest_unacked.clone(),
+        );
+        registry.register_with_unit(
+            "config_last_reload_success_timestamp",
+            "Unix time of the last successful config load",
+            prometheus_client::registry::Unit::Seconds,
+            config_last_reload.clone(),
+        );
+        registry.register("source_consecutive_failures", "Polls in a row that failed", source_failures.clone());
+        registry.register_with_unit(
+            "source_last_success_timestamp",
+            "Unix time of the last successful poll",
+            prometheus_client::registry::Unit::Seconds,
+            source_last_success.clone(),
+        );
         Metrics {
             registry,
             source_polls,
@@ -119,6 +181,14 @@ impl Metrics {
             delivery_attempts,
             delivery_latency,
             outbox_pending,
+            source_failures,
+            source_last_success,
+            config_reloads,
+            config_last_reload,
+            scoring_duration,
+            rate_limit_waits,
+            queue_open,
+            queue_oldest_unacked,
         }
     }
 
@@ -132,6 +202,13 @@ impl Metrics {
 
     pub fn poll(&self, source: &str, outcome: &str) {
         self.source_polls.get_or_create(&SourceOutcome { source: source.into(), outcome: outcome.into() }).inc();
+    }
+
+    pub fn reload(&self, outcome: &str) {
+        self.config_reloads.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
+        if outcome == "ok" {
+            self.config_last_reload.set(chrono::Utc::now().timestamp());
+        }
     }
 
     pub fn delivery(&self, receiver: &str, outcome: &str) {

@@ -41,10 +41,11 @@ CREATE TABLE source_cursors (
 );
 
 -- Transactional outbox: one row per mention x receiver, written with the
--- mention. Workers claim due rows with a lease, send, then mark them.
+-- mention (or per receiver for a source-health alert, with no mention).
+-- Workers claim due rows with a lease, send, then mark them.
 CREATE TABLE outbox (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    mention_id    INTEGER NOT NULL REFERENCES mentions (id),
+    mention_id    INTEGER REFERENCES mentions (id),
     receiver      TEXT    NOT NULL,
     payload       TEXT    NOT NULL, -- JSON Notification
     state         TEXT    NOT NULL DEFAULT 'pending', -- pending | sent | failed

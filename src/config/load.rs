@@ -14,13 +14,13 @@ use serde::Deserialize;
 use super::receivers::{self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings};
 use super::secret::SecretSpec;
 use super::sources::{
-    self, BlueskyConfig, BlueskySettings, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
-    RedditSettings, Schedule, SourceKind, SourceSettings,
+    self, BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
+    RedditSettings, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig, YoutubeSettings,
 };
 use super::terms::{check_brand, BrandConfig};
 use super::{
-    ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, RouteSettings, Settings,
-    StorageSettings,
+    ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, ReloadSettings,
+    RouteSettings, Settings, SlackAppSettings, StorageSettings,
 };
 use crate::domain::{BrandName, ReceiverName, SourceName, Urgency};
 
@@ -43,6 +43,10 @@ struct RawSettings {
     delivery: DeliverySettings,
     #[serde(default)]
     queue: QueueSettings,
+    #[serde(default)]
+    reload: ReloadSettings,
+    #[serde(default)]
+    slack: RawSlackApp,
     #[serde(default)]
     brands: Vec<BrandConfig>,
     #[serde(default)]
@@ -75,6 +79,15 @@ fn default_listen() -> String {
     "127.0.0.1:9477".into()
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSlackApp {
+    signing_secret: Option<String>,
+    signing_secret_env: Option<String>,
+    signing_secret_file: Option<PathBuf>,
+    response_url_prefix: Option<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRoute {
@@ -104,6 +117,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         .map_err(|e| cx.serde_error(&cfg, e.path().to_string(), e.inner()))?;
 
     let http = cx.check_http(raw.http)?;
+    let slack = cx.check_slack_app(raw.slack)?;
     let brands = cx.check_brands(raw.brands)?;
     let sources = cx.check_sources(&cfg)?;
     let receivers = cx.check_receivers(&cfg)?;
@@ -118,6 +132,8 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         fetch: raw.fetch,
         delivery: raw.delivery,
         queue: raw.queue,
+        reload: raw.reload,
+        slack,
         brands,
         sources,
         receivers,
@@ -185,6 +201,19 @@ impl Checker<'_> {
         Ok(HttpSettings { listen, api_token })
     }
 
+    fn check_slack_app(&self, raw: RawSlackApp) -> Result<SlackAppSettings, ConfigError> {
+        let spec =
+            SecretSpec { inline: raw.signing_secret, env: raw.signing_secret_env, file: raw.signing_secret_file };
+        let signing_secret = spec
+            .resolve("signing_secret", &|k| self.lookup_env(k))
+            .map_err(|e| self.err(format!("slack.{}", e.key), e.reason))?;
+        let response_url_prefix = raw.response_url_prefix.unwrap_or_else(|| "https://hooks.slack.com/".into());
+        if !response_url_prefix.starts_with("https://") && !response_url_prefix.starts_with("http://") {
+            return Err(self.err("slack.response_url_prefix", "must be an http(s) URL prefix"));
+        }
+        Ok(SlackAppSettings { signing_secret, response_url_prefix })
+    }
+
     fn check_brands(&self, raw: Vec<BrandConfig>) -> Result<Vec<super::Brand>, ConfigError> {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(raw.len());
@@ -210,6 +239,7 @@ impl Checker<'_> {
             let every: Option<String> = self.take(&mut table, &at("every"), "every")?;
             let cron: Option<String> = self.take(&mut table, &at("cron"), "cron")?;
             let backfill: Option<String> = self.take(&mut table, &at("backfill"), "backfill")?;
+            let silent_after: Option<String> = self.take(&mut table, &at("silent_after"), "silent_after")?;
             let queries: Option<Vec<String>> = self.take(&mut table, &at("queries"), "queries")?;
 
             if name.trim().is_empty() {
@@ -233,6 +263,7 @@ impl Checker<'_> {
                 }
             };
             let backfill = self.duration(backfill.as_deref().unwrap_or("1h"), &at("backfill"))?;
+            let silent_after = self.duration(silent_after.as_deref().unwrap_or("1h"), &at("silent_after"))?;
             if let Some(q) = &queries {
                 if q.is_empty() || q.iter().any(|s| s.trim().is_empty()) {
                     return Err(self.err(at("queries"), "queries must be non-empty strings"));
@@ -243,6 +274,39 @@ impl Checker<'_> {
                     let c: HackernewsConfig = self.rest(table, &format!("sources[{i}]"))?;
                     c.check().map_err(|(k, r)| self.err(at(&k), r))?;
                     SourceKind::Hackernews(c)
+                }
+                "x" => {
+                    let mut c: XConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    let spec = SecretSpec {
+                        inline: c.bearer_token.take(),
+                        env: c.bearer_token_env.clone(),
+                        file: c.bearer_token_file.clone(),
+                    };
+                    let bearer_token = self.required_secret(&spec, "bearer_token", &at, "an x source")?;
+                    SourceKind::X(XSettings { config: c, bearer_token })
+                }
+                "youtube" => {
+                    let mut c: YoutubeConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    let spec = SecretSpec {
+                        inline: c.api_key.take(),
+                        env: c.api_key_env.clone(),
+                        file: c.api_key_file.clone(),
+                    };
+                    let api_key = self.required_secret(&spec, "api_key", &at, "a youtube source")?;
+                    SourceKind::Youtube(YoutubeSettings { config: c, api_key })
+                }
+                "feed" => {
+                    if queries.is_some() {
+                        return Err(self.err(
+                            at("queries"),
+                            "a feed has no search query: every entry is read and the brands' terms decide",
+                        ));
+                    }
+                    let c: FeedConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    SourceKind::Feed(c)
                 }
                 "mastodon" => {
                     let mut c: MastodonConfig = self.rest(table, &format!("sources[{i}]"))?;
@@ -262,13 +326,8 @@ impl Checker<'_> {
                     let mut c: RedditConfig = self.rest(table, &format!("sources[{i}]"))?;
                     let (id_spec, secret_spec) = (c.client_id_spec(), c.client_secret_spec());
                     c.check().map_err(|(k, r)| self.err(at(&k), r))?;
-                    let required = |s: Option<SecretString>, base: &str| {
-                        s.ok_or_else(|| {
-                            self.err(at(base), format!("missing: give `{base}`, `{base}_env` or `{base}_file`"))
-                        })
-                    };
-                    let client_id = required(self.secret(&id_spec, "client_id", &at)?, "client_id")?;
-                    let client_secret = required(self.secret(&secret_spec, "client_secret", &at)?, "client_secret")?;
+                    let client_id = self.required_secret(&id_spec, "client_id", &at, "a reddit source")?;
+                    let client_secret = self.required_secret(&secret_spec, "client_secret", &at, "a reddit source")?;
                     let user_agent = c.agent().unwrap_or_default();
                     SourceKind::Reddit(RedditSettings { config: c, client_id, client_secret, user_agent })
                 }
@@ -277,7 +336,7 @@ impl Checker<'_> {
                         .err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES)))
                 }
             };
-            out.push(SourceSettings { name: SourceName::new(name), schedule, backfill, queries, kind });
+            out.push(SourceSettings { name: SourceName::new(name), schedule, backfill, silent_after, queries, kind });
         }
         Ok(out)
     }
@@ -421,8 +480,8 @@ impl Checker<'_> {
         })
     }
 
-    /// Resolves one secret of a table; an error names the key the admin
-    /// used (`sources[0].token_env`).
+    /// Resolves an optional secret (`base`, `base_env` or `base_file`);
+    /// errors name the key as written, e.g. `sources[0].token_env`.
     fn secret(
         &self,
         spec: &SecretSpec,
@@ -430,6 +489,21 @@ impl Checker<'_> {
         at: &dyn Fn(&str) -> String,
     ) -> Result<Option<SecretString>, ConfigError> {
         spec.resolve(base, &|k| self.lookup_env(k)).map_err(|e| self.err(at(&e.key), e.reason))
+    }
+
+    /// Resolves a secret that must be given (`base`, `base_env` or
+    /// `base_file`); errors name the key as written, e.g.
+    /// `sources[0].bearer_token_env`.
+    fn required_secret(
+        &self,
+        spec: &SecretSpec,
+        base: &str,
+        at: &dyn Fn(&str) -> String,
+        what: &str,
+    ) -> Result<secrecy::SecretString, ConfigError> {
+        spec.resolve(base, &|k| self.lookup_env(k))
+            .map_err(|e| self.err(at(&e.key), e.reason))?
+            .ok_or_else(|| self.err(at(base), format!("{what} needs `{base}`, `{base}_env` or `{base}_file`")))
     }
 
     fn duration(&self, s: &str, key: &str) -> Result<Duration, ConfigError> {

@@ -28,8 +28,8 @@ use crate::domain::{BrandName, ReceiverName, Urgency};
 pub use self::load::{load, load_with_env};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
 pub use self::sources::{
-    BlueskyConfig, BlueskySettings, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig, RedditSettings,
-    Schedule, SourceKind, SourceSettings,
+    BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
+    RedditSettings, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig, YoutubeSettings,
 };
 pub use self::terms::Brand;
 
@@ -44,6 +44,8 @@ pub struct Settings {
     pub fetch: FetchSettings,
     pub delivery: DeliverySettings,
     pub queue: QueueSettings,
+    pub reload: ReloadSettings,
+    pub slack: SlackAppSettings,
     pub brands: Vec<Brand>,
     pub sources: Vec<SourceSettings>,
     pub receivers: Vec<ReceiverSettings>,
@@ -198,6 +200,44 @@ fn default_lease() -> Duration {
 }
 fn default_drain_timeout() -> Duration {
     Duration::from_secs(10)
+}
+
+/// `[slack]`, after secrets are resolved: the Slack app behind the
+/// Acknowledge / Resolve buttons.
+#[derive(Debug, Clone)]
+pub struct SlackAppSettings {
+    /// The app's signing secret; without it `/slack/actions` refuses
+    /// every request.
+    pub signing_secret: Option<SecretString>,
+    /// `response_url`s must start with this (Slack's own host), so a
+    /// forged payload cannot make earshot post elsewhere.
+    pub response_url_prefix: String,
+}
+
+/// `[reload]`: reloading the config while running.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadSettings {
+    /// Reload by itself when the config file changes on disk.
+    #[serde(default = "default_true")]
+    pub watch_file: bool,
+    /// How often the file's modification time is checked.
+    #[serde(default = "default_watch_interval", with = "humantime_serde")]
+    pub watch_interval: Duration,
+}
+
+impl Default for ReloadSettings {
+    fn default() -> Self {
+        ReloadSettings { watch_file: true, watch_interval: default_watch_interval() }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_watch_interval() -> Duration {
+    Duration::from_secs(2)
 }
 
 /// `[queue]`: the rapid-response queue.

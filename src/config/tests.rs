@@ -326,42 +326,155 @@ fn platform_range_checks_name_the_key() {
     assert!(err.key.starts_with("sources[3]") && err.reason.contains("subreddit"), "{err}");
 }
 
+/// `GOOD` with its source table replaced by `source`.
+fn with_source(source: &str) -> String {
+    let start = GOOD.find("[[sources]]").unwrap();
+    let end = GOOD.find("[[receivers]]").unwrap();
+    format!("{}[[sources]]\nname = \"s\"\n{source}\n{}", &GOOD[..start], &GOOD[end..])
+}
+
+fn env_with(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut e = env();
+    e.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    e
+}
+
+fn load_source(source: &str, extra: &[(&str, &str)]) -> Result<SourceSettings, ConfigError> {
+    let (_dir, path) = write(&with_source(source));
+    load_with_env(&path, &env_with(extra)).map(|s| s.sources.into_iter().next().unwrap())
+}
+
 #[test]
-fn the_commented_platform_examples_are_valid_configs() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let example = std::fs::read_to_string(root.join("config/earshot.example.toml")).unwrap();
-    // Each commented `# [[sources]]` table, uncommented, up to its blank line.
-    let mut tables = Vec::new();
-    let mut current: Option<String> = None;
-    for line in example.lines() {
-        if line == "# [[sources]]" {
-            current = Some("[[sources]]\n".into());
-            continue;
-        }
-        if let Some(t) = current.as_mut() {
-            if let Some(rest) = line.strip_prefix("# ") {
-                t.push_str(rest);
-                t.push('\n');
-                continue;
-            }
-            tables.extend(current.take());
-        }
+fn x_sources_resolve_their_token_and_check_ranges() {
+    let s = load_source("type = \"x\"\nbearer_token_env = \"X_TOKEN\"", &[("X_TOKEN", "AAAAsecretbearer")]).unwrap();
+    let SourceKind::X(x) = &s.kind else { panic!("x expected") };
+    assert_eq!(x.bearer_token.expose_secret(), "AAAAsecretbearer");
+    assert_eq!(x.config.base_url.as_str(), "https://api.x.com/2");
+    assert_eq!((x.config.max_results, x.config.max_pages, x.config.exclude_retweets), (100, 10, true));
+    assert!(!format!("{s:?}").contains("AAAAsecretbearer"), "redacted in Debug");
+
+    let inline = load_source("type = \"x\"\nbearer_token = \"inline-secret\"", &[]).unwrap();
+    let SourceKind::X(x) = &inline.kind else { panic!() };
+    assert_eq!(x.config.bearer_token, None, "the inline value is moved out of the config");
+    assert!(!format!("{inline:?}").contains("inline-secret"));
+
+    let err = load_source("type = \"x\"\nbearer_token_env = \"X_TOKEN\"", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].bearer_token_env");
+    assert!(err.reason.contains("X_TOKEN"), "{err}");
+    let err = load_source("type = \"x\"", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].bearer_token");
+    let err = load_source("type = \"x\"\nbearer_token = \"t\"\nmax_results = 5", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].max_results");
+    let err = load_source("type = \"x\"\nbearer_token = \"t\"\nbase_url = \"ftp://x\"", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].base_url");
+    let err = load_source("type = \"x\"\nbearer_token = \"t\"\nbearer_tokn = \"t\"", &[]).unwrap_err();
+    assert!(err.reason.contains("bearer_tokn"), "{err}");
+}
+
+#[test]
+fn youtube_sources_resolve_their_key_and_check_the_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("yt-key");
+    std::fs::write(&key, "AIzaFromFile\n").unwrap();
+    let s = load_source(&format!("type = \"youtube\"\napi_key_file = \"{}\"", key.display()), &[]).unwrap();
+    let SourceKind::Youtube(y) = &s.kind else { panic!("youtube expected") };
+    assert_eq!(y.api_key.expose_secret(), "AIzaFromFile");
+    assert_eq!((y.config.daily_quota, y.config.max_results, y.config.max_pages), (10_000, 50, 2));
+    assert!(y.config.search_videos && y.config.statistics && !y.config.comment_search);
+    assert!(!format!("{s:?}").contains("AIzaFromFile"));
+
+    let base = "type = \"youtube\"\napi_key = \"k\"\n";
+    let err = load_source(&format!("{base}daily_quota = 50"), &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].daily_quota");
+    let err = load_source(&format!("{base}max_results = 51"), &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].max_results");
+    let err = load_source(&format!("{base}comment_videos = [\"ok_id_123\", \"bad id!\"]"), &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].comment_videos[1]");
+    let err = load_source(&format!("{base}search_videos = false"), &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].search_videos");
+    assert!(load_source(
+        &format!("{base}search_videos = false\ncomment_channels = [\"UC_x5XG1OV2P6uZZ5FSM9Ttw\"]"),
+        &[]
+    )
+    .is_ok());
+    let err = load_source("type = \"youtube\"\napi_key = \"k\"\napi_key_env = \"K\"", &[("K", "v")]).unwrap_err();
+    assert_eq!(err.key, "sources[0].api_key");
+    assert!(err.reason.contains("only one"), "{err}");
+}
+
+#[test]
+fn feed_sources_need_a_url_and_no_queries() {
+    let s =
+        load_source("type = \"feed\"\nurls = [\"https://a.example/feed\", \"https://b.example/atom\"]", &[]).unwrap();
+    let SourceKind::Feed(f) = &s.kind else { panic!("feed expected") };
+    assert_eq!(f.all_urls().count(), 2);
+    assert_eq!((f.remember, f.overlap), (500, std::time::Duration::from_secs(3 * 24 * 3600)));
+    let one = load_source("type = \"feed\"\nurl = \"https://a.example/feed\"", &[]).unwrap();
+    assert_eq!(one.kind.type_name(), "feed");
+
+    let err = load_source("type = \"feed\"", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].urls");
+    let err =
+        load_source("type = \"feed\"\nurls = [\"https://a.example/f\", \"https://a.example/f\"]", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].urls[1]");
+    let err = load_source("type = \"feed\"\nurl = \"file:///etc/passwd\"", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].url");
+    let err = load_source("type = \"feed\"\nurl = \"not a url\"", &[]).unwrap_err();
+    assert!(err.key.starts_with("sources[0].url"), "{err}");
+    let err = load_source("type = \"feed\"\nurl = \"https://a.example/f\"\nqueries = [\"acme\"]", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].queries");
+    let err = load_source("type = \"feed\"\nurl = \"https://a.example/f\"\nremember = 1", &[]).unwrap_err();
+    assert_eq!(err.key, "sources[0].remember");
+}
+
+#[test]
+fn every_design_type_is_built() {
+    for t in ["mastodon", "bluesky", "reddit", "x", "youtube", "feed", "hackernews"] {
+        let err = load_source(&format!("type = \"{t}\"\nbogus_key = 1"), &[]).unwrap_err();
+        assert!(!err.reason.contains("not available"), "{t}: {err}");
     }
-    tables.extend(current);
-    let types: Vec<&str> = tables.iter().filter_map(|t| t.lines().find(|l| l.starts_with("type ="))).collect();
-    assert_eq!(types, ["type = \"mastodon\"", "type = \"bluesky\"", "type = \"reddit\""]);
-    let e: Vec<(String, String)> = [
-        ("EARSHOT_SLACK_SUPPORT_URGENT", "https://hooks.slack.com/services/T/B/x"),
-        ("EARSHOT_MASTODON_TOKEN", "t"),
-        ("EARSHOT_BLUESKY_APP_PASSWORD", "p"),
-        ("EARSHOT_REDDIT_CLIENT_ID", "i"),
-        ("EARSHOT_REDDIT_CLIENT_SECRET", "s"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let (_dir, path) = write(&format!("{example}\n{}", tables.join("\n")));
-    let s = load_with_env(&path, &e).unwrap_or_else(|err| panic!("uncommented examples: {err}"));
-    let kinds: Vec<&str> = s.sources.iter().map(|s| s.kind.type_name()).collect();
-    assert_eq!(kinds, ["hackernews", "mastodon", "bluesky", "reddit"]);
+}
+
+#[test]
+fn the_commented_example_sources_are_valid_when_uncommented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("config/earshot.example.toml")).unwrap();
+    let start = text.find("# X (Twitter) API v2").expect("x example");
+    let end = text.find("# One [[receivers]]").expect("receivers");
+    // Uncomment every table and key, optional ones (`# # key = …`) too,
+    // so every documented key is checked; prose stays a comment.
+    let is_key = |l: &str| {
+        l.starts_with("[[")
+            || l.split_once(" = ").is_some_and(|(k, _)| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    };
+    let all_keys: String = text[start..end]
+        .lines()
+        .map(|l| {
+            let bare = l.trim_start_matches("# ");
+            if is_key(bare) {
+                bare
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = format!("{}{all_keys}\n{}", &text[..start], &text[end..]);
+    let (_dir, path) = write(&body);
+    let e = vec![
+        ("EARSHOT_SLACK_SUPPORT_URGENT".to_string(), "https://hooks.slack.com/services/T/B/x".to_string()),
+        ("EARSHOT_X_BEARER_TOKEN".to_string(), "bearer".to_string()),
+        ("EARSHOT_YOUTUBE_API_KEY".to_string(), "key".to_string()),
+        ("EARSHOT_MASTODON_TOKEN".to_string(), "token".to_string()),
+        ("EARSHOT_BLUESKY_APP_PASSWORD".to_string(), "app-password".to_string()),
+        ("EARSHOT_REDDIT_CLIENT_ID".to_string(), "id".to_string()),
+        ("EARSHOT_REDDIT_CLIENT_SECRET".to_string(), "secret".to_string()),
+    ];
+    let s = load_with_env(&path, &e).unwrap_or_else(|err| panic!("{err}\n{body}"));
+    let types: Vec<&str> = s.sources.iter().map(|s| s.kind.type_name()).collect();
+    assert_eq!(types, ["hackernews", "x", "youtube", "feed", "mastodon", "bluesky", "reddit"]);
+    let SourceKind::Youtube(y) = &s.sources[2].kind else { panic!() };
+    assert_eq!(y.config.comment_videos, ["dQw4w9WgXcQ"]);
+    let SourceKind::X(x) = &s.sources[1].kind else { panic!() };
+    assert_eq!(x.config.operators.as_deref(), Some("lang:en -is:reply"));
 }

@@ -1,195 +1,174 @@
 //! The running daemon: [`Daemon::build`] turns checked settings into a
-//! [`Context`] (store, pipeline, router, sources, sinks, metrics) and binds
-//! the HTTP listener; [`Daemon::run_until_stopped`] schedules polls, runs
-//! one delivery worker per receiver and serves HTTP until the shutdown
-//! future completes, then stops polling and drains deliveries within
+//! [`Context`] and binds the HTTP listener; [`Daemon::run_until_stopped`]
+//! runs one [`generation`] of tasks (delivery workers, scheduled polls),
+//! serves HTTP, reloads on request, keeps systemd's watchdog fed, and when
+//! the shutdown future completes stops polling and drains deliveries within
 //! `delivery.drain_timeout`.
 //!
-//! The daemon never touches signals: `cli` hands it a shutdown future.
-//! It owns every task it spawns (a `TaskTracker`), so nothing outlives it.
+//! The main loop is one `select!` over shutdown, reload requests (SIGHUP via
+//! `cli`, `POST /-/reload`, the config file changing on disk) and the
+//! watchdog tick; the keep-alive is sent from that loop, so a hung loop
+//! gets restarted by systemd. The daemon never touches signals itself.
 //! Tests: `tests/it/` spawns it on port 0 against fake platforms.
 
+mod context;
+mod generation;
+mod health;
+mod notify;
 mod poll;
+mod reload;
 mod scheduler;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{Settings, SourceSettings};
-use crate::delivery::Worker;
-use crate::domain::{ReceiverName, SourceName, Urgency};
-use crate::pipeline::Pipeline;
-use crate::routing::Router;
-use crate::sinks::{self, Sink};
-use crate::sources::{self, HttpClient, Source};
-use crate::store::Store;
-use crate::telemetry::Metrics;
+use crate::config::Settings;
 
+pub use self::context::{default_queries, Context, SourceHandle};
+pub use self::health::Health;
+pub use self::notify::{Notifier, SystemdEnv};
 pub use self::poll::{PollError, PollReport};
+pub use self::reload::{ReloadOrigin, ReloadSource, ReloadSummary};
 pub use self::scheduler::SourceState;
 
-/// A configured source and its running state.
-#[derive(Debug)]
-pub struct SourceHandle {
-    pub settings: SourceSettings,
-    pub source: Box<dyn Source>,
-    pub state: SourceState,
+use self::generation::Generation;
+
+type ReloadReply = oneshot::Sender<Result<ReloadSummary, String>>;
+
+/// A handle on a running daemon: the current context, and reloads.
+/// Cheap to clone; given to the HTTP layer and to `cli`'s SIGHUP task.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    current: Arc<RwLock<Arc<Context>>>,
+    reloads: mpsc::Sender<(ReloadOrigin, Option<ReloadReply>)>,
 }
 
-/// Everything the daemon's tasks share. Built once per config.
-#[derive(Debug)]
-pub struct Context {
-    pub store: Store,
-    pub pipeline: Pipeline,
-    pub router: Router,
-    pub http: HttpClient,
-    pub metrics: Arc<Metrics>,
-    pub sources: Vec<SourceHandle>,
-    pub sinks: Vec<(ReceiverName, Box<dyn Sink>)>,
-    /// Queries for sources without their own: every brand's watch terms,
-    /// `@`/`#` stripped, deduplicated.
-    pub default_queries: Vec<String>,
-    pub queue_min_urgency: Urgency,
-    pub settings: Settings,
-}
-
-impl Context {
-    /// Opens and migrates the store and builds every component.
-    pub async fn build(settings: Settings) -> anyhow::Result<Context> {
-        let store = Store::open(&settings.storage.url).await.context("opening the database")?;
-        store.migrate().await.context("applying migrations")?;
-        Self::with_store(settings, store)
+impl Handle {
+    /// The context of the config running now.
+    pub fn context(&self) -> Arc<Context> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Builds the components around an already opened store.
-    pub fn with_store(settings: Settings, store: Store) -> anyhow::Result<Context> {
-        let http = HttpClient::new(&settings.fetch).context("building the HTTP client")?;
-        let sources = settings
-            .sources
-            .iter()
-            .map(|s| SourceHandle {
-                settings: s.clone(),
-                source: sources::build(&s.kind),
-                state: SourceState::default(),
-            })
-            .collect();
-        let sinks = settings.receivers.iter().map(|r| (r.name.clone(), sinks::build(r, http.inner.clone()))).collect();
-        Ok(Context {
-            store,
-            pipeline: Pipeline::new(&settings.brands),
-            router: Router::new(&settings.routes),
-            http,
-            metrics: Arc::new(Metrics::new()),
-            sources,
-            sinks,
-            default_queries: default_queries(&settings),
-            queue_min_urgency: settings.queue.min_urgency,
-            settings,
-        })
+    /// Asks for a reload and waits for its outcome (`Err` is the refusal).
+    pub async fn reload(&self, origin: ReloadOrigin) -> Result<ReloadSummary, String> {
+        let (tx, rx) = oneshot::channel();
+        self.reloads.send((origin, Some(tx))).await.map_err(|_| "the daemon is stopping".to_string())?;
+        rx.await.map_err(|_| "the daemon is stopping".to_string())?
     }
 
-    pub fn source(&self, name: &SourceName) -> Option<&SourceHandle> {
-        self.sources.iter().find(|s| &s.settings.name == name)
+    fn swap(&self, ctx: Arc<Context>) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = ctx;
     }
-
-    /// A delivery worker for `receiver`, borrowing this context.
-    pub fn worker<'a>(&'a self, receiver: &'a ReceiverName) -> Option<Worker<'a>> {
-        let (name, sink) = self.sinks.iter().find(|(n, _)| n == receiver)?;
-        Some(Worker {
-            store: &self.store,
-            receiver: name,
-            sink: sink.as_ref(),
-            cfg: &self.settings.delivery,
-            metrics: &self.metrics,
-        })
-    }
-}
-
-/// Every brand's watch terms as search queries: `@`/`#` stripped,
-/// lowercased, deduplicated.
-pub fn default_queries(settings: &Settings) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for term in settings.brands.iter().flat_map(|b| b.terms.iter()) {
-        let q = term.trim_start_matches(['@', '#']).to_lowercase();
-        if !q.is_empty() && !out.contains(&q) {
-            out.push(q);
-        }
-    }
-    out
 }
 
 /// The daemon: a context plus a bound HTTP listener.
 pub struct Daemon {
-    ctx: Arc<Context>,
+    handle: Handle,
+    reload_rx: mpsc::Receiver<(ReloadOrigin, Option<ReloadReply>)>,
     listener: TcpListener,
     ready: Arc<AtomicBool>,
+    reload_from: ReloadSource,
+    /// The config file's modification time when it was last loaded.
+    file_seen: Option<std::time::SystemTime>,
+    systemd: SystemdEnv,
 }
 
 impl Daemon {
     /// Builds the context and binds `http.listen` (port 0 picks a free one).
-    pub async fn build(settings: Settings) -> anyhow::Result<Daemon> {
+    /// `env` is the environment snapshot reloads read (the same one the
+    /// settings were loaded with).
+    pub async fn build(settings: Settings, env: Vec<(String, String)>) -> anyhow::Result<Daemon> {
         let listen = settings.http.listen;
+        let reload_from = ReloadSource { path: settings.file.clone(), env };
+        let file_seen = reload_from.modified();
+        let systemd = SystemdEnv::from_env(&reload_from.env);
         let ctx = Context::build(settings).await?;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
-        Ok(Daemon { ctx: Arc::new(ctx), listener, ready: Arc::new(AtomicBool::new(false)) })
+        let (tx, rx) = mpsc::channel(8);
+        Ok(Daemon {
+            handle: Handle { current: Arc::new(RwLock::new(Arc::new(ctx))), reloads: tx },
+            reload_rx: rx,
+            listener,
+            ready: Arc::new(AtomicBool::new(false)),
+            reload_from,
+            file_seen,
+            systemd,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
+    /// The context running now (it changes on reload: ask the handle).
     pub fn context(&self) -> Arc<Context> {
-        self.ctx.clone()
+        self.handle.context()
+    }
+
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
     }
 
     /// Runs until `shutdown` completes, then drains and returns.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let cancel = CancellationToken::new();
-        let tracker = TaskTracker::new();
-        let ctx = self.ctx;
+    pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let notifier = Notifier::new(&self.systemd);
+        let http_stop = tokio_util::sync::CancellationToken::new();
+        let state = crate::http::AppState { handle: self.handle.clone(), ready: self.ready.clone() };
+        let server = tokio::spawn(crate::http::serve(self.listener, state, http_stop.clone().cancelled_owned()));
 
-        let http_state =
-            crate::http::AppState { store: ctx.store.clone(), metrics: ctx.metrics.clone(), ready: self.ready.clone() };
-        let http_cancel = cancel.clone();
-        let server = tokio::spawn(crate::http::serve(self.listener, http_state, http_cancel.cancelled_owned()));
-
-        let deliveries = CancellationToken::new();
-        for (name, _) in &ctx.sinks {
-            let (ctx, name, stop) = (ctx.clone(), name.clone(), deliveries.clone());
-            tracker.spawn(async move {
-                if let Some(worker) = ctx.worker(&name) {
-                    worker.run(stop).await;
-                }
-            });
-        }
-
-        let scheduler = scheduler::start(ctx.clone(), cancel.clone(), tracker.clone()).await?;
+        let mut running = Generation::start(self.handle.context(), &|_| true).await?;
         self.ready.store(true, Ordering::SeqCst);
-        tracing::info!(
-            sources = ctx.sources.len(),
-            receivers = ctx.sinks.len(),
-            brands = ctx.settings.brands.len(),
-            "earshot is running"
-        );
+        let status = status_line(&running.ctx);
+        tracing::info!(status = %status, "earshot is running");
+        notifier.ready(&status);
 
-        shutdown.await;
-        tracing::info!("shutting down: stopping polls, draining deliveries");
-        self.ready.store(false, Ordering::SeqCst);
-        scheduler::stop(scheduler).await;
-        cancel.cancel();
-        deliveries.cancel();
-        tracker.close();
-        let drain = ctx.settings.delivery.drain_timeout;
-        if tokio::time::timeout(drain, tracker.wait()).await.is_err() {
-            tracing::warn!(timeout = %humantime::format_duration(drain), "drain timeout reached; unfinished deliveries stay in the outbox");
+        let mut file_seen = self.file_seen;
+        let watch = self.handle.context().settings.reload.clone();
+        let mut file_tick = tokio::time::interval(watch.watch_interval);
+        file_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut watchdog = tokio::time::interval(self.systemd.watchdog.map_or(Duration::from_secs(3600), |w| w / 2));
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            let (origin, reply) = tokio::select! {
+                _ = &mut shutdown => break,
+                Some(req) = self.reload_rx.recv() => req,
+                _ = file_tick.tick(), if watch.watch_file => {
+                    let now = self.reload_from.modified();
+                    if now == file_seen {
+                        continue;
+                    }
+                    (ReloadOrigin::File, None)
+                }
+                _ = watchdog.tick() => {
+                    if self.systemd.watchdog.is_some() {
+                        feed_watchdog(&running.ctx, &notifier).await;
+                    }
+                    continue;
+                }
+            };
+            notifier.reloading();
+            let outcome = reload_generation(&self.handle, &self.reload_from, &mut running, origin).await;
+            notifier.status(&status_line(&running.ctx));
+            file_seen = self.reload_from.modified();
+            if let Some(reply) = reply {
+                let _ = reply.send(outcome);
+            }
         }
+
+        tracing::info!("shutting down: stopping polls, draining deliveries");
+        notifier.stopping();
+        self.ready.store(false, Ordering::SeqCst);
+        let drain = running.ctx.settings.delivery.drain_timeout;
+        running.stop(true, drain).await;
+        http_stop.cancel();
         match server.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "HTTP server failed"),
@@ -198,4 +177,67 @@ impl Daemon {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Checks the config and, if it is good, swaps generations: the new one
+/// starts, then the old one's in-flight polls finish and its workers hand
+/// back what they have not started.
+async fn reload_generation(
+    handle: &Handle,
+    from: &ReloadSource,
+    running: &mut Generation,
+    origin: ReloadOrigin,
+) -> Result<ReloadSummary, String> {
+    {
+        let metrics = running.ctx.metrics.clone();
+        let (next, summary) = match reload::prepare(&running.ctx, from) {
+            Ok(x) => x,
+            Err(reason) => {
+                metrics.reload("refused");
+                tracing::error!(origin = origin.as_str(), error = %reason, "config reload refused; the running config stays");
+                return Err(reason);
+            }
+        };
+        let known: Vec<_> = running.ctx.sources.iter().map(|s| s.settings.name.clone()).collect();
+        let drain = running.ctx.settings.delivery.drain_timeout;
+        let new = match Generation::start(next.clone(), &|name| !known.contains(name)).await {
+            Ok(g) => g,
+            Err(e) => {
+                metrics.reload("refused");
+                let reason = format!("cannot start the new configuration: {e:#}");
+                tracing::error!(origin = origin.as_str(), error = %reason, "config reload refused; the running config stays");
+                return Err(reason);
+            }
+        };
+        let old = std::mem::replace(running, new);
+        handle.swap(next);
+        old.stop(false, drain).await;
+        metrics.reload("ok");
+        for key in &summary.needs_restart {
+            tracing::warn!(key, "changed, but only a restart applies it; keeping the running value");
+        }
+        tracing::info!(
+            origin = origin.as_str(),
+            brands = summary.brands,
+            sources_added = ?summary.sources_added,
+            sources_removed = ?summary.sources_removed,
+            receivers = summary.receivers,
+            routes = summary.routes,
+            "config reloaded"
+        );
+        Ok(summary)
+    }
+}
+
+/// Sends the watchdog keep-alive only if the database still answers.
+async fn feed_watchdog(ctx: &Context, notifier: &Notifier) {
+    match tokio::time::timeout(Duration::from_secs(5), ctx.store.ping()).await {
+        Ok(Ok(())) => notifier.watchdog(),
+        Ok(Err(e)) => tracing::warn!(error = %e, "database not answering; watchdog not fed"),
+        Err(_) => tracing::warn!("database ping timed out; watchdog not fed"),
+    }
+}
+
+fn status_line(ctx: &Context) -> String {
+    format!("{} brands, {} sources, {} receivers", ctx.settings.brands.len(), ctx.sources.len(), ctx.sinks.len())
 }

@@ -7,8 +7,10 @@
 
 use chrono::Utc;
 
+use super::health::Outcome;
 use super::Context;
 use crate::domain::{Mention, SourceName};
+use crate::sinks::Notification;
 use crate::sources::{Batch, PollContext, SourceError};
 use crate::store::{CommitReport, NewMention, PollCommit, StoreError};
 use crate::telemetry::{BrandLabel, SourceLabel};
@@ -33,23 +35,72 @@ pub enum PollError {
     Store(#[from] StoreError),
 }
 
+impl PollError {
+    /// Stable, bounded label for metrics and health.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PollError::UnknownSource(_) => "unknown_source",
+            PollError::Source(e) => e.kind(),
+            PollError::Store(_) => "store",
+        }
+    }
+}
+
 impl Context {
     /// Polls `name` once and stores what it read (see the module doc).
     pub async fn poll_source(&self, name: &SourceName) -> Result<PollReport, PollError> {
         let handle = self.source(name).ok_or_else(|| PollError::UnknownSource(name.to_string()))?;
         let cursor = self.store.cursor(name).await?;
         let cx = self.poll_context(&handle.settings);
-        let result = handle.source.poll(&cx, cursor.as_ref()).await;
-        let batch = match result {
-            Ok(b) => b,
-            Err(e) => {
-                self.metrics.poll(name.as_str(), e.kind());
-                return Err(e.into());
-            }
+        let result = match handle.source.poll(&cx, cursor.as_ref()).await {
+            Ok(batch) => self.store_batch(name, &batch).await.map_err(PollError::from),
+            Err(e) => Err(e.into()),
         };
-        let report = self.store_batch(name, &batch).await?;
-        self.metrics.poll(name.as_str(), "ok");
-        Ok(report)
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(e) => Outcome::Failed { kind: e.kind(), message: &e.to_string() },
+        };
+        let throttled = matches!(&result, Ok(r) if r.throttle.is_some())
+            || matches!(&result, Err(PollError::Source(SourceError::RateLimited { .. })));
+        if throttled {
+            self.metrics.rate_limit_waits.get_or_create(&SourceLabel { source: name.to_string() }).inc();
+        }
+        self.metrics.poll(
+            name.as_str(),
+            match outcome {
+                Outcome::Ok => "ok",
+                Outcome::Failed { kind, .. } => kind,
+            },
+        );
+        self.record_health(handle, outcome).await;
+        result
+    }
+
+    /// Updates the source's health and metrics; raises a silent or
+    /// recovered alert through the router when one is due.
+    async fn record_health(&self, handle: &super::SourceHandle, outcome: Outcome<'_>) {
+        let now = Utc::now();
+        let (alert, health) = {
+            let mut h = handle.state.health.lock().unwrap_or_else(|p| p.into_inner());
+            (h.record(&handle.settings, handle.source.platform(), outcome, now), h.clone())
+        };
+        let label = SourceLabel { source: handle.settings.name.to_string() };
+        self.metrics.source_failures.get_or_create(&label).set(i64::from(health.consecutive_failures));
+        if let Some(t) = health.last_success {
+            self.metrics.source_last_success.get_or_create(&label).set(t.timestamp());
+        }
+        let Some(alert) = alert else { return };
+        let n = Notification::SourceHealth(alert);
+        let receivers = self.router.receivers_for_system(n.level());
+        let source = &handle.settings.name;
+        if receivers.is_empty() {
+            tracing::warn!(source = %source, "source health changed but no route without a brand filter takes it");
+            return;
+        }
+        match self.store.enqueue(&receivers, &n, now).await {
+            Ok(_) => tracing::warn!(source = %source, alert = ?n.level(), "source health alert queued"),
+            Err(e) => tracing::error!(source = %source, error = %e, "cannot queue the source health alert"),
+        }
     }
 
     fn poll_context(&self, settings: &crate::config::SourceSettings) -> PollContext {
@@ -69,7 +120,12 @@ impl Context {
             .posts
             .iter()
             .enumerate()
-            .flat_map(|(i, post)| self.pipeline.process(post).into_iter().map(move |m| (i, m)))
+            .flat_map(|(i, post)| {
+                let started = std::time::Instant::now();
+                let mentions = self.pipeline.process(post);
+                self.metrics.scoring_duration.observe(started.elapsed().as_secs_f64());
+                mentions.into_iter().map(move |m| (i, m))
+            })
             .collect();
         let mentions = scored
             .iter()

@@ -13,6 +13,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::health::Health;
 use super::{Context, PollError};
 use crate::config::Schedule;
 use crate::sources::SourceError;
@@ -28,6 +29,8 @@ const BASE_BACKOFF: Duration = Duration::from_secs(5);
 pub struct SourceState {
     running: tokio::sync::Mutex<()>,
     backoff: Mutex<Backoff>,
+    /// Last success, failures in a row, silent alert raised (see `health`).
+    pub(super) health: Mutex<Health>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,6 +40,11 @@ struct Backoff {
 }
 
 impl SourceState {
+    /// A snapshot of the source's health.
+    pub fn health(&self) -> Health {
+        self.health.lock().map(|h| h.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
     fn backing_off(&self) -> bool {
         let b = self.backoff.lock().map(|b| *b).unwrap_or_default();
         b.until.is_some_and(|u| Instant::now() < u)
@@ -64,11 +72,13 @@ impl SourceState {
     }
 }
 
-/// Starts one job per source and the initial polls.
+/// Starts one job per source, and an immediate poll for the `every`
+/// sources that `poll_now` names.
 pub(super) async fn start(
     ctx: Arc<Context>,
     cancel: CancellationToken,
     tracker: TaskTracker,
+    poll_now: &(dyn Fn(&crate::domain::SourceName) -> bool + Sync),
 ) -> anyhow::Result<JobScheduler> {
     let sched = JobScheduler::new().await?;
     for (idx, handle) in ctx.sources.iter().enumerate() {
@@ -82,7 +92,7 @@ pub(super) async fn start(
             Schedule::Cron(expr) => Job::new_async(expr.as_str(), run)?,
         };
         sched.add(job).await?;
-        if matches!(handle.settings.schedule, Schedule::Every(_)) {
+        if matches!(handle.settings.schedule, Schedule::Every(_)) && poll_now(&handle.settings.name) {
             trigger(&ctx, idx, &cancel, &tracker);
         }
     }

@@ -63,7 +63,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoSummary> {
     );
     println!("database: {} (temporary)\n", dir.path().join("earshot.db").display());
 
-    let daemon = Daemon::build(settings).await?;
+    let daemon = Daemon::build(settings, Vec::new()).await?;
     let ctx = daemon.context();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let running = tokio::spawn(daemon.run_until_stopped(async {

@@ -16,21 +16,43 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let ctx = state.handle.context();
     let running = state.ready.load(Ordering::SeqCst);
-    let db = state.store.ping().await;
+    let db = ctx.store.ping().await;
     let ok = running && db.is_ok();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let sources: Vec<_> = ctx
+        .sources
+        .iter()
+        .map(|s| {
+            let h = s.state.health();
+            json!({
+                "name": s.settings.name,
+                "type": s.settings.kind.type_name(),
+                "last_success": h.last_success,
+                "consecutive_failures": h.consecutive_failures,
+                "failing_since": h.failing_since,
+                "last_error_kind": h.last_error_kind,
+                "silent": h.silent_alerted,
+            })
+        })
+        .collect();
     let body = json!({
         "ready": ok,
         "running": running,
         "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
+        "sources": sources,
     });
     (status, Json(body))
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    if let Ok(c) = state.store.counts().await {
-        state.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
+    let ctx = state.handle.context();
+    if let Ok(c) = ctx.store.counts().await {
+        ctx.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
+        ctx.metrics.queue_open.set(i64::try_from(c.queue_open).unwrap_or(i64::MAX));
+        let age = c.queue_oldest_open.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
+        ctx.metrics.queue_oldest_unacked.set(age);
     }
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ctx.metrics.render())
 }

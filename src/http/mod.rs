@@ -1,26 +1,36 @@
-//! The HTTP surface: `/healthz`, `/readyz`, `/metrics`. The only module
+//! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`,
+//! `POST /-/reload`, the queue API under `/api/v1/queue`, and Slack
+//! interactivity at `POST /slack/actions`. The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
 
+mod auth;
 mod health;
+mod ingest;
+mod queue_api;
+mod reload;
+mod slack_actions;
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::store::Store;
-use crate::telemetry::Metrics;
+use crate::daemon::Handle;
+
+pub use self::auth::constant_time_eq;
+pub use self::ingest::INGEST_SOURCE;
 
 /// What handlers may reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub metrics: Arc<Metrics>,
+    /// The running daemon: its current context (store, pipeline, router,
+    /// metrics), and reloads.
+    pub handle: Handle,
     /// Set once the daemon's tasks are running; cleared on shutdown.
     pub ready: Arc<AtomicBool>,
 }
@@ -30,6 +40,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/api/v1/ingest", post(ingest::ingest))
+        .route("/-/reload", post(reload::reload))
+        .route("/slack/actions", post(slack_actions::actions))
+        .route("/api/v1/queue", get(queue_api::list))
+        .route("/api/v1/queue/{id}", get(queue_api::show))
+        .route("/api/v1/queue/{id}/{action}", post(queue_api::act))
         .with_state(state)
 }
 

@@ -33,6 +33,22 @@ impl Router {
     }
 }
 
+impl Router {
+    /// Receivers for an alert about earshot itself (a silent source): the
+    /// routes with no brand filter whose minimum urgency the alert reaches.
+    pub fn receivers_for_system(&self, level: crate::domain::Urgency) -> Vec<ReceiverName> {
+        let mut out: Vec<ReceiverName> = Vec::new();
+        for route in self.routes.iter().filter(|r| r.brands.is_empty() && level >= r.min_urgency) {
+            for r in &route.receivers {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
 fn matches(route: &RouteSettings, mention: &Mention) -> bool {
     mention.score.level >= route.min_urgency && (route.brands.is_empty() || route.brands.contains(&mention.brand))
 }

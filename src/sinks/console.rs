@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{Notification, Sink, SinkError};
+use super::{MentionAlert, Notification, Sink, SinkError, SourceHealthAlert};
 
 /// Where the console receiver writes; a std mutex is enough because
 /// nothing awaits while holding it.
@@ -47,6 +47,26 @@ impl Sink for ConsoleSink {
 /// and why. Control characters in post text are replaced so a hostile post
 /// cannot drive the terminal.
 pub fn render(n: &Notification) -> String {
+    match n {
+        Notification::Mention(m) => render_mention(m),
+        Notification::SourceHealth(h) => render_health(h),
+    }
+}
+
+fn render_health(h: &SourceHealthAlert) -> String {
+    let what = if h.recovered { "RECOVERED" } else { "SOURCE SILENT" };
+    let last_ok = h.last_success.map_or("never since start".to_string(), |t| t.to_rfc3339());
+    sanitize(&format!(
+        "[{what}] source {} ({}): {} consecutive failed polls since {} · last success: {last_ok}\n  last error: {}\n\n",
+        h.source,
+        h.platform.display_name(),
+        h.consecutive_failures,
+        h.failing_since.to_rfc3339(),
+        h.last_error,
+    ))
+}
+
+fn render_mention(n: &MentionAlert) -> String {
     let m = &n.mention;
     let p = &n.post;
     let reach = p.author.followers.map(|f| format!(" ({} followers)", human_count(f))).unwrap_or_default();
@@ -55,7 +75,7 @@ pub fn render(n: &Notification) -> String {
         m.score.level.as_str().to_uppercase(),
         m.brand,
         p.platform.display_name(),
-        p.author.handle,
+        sanitize(&p.author.handle),
         reach,
         m.score.compound,
         m.score.label.as_str(),
@@ -68,7 +88,7 @@ pub fn render(n: &Notification) -> String {
     s.push_str(&format!("  {}\n", p.url));
     s.push_str(&format!("  terms: {}", m.terms.join(", ")));
     if !m.score.reasons.is_empty() {
-        s.push_str(&format!(" · why: {}", m.score.reasons.join("; ")));
+        s.push_str(&format!(" · why: {}", sanitize(&m.score.reasons.join("; "))));
     }
     if let Some(q) = n.queue_item {
         s.push_str(&format!(" · queue item #{q}"));

@@ -15,19 +15,76 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ReceiverKind, ReceiverSettings};
-use crate::domain::{Mention, MentionId, Post, QueueItemId, SourceName};
+use chrono::{DateTime, Utc};
 
-/// What one outbox row asks a receiver to say: the post, the mention (brand,
-/// terms, score) and the ids a responder's buttons refer to. Serialized into
-/// the outbox row when the mention is stored, so delivery needs no joins.
+use crate::domain::{Mention, MentionId, Platform, Post, QueueItemId, SourceName, Urgency};
+
+/// What one outbox row asks a receiver to say. Serialized into the outbox
+/// row when it is written, so delivery needs no joins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notification {
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notification {
+    /// A mention worth a responder's attention.
+    Mention(MentionAlert),
+    /// A source went silent (kept failing) or recovered.
+    SourceHealth(SourceHealthAlert),
+}
+
+impl Notification {
+    /// How urgent the alert is, for logs and routing.
+    pub fn level(&self) -> Urgency {
+        match self {
+            Notification::Mention(m) => m.mention.score.level,
+            Notification::SourceHealth(h) => h.level(),
+        }
+    }
+
+    /// A short label for logs: the brand, or the source.
+    pub fn subject(&self) -> &str {
+        match self {
+            Notification::Mention(m) => m.mention.brand.as_str(),
+            Notification::SourceHealth(h) => h.source.as_str(),
+        }
+    }
+}
+
+/// A mention alert: the post, the mention (brand, terms, score) and the ids
+/// a responder's buttons refer to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MentionAlert {
     pub mention_id: MentionId,
     /// The rapid-response queue item opened for this mention, if any.
     pub queue_item: Option<QueueItemId>,
     pub source: SourceName,
     pub post: Post,
     pub mention: Mention,
+}
+
+/// A source's health changed: it has failed for longer than its
+/// `silent_after` (nothing is being heard from that platform), or it
+/// works again after such an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealthAlert {
+    pub source: SourceName,
+    pub platform: Platform,
+    pub recovered: bool,
+    /// When the source last polled successfully, if ever since start.
+    pub last_success: Option<DateTime<Utc>>,
+    /// When the current run of failures began (or, recovered: had begun).
+    pub failing_since: DateTime<Utc>,
+    pub consecutive_failures: u32,
+    /// The last error, already free of secrets (`SourceError` display).
+    pub last_error: String,
+}
+
+impl SourceHealthAlert {
+    pub fn level(&self) -> Urgency {
+        if self.recovered {
+            Urgency::Normal
+        } else {
+            Urgency::High
+        }
+    }
 }
 
 /// Why a delivery failed, classified by what delivery does next.

@@ -1,13 +1,11 @@
-//! A platform's rate-limit budget as its headers describe it, tracked across
-//! the requests of one poll, so a source can slow down *before* it is
-//! throttled: [`RateBudget::throttle`] becomes `Batch.throttle` (the
-//! scheduler waits until the window resets when little is left), and
+//! A platform's rate-limit budget, as its headers describe it, tracked
+//! across the requests of one poll: [`RateBudget::throttle`] becomes
+//! `Batch.throttle` (the scheduler waits for the window to reset when
+//! little is left: [`http::throttle`] decides what "little" is), and
 //! [`RateBudget::exhausted`] stops a poll from sending a request that is
-//! sure to be answered 429.
-//!
-//! Reads every header family [`RateLimit::from_headers`] knows (Mastodon
-//! and Reddit `X-RateLimit-*`, X `x-rate-limit-*`, Bluesky `RateLimit-*`),
-//! plus the window size from `*-Limit` or, for Reddit, `Used + Remaining`.
+//! sure to be answered 429. Every header family
+//! [`RateLimit::from_headers`] knows is read (Mastodon and Reddit
+//! `X-RateLimit-*`, X `x-rate-limit-*`, Bluesky `RateLimit-*`).
 //!
 //! Tests: at the bottom of this file (fixed instants, no sleeping).
 
@@ -17,16 +15,7 @@ use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
-use super::http::RateLimit;
-
-/// Below this many requests left, a source waits for the window to reset.
-pub const MIN_REMAINING: u64 = 3;
-/// ... or below this share of the window (1/10 = 10 %).
-pub const LOW_SHARE_DIVISOR: u64 = 10;
-
-/// Window size headers, in the order [`RateLimit::from_headers`] tries
-/// the families.
-const LIMIT_HEADERS: [&str; 3] = ["x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"];
+use super::http::{self, RateLimit};
 
 /// The last rate-limit state a platform reported.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,9 +26,10 @@ pub struct RateBudget {
 #[derive(Debug, Clone, Copy)]
 struct Observed {
     remaining: u64,
-    /// Requests per window, when the platform says.
-    limit: Option<u64>,
-    reset_at: Instant,
+    reset_after: Duration,
+    /// [`http::throttle`] of the response.
+    throttle: Option<Duration>,
+    at: Instant,
 }
 
 impl RateBudget {
@@ -51,8 +41,8 @@ impl RateBudget {
 
     fn observe_at(&mut self, headers: &HeaderMap, now: DateTime<Utc>, at: Instant) {
         if let Some(rl) = RateLimit::from_headers(headers, now) {
-            let limit = window_size(headers, rl.remaining);
-            self.last = Some(Observed { remaining: rl.remaining, limit, reset_at: at + rl.reset_after });
+            let throttle = http::throttle(headers, now);
+            self.last = Some(Observed { remaining: rl.remaining, reset_after: rl.reset_after, throttle, at });
         }
     }
 
@@ -61,19 +51,17 @@ impl RateBudget {
         self.last.map(|o| o.remaining)
     }
 
-    /// How long the next poll should wait: until the window resets, when
-    /// fewer than [`MIN_REMAINING`] requests or less than 10 % of the window
-    /// are left. `None` when there is budget (or nothing was reported).
+    /// How long the next poll should wait (until the window resets) when
+    /// the budget is low; `None` when there is budget or nothing was
+    /// reported.
     pub fn throttle(&self) -> Option<Duration> {
         self.throttle_at(Instant::now())
     }
 
     fn throttle_at(&self, now: Instant) -> Option<Duration> {
         let o = self.last?;
-        let low =
-            o.remaining < MIN_REMAINING || o.limit.is_some_and(|l| o.remaining.saturating_mul(LOW_SHARE_DIVISOR) < l);
-        let wait = o.reset_at.saturating_duration_since(now);
-        (low && !wait.is_zero()).then_some(wait)
+        let wait = o.throttle?.saturating_sub(now.saturating_duration_since(o.at));
+        (!wait.is_zero()).then_some(wait)
     }
 
     /// `Some(wait)` when nothing is left and the window has not reset: the
@@ -84,24 +72,9 @@ impl RateBudget {
 
     fn exhausted_at(&self, now: Instant) -> Option<Duration> {
         let o = self.last.filter(|o| o.remaining == 0)?;
-        let wait = o.reset_at.saturating_duration_since(now);
+        let wait = o.reset_after.saturating_sub(now.saturating_duration_since(o.at));
         (!wait.is_zero()).then_some(wait)
     }
-}
-
-/// Requests per window: a `*-Limit` header (its leading number, so the
-/// IETF draft's `"3000, 3000;w=300"` reads as 3000), else Reddit's
-/// `X-Ratelimit-Used` + remaining.
-fn window_size(headers: &HeaderMap, remaining: u64) -> Option<u64> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let leading = |v: &str| {
-        let digits: &str = &v[..v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len())];
-        digits.parse::<u64>().ok()
-    };
-    LIMIT_HEADERS.iter().find_map(|h| get(h).and_then(leading)).or_else(|| {
-        let used = get("x-ratelimit-used")?.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0)?;
-        Some((used as u64).saturating_add(remaining))
-    })
 }
 
 #[cfg(test)]
@@ -169,6 +142,5 @@ mod tests {
         let t = Instant::now();
         let b = budget(&[("content-type", "application/json")], t);
         assert_eq!((b.throttle_at(t), b.exhausted_at(t), b.remaining()), (None, None, None));
-        assert_eq!(window_size(&HeaderMap::new(), 5), None);
     }
 }

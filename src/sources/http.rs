@@ -3,7 +3,9 @@
 //! it: [`send_json`] (status → error variant, bounded body read, JSON decode
 //! with a short, URL-free message), [`retry_after`] (`Retry-After` in
 //! seconds or as an HTTP-date) and [`RateLimit`] (the `*RateLimit-Remaining`
-//! / `*-Reset` header families of platform-apis.md 0.2, normalised).
+//! / `*-Reset` header families of platform-apis.md 0.2, normalised), plus
+//! [`send_raw`] for platforms that classify error bodies themselves and
+//! [`throttle`] (slow down before a rate-limit budget is spent).
 //!
 //! Nothing here ever formats a request URL into an error: reqwest errors go
 //! through `without_url()` and messages carry only a status and a clipped
@@ -85,59 +87,77 @@ impl<T> JsonResponse<T> {
 /// | other 4xx, unexpected 1xx/3xx | `Rejected` |
 /// | 2xx with an HTML, non-JSON, oversized or ill-fitting body | `Malformed` |
 pub async fn send_json<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<JsonResponse<T>, SourceError> {
-    let raw = send_raw(req).await?;
-    raw.check_status(Utc::now())?;
-    let body = parse_json(raw.content_type(), &raw.body)?;
-    Ok(JsonResponse { body, headers: raw.headers })
+    let resp = req.send().await.map_err(transport_error)?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = read_body(resp, MAX_BODY_BYTES).await?;
+    check_status(status, &headers, &body, Utc::now())?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let body = parse_json(content_type, &body)?;
+    Ok(JsonResponse { body, headers })
 }
 
-/// A whole response, read (bounded) but not yet classified: for platforms
-/// whose auth flow must look at an error before deciding what it means
-/// (Bluesky's `ExpiredToken` on a 400, Reddit's `WWW-Authenticate` on a
-/// 401) and for parsers that borrow from the body.
+/// A whole (bounded) response, read before any classification: for
+/// platforms whose error bodies decide the error variant (YouTube's
+/// `reason`, X's problem `type`) and for feeds, whose 304 is no error.
+#[derive(Debug)]
 pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
-    /// The URL that finally answered, after redirects. Never put it in an
-    /// error or a log line: some platforms carry keys in the query.
-    pub final_url: url::Url,
 }
 
-impl std::fmt::Debug for RawResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawResponse").field("status", &self.status).field("body_len", &self.body.len()).finish()
+impl RawResponse {
+    /// The `Content-Type` header, if readable.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
+
+    /// The generic classification of [`check_status`].
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), SourceError> {
+        check_status(self.status, &self.headers, &self.body, now)
+    }
+
+    /// [`RawResponse::check`], then [`check_json_body`]: `Ok` is a 2xx
+    /// body that can be JSON, ready for a platform's parse function.
+    pub fn json_body(&self, now: DateTime<Utc>) -> Result<&[u8], SourceError> {
+        self.check(now)?;
+        check_json_body(self.content_type(), &self.body)?;
+        Ok(&self.body)
     }
 }
 
-/// Sends `req` and reads the whole body (at most [`MAX_BODY_BYTES`]); only
-/// transport failures are errors here (see [`transport_error`]).
+/// Sends `req` and reads its body (at most [`MAX_BODY_BYTES`]) whatever the
+/// status. Transport failures are classified as in [`send_json`], with the
+/// URL stripped; the status is left to the caller.
 pub async fn send_raw(req: reqwest::RequestBuilder) -> Result<RawResponse, SourceError> {
+    send_raw_at(req).await.map(|(resp, _)| resp)
+}
+
+/// [`send_raw`], also giving the URL that finally answered (after
+/// redirects: Reddit answers an unknown subreddit with a redirect). Never
+/// put that URL in an error or a log line: some platforms carry keys in
+/// the query.
+pub async fn send_raw_at(req: reqwest::RequestBuilder) -> Result<(RawResponse, url::Url), SourceError> {
     let resp = req.send().await.map_err(transport_error)?;
     let status = resp.status();
     let headers = resp.headers().clone();
     let final_url = resp.url().clone();
     let body = read_body(resp, MAX_BODY_BYTES).await?;
-    Ok(RawResponse { status, headers, body, final_url })
+    Ok((RawResponse { status, headers, body }, final_url))
 }
 
-impl RawResponse {
-    /// [`check_status`] on this response.
-    pub fn check_status(&self, now: DateTime<Utc>) -> Result<(), SourceError> {
-        check_status(self.status, &self.headers, &self.body, now)
-    }
-
-    pub fn content_type(&self) -> Option<&str> {
-        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
-    }
-
-    /// The status classified, then the content type checked: `Ok` means the
-    /// body is a 2xx answer that claims to be JSON, ready for a parser.
-    pub fn ensure_json(&self, now: DateTime<Utc>) -> Result<&[u8], SourceError> {
-        self.check_status(now)?;
-        check_content_type(self.content_type(), &self.body)?;
-        Ok(&self.body)
-    }
+/// `base` with `segments` appended as path segments (each percent-encoded,
+/// so a hashtag or subreddit name cannot change the path), no query.
+pub fn endpoint(base: &url::Url, segments: &[&str]) -> Result<url::Url, SourceError> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|_| SourceError::Rejected("base_url cannot take a path".into()))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// Reads at most `limit` bytes of body; more is `Malformed`, a broken
@@ -157,19 +177,6 @@ pub async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// `base` with `segments` appended as path segments (each percent-encoded,
-/// so a hashtag or subreddit name cannot change the path), no query.
-pub fn endpoint(base: &url::Url, segments: &[&str]) -> Result<url::Url, SourceError> {
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    url.path_segments_mut()
-        .map_err(|_| SourceError::Rejected("base_url cannot take a path".into()))?
-        .pop_if_empty()
-        .extend(segments);
-    Ok(url)
 }
 
 /// A reqwest failure as a `SourceError`, with the URL stripped.
@@ -235,29 +242,29 @@ pub fn check_status(
 /// JSON or JSON of the wrong shape is `Malformed`, with the JSON path of the
 /// first misfit and a clipped excerpt of the body.
 pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<T, SourceError> {
-    check_content_type(content_type, body)?;
+    check_json_body(content_type, body)?;
     decode_json(body)
 }
 
-/// An HTML or XML content type where JSON was expected is `Malformed`
-/// (a captive portal, a CDN error page served with 200).
-pub fn check_content_type(content_type: Option<&str>, body: &[u8]) -> Result<(), SourceError> {
+/// Refuses a 2xx body that cannot be JSON: an HTML or XML content type (a
+/// login page, a proxy's error page) or nothing but whitespace.
+pub fn check_json_body(content_type: Option<&str>, body: &[u8]) -> Result<(), SourceError> {
     if let Some(ct) = content_type {
         let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if essence.contains("html") || essence.contains("xml") {
             return Err(SourceError::Malformed(format!("expected JSON, got {essence}: {}", excerpt(body))));
         }
     }
-    Ok(())
-}
-
-/// Decodes a JSON body as `T`, which may borrow from it (the platform
-/// parsers do, to avoid copying strings). Empty, invalid or ill-fitting
-/// JSON is `Malformed`, with the JSON path of the first misfit.
-pub fn decode_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(SourceError::Malformed("empty body where JSON was expected".into()));
     }
+    Ok(())
+}
+
+/// Decodes JSON as `T`, which may borrow from `body` (the parse functions
+/// of the platform modules do, to skip copying strings without escapes).
+/// A misfit is `Malformed` with its JSON path and a clipped body excerpt.
+pub fn decode_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -362,6 +369,35 @@ impl RateLimit {
             Some(RateLimit { remaining, reset_after })
         })
     }
+}
+
+/// The `*-Limit` header of each family in [`RATE_LIMIT_FAMILIES`], same order.
+const RATE_LIMIT_LIMITS: [&str; 3] = ["x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"];
+
+/// Fewer requests left than this in a window means "slow down now".
+pub const THROTTLE_MIN_REMAINING: u64 = 3;
+
+/// How long to hold off the next poll, from a response's rate-limit headers
+/// ([`Batch::throttle`](super::Batch::throttle)): until the window resets
+/// when fewer than [`THROTTLE_MIN_REMAINING`] requests or less than 10 % of
+/// the window's limit (its `*-Limit` header, or Reddit's `Used` +
+/// `Remaining`) remain; `None` while the budget is comfortable or the
+/// headers say nothing.
+pub fn throttle(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let rl = RateLimit::from_headers(headers, now)?;
+    let limit = RATE_LIMIT_FAMILIES
+        .iter()
+        .zip(RATE_LIMIT_LIMITS)
+        .find(|((rem, _), _)| headers.contains_key(*rem))
+        .and_then(|(_, name)| headers.get(name)?.to_str().ok())
+        .and_then(|v| parse_remaining(v.split([',', ';']).next().unwrap_or("").trim()))
+        .or_else(|| {
+            // Reddit sends no limit: its window is used + remaining.
+            let used = headers.get("x-ratelimit-used")?.to_str().ok()?;
+            Some(parse_remaining(used.trim())?.saturating_add(rl.remaining))
+        });
+    let low = rl.remaining < THROTTLE_MIN_REMAINING || limit.is_some_and(|l| rl.remaining.saturating_mul(10) < l);
+    (low && !rl.reset_after.is_zero()).then_some(rl.reset_after)
 }
 
 fn parse_remaining(v: &str) -> Option<u64> {

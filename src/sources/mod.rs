@@ -12,12 +12,15 @@
 
 pub mod bluesky;
 pub mod budget;
+pub mod feed;
 pub mod hackernews;
 pub mod http;
 pub mod lenient;
 pub mod mastodon;
 pub mod reddit;
 pub mod text;
+pub mod x;
+pub mod youtube;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -36,6 +39,20 @@ pub use self::http::HttpClient;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Cursor(pub String);
+
+impl Cursor {
+    /// A cursor holding `state` as JSON (for sources whose position is more
+    /// than one number: validators per feed URL, a quota day...).
+    pub fn to_json<T: Serialize>(state: &T) -> Cursor {
+        Cursor(serde_json::to_string(state).expect("cursor state serializes: plain data, string keys"))
+    }
+
+    /// The state written by [`Cursor::to_json`]; the caller decides what an
+    /// unreadable cursor means (usually: log it and start from the backfill).
+    pub fn from_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.0)
+    }
+}
 
 /// What one poll read: every post seen (the pipeline decides which are
 /// mentions) and the cursor to store with them.
@@ -176,5 +193,8 @@ pub fn build(kind: &SourceKind) -> Box<dyn Source> {
         SourceKind::Mastodon(s) => Box::new(mastodon::MastodonSource::new(s.clone())),
         SourceKind::Bluesky(s) => Box::new(bluesky::BlueskySource::new(s.clone())),
         SourceKind::Reddit(s) => Box::new(reddit::RedditSource::new(s.clone())),
+        SourceKind::X(s) => Box::new(x::XSource::new(s.clone())),
+        SourceKind::Youtube(s) => Box::new(youtube::YoutubeSource::new(s.clone())),
+        SourceKind::Feed(c) => Box::new(feed::FeedSource::new(c.clone())),
     }
 }

@@ -1,6 +1,7 @@
 //! Platform text to plain text: [`html_to_text`] for HTML bodies (HN
 //! `comment_text`/`story_text`, Mastodon `content`, feed descriptions),
-//! [`decode_entities`] for entity-escaped plain text (X, YouTube titles), and
+//! [`decode_entities`] for entity-escaped plain text (YouTube titles),
+//! [`decode_amp_lt_gt`] for X's three escapes, and
 //! [`normalize_whitespace`] for text that is plain already.
 //!
 //! This is a tolerant scanner, not an HTML parser: it never fails and never
@@ -17,6 +18,8 @@ pub const MAX_TAG_LEN: usize = 1024;
 
 /// Longest entity looked for after `&` (`&thetasym;` is 10 bytes).
 const MAX_ENTITY_LEN: usize = 12;
+
+use std::borrow::Cow;
 
 /// Tags whose start or end separates paragraphs.
 const BLOCK_TAGS: &[&str] = &[
@@ -186,6 +189,34 @@ pub fn decode_entities(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Decodes exactly `&amp;`, `&lt;` and `&gt;`, once: how X escapes post
+/// text (platform-apis.md 5.3), where anything else that looks like an
+/// entity is what the author typed. Borrows when there is nothing to decode.
+pub fn decode_amp_lt_gt(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let (c, len) = if after.starts_with("&amp;") {
+            ('&', 5)
+        } else if after.starts_with("&lt;") {
+            ('<', 4)
+        } else if after.starts_with("&gt;") {
+            ('>', 4)
+        } else {
+            ('&', 1)
+        };
+        out.push(c);
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// The character for an entity body (between `&` and `;`).
@@ -370,6 +401,14 @@ mod tests {
         let start = std::time::Instant::now();
         let _ = html_to_text(&big);
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn x_escapes_are_decoded_exactly_once() {
+        assert_eq!(decode_amp_lt_gt("4h &amp; no water &gt;:( &lt;3"), "4h & no water >:( <3");
+        assert_eq!(decode_amp_lt_gt("&amp;amp; &amp;quot; &#39; & &am"), "&amp; &quot; &#39; & &am");
+        assert!(matches!(decode_amp_lt_gt("nothing to do"), Cow::Borrowed(_)));
+        assert_eq!(decode_amp_lt_gt("é&lt;\u{1F600}&gt;"), "é<\u{1F600}>");
     }
 
     #[test]

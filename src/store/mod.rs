@@ -10,11 +10,25 @@
 //! - Outbox rows are claimed with a lease (`claimed_until`), so a worker
 //!   that dies mid-send leaves a row that becomes claimable again.
 //!
-//! Backends: SQLite today (`sqlite.rs`); callers only see [`Store`], so a
-//! PostgreSQL backend slots in behind the same methods.
+//! Backends: SQLite (`sqlite.rs`) and PostgreSQL (`postgres.rs`) share
+//! one set of queries (`repo.rs`); callers only see [`Store`].
 //! Tests: `store/tests.rs` (real SQLite files) and `tests/it/`.
 
+mod postgres;
+mod queue;
+mod queue_repo;
+mod repo;
 mod sqlite;
+
+/// Runs the same call on whichever backend the store is.
+macro_rules! dispatch {
+    ($store:expr, $s:ident => $call:expr) => {
+        match $store {
+            Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
+        }
+    };
+}
 
 use std::time::Duration;
 
@@ -23,6 +37,9 @@ use chrono::{DateTime, Utc};
 use crate::domain::{Mention, MentionId, Post, QueueItemId, ReceiverName, SourceName};
 use crate::sources::Cursor;
 
+pub use self::postgres::PgStore;
+pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
+pub use self::queue_repo::Change;
 pub use self::sqlite::SqliteStore;
 
 /// Database id of an outbox row.
@@ -31,7 +48,7 @@ pub struct OutboxId(pub i64);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported storage url {0:?}: expected sqlite://PATH")]
+    #[error("unsupported storage url {0:?}: expected sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     #[error("cannot prepare the data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
@@ -77,12 +94,15 @@ pub struct CommitReport {
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
     pub id: OutboxId,
-    pub mention_id: MentionId,
+    /// `None` for alerts about earshot itself (source health).
+    pub mention_id: Option<MentionId>,
     pub receiver: ReceiverName,
     /// The JSON-encoded `sinks::Notification`.
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// When the row was written (the mention stored), for latency.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Totals for the demo summary, readiness and metrics.
@@ -94,17 +114,8 @@ pub struct StoreCounts {
     pub outbox_sent: u64,
     pub outbox_failed: u64,
     pub queue_open: u64,
-}
-
-/// A queue item as listed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueItemRow {
-    pub id: QueueItemId,
-    pub mention_id: MentionId,
-    pub brand: String,
-    pub level: String,
-    pub state: String,
-    pub opened_at: DateTime<Utc>,
+    /// When the oldest still-open (unacknowledged) queue item was opened.
+    pub queue_oldest_open: Option<DateTime<Utc>>,
 }
 
 /// A stored mention as listed.
@@ -125,6 +136,7 @@ pub struct MentionRow {
 #[derive(Debug, Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl Store {
@@ -133,34 +145,40 @@ impl Store {
         if url.starts_with("sqlite:") {
             return Ok(Store::Sqlite(SqliteStore::open(url).await?));
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Store::Postgres(PgStore::open(url).await?));
+        }
         Err(StoreError::UnsupportedUrl(crate::config::redact_url_password(url)))
     }
 
     /// Applies pending migrations; safe to run at every start.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.migrate().await,
-        }
+        dispatch!(self, s => s.migrate().await)
     }
 
     /// Readiness probe: a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.ping().await,
-        }
+        dispatch!(self, s => s.ping().await)
     }
 
     pub async fn cursor(&self, source: &SourceName) -> Result<Option<Cursor>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.cursor(source).await,
-        }
+        dispatch!(self, s => s.cursor(source).await)
     }
 
     /// Stores a poll in one transaction (see the module doc).
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.commit_poll(commit).await,
-        }
+        dispatch!(self, s => s.commit_poll(commit).await)
+    }
+
+    /// Writes one outbox row per receiver for an alert that is not about a
+    /// mention (source health).
+    pub async fn enqueue(
+        &self,
+        receivers: &[ReceiverName],
+        n: &crate::sinks::Notification,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.enqueue(receivers, n, now).await)
     }
 
     /// Claims up to `limit` due rows for `receiver`, leasing them for `lease`.
@@ -171,55 +189,66 @@ impl Store {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.claim_due(receiver, now, limit, lease).await,
-        }
+        dispatch!(self, s => s.claim_due(receiver, now, limit, lease).await)
     }
 
     pub async fn mark_sent(&self, id: OutboxId, now: DateTime<Utc>) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.mark_sent(id, now).await,
-        }
+        dispatch!(self, s => s.mark_sent(id, now).await)
     }
 
     /// Releases the lease and makes the row due again at `due`.
     pub async fn retry_later(&self, id: OutboxId, due: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.retry_later(id, due, error).await,
-        }
+        dispatch!(self, s => s.retry_later(id, due, error).await)
     }
 
     /// Gives a claimed row back untouched (shutdown before it was tried).
     pub async fn release(&self, id: OutboxId) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.release(id).await,
-        }
+        dispatch!(self, s => s.release(id).await)
     }
 
     /// Gives a row up for good.
     pub async fn mark_failed(&self, id: OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.mark_failed(id, now, error).await,
-        }
+        dispatch!(self, s => s.mark_failed(id, now, error).await)
+    }
+
+    /// Queue items matching `f`, newest first.
+    pub async fn queue_list(&self, f: &QueueFilter) -> Result<Vec<QueueItemRow>, StoreError> {
+        dispatch!(self, s => s.queue_list(f).await)
+    }
+
+    /// One queue item and its audit trail.
+    pub async fn queue_item(&self, id: QueueItemId) -> Result<Option<(QueueItemRow, Vec<QueueEvent>)>, StoreError> {
+        dispatch!(self, s => s.queue_item(id).await)
+    }
+
+    /// Moves, assigns or annotates a queue item in one transaction, with
+    /// its audit event; an invalid move is refused and changes nothing.
+    pub async fn queue_change(
+        &self,
+        id: QueueItemId,
+        change: &Change<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<QueueItemRow, QueueError> {
+        dispatch!(self, s => s.queue_change(id, change, now).await)
     }
 
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.counts().await,
-        }
+        dispatch!(self, s => s.counts().await)
     }
 
     /// The most recently stored mentions, newest first.
     pub async fn recent_mentions(&self, limit: u32) -> Result<Vec<MentionRow>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.recent_mentions(limit).await,
-        }
+        dispatch!(self, s => s.recent_mentions(limit).await)
     }
+}
 
-    /// Queue items, newest first, optionally in one state.
-    pub async fn queue_items(&self, state: Option<&str>, limit: u32) -> Result<Vec<QueueItemRow>, StoreError> {
+#[cfg(test)]
+impl Store {
+    /// Runs raw SQL, for tests that break the schema on purpose.
+    pub(crate) async fn exec_for_tests(&self, sql: &str) -> Result<(), sqlx::Error> {
         match self {
-            Store::Sqlite(s) => s.queue_items(state, limit).await,
+            Store::Sqlite(s) => sqlx::query(sql).execute(s.pool()).await.map(|_| ()),
+            Store::Postgres(s) => sqlx::query(sql).execute(s.pool()).await.map(|_| ()),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! SQLite backend: one file in WAL mode, a small pool, `BEGIN IMMEDIATE`
 //! transactions so the single writer never deadlocks on lock upgrades.
 
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,12 +8,15 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{
-    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, QueueItemRow, StoreCounts, StoreError,
-};
+use super::{from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, StoreCounts, StoreError};
 use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
-use crate::sinks::Notification;
+use crate::queue::{self as rules, QueueState};
+use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
+
+use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
+use super::queue_repo::{queue_repository, queue_row};
+use super::repo::{clamp_i64, create_dir, encode, json, repository};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -48,287 +50,15 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    /// A write transaction: `BEGIN IMMEDIATE` takes the write lock up
+    /// front, so two writers never deadlock upgrading a read lock.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
-    pub async fn cursor(&self, source: &SourceName) -> Result<Option<Cursor>, StoreError> {
-        let row = sqlx::query("SELECT cursor FROM source_cursors WHERE source = ?")
-            .bind(source.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| Cursor(r.get::<String, _>(0))))
-    }
-
-    pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        let now = to_ms(commit.now);
-        let mut report = CommitReport::default();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for m in &commit.mentions {
-            let post = m.post;
-            let score = &m.mention.score;
-            let inserted = sqlx::query(
-                "INSERT INTO mentions (platform, external_id, brand, source, url, author_handle, author_name,
-                    author_followers, body, lang, likes, reposts, replies, posted_at, stored_at, terms,
-                    compound, label, urgency, level, topics, reasons)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (platform, external_id, brand) DO NOTHING
-                 RETURNING id",
-            )
-            .bind(post.platform.as_str())
-            .bind(post.external_id.as_str())
-            .bind(m.mention.brand.as_str())
-            .bind(commit.source.as_str())
-            .bind(&post.url)
-            .bind(&post.author.handle)
-            .bind(&post.author.display_name)
-            .bind(post.author.followers.map(clamp_i64))
-            .bind(&post.text)
-            .bind(&post.lang)
-            .bind(post.engagement.likes.map(clamp_i64))
-            .bind(post.engagement.reposts.map(clamp_i64))
-            .bind(post.engagement.replies.map(clamp_i64))
-            .bind(to_ms(post.created_at))
-            .bind(now)
-            .bind(json(&m.mention.terms))
-            .bind(score.compound)
-            .bind(score.label.as_str())
-            .bind(score.urgency)
-            .bind(score.level.as_str())
-            .bind(json(&score.topics))
-            .bind(json(&score.reasons))
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(row) = inserted else {
-                report.duplicates += 1;
-                continue;
-            };
-            report.inserted += 1;
-            let mention_id = MentionId(row.get(0));
-
-            let queue_item = if m.open_queue_item {
-                let id: i64 = sqlx::query(
-                    "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at)
-                     VALUES (?, ?, ?, 'open', ?, ?) RETURNING id",
-                )
-                .bind(mention_id.0)
-                .bind(m.mention.brand.as_str())
-                .bind(score.level.as_str())
-                .bind(now)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-                .get(0);
-                sqlx::query(
-                    "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
-                     VALUES (?, NULL, 'open', 'earshot', 'pipeline', NULL, ?)",
-                )
-                .bind(id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                report.queue_items += 1;
-                Some(QueueItemId(id))
-            } else {
-                None
-            };
-
-            if !m.receivers.is_empty() {
-                let payload = serde_json::to_string(&Notification {
-                    mention_id,
-                    queue_item,
-                    source: commit.source.clone(),
-                    post: post.clone(),
-                    mention: m.mention.clone(),
-                })
-                .map_err(|e| StoreError::Corrupt(format!("cannot encode notification: {e}")))?;
-                for receiver in &m.receivers {
-                    sqlx::query(
-                        "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at)
-                         VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-                    )
-                    .bind(mention_id.0)
-                    .bind(receiver.as_str())
-                    .bind(&payload)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    report.outbox_rows += 1;
-                }
-            }
-        }
-        if let Some(cursor) = commit.cursor {
-            sqlx::query(
-                "INSERT INTO source_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
-                 ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            )
-            .bind(commit.source.as_str())
-            .bind(&cursor.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(report)
-    }
-
-    pub async fn claim_due(
-        &self,
-        receiver: &ReceiverName,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<OutboxRow>, StoreError> {
-        let now_ms = to_ms(now);
-        let until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let rows = sqlx::query(
-            "UPDATE outbox SET claimed_until = ?
-             WHERE id IN (
-                 SELECT id FROM outbox
-                 WHERE receiver = ? AND state = 'pending' AND due_at <= ?
-                   AND (claimed_until IS NULL OR claimed_until < ?)
-                 ORDER BY due_at, id LIMIT ?)
-             RETURNING id, mention_id, receiver, payload, attempts",
-        )
-        .bind(until)
-        .bind(receiver.as_str())
-        .bind(now_ms)
-        .bind(now_ms)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out: Vec<OutboxRow> = rows
-            .into_iter()
-            .map(|r| OutboxRow {
-                id: OutboxId(r.get(0)),
-                mention_id: MentionId(r.get(1)),
-                receiver: ReceiverName::new(r.get::<String, _>(2)),
-                payload: r.get(3),
-                attempts: u32::try_from(r.get::<i64, _>(4)).unwrap_or(u32::MAX),
-            })
-            .collect();
-        // RETURNING order is unspecified; deliver oldest first.
-        out.sort_by_key(|r| r.id.0);
-        Ok(out)
-    }
-
-    pub async fn mark_sent(&self, id: OutboxId, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, claimed_until = NULL,
-                 last_error = NULL WHERE id = ?",
-        )
-        .bind(to_ms(now))
-        .bind(id.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn retry_later(&self, id: OutboxId, due: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, due_at = ?, claimed_until = NULL, last_error = ?
-             WHERE id = ?",
-        )
-        .bind(to_ms(due))
-        .bind(error)
-        .bind(id.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn release(&self, id: OutboxId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'")
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn mark_failed(&self, id: OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = ?,
-                 sent_at = NULL, due_at = ? WHERE id = ?",
-        )
-        .bind(error)
-        .bind(to_ms(now))
-        .bind(id.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
-        let r = sqlx::query(
-            "SELECT
-                (SELECT COUNT(*) FROM mentions),
-                (SELECT COUNT(*) FROM mentions WHERE level IN (?, ?)),
-                (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
-                (SELECT COUNT(*) FROM outbox WHERE state = 'sent'),
-                (SELECT COUNT(*) FROM outbox WHERE state = 'failed'),
-                (SELECT COUNT(*) FROM queue_items WHERE state = 'open')",
-        )
-        .bind(Urgency::High.as_str())
-        .bind(Urgency::Critical.as_str())
-        .fetch_one(&self.pool)
-        .await?;
-        let n = |i: usize| u64::try_from(r.get::<i64, _>(i)).unwrap_or(0);
-        Ok(StoreCounts {
-            mentions: n(0),
-            urgent_mentions: n(1),
-            outbox_pending: n(2),
-            outbox_sent: n(3),
-            outbox_failed: n(4),
-            queue_open: n(5),
-        })
-    }
-
-    pub async fn recent_mentions(&self, limit: u32) -> Result<Vec<MentionRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, platform, external_id, brand, source, author_handle, body, level, posted_at
-             FROM mentions ORDER BY id DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| MentionRow {
-                id: MentionId(r.get(0)),
-                platform: r.get(1),
-                external_id: r.get(2),
-                brand: r.get(3),
-                source: r.get(4),
-                author: r.get(5),
-                text: r.get(6),
-                level: r.get(7),
-                posted_at: from_ms(r.get(8)),
-            })
-            .collect())
-    }
-
-    pub async fn queue_items(&self, state: Option<&str>, limit: u32) -> Result<Vec<QueueItemRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, mention_id, brand, level, state, opened_at FROM queue_items
-             WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
-        )
-        .bind(state)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| QueueItemRow {
-                id: QueueItemId(r.get(0)),
-                mention_id: MentionId(r.get(1)),
-                brand: r.get(2),
-                level: r.get(3),
-                state: r.get(4),
-                opened_at: from_ms(r.get(5)),
-            })
-            .collect())
+    /// SQLite reads the shared SQL as written.
+    fn sql(&self, q: &'static str) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(q)
     }
 
     /// The pool, for tests in this module that inspect rows directly.
@@ -338,14 +68,5 @@ impl SqliteStore {
     }
 }
 
-fn create_dir(dir: &Path) -> Result<(), StoreError> {
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })
-}
-
-fn clamp_i64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn json(v: &[String]) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
+repository!(SqliteStore);
+queue_repository!(SqliteStore);

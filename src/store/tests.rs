@@ -35,21 +35,83 @@ pub(crate) fn mention(brand: &str) -> Mention {
     }
 }
 
-async fn store() -> (tempfile::TempDir, Store) {
+/// Keeps a test database alive: a temp folder for SQLite, a fresh
+/// database for PostgreSQL (dropped at the end of the test).
+pub(crate) enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin, name } = self {
+            let (admin, name) = (admin.clone(), name.clone());
+            // Best effort, on a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let pool = sqlx::PgPool::connect(&admin).await.ok()?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn sqlite() -> (TestDb, Store) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/nested/earshot.db", dir.path().display());
     let store = Store::open(&url).await.unwrap();
     store.migrate().await.unwrap();
-    (dir, store)
+    (TestDb::Sqlite(dir), store)
 }
+
+/// A fresh PostgreSQL database under `EARSHOT_TEST_PG`, or `None` with a
+/// loud skip message when it is unset.
+async fn postgres() -> Option<(TestDb, Store)> {
+    let Ok(admin) = std::env::var("EARSHOT_TEST_PG") else {
+        eprintln!("SKIPPED (PostgreSQL): EARSHOT_TEST_PG is not set; set it to run the PostgreSQL store tests");
+        return None;
+    };
+    let name = format!("earshot_t_{}", rand::random::<u64>());
+    let pool = sqlx::PgPool::connect(&admin).await.expect("EARSHOT_TEST_PG reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+    let mut url = url::Url::parse(&admin).expect("EARSHOT_TEST_PG is a URL");
+    url.set_path(&name);
+    let store = Store::open(url.as_str()).await.expect("open test database");
+    store.migrate().await.expect("postgres migrations");
+    Some((TestDb::Postgres { admin, name }, store))
+}
+
+/// Runs `check` against SQLite and, when configured, PostgreSQL.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(#[tokio::test] async fn $name() { let (_db, store) = super::sqlite().await; super::$name(store).await; })*
+        }
+        mod postgres_backend {
+            $(#[tokio::test] async fn $name() {
+                if let Some((_db, store)) = super::postgres().await { super::$name(store).await; }
+            })*
+        }
+    };
+}
+
+both_backends!(
+    commit_is_idempotent_and_moves_the_cursor_with_the_rows,
+    a_failed_commit_stores_nothing_and_keeps_the_cursor,
+    same_post_for_two_brands_is_two_mentions,
+    claims_are_leased_and_released,
+    system_alerts_are_enqueued_without_a_mention,
+    queue_moves_are_audited_and_invalid_moves_change_nothing,
+);
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 12, 30, 0).unwrap()
 }
 
-#[tokio::test]
-async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows() {
-    let (_dir, store) = store().await;
+async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows(store: Store) {
     let source = SourceName::new("hn");
     let p = post("1");
     let m = mention("Acme Air");
@@ -71,17 +133,14 @@ async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows() {
     assert_eq!((counts.mentions, counts.outbox_pending, counts.queue_open), (1, 1, 1));
 }
 
-#[tokio::test]
-async fn a_failed_commit_stores_nothing_and_keeps_the_cursor() {
-    let (_dir, store) = store().await;
+async fn a_failed_commit_stores_nothing_and_keeps_the_cursor(store: Store) {
     let source = SourceName::new("hn");
     let p = post("1");
     let m = mention("Acme Air");
     let c1 = Cursor("100".into());
     store.commit_poll(PollCommit { source: &source, cursor: Some(&c1), mentions: vec![], now: now() }).await.unwrap();
     // Break the outbox table so the transaction fails after the mention insert.
-    let Store::Sqlite(s) = &store;
-    sqlx::query("DROP TABLE outbox").execute(s.pool()).await.unwrap();
+    store.exec_for_tests("DROP TABLE outbox").await.unwrap();
     let c2 = Cursor("200".into());
     let res = store
         .commit_poll(PollCommit {
@@ -98,13 +157,13 @@ async fn a_failed_commit_stores_nothing_and_keeps_the_cursor() {
         .await;
     assert!(res.is_err());
     assert_eq!(store.cursor(&source).await.unwrap(), Some(c1));
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentions").fetch_one(s.pool()).await.unwrap();
-    assert_eq!(n, 0, "the mention insert must roll back with the failed outbox write");
+    assert!(
+        store.recent_mentions(10).await.unwrap().is_empty(),
+        "the mention insert must roll back with the failed outbox write"
+    );
 }
 
-#[tokio::test]
-async fn same_post_for_two_brands_is_two_mentions() {
-    let (_dir, store) = store().await;
+async fn same_post_for_two_brands_is_two_mentions(store: Store) {
     let source = SourceName::new("hn");
     let p = post("7");
     let (a, b) = (mention("Acme Air"), mention("Globex"));
@@ -124,9 +183,7 @@ async fn same_post_for_two_brands_is_two_mentions() {
     assert_eq!(store.cursor(&source).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn claims_are_leased_and_released() {
-    let (_dir, store) = store().await;
+async fn claims_are_leased_and_released(store: Store) {
     let source = SourceName::new("hn");
     let p = post("1");
     let m = mention("Acme Air");
@@ -143,7 +200,9 @@ async fn claims_are_leased_and_released() {
     let lease = Duration::from_secs(60);
     let rows = store.claim_due(&rx, now(), 10, lease).await.unwrap();
     assert_eq!(rows.len(), 1);
-    let payload: crate::sinks::Notification = serde_json::from_str(&rows[0].payload).unwrap();
+    let crate::sinks::Notification::Mention(payload) = serde_json::from_str(&rows[0].payload).unwrap() else {
+        panic!("a mention alert")
+    };
     assert_eq!(payload.post, p);
     assert!(payload.queue_item.is_some());
     // Leased: a second worker sees nothing until the lease lapses.
@@ -165,4 +224,88 @@ async fn claims_are_leased_and_released() {
 async fn unsupported_urls_are_refused_with_the_password_hidden() {
     let err = Store::open("mysql://u:hunter2@localhost/x").await.unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+async fn system_alerts_are_enqueued_without_a_mention(store: Store) {
+    use crate::sinks::{Notification, SourceHealthAlert};
+    let n = Notification::SourceHealth(SourceHealthAlert {
+        source: SourceName::new("hn"),
+        platform: Platform::Hackernews,
+        recovered: false,
+        last_success: None,
+        failing_since: now(),
+        consecutive_failures: 3,
+        last_error: "503".into(),
+    });
+    let receivers = [ReceiverName::new("a"), ReceiverName::new("b")];
+    assert_eq!(store.enqueue(&receivers, &n, now()).await.unwrap(), 2);
+    let rows = store.claim_due(&receivers[1], now(), 10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].mention_id, None);
+    assert_eq!(serde_json::from_str::<Notification>(&rows[0].payload).unwrap(), n);
+}
+
+async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) {
+    use crate::queue::{Move, QueueState, Via};
+    let source = SourceName::new("hn");
+    let (p1, p2) = (post("1"), post("2"));
+    let (m, mut low) = (mention("Acme Air"), mention("Globex"));
+    low.score.level = Urgency::Normal;
+    store
+        .commit_poll(PollCommit {
+            source: &source,
+            cursor: None,
+            mentions: vec![
+                NewMention { post: &p1, mention: &m, receivers: vec![], open_queue_item: true },
+                NewMention { post: &p2, mention: &low, receivers: vec![], open_queue_item: true },
+            ],
+            now: now(),
+        })
+        .await
+        .unwrap();
+    let all = store.queue_list(&QueueFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let high = store
+        .queue_list(&QueueFilter { min_level: Some(Urgency::High), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(high.len(), 1);
+    let id = high[0].id;
+    let change = |mv, actor| Change { mv: Some(mv), assign: None, note: None, actor, via: Via::Api };
+
+    let item = store.queue_change(id, &change(Move::Ack, "dana"), now()).await.unwrap();
+    assert_eq!(item.state, QueueState::Acknowledged);
+    let err = store.queue_change(id, &change(Move::Ack, "eve"), now()).await.unwrap_err();
+    assert!(matches!(err, QueueError::Invalid(_)), "{err}");
+    let assign = Change { mv: None, assign: Some(Some("dana")), note: Some("on it"), actor: "lead", via: Via::Cli };
+    store.queue_change(id, &assign, now()).await.unwrap();
+    store.queue_change(id, &change(Move::Resolve, "dana"), now()).await.unwrap();
+    assert!(matches!(
+        store.queue_change(QueueItemId(999), &change(Move::Ack, "x"), now()).await,
+        Err(QueueError::NotFound(_))
+    ));
+
+    let (item, events) = store.queue_item(id).await.unwrap().unwrap();
+    assert_eq!((item.state, item.assignee.as_deref()), (QueueState::Resolved, Some("dana")));
+    let trail: Vec<_> = events.iter().map(|e| (e.to.as_str(), e.actor.as_str(), e.via.as_str())).collect();
+    assert_eq!(
+        trail,
+        [
+            ("open", "earshot", "pipeline"),
+            ("acknowledged", "dana", "api"),
+            ("acknowledged", "lead", "cli"),
+            ("resolved", "dana", "api")
+        ]
+    );
+    assert_eq!(events[2].note.as_deref(), Some("assigned to dana: on it"));
+    let mine = store
+        .queue_list(&QueueFilter {
+            assignee: Some("dana".into()),
+            state: Some(QueueState::Resolved),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
 }

@@ -162,6 +162,49 @@ async fn health_readiness_and_metrics_answer() {
     .await;
     let metrics = client.get(app.http("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("earshot_source_polls_total{source=\"src\",outcome=\"ok\"} 1"), "{metrics}");
-    assert!(metrics.contains("earshot_source_posts_total"), "{metrics}");
+    app.wait_for_slack(1).await;
+    let metrics = client.get(app.http("/metrics")).send().await.unwrap().text().await.unwrap();
+    for name in [
+        "earshot_source_posts_total{source=\"src\"} 1",
+        "earshot_source_consecutive_failures{source=\"src\"} 0",
+        "earshot_source_last_success_timestamp_seconds{source=\"src\"}",
+        "earshot_pipeline_mentions_total{brand=\"Acme Air\"} 1",
+        "earshot_pipeline_scoring_duration_seconds_count 1",
+        "earshot_store_duplicates_total{source=\"src\"} 0",
+        "earshot_delivery_attempts_total{receiver=\"slack\",outcome=\"sent\"} 1",
+        "earshot_delivery_latency_seconds_count 1",
+        "earshot_outbox_pending 0",
+        "earshot_queue_open_items",
+        "earshot_queue_oldest_unacknowledged_age_seconds",
+        "earshot_config_last_reload_success_timestamp_seconds",
+    ] {
+        assert!(metrics.contains(name), "missing {name} in:\n{metrics}");
+    }
+    // Bounded labels only: no post ids, texts or terms.
+    assert!(!metrics.contains("lost my bag"), "{metrics}");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_source_raises_one_silent_alert_and_one_recovery() {
+    let hn = std::sync::Arc::new(earshot::demo::hn_sim::HnSimulator::start(vec![complaint("1", 60)]).await.unwrap());
+    let keys = format!("type = \"hackernews\"\nbase_url = \"{}\"\nsilent_after = \"0s\"\n", hn.base_url());
+    let mut app = crate::helpers::spawn_app(keys, vec![]).await;
+    hn.fail_next(Fault::server_error_html());
+    hn.fail_next(Fault::server_error_html());
+    assert!(app.poll().await.is_err());
+    assert!(app.poll().await.is_err());
+    app.wait_for_slack(1).await;
+
+    let ready: serde_json::Value = reqwest::get(app.http("/readyz")).await.unwrap().json().await.unwrap();
+    assert_eq!(ready["sources"][0]["consecutive_failures"], 2, "{ready}");
+    assert_eq!(ready["sources"][0]["last_error_kind"], "transient", "{ready}");
+
+    app.poll().await.expect("the platform is back");
+    app.wait_for_slack(3).await;
+    app.stop().await;
+    let texts: Vec<String> = app.slack.received().iter().map(|m| m["text"].to_string()).collect();
+    assert_eq!(texts.len(), 3, "silent once, recovered once, the mention once: {texts:?}");
+    assert!(texts[0].contains("Source silent: src"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("Recovered")), "{texts:?}");
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use earshot::config;
-use earshot::daemon::{Context, Daemon, PollError, PollReport};
+use earshot::daemon::{Context, Daemon, Handle, PollError, PollReport};
 use earshot::demo::hn_sim::{HnSimulator, SimHit};
 use earshot::domain::SourceName;
 use earshot::store::StoreCounts;
@@ -17,15 +17,21 @@ use tokio::task::JoinHandle;
 
 use crate::fakes::slack::FakeSlack;
 
+/// The bearer token of the test daemon's write API.
+pub const API_TOKEN: &str = "test-api-token";
+
 /// The name of the one source every test app has.
 pub const SOURCE: &str = "src";
 
 /// A running daemon plus the fake Slack it talks to.
 pub struct TestApp {
+    /// The context the daemon started with (after a reload, ask `handle`).
     pub ctx: Arc<Context>,
+    pub handle: Handle,
     pub addr: std::net::SocketAddr,
     pub slack: Arc<FakeSlack>,
     pub dir: Arc<tempfile::TempDir>,
+    pub db: Arc<TestDb>,
     /// The platform keys of the `[[sources]]` table (type, base_url, ...).
     source_keys: String,
     env: Vec<(String, String)>,
@@ -53,39 +59,88 @@ pub async fn spawn_hn(corpus: Vec<SimHit>) -> (TestApp, Arc<HnSimulator>) {
 pub async fn spawn_app(source_keys: String, env: Vec<(String, String)>) -> TestApp {
     let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    start(slack, dir, source_keys, env).await
+    let db = Arc::new(TestDb::create(&dir).await);
+    start(slack, dir, db, source_keys, env).await
+}
+
+/// The suite's database: a SQLite file in the test's folder, or, when
+/// `EARSHOT_IT_STORAGE=postgres`, a fresh PostgreSQL database under
+/// `EARSHOT_TEST_PG`, dropped when the test ends. `.ci/run` runs the whole
+/// suite both ways.
+pub struct TestDb {
+    pub url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn create(dir: &tempfile::TempDir) -> TestDb {
+        if std::env::var("EARSHOT_IT_STORAGE").as_deref() != Ok("postgres") {
+            let url = format!("sqlite://{}", dir.path().join("earshot.db").display());
+            return TestDb { url, postgres: None };
+        }
+        let admin = std::env::var("EARSHOT_TEST_PG").expect("EARSHOT_IT_STORAGE=postgres needs EARSHOT_TEST_PG");
+        let name = format!("earshot_it_{}", rand::random::<u64>());
+        let pool = sqlx::PgPool::connect(&admin).await.expect("EARSHOT_TEST_PG reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+        let mut url = url::Url::parse(&admin).expect("EARSHOT_TEST_PG is a URL");
+        url.set_path(&name);
+        TestDb { url: url.to_string(), postgres: Some((admin, name)) }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else { return };
+        // Drop cannot await: a thread with its own runtime, best effort.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let pool = sqlx::PgPool::connect(&admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 async fn start(
     slack: Arc<FakeSlack>,
     dir: Arc<tempfile::TempDir>,
+    db: Arc<TestDb>,
     source_keys: String,
     env: Vec<(String, String)>,
 ) -> TestApp {
     init_logs();
-    let path = write_config(&dir, &slack, &source_keys);
+    let path = write_config(&dir, &db.url, &slack, &source_keys, "");
     let settings = config::load_with_env(&path, &env).unwrap_or_else(|e| panic!("test config is valid: {e}"));
-    let daemon = Daemon::build(settings).await.expect("daemon builds");
+    let daemon = Daemon::build(settings, env.clone()).await.expect("daemon builds");
     let addr = daemon.local_addr().expect("bound");
     let ctx = daemon.context();
+    let handle = daemon.handle();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(daemon.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp { ctx, addr, slack, dir, source_keys, env, stop: Some(tx), task: Some(task) }
+    TestApp { ctx, handle, addr, slack, dir, db, source_keys, env, stop: Some(tx), task: Some(task) }
 }
 
-fn write_config(dir: &tempfile::TempDir, slack: &FakeSlack, source_keys: &str) -> PathBuf {
-    let db = dir.path().join("earshot.db");
+/// Writes the suite's config with `extra` TOML appended (more brands,
+/// sources, receivers...).
+fn write_config(dir: &tempfile::TempDir, storage: &str, slack: &FakeSlack, source_keys: &str, extra: &str) -> PathBuf {
     // The cron schedule never fires during a test: the test drives polls.
     let toml = format!(
         r##"
 [storage]
-url = "sqlite://{db}"
+url = "{storage}"
 [http]
 listen = "127.0.0.1:0"
+token = "{API_TOKEN}"
 [fetch]
 timeout = "1s"
+[reload]
+watch_file = false
+[queue]
+min_urgency = "low"
 [delivery]
 interval = "20ms"
 backoff_base = "50ms"
@@ -108,8 +163,8 @@ name = "{SOURCE}"
 cron = "0 0 0 1 1 *"
 backfill = "2h"
 {source_keys}
+{extra}
 "##,
-        db = db.display(),
         slack_url = slack.url(),
     );
     let path = dir.path().join("earshot.toml");
@@ -140,7 +195,13 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
         let (keys, env) = (std::mem::take(&mut self.source_keys), std::mem::take(&mut self.env));
-        start(self.slack.clone(), self.dir.clone(), keys, env).await
+        start(self.slack.clone(), self.dir.clone(), self.db.clone(), keys, env).await
+    }
+
+    /// Rewrites the config file on disk (for reload tests), keeping the
+    /// suite's base and appending `extra`; `None` writes `raw` verbatim.
+    pub fn rewrite_config(&self, extra: &str) -> PathBuf {
+        write_config(&self.dir, &self.db.url, &self.slack, &self.source_keys, extra)
     }
 
     pub fn http(&self, path: &str) -> String {
@@ -174,5 +235,18 @@ where
             panic!("timed out after {bound:?} waiting for: {what}");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A poll context for driving a source directly (no daemon): whole-second
+/// "now", a 1 s client timeout, these queries and this first-run backfill.
+pub fn poll_cx(queries: &[&str], backfill: Duration) -> earshot::sources::PollContext {
+    let fetch = config::FetchSettings { timeout: Duration::from_secs(1), user_agent: "earshot-tests".into() };
+    earshot::sources::PollContext {
+        source: SourceName::new(SOURCE),
+        http: earshot::sources::HttpClient::new(&fetch).expect("http client"),
+        queries: queries.iter().map(|q| q.to_string()).collect(),
+        now: chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).expect("now"),
+        backfill,
     }
 }

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use earshot::config::SlackSettings;
 use earshot::domain::*;
 use earshot::sinks::slack::SlackSink;
-use earshot::sinks::{Notification, Sink, SinkError};
+use earshot::sinks::{MentionAlert, Notification, Sink, SinkError};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -24,7 +24,7 @@ fn sink(url: &str) -> SlackSink {
 }
 
 fn notification(text: &str) -> Notification {
-    Notification {
+    Notification::Mention(MentionAlert {
         mention_id: MentionId(8812),
         queue_item: Some(QueueItemId(77)),
         source: SourceName::new("hn"),
@@ -50,7 +50,7 @@ fn notification(text: &str) -> Notification {
                 reasons: vec!["complaint stated as fact".into()],
             },
         },
-    }
+    })
 }
 
 const HOSTILE: &str = "Hey <!channel> and <@U123ABC>: Acme Air says refunds > vouchers & 2 < 3. <!here>?";

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::domain::Urgency;
 use crate::sinks::console::{human_count, sanitize};
-use crate::sinks::Notification;
+use crate::sinks::{MentionAlert, Notification};
 
 /// Blocks per message.
 pub const MAX_BLOCKS: usize = 50;
@@ -68,8 +68,16 @@ fn cut(s: &str, max: usize, escaped: bool) -> String {
     format!("{head}…")
 }
 
-/// The webhook body for `n`.
+/// The webhook body for any notification.
 pub fn payload(n: &Notification) -> Value {
+    match n {
+        Notification::Mention(m) => mention_payload(m),
+        Notification::SourceHealth(h) => super::health::payload(h),
+    }
+}
+
+/// The webhook body for a mention alert.
+pub fn mention_payload(n: &MentionAlert) -> Value {
     let post = &n.post;
     let m = &n.mention;
     let level = level_word(m.score.level);
@@ -117,7 +125,7 @@ pub fn payload(n: &Notification) -> Value {
 
 /// `*<url|@handle>* (20.4k followers) · 57 likes · 12 replies`, then the
 /// post quoted line by line, all within [`MAX_SECTION_CHARS`].
-fn section_text(n: &Notification, handle: &str) -> String {
+fn section_text(n: &MentionAlert, handle: &str) -> String {
     let post = &n.post;
     let who = match web_url(&post.url) {
         Some(url) => format!("*<{}|@{}>*", escape(&url).replace('|', "%7C"), escape(handle)),
@@ -144,7 +152,7 @@ fn section_text(n: &Notification, handle: &str) -> String {
     truncate_escaped(&format!("{first}\n{}", truncate_escaped(&quote, budget)), MAX_SECTION_CHARS)
 }
 
-fn context(n: &Notification) -> Vec<Value> {
+fn context(n: &MentionAlert) -> Vec<Value> {
     let s = &n.mention.score;
     let mut lines = vec![format!(
         "*{}* · urgency {:.2} · sentiment {:+.2} ({})",
@@ -203,8 +211,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::domain::*;
 
-    pub(crate) fn sample(text: &str) -> Notification {
-        Notification {
+    pub(crate) fn sample(text: &str) -> MentionAlert {
+        MentionAlert {
             mention_id: MentionId(8812),
             queue_item: Some(QueueItemId(77)),
             source: SourceName::new("hn"),
@@ -273,7 +281,7 @@ pub(crate) mod tests {
 
     #[test]
     fn payload_has_header_section_context_and_buttons() {
-        let p = payload(&sample("3 hours on hold with Acme Air\nand still no answer"));
+        let p = mention_payload(&sample("3 hours on hold with Acme Air\nand still no answer"));
         assert_eq!(p["text"], "[high] Acme Air: @mallory on Hacker News: 3 hours on hold with Acme Air");
         assert_eq!((p["unfurl_links"].as_bool(), p["unfurl_media"].as_bool()), (Some(false), Some(false)));
         let b = p["blocks"].as_array().unwrap();
@@ -307,7 +315,7 @@ pub(crate) mod tests {
         n.queue_item = None;
         n.post.url = "javascript:alert(1)|<!channel>".into();
         n.post.author = Author::default();
-        let p = payload(&n);
+        let p = mention_payload(&n);
         let b = p["blocks"].as_array().unwrap();
         assert_eq!(b.len(), 3);
         assert!(b[1]["text"]["text"].as_str().unwrap().starts_with("*@unknown* · 1.8k likes"));
@@ -319,7 +327,7 @@ pub(crate) mod tests {
             sample("Hey <!channel> <!here> <!everyone> <@U123ABC> <#C1> <!subteam^S1> <https://evil|click> & \u{7}bye");
         n.post.author.handle = "<@U999|boss>".into();
         n.mention.terms = vec!["<!here>".into()];
-        let p = payload(&n);
+        let p = mention_payload(&n);
         let mut all = Vec::new();
         texts(&p, &mut all);
         for t in &all {
@@ -339,7 +347,7 @@ pub(crate) mod tests {
         n.mention.brand = BrandName::new("Ä".repeat(400));
         n.mention.score.reasons = vec!["<&>".repeat(2000)];
         n.post.author.handle = "ü".repeat(5000);
-        let p = payload(&n);
+        let p = mention_payload(&n);
         let b = p["blocks"].as_array().unwrap();
         assert!(b.len() <= MAX_BLOCKS);
         let header = b[0]["text"]["text"].as_str().unwrap();

@@ -16,6 +16,7 @@
 
 pub mod blocks;
 mod gate;
+mod health;
 
 use std::fmt;
 use std::time::Duration;
@@ -195,7 +196,7 @@ mod tests {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}/services/T000/B000/s3cr3tT0ken");
         let sink = SlackSink::new(settings(&url), reqwest::Client::new());
-        let n = blocks::tests::sample("hello");
+        let n = Notification::Mention(blocks::tests::sample("hello"));
         match sink.deliver(&n).await {
             Err(SinkError::Retryable { after: None, reason }) => {
                 assert!(reason.starts_with("slack request cannot connect"), "{reason}");

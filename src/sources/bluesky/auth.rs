@@ -123,7 +123,7 @@ impl Auth {
 fn session_from(resp: &RawResponse) -> Result<Session, SourceError> {
     if !resp.status.is_success() {
         // The body of an error carries no token; classify it as usual.
-        resp.check_status(Utc::now())?;
+        resp.check(Utc::now())?;
     }
     let body: SessionBody = serde_json::from_slice(&resp.body).map_err(|_| {
         SourceError::Malformed(format!(

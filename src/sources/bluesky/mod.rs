@@ -102,11 +102,11 @@ impl Gap {
 
 impl BlueskyCursor {
     pub fn parse(cursor: &Cursor) -> Option<BlueskyCursor> {
-        serde_json::from_str(&cursor.0).ok()
+        cursor.from_json().ok()
     }
 
     pub fn encode(&self) -> Cursor {
-        Cursor(serde_json::to_string(self).expect("times and strings serialize"))
+        Cursor::to_json(self)
     }
 }
 
@@ -200,8 +200,7 @@ impl BlueskySource {
                 return Ok(w);
             }
             let resp = self.get(poll, self.search_url(query, gap, cursor.as_deref())?).await?;
-            let page =
-                parse_search_page(resp.ensure_json(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
+            let page = parse_search_page(resp.json_body(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
             poll.pages += 1;
             tracing::debug!(source = %poll.cx.source, query, items = page.items, "search page");
             w.newest = w.newest.max(page.newest);

@@ -179,7 +179,6 @@ fn xrpc_errors_and_expiry() {
         status: StatusCode::from_u16(status).unwrap(),
         headers: HeaderMap::new(),
         body: body.as_bytes().to_vec(),
-        final_url: Url::parse("https://bsky.social/xrpc/x").unwrap(),
     };
     assert_eq!(
         xrpc_error_name(br#"{"error":"ExpiredToken","message":"Token has expired"}"#).as_deref(),

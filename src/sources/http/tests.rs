@@ -161,3 +161,33 @@ fn error_chain_joins_causes_and_skips_repeats() {
         "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)"
     );
 }
+
+#[test]
+fn throttle_waits_for_the_reset_when_the_budget_is_low() {
+    // X: epoch reset 5 minutes ahead.
+    let reset = (now().timestamp() + 300).to_string();
+    let x = |remaining: &str| {
+        throttle(
+            &headers(&[
+                ("x-rate-limit-limit", "450"),
+                ("x-rate-limit-remaining", remaining),
+                ("x-rate-limit-reset", &reset),
+            ]),
+            now(),
+        )
+    };
+    assert_eq!(x("447"), None, "plenty left");
+    assert_eq!(x("45"), None, "exactly 10 % is still fine");
+    assert_eq!(x("44"), Some(Duration::from_secs(300)), "under 10 %");
+    assert_eq!(x("0"), Some(Duration::from_secs(300)));
+    // No limit header: only the absolute floor applies.
+    let bare = |remaining: &str| {
+        throttle(&headers(&[("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", "60")]), now())
+    };
+    assert_eq!(bare("3"), None);
+    assert_eq!(bare("2"), Some(Duration::from_secs(60)));
+    // IETF draft limit with a policy suffix; a reset already past is no wait.
+    let h = headers(&[("ratelimit-limit", "100, 100;w=60"), ("ratelimit-remaining", "5"), ("ratelimit-reset", "0")]);
+    assert_eq!(throttle(&h, now()), None);
+    assert_eq!(throttle(&HeaderMap::new(), now()), None);
+}

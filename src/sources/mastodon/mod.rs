@@ -77,11 +77,11 @@ pub struct MastodonCursor {
 impl MastodonCursor {
     /// The stored cursor, or `None` when it does not parse.
     pub fn parse(cursor: &Cursor) -> Option<MastodonCursor> {
-        serde_json::from_str(&cursor.0).ok()
+        cursor.from_json().ok()
     }
 
     pub fn encode(&self) -> Cursor {
-        Cursor(serde_json::to_string(self).expect("a map of strings serializes"))
+        Cursor::to_json(self)
     }
 }
 
@@ -167,7 +167,7 @@ impl MastodonSource {
                 break;
             }
             let page =
-                parse_timeline_page(resp.ensure_json(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
+                parse_timeline_page(resp.json_body(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
             poll.pages += 1;
             tracing::debug!(source = %cx.source, tag, items = page.items, "timeline page");
             newest = newer(newest, page.newest_id.as_deref(), cx.now);
@@ -203,8 +203,7 @@ impl MastodonSource {
                 return Ok(from.map(str::to_string));
             }
             let resp = self.get(poll, self.search_url(query, offset)?).await?;
-            let page =
-                parse_search_page(resp.ensure_json(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
+            let page = parse_search_page(resp.json_body(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
             poll.pages += 1;
             let mut reached = false;
             for post in page.posts {

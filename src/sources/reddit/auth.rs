@@ -106,7 +106,7 @@ impl Auth {
 
 fn token_from(resp: &RawResponse) -> Result<Token, SourceError> {
     if !resp.status.is_success() {
-        resp.check_status(Utc::now())?;
+        resp.check(Utc::now())?;
     }
     let body: TokenBody = serde_json::from_slice(&resp.body).map_err(|_| {
         SourceError::Malformed(format!("HTTP {}: token answer is not the JSON Reddit sends", resp.status.as_u16()))

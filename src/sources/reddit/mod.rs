@@ -55,13 +55,15 @@ pub use self::wire::{
     error_reason, parse_listing, parse_listing_page, permalink, thing_to_post, token_refused, ListingPage, Thing, GONE,
 };
 use super::budget::RateBudget;
-use super::http::{endpoint, send_raw, RawResponse};
+use super::http::{endpoint, send_raw_at, RawResponse};
 use super::{saturating_sub, Batch, Collected, Cursor, PollContext, Source, SourceError};
 use crate::config::{RedditConfig, RedditSettings};
 use crate::domain::Platform;
 
 /// Where Reddit redirects a request for an unknown subreddit.
 const UNKNOWN_SUB_PATH: &str = "/subreddits/search";
+/// Added to the reach of a poll before choosing `t`.
+const WINDOW_MARGIN_SECS: i64 = 300;
 
 #[derive(Debug)]
 pub struct RedditSource {
@@ -159,36 +161,38 @@ impl RedditSource {
             .header(AUTHORIZATION, format!("bearer {}", token.expose_secret()))
     }
 
-    /// One API request; a refused token is renewed once.
-    async fn get(&self, poll: &mut Poll<'_>, url: Url) -> Result<RawResponse, SourceError> {
+    /// One API request; a refused token is renewed once. Also the URL
+    /// that finally answered (an unknown subreddit redirects).
+    async fn get(&self, poll: &mut Poll<'_>, url: Url) -> Result<(RawResponse, Url), SourceError> {
         let cx = poll.cx;
         let token = self.auth.token(cx).await?;
-        let mut resp = send_raw(self.request(cx, url.clone(), &token)).await?;
-        if resp.status == StatusCode::UNAUTHORIZED && token_refused(&resp.headers) {
+        let mut answer = send_raw_at(self.request(cx, url.clone(), &token)).await?;
+        if answer.0.status == StatusCode::UNAUTHORIZED && token_refused(&answer.0.headers) {
             tracing::debug!(source = %cx.source, "Reddit refused the token; asking for a new one");
             self.auth.invalidate(&token).await;
             let token = self.auth.token(cx).await?;
-            resp = send_raw(self.request(cx, url, &token)).await?;
+            answer = send_raw_at(self.request(cx, url, &token)).await?;
         }
-        poll.budget.observe(&resp.headers, Utc::now());
-        Ok(resp)
+        poll.budget.observe(&answer.0.headers, Utc::now());
+        Ok(answer)
     }
 
     /// Walks one listing down to `since`, adding what it finds.
     async fn read_listing(&self, poll: &mut Poll<'_>, listing: &Listing, since: i64) -> Result<(), SourceError> {
         let cx = poll.cx;
-        let window = time_window(cx.now.timestamp().saturating_sub(since));
+        // A margin, so clock skew at the window's edge cannot drop an item.
+        let window = time_window(cx.now.timestamp().saturating_sub(since).saturating_add(WINDOW_MARGIN_SECS));
         let mut after: Option<String> = None;
         for _ in 0..self.cfg.max_pages {
             if let Some(wait) = poll.budget.exhausted() {
                 return Err(SourceError::RateLimited { retry_after: wait });
             }
-            let resp = self.get(poll, self.listing_url(listing, window, after.as_deref())?).await?;
-            if let Some(why) = unreadable_subreddit(&resp, listing) {
+            let (resp, answered) = self.get(poll, self.listing_url(listing, window, after.as_deref())?).await?;
+            if let Some(why) = unreadable_subreddit(&resp, &answered, listing) {
                 tracing::warn!(source = %cx.source, listing = %listing, "subreddit cannot be read ({why}); skipped");
                 return Ok(());
             }
-            let body = resp.ensure_json(Utc::now()).map_err(|e| e.with_auth_hint(AUTH_HINT))?;
+            let body = resp.json_body(Utc::now()).map_err(|e| e.with_auth_hint(AUTH_HINT))?;
             let page = parse_listing_page(body)?;
             poll.pages += 1;
             tracing::debug!(source = %cx.source, listing = %listing, items = page.items, "listing page");
@@ -220,12 +224,12 @@ const AUTH_HINT: &str = "Reddit refused the request: check `client_id`/`client_s
 /// Why a subreddit listing cannot be read at all, if that is what the
 /// answer says: redirected to the subreddit search (unknown), 404, or a
 /// 403 JSON with a `reason` (private, quarantined, banned).
-fn unreadable_subreddit(resp: &RawResponse, listing: &Listing) -> Option<String> {
+fn unreadable_subreddit(resp: &RawResponse, answered: &Url, listing: &Listing) -> Option<String> {
     let on_sub = matches!(listing, Listing::Search { sub: Some(_), .. } | Listing::Comments { .. });
     if !on_sub {
         return None;
     }
-    if resp.final_url.path().starts_with(UNKNOWN_SUB_PATH) {
+    if answered.path().starts_with(UNKNOWN_SUB_PATH) {
         return Some("no such subreddit".into());
     }
     match resp.status {

@@ -10,9 +10,12 @@
 
 mod bluesky;
 pub mod checks;
+mod feed;
 mod hackernews;
 mod mastodon;
 mod reddit;
+mod x;
+mod youtube;
 
 use std::time::Duration;
 

@@ -14,7 +14,8 @@ use axum::response::Response;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use super::server::{html_503, json, matches_query, respond, FakeApi, FakeServer, Req};
+use super::api::{json, json_fault, matches_query, truncated_json, ApiServer, FakeApi, Req};
+use super::server::{respond, Fault};
 use crate::contract::{FakeFault, FakePost, PlatformFake};
 
 pub const IDENTIFIER: &str = "brand.bsky.social";
@@ -158,7 +159,7 @@ impl BlueskyApi {
             None if self.anonymous_forbidden => {
                 return respond(
                     403,
-                    &[("content-type", "text/html".into())],
+                    &[("content-type", "text/html")],
                     "<html><body><h1>403 Forbidden</h1>Request forbidden by administrative rules.</body></html>",
                 )
             }
@@ -220,29 +221,6 @@ impl FakeApi for BlueskyApi {
         req.path == "/xrpc/app.bsky.feed.searchPosts"
     }
 
-    fn fault(&mut self, fault: &FakeFault) -> Response {
-        match fault {
-            FakeFault::RateLimited { retry_after_secs } => json(
-                429,
-                &[
-                    ("ratelimit-limit", LIMIT.to_string()),
-                    ("ratelimit-remaining", "0".into()),
-                    ("ratelimit-reset", (Utc::now().timestamp() + *retry_after_secs as i64).to_string()),
-                    ("ratelimit-policy", format!("{LIMIT};w={WINDOW_SECS}")),
-                    ("retry-after", retry_after_secs.to_string()),
-                ],
-                &json!({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}),
-            ),
-            FakeFault::ServerError => html_503(),
-            FakeFault::Malformed => respond(
-                200,
-                &[("content-type", "application/json; charset=utf-8".into())],
-                r#"{"cursor":"2","posts":[{"uri":"at://did:plc:x/app.bsky.feed.post/3l"#,
-            ),
-            FakeFault::Slow(_) => unreachable!("the harness delays"),
-        }
-    }
-
     fn handle(&mut self, req: &Req) -> Response {
         match (req.method.as_str(), req.path.as_str()) {
             ("POST", "/xrpc/com.atproto.server.createSession") => self.create_session(req),
@@ -253,9 +231,32 @@ impl FakeApi for BlueskyApi {
     }
 }
 
+/// A contract fault as this platform answers it: `RateLimitExceeded` with
+/// `Retry-After` and the epoch reset.
+fn to_fault(fault: FakeFault) -> Fault {
+    match fault {
+        FakeFault::RateLimited { retry_after_secs } => json_fault(
+            429,
+            &[
+                ("RateLimit-Limit", LIMIT.to_string()),
+                ("RateLimit-Remaining", "0".into()),
+                ("RateLimit-Reset", (Utc::now().timestamp() + retry_after_secs as i64).to_string()),
+                ("RateLimit-Policy", format!("{LIMIT};w={WINDOW_SECS}")),
+                ("Retry-After", retry_after_secs.to_string()),
+            ],
+            &json!({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}),
+        ),
+        FakeFault::ServerError => Fault::server_error_html(),
+        FakeFault::Malformed => {
+            truncated_json(r#"{"cursor":"2","posts":[{"uri":"at://did:plc:x/app.bsky.feed.post/3l"#)
+        }
+        FakeFault::Slow(d) => Fault::Delay(d),
+    }
+}
+
 /// The contract suite's handle on the fake: a logged-in source whose
 /// access tokens expire every two searches.
-pub struct BlueskyFake(pub FakeServer<BlueskyApi>);
+pub struct BlueskyFake(pub ApiServer<BlueskyApi>);
 
 impl BlueskyFake {
     /// `[[sources]]` keys for a logged-in source on this fake.
@@ -275,7 +276,7 @@ impl BlueskyFake {
 #[async_trait::async_trait]
 impl PlatformFake for BlueskyFake {
     async fn start(posts: Vec<FakePost>) -> Self {
-        let server = FakeServer::start(BlueskyApi::new).await;
+        let server = ApiServer::start(BlueskyApi::new).await;
         server.with(|api| posts.into_iter().for_each(|p| api.publish(p)));
         BlueskyFake(server)
     }
@@ -297,7 +298,7 @@ impl PlatformFake for BlueskyFake {
     }
 
     fn fail_next(&self, fault: FakeFault) {
-        self.0.fail_next(fault);
+        self.0.fail_next(to_fault(fault));
     }
 
     fn external_id(&self, id: &str) -> String {

@@ -14,7 +14,8 @@ use axum::response::Response;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use super::server::{escape_html, html_503, json, matches_query, respond, FakeApi, FakeServer, Req};
+use super::api::{json, json_fault, matches_query, truncated_json, ApiServer, FakeApi, Req};
+use super::server::{escape, Fault};
 use crate::contract::{FakeFault, FakePost, PlatformFake};
 
 /// The tag every contract post carries.
@@ -110,7 +111,7 @@ impl MastodonApi {
         let content = if reblog.is_some() {
             String::new()
         } else {
-            format!("<p>{}{tags_html}</p>", escape_html(&p.text).replace('\n', "<br>"))
+            format!("<p>{}{tags_html}</p>", escape(&p.text).replace('\n', "<br>"))
         };
         json!({
             "id": s.id.to_string(),
@@ -238,27 +239,6 @@ impl FakeApi for MastodonApi {
         req.path.starts_with("/api/v1/timelines/tag/") || req.path == "/api/v2/search"
     }
 
-    fn fault(&mut self, fault: &FakeFault) -> Response {
-        match fault {
-            FakeFault::RateLimited { retry_after_secs } => json(
-                429,
-                &[
-                    ("x-ratelimit-limit", LIMIT.to_string()),
-                    ("x-ratelimit-remaining", "0".into()),
-                    ("x-ratelimit-reset", iso_micros(Utc::now() + Duration::seconds(*retry_after_secs as i64))),
-                ],
-                &json!({"error": "Too many requests"}),
-            ),
-            FakeFault::ServerError => html_503(),
-            FakeFault::Malformed => respond(
-                200,
-                &[("content-type", "application/json; charset=utf-8".into())],
-                r#"[{"id":"113500000000009876","created_at":"2026-05-01T12:31"#,
-            ),
-            FakeFault::Slow(_) => unreachable!("the harness delays"),
-        }
-    }
-
     fn handle(&mut self, req: &Req) -> Response {
         if let Some(tag) = req.path.strip_prefix("/api/v1/timelines/tag/") {
             let tag = percent_decode(tag);
@@ -271,12 +251,31 @@ impl FakeApi for MastodonApi {
     }
 }
 
+/// A contract fault as this platform answers it: its 429 has no
+/// `Retry-After`, only the ISO reset.
+fn to_fault(fault: FakeFault) -> Fault {
+    match fault {
+        FakeFault::RateLimited { retry_after_secs } => json_fault(
+            429,
+            &[
+                ("X-RateLimit-Limit", LIMIT.to_string()),
+                ("X-RateLimit-Remaining", "0".into()),
+                ("X-RateLimit-Reset", iso_micros(Utc::now() + Duration::seconds(retry_after_secs as i64))),
+            ],
+            &json!({"error": "Too many requests"}),
+        ),
+        FakeFault::ServerError => Fault::server_error_html(),
+        FakeFault::Malformed => truncated_json(r#"[{"id":"113500000000009876","created_at":"2026-05-01T12:31"#),
+        FakeFault::Slow(d) => Fault::Delay(d),
+    }
+}
+
 fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
 /// The contract suite's handle on the fake: every post tagged `#acmeair`.
-pub struct MastodonFake(pub FakeServer<MastodonApi>);
+pub struct MastodonFake(pub ApiServer<MastodonApi>);
 
 impl MastodonFake {
     /// `[[sources]]` keys for a hashtag source on this fake.
@@ -288,7 +287,7 @@ impl MastodonFake {
 #[async_trait::async_trait]
 impl PlatformFake for MastodonFake {
     async fn start(posts: Vec<FakePost>) -> Self {
-        let server = FakeServer::start(MastodonApi::new).await;
+        let server = ApiServer::start(MastodonApi::new).await;
         server.with(|api| {
             for p in posts {
                 api.publish(p, &[TAG]);
@@ -319,7 +318,7 @@ impl PlatformFake for MastodonFake {
     }
 
     fn fail_next(&self, fault: FakeFault) {
-        self.0.fail_next(fault);
+        self.0.fail_next(to_fault(fault));
     }
 
     fn external_id(&self, id: &str) -> String {

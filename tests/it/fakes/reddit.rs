@@ -18,7 +18,8 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::server::{html_503, json, matches_query, respond, FakeApi, FakeServer, Req};
+use super::api::{json, json_fault, matches_query, truncated_json, ApiServer, FakeApi, Req};
+use super::server::{respond, Fault};
 use crate::contract::{FakeFault, FakePost, PlatformFake};
 
 pub const CLIENT_ID: &str = "fakeclientid123";
@@ -140,7 +141,7 @@ impl RedditApi {
                 return json(403, &[], &json!({"message": "Forbidden", "error": 403, "reason": "private"}));
             }
             if !self.known_subs.contains(s) {
-                return respond(302, &[("location", format!("/subreddits/search?q={s}"))], "");
+                return respond(302, &[("location", &format!("/subreddits/search?q={s}"))], "");
             }
         }
         let restrict =
@@ -245,32 +246,11 @@ impl FakeApi for RedditApi {
         req.path == "/search" || req.path.starts_with("/r/")
     }
 
-    fn fault(&mut self, fault: &FakeFault) -> Response {
-        match fault {
-            FakeFault::RateLimited { retry_after_secs } => json(
-                429,
-                &[
-                    ("x-ratelimit-used", WINDOW_REQUESTS.to_string()),
-                    ("x-ratelimit-remaining", "0.0".into()),
-                    ("x-ratelimit-reset", retry_after_secs.to_string()),
-                ],
-                &json!({"message": "Too Many Requests", "error": 429}),
-            ),
-            FakeFault::ServerError => html_503(),
-            FakeFault::Malformed => respond(
-                200,
-                &[("content-type", "application/json; charset=UTF-8".into())],
-                r#"{"kind":"Listing","data":{"after":"t3_1","children":[{"kind":"t3","data":{"id":"1","#,
-            ),
-            FakeFault::Slow(_) => unreachable!("the harness delays"),
-        }
-    }
-
     fn handle(&mut self, req: &Req) -> Response {
         if !descriptive_agent(req) {
             return respond(
                 403,
-                &[("content-type", "text/html; charset=utf-8".into())],
+                &[("content-type", "text/html; charset=utf-8")],
                 "<!doctype html><html><head><title>Blocked</title></head><body>whoa there, pardner! Your request \
                  has been blocked due to a network policy.</body></html>",
             );
@@ -290,8 +270,29 @@ impl FakeApi for RedditApi {
     }
 }
 
+/// A contract fault as this platform answers it: the 429 paces through
+/// `X-Ratelimit-*` (no `Retry-After`).
+fn to_fault(fault: FakeFault) -> Fault {
+    match fault {
+        FakeFault::RateLimited { retry_after_secs } => json_fault(
+            429,
+            &[
+                ("X-Ratelimit-Used", WINDOW_REQUESTS.to_string()),
+                ("X-Ratelimit-Remaining", "0.0".into()),
+                ("X-Ratelimit-Reset", retry_after_secs.to_string()),
+            ],
+            &json!({"message": "Too Many Requests", "error": 429}),
+        ),
+        FakeFault::ServerError => Fault::server_error_html(),
+        FakeFault::Malformed => {
+            truncated_json(r#"{"kind":"Listing","data":{"after":"t3_1","children":[{"kind":"t3","data":{"id":"1","#)
+        }
+        FakeFault::Slow(d) => Fault::Delay(d),
+    }
+}
+
 /// The contract suite's handle on the fake: site-wide search, posts in r/travel.
-pub struct RedditFake(pub FakeServer<RedditApi>);
+pub struct RedditFake(pub ApiServer<RedditApi>);
 
 impl RedditFake {
     /// `[[sources]]` keys for a source on this fake.
@@ -311,7 +312,7 @@ impl RedditFake {
 #[async_trait::async_trait]
 impl PlatformFake for RedditFake {
     async fn start(posts: Vec<FakePost>) -> Self {
-        let server = FakeServer::start(RedditApi::new).await;
+        let server = ApiServer::start(RedditApi::new).await;
         server.with(|api| posts.into_iter().for_each(|p| api.publish(SUB, "t3", p)));
         RedditFake(server)
     }
@@ -333,7 +334,7 @@ impl PlatformFake for RedditFake {
     }
 
     fn fail_next(&self, fault: FakeFault) {
-        self.0.fail_next(fault);
+        self.0.fail_next(to_fault(fault));
     }
 
     fn external_id(&self, id: &str) -> String {

@@ -1,183 +1,162 @@
-//! The plumbing every platform fake shares, so each platform file holds
-//! only its wire format: bind `127.0.0.1:0`, serve until dropped, record
-//! every request, and apply the contract suite's queued [`FakeFault`]s to
-//! the requests a platform marks as faultable (its search endpoint):
-//! `Slow` is a delay handled here, the others are rendered by the
-//! platform in its own format (its 429 body and headers...).
+//! What every platform fake shares: an axum app on `127.0.0.1:0` stopped
+//! on drop, the record of requests it received, and the queue of scripted
+//! faults ([`Fault`]) each request takes one of. The platform fakes
+//! (`x.rs`, `youtube.rs`, `feed.rs`) add only their wire format.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
-use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
-use crate::contract::FakeFault;
+/// A running fake; stops when dropped.
+pub struct FakeServer {
+    pub addr: std::net::SocketAddr,
+    stop: CancellationToken,
+    _task: JoinHandle<()>,
+}
+
+impl FakeServer {
+    pub async fn start(app: Router) -> FakeServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).with_graceful_shutdown(stopped.cancelled_owned()).await;
+        });
+        FakeServer { addr, stop, _task: task }
+    }
+
+    /// `http://127.0.0.1:{port}{path}`
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
 
 /// One request as received.
 #[derive(Debug, Clone)]
-pub struct Req {
-    pub method: Method,
+pub struct Recorded {
     pub path: String,
-    /// Raw (still encoded) query, without `?`.
+    /// Raw (still encoded) query string.
     pub query: String,
     pub headers: HeaderMap,
-    pub body: Bytes,
 }
 
-impl Req {
-    /// The first decoded value of query parameter `name`.
+impl Recorded {
+    /// A decoded query parameter.
     pub fn param(&self, name: &str) -> Option<String> {
         url::form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The token of an `Authorization: Bearer …` header (scheme
-    /// case-insensitive).
-    pub fn bearer(&self) -> Option<&str> {
-        let v = self.header("authorization")?;
-        let (scheme, token) = v.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
 }
 
-/// What a platform fake implements.
-pub trait FakeApi: Send + 'static {
-    /// Whether queued faults apply to this request.
-    fn faultable(&self, req: &Req) -> bool;
-    /// The platform's rendering of a fault (never called with `Slow`).
-    fn fault(&mut self, fault: &FakeFault) -> Response;
-    /// The normal answer.
-    fn handle(&mut self, req: &Req) -> Response;
+/// A misbehaviour for one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer this instead of the normal answer.
+    Reply { status: u16, headers: Vec<(String, String)>, body: String },
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// Answer normally (queue it before a fault to aim at a later request).
+    Pass,
 }
 
-struct Shared<A> {
-    api: Mutex<A>,
-    requests: Mutex<Vec<Req>>,
-    faults: Mutex<VecDeque<FakeFault>>,
-}
-
-/// A running fake; stops when dropped.
-pub struct FakeServer<A: FakeApi> {
-    addr: SocketAddr,
-    shared: Arc<Shared<A>>,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-/// A poisoned lock only means a test thread panicked; the data is usable.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl<A: FakeApi> FakeServer<A> {
-    /// Binds, then builds the API with its own base URL (`http://addr`).
-    pub async fn start(make: impl FnOnce(String) -> A) -> FakeServer<A> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake binds");
-        let addr = listener.local_addr().expect("fake address");
-        let shared = Arc::new(Shared {
-            api: Mutex::new(make(format!("http://{addr}"))),
-            requests: Mutex::new(Vec::new()),
-            faults: Mutex::new(VecDeque::new()),
-        });
-        let app = Router::new().fallback(handle::<A>).with_state(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        FakeServer { addr, shared, stop: Some(stop) }
+impl Fault {
+    /// 503 with the HTML page a proxy would send.
+    pub fn server_error_html() -> Fault {
+        Fault::reply(
+            503,
+            &[("Content-Type", "text/html")],
+            "<html><body><h1>503 Service Unavailable</h1></body></html>",
+        )
     }
 
-    /// `http://127.0.0.1:{port}`
-    pub fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Runs `f` on the platform state (no await inside).
-    pub fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
-        f(&mut lock(&self.shared.api))
-    }
-
-    /// Every request so far, oldest first.
-    pub fn requests(&self) -> Vec<Req> {
-        lock(&self.shared.requests).clone()
-    }
-
-    /// Requests to paths starting with `prefix`.
-    pub fn requests_to(&self, prefix: &str) -> Vec<Req> {
-        self.requests().into_iter().filter(|r| r.path.starts_with(prefix)).collect()
-    }
-
-    /// Queues a fault for the next faultable request.
-    pub fn fail_next(&self, fault: FakeFault) {
-        lock(&self.shared.faults).push_back(fault);
-    }
-}
-
-impl<A: FakeApi> Drop for FakeServer<A> {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Fault {
+        Fault::Reply {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.into(),
         }
     }
 }
 
-async fn handle<A: FakeApi>(
-    State(shared): State<Arc<Shared<A>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let req = Req { method, path: uri.path().to_string(), query: uri.query().unwrap_or("").to_string(), headers, body };
-    lock(&shared.requests).push(req.clone());
-    let fault = if lock(&shared.api).faultable(&req) { lock(&shared.faults).pop_front() } else { None };
-    match fault {
-        Some(FakeFault::Slow(d)) => tokio::time::sleep(d).await,
-        Some(f) => return lock(&shared.api).fault(&f),
-        None => {}
-    }
-    lock(&shared.api).handle(&req)
+/// Requests seen and faults queued: the part of a fake's state every fake has.
+#[derive(Debug, Default)]
+pub struct Log {
+    pub requests: Vec<Recorded>,
+    pub faults: VecDeque<Fault>,
 }
 
-/// A response with a status, headers and a body.
-pub fn respond(status: u16, headers: &[(&str, String)], body: impl Into<axum::body::Body>) -> Response {
-    let mut builder = Response::builder().status(status);
+impl Log {
+    /// Records a request and takes the next queued fault.
+    pub fn take(&mut self, req: Recorded) -> Option<Fault> {
+        self.requests.push(req);
+        self.faults.pop_front()
+    }
+}
+
+/// The request log and fault queue of a fake, for tests.
+pub trait Fake {
+    fn log(&self) -> &Arc<Mutex<Log>>;
+
+    /// Queues a fault; each request takes the oldest queued one.
+    fn fail_next(&self, fault: Fault) {
+        lock(self.log()).faults.push_back(fault);
+    }
+
+    /// Every request so far, oldest first.
+    fn requests(&self) -> Vec<Recorded> {
+        lock(self.log()).requests.clone()
+    }
+}
+
+/// Applies a fault: `Some(response)` to send instead of the normal one.
+pub async fn apply(fault: Option<Fault>) -> Option<Response> {
+    match fault? {
+        Fault::Reply { status, headers, body } => {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            Some(respond(status, &h, body))
+        }
+        Fault::Delay(d) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        Fault::Pass => None,
+    }
+}
+
+/// A response with this status, headers and body.
+pub fn respond(status: u16, headers: &[(&str, &str)], body: impl Into<axum::body::Body>) -> Response {
+    let mut map = HeaderMap::new();
     for (k, v) in headers {
-        builder = builder.header(*k, v.as_str());
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(*k), HeaderValue::try_from(*v)) {
+            map.insert(k, v);
+        }
     }
-    builder.body(body.into()).expect("fake response builds")
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), map, body.into()).into_response()
 }
 
-/// `200 application/json; charset=utf-8` with `value` and extra headers.
-pub fn json(status: u16, headers: &[(&str, String)], value: &serde_json::Value) -> Response {
-    let mut all = vec![("content-type", "application/json; charset=utf-8".to_string())];
-    all.extend(headers.iter().cloned());
-    respond(status, &all, value.to_string())
+/// A poisoned lock only means a test thread panicked; the data is usable.
+pub fn lock<T>(m: &Arc<Mutex<T>>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The HTML a proxy in front of any platform answers a 503 with.
-pub fn html_503() -> Response {
-    respond(
-        503,
-        &[("content-type", "text/html".into())],
-        "<html><head><title>503 Service Unavailable</title></head><body><center><h1>503 Service Unavailable</h1>\
-         </center><hr><center>nginx</center></body></html>",
-    )
-}
-
-/// Escapes text as Mastodon and Reddit's HTML do (`&`, `<`, `>`, quotes).
-pub fn escape_html(s: &str) -> String {
+/// `&`, `<`, `>`, `"`, `'` escaped for XML and HTML text or attributes.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -190,12 +169,4 @@ pub fn escape_html(s: &str) -> String {
         }
     }
     out
-}
-
-/// Whether every word of a search query (quotes ignored) is in `text`,
-/// case-insensitively: what the fakes' search endpoints match.
-pub fn matches_query(query: &str, text: &str) -> bool {
-    let text = text.to_lowercase();
-    let words: Vec<String> = query.replace('"', " ").split_whitespace().map(str::to_lowercase).collect();
-    !words.is_empty() && words.iter().all(|w| text.contains(w.as_str()))
 }

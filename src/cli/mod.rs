@@ -2,6 +2,8 @@
 //! turns SIGTERM / Ctrl-C into the daemon's shutdown future. Errors come
 //! back as [`CliError`], and `main.rs` picks the exit code from it.
 
+mod queue;
+
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -46,11 +48,18 @@ pub enum Command {
     CheckConfig,
     /// Apply database migrations.
     Migrate,
+    /// Exit 0 if the running daemon's /healthz answers (container HEALTHCHECK).
+    Healthcheck,
     /// Score one text per line from stdin; one output line per input line.
     Score {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+    },
+    /// The rapid-response queue from a terminal.
+    Queue {
+        #[command(subcommand)]
+        command: queue::QueueCommand,
     },
     /// One poll of one source, printing posts as JSON lines; nothing stored.
     PollOnce {
@@ -71,31 +80,44 @@ pub enum CliError {
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    // The one read of the environment: config overrides, `*_env` secrets,
+    // systemd's variables. Reloads reuse this snapshot.
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let load = |path: &std::path::Path| config::load_with_env(path, &env);
     match cli.command {
         Command::Score { json } => score(json).map_err(CliError::from),
         Command::CheckConfig => {
-            let settings = config::load(&cli.config)?;
+            let settings = load(&cli.config)?;
             print!("{}", settings.summary());
             Ok(())
         }
         Command::Run => {
-            let settings = config::load(&cli.config)?;
+            let settings = load(&cli.config)?;
             telemetry::init_logging(&settings.log);
-            runtime()?.block_on(run_daemon(settings)).map_err(CliError::from)
+            runtime()?.block_on(run_daemon(settings, env.clone())).map_err(CliError::from)
+        }
+        Command::Queue { command } => {
+            let settings = load(&cli.config)?;
+            let login = env.iter().find(|(k, _)| k == "USER").map_or("cli".to_string(), |(_, v)| v.clone());
+            runtime()?.block_on(queue::run(&settings, command, &login)).map_err(CliError::from)
+        }
+        Command::Healthcheck => {
+            let settings = load(&cli.config)?;
+            runtime()?.block_on(healthcheck(&settings)).map_err(CliError::from)
         }
         Command::Migrate => {
-            let settings = config::load(&cli.config)?;
+            let settings = load(&cli.config)?;
             telemetry::init_logging(&settings.log);
             runtime()?.block_on(migrate(&settings)).map_err(CliError::from)
         }
         Command::PollOnce { source } => {
-            let settings = config::load(&cli.config)?;
+            let settings = load(&cli.config)?;
             telemetry::init_logging(&settings.log);
             runtime()?.block_on(poll_once(&settings, &SourceName::new(source))).map_err(CliError::from)
         }
         Command::Demo { seconds } => {
             // The demo needs no config; a valid one only lends its Slack receivers.
-            let slack = config::load(&cli.config).map(|s| crate::demo::slack_receivers(&s)).unwrap_or_default();
+            let slack = load(&cli.config).map(|s| crate::demo::slack_receivers(&s)).unwrap_or_default();
             let log = config::LogSettings { level: "warn".into(), ..Default::default() };
             telemetry::init_logging(&log);
             let opts = crate::demo::DemoOptions { max_duration: std::time::Duration::from_secs(seconds), slack };
@@ -108,11 +130,34 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
 }
 
-async fn run_daemon(settings: Settings) -> anyhow::Result<()> {
+async fn run_daemon(settings: Settings, env: Vec<(String, String)>) -> anyhow::Result<()> {
     tracing::info!(config = %settings.file.display(), "starting earshot {}", env!("CARGO_PKG_VERSION"));
-    let daemon = Daemon::build(settings).await?;
+    let daemon = Daemon::build(settings, env).await?;
     tracing::info!(listen = %daemon.local_addr()?, "HTTP listening");
-    daemon.run_until_stopped(shutdown_signal()).await
+    let hup = tokio::spawn(reload_on_sighup(daemon.handle()));
+    let result = daemon.run_until_stopped(shutdown_signal()).await;
+    hup.abort();
+    result
+}
+
+/// SIGHUP → reload; the outcome is logged by the daemon.
+async fn reload_on_sighup(handle: crate::daemon::Handle) {
+    #[cfg(unix)]
+    {
+        let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGHUP; reload with POST /-/reload instead");
+                return;
+            }
+        };
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP received: reloading the config");
+            let _ = handle.reload(crate::daemon::ReloadOrigin::Signal).await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = handle;
 }
 
 /// Completes on SIGTERM or Ctrl-C (SIGINT).
@@ -141,6 +186,24 @@ async fn shutdown_signal() {
         _ = ctrl_c => tracing::info!("Ctrl-C received"),
         _ = term => tracing::info!("SIGTERM received"),
     }
+}
+
+async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    let mut addr = settings.http.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let url = format!("http://{addr}/healthz");
+    let resp = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("no answer from {url}"))?;
+    anyhow::ensure!(resp.status().is_success(), "{url} answered {}", resp.status());
+    println!("ok");
+    Ok(())
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {

@@ -1,0 +1,117 @@
+//! [`Context`]: everything the daemon's tasks share, built from one
+//! checked config: store, pipeline, router, sources with their run state,
+//! sinks and metrics. A reload builds a new one around the same store and
+//! metrics and hands over the per-source state.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::scheduler::SourceState;
+use crate::config::{Settings, SourceSettings};
+use crate::delivery::Worker;
+use crate::domain::{ReceiverName, SourceName, Urgency};
+use crate::pipeline::Pipeline;
+use crate::routing::Router;
+use crate::sinks::{self, Sink};
+use crate::sources::{self, HttpClient, Source};
+use crate::store::Store;
+use crate::telemetry::Metrics;
+
+/// A configured source and its running state.
+#[derive(Debug)]
+pub struct SourceHandle {
+    pub settings: SourceSettings,
+    pub source: Box<dyn Source>,
+    /// Shared across reloads while the source keeps its name.
+    pub state: Arc<SourceState>,
+}
+
+/// Everything the daemon's tasks share. Built once per config.
+#[derive(Debug)]
+pub struct Context {
+    pub store: Store,
+    pub pipeline: Pipeline,
+    pub router: Router,
+    pub http: HttpClient,
+    pub metrics: Arc<Metrics>,
+    pub sources: Vec<SourceHandle>,
+    pub sinks: Vec<(ReceiverName, Box<dyn Sink>)>,
+    /// Queries for sources without their own: every brand's watch terms,
+    /// `@`/`#` stripped, deduplicated.
+    pub default_queries: Vec<String>,
+    pub queue_min_urgency: Urgency,
+    pub settings: Settings,
+}
+
+impl Context {
+    /// Opens and migrates the store and builds every component.
+    pub async fn build(settings: Settings) -> anyhow::Result<Context> {
+        let store = Store::open(&settings.storage.url).await.context("opening the database")?;
+        store.migrate().await.context("applying migrations")?;
+        Self::with_store(settings, store, Arc::new(Metrics::new()), None)
+    }
+
+    /// Builds the components around an already opened store and metrics
+    /// registry. On reload, `previous` lends its per-source state (health,
+    /// backoff, the in-flight lock) to sources that keep their name.
+    pub fn with_store(
+        settings: Settings,
+        store: Store,
+        metrics: Arc<Metrics>,
+        previous: Option<&Context>,
+    ) -> anyhow::Result<Context> {
+        let http = HttpClient::new(&settings.fetch).context("building the HTTP client")?;
+        let sources = settings
+            .sources
+            .iter()
+            .map(|s| SourceHandle {
+                settings: s.clone(),
+                source: sources::build(&s.kind),
+                state: previous.and_then(|p| p.source(&s.name)).map(|h| h.state.clone()).unwrap_or_default(),
+            })
+            .collect();
+        let sinks = settings.receivers.iter().map(|r| (r.name.clone(), sinks::build(r, http.inner.clone()))).collect();
+        Ok(Context {
+            store,
+            pipeline: Pipeline::new(&settings.brands),
+            router: Router::new(&settings.routes),
+            http,
+            metrics,
+            sources,
+            sinks,
+            default_queries: default_queries(&settings),
+            queue_min_urgency: settings.queue.min_urgency,
+            settings,
+        })
+    }
+
+    pub fn source(&self, name: &SourceName) -> Option<&SourceHandle> {
+        self.sources.iter().find(|s| &s.settings.name == name)
+    }
+
+    /// A delivery worker for `receiver`, borrowing this context.
+    pub fn worker<'a>(&'a self, receiver: &'a ReceiverName) -> Option<Worker<'a>> {
+        let (name, sink) = self.sinks.iter().find(|(n, _)| n == receiver)?;
+        Some(Worker {
+            store: &self.store,
+            receiver: name,
+            sink: sink.as_ref(),
+            cfg: &self.settings.delivery,
+            metrics: &self.metrics,
+        })
+    }
+}
+
+/// Every brand's watch terms as search queries: `@`/`#` stripped,
+/// lowercased, deduplicated.
+pub fn default_queries(settings: &Settings) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for term in settings.brands.iter().flat_map(|b| b.terms.iter()) {
+        let q = term.trim_start_matches(['@', '#']).to_lowercase();
+        if !q.is_empty() && !out.contains(&q) {
+            out.push(q);
+        }
+    }
+    out
+}

@@ -1,0 +1,95 @@
+//! PostgreSQL backend: a connection pool, the same repository queries as
+//! SQLite (`repo.rs`) with `$n` placeholders, and `FOR UPDATE SKIP LOCKED`
+//! where outbox rows are claimed, so several replicas can share the work.
+//! Migrations live in `migrations/postgres/`.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Row};
+
+use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
+use super::queue_repo::{queue_repository, queue_row};
+use super::repo::{clamp_i64, encode, json, repository};
+use super::{from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, StoreCounts, StoreError};
+use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::queue::{self as rules, QueueState};
+use crate::sinks::{MentionAlert, Notification};
+use crate::sources::Cursor;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let pool =
+            PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    fn sql(&self, q: &'static str) -> Cow<'static, str> {
+        Cow::Owned(to_postgres(q))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+repository!(PgStore);
+queue_repository!(PgStore);
+
+/// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
+/// bare `?` → the next `$n`, and `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`.
+fn to_postgres(q: &str) -> String {
+    let q = q.replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED").replace("/*ROWLOCK*/", "FOR UPDATE");
+    let mut out = String::with_capacity(q.len() + 16);
+    let mut next = 1;
+    let mut chars = q.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '?' {
+            out.push(c);
+            continue;
+        }
+        out.push('$');
+        if chars.peek().is_some_and(char::is_ascii_digit) {
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                out.push(d);
+            }
+        } else {
+            out.push_str(&next.to_string());
+            next += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_postgres;
+
+    #[test]
+    fn placeholders_and_locks_are_rewritten() {
+        assert_eq!(
+            to_postgres("a = ? AND b = ? LIMIT ? /*LOCK*/"),
+            "a = $1 AND b = $2 LIMIT $3 FOR UPDATE SKIP LOCKED"
+        );
+        assert_eq!(to_postgres("(?1 IS NULL OR state = ?1) LIMIT ?2"), "($1 IS NULL OR state = $1) LIMIT $2");
+    }
+}
