@@ -1,7 +1,8 @@
 //! Bluesky against its fake PDS, where the contract suite does not reach:
 //! the session (login once, refresh on `ExpiredToken`, log in again when
 //! the refresh is refused), a wrong app password, anonymous search refused
-//! with an HTML 403 or allowed, pages emptied by hydration, and the
+//! with an HTML 403 or allowed (paging by `until`, as the AppView refuses
+//! `cursor` without a session), pages emptied by hydration, and the
 //! backlog a page limit leaves.
 
 use earshot::daemon::PollError;
@@ -87,6 +88,17 @@ async fn anonymous_search_refused_with_html_403_is_auth_with_a_hint() {
     let mut app = spawn_app(anonymous(&fake), vec![]).await;
     assert_eq!(app.poll().await.expect("anonymous poll").commit.inserted, 2);
     assert!(fake.0.requests().iter().all(|r| r.bearer().is_none()), "nothing to log in with");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn anonymous_search_pages_by_until_since_the_appview_refuses_cursor() {
+    let fake = BlueskyFake::start(posts(5)).await;
+    let mut app = spawn_app(anonymous(&fake), vec![]).await;
+    assert_eq!(app.poll().await.expect("anonymous poll").commit.inserted, 5);
+    let searches = fake.0.requests_to("/xrpc/app.bsky.feed.searchPosts");
+    assert!(searches.iter().all(|r| r.param("cursor").is_none()), "never a cursor without a session");
+    assert!(searches.iter().filter(|r| r.param("until").is_some()).count() >= 2, "paged by `until`");
     app.stop().await;
 }
 

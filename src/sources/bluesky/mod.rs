@@ -8,6 +8,8 @@
 //! `createdAt` and `indexedAt`) bounds a query from below; pages follow
 //! `cursor` newest first until it is absent. A short page is *not* the end
 //! (the AppView drops deleted and blocked posts while the cursor goes on).
+//! Anonymous, where the AppView refuses `cursor`, pages move `until` down
+//! instead.
 //!
 //! **Cursor**: JSON, the newest `sortAt` read (never past `now`) and, per
 //! query, a stretch not read yet:
@@ -193,13 +195,17 @@ impl BlueskySource {
     /// Reads one query's stretch, newest first, adding what it finds.
     async fn read_window(&self, poll: &mut Poll<'_>, query: &str, gap: Gap) -> Result<Window, SourceError> {
         let mut w = Window::default();
-        let mut cursor: Option<String> = None;
+        // Logged in, pages follow `cursor`. Anonymous, the AppView refuses
+        // `cursor` (a 403), so pages move `until` down to just above the
+        // oldest post read instead (that millisecond is read twice; the
+        // store drops the duplicates).
+        let (mut stretch, mut cursor) = (gap, None::<String>);
         for _ in 0..self.cfg.max_pages {
             if let Some(wait) = poll.budget.exhausted() {
                 poll.spent = Some(wait);
                 return Ok(w);
             }
-            let resp = self.get(poll, self.search_url(query, gap, cursor.as_deref())?).await?;
+            let resp = self.get(poll, self.search_url(query, stretch, cursor.as_deref())?).await?;
             let page = parse_search_page(resp.json_body(Utc::now()).map_err(|e| e.with_auth_hint(self.auth_hint()))?)?;
             poll.pages += 1;
             tracing::debug!(source = %poll.cx.source, query, items = page.items, "search page");
@@ -213,13 +219,18 @@ impl BlueskySource {
                     poll.read.push(post);
                 }
             }
+            // Done: the bottom of the stretch, the last page, or the same
+            // cursor again.
             let below = page.oldest.is_some_and(|o| o < gap.since);
+            w.complete = below || page.cursor.is_none() || page.cursor == cursor;
             match page.cursor {
-                Some(next) if !below && cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
-                _ => {
-                    w.complete = true;
-                    return Ok(w);
-                }
+                _ if w.complete => return Ok(w),
+                Some(next) if self.auth.is_some() => cursor = Some(next),
+                _ => match page.oldest.map(|o| o + ONE_MS) {
+                    Some(u) if stretch.until.map_or(true, |old| u < old) => stretch.until = Some(u),
+                    // Nothing to move `until` by: left for the backlog.
+                    _ => return Ok(w),
+                },
             }
         }
         Ok(w)

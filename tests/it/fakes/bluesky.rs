@@ -5,7 +5,7 @@
 //! `sort=latest`, `since` inclusive / `until` exclusive on `sortAt`, an
 //! offset `cursor`, and hydration that drops deleted posts so pages come
 //! back short while the cursor goes on; anonymous search refused with an
-//! HTML 403 when switched on; `RateLimit-*` headers with an epoch reset and
+//! HTML 403 when switched on, and always when it sends a `cursor`; `RateLimit-*` headers with an epoch reset and
 //! `RateLimit-Policy`, and the real 429 (`RateLimitExceeded`).
 
 use std::collections::{HashMap, HashSet};
@@ -156,7 +156,8 @@ impl BlueskyApi {
                 Some(uses) => *uses -= 1,
                 None => return xrpc_error(400, "InvalidToken", "Token could not be verified"),
             },
-            None if self.anonymous_forbidden => {
+            // The public AppView refuses `cursor` without a session (C, 2.1).
+            None if self.anonymous_forbidden || req.param("cursor").is_some() => {
                 return respond(
                     403,
                     &[("content-type", "text/html")],
