@@ -7,14 +7,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat, Map, Value};
+use secrecy::SecretString;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use super::receivers::{self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings};
 use super::secret::SecretSpec;
 use super::sources::{
-    self, FeedConfig, HackernewsConfig, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig,
-    YoutubeSettings,
+    self, BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
+    RedditSettings, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig, YoutubeSettings,
 };
 use super::terms::{check_brand, BrandConfig};
 use super::{
@@ -314,6 +315,29 @@ impl Checker<'_> {
                     c.check().map_err(|(k, r)| self.err(at(&k), r))?;
                     SourceKind::Feed(c)
                 }
+                "mastodon" => {
+                    let mut c: MastodonConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    let spec = c.token_spec();
+                    c.check(spec.is_given()).map_err(|(k, r)| self.err(at(&k), r))?;
+                    let token = self.secret(&spec, "token", &at)?;
+                    SourceKind::Mastodon(MastodonSettings { config: c, token })
+                }
+                "bluesky" => {
+                    let mut c: BlueskyConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    let spec = c.app_password_spec();
+                    c.check(spec.is_given()).map_err(|(k, r)| self.err(at(&k), r))?;
+                    let app_password = self.secret(&spec, "app_password", &at)?;
+                    SourceKind::Bluesky(BlueskySettings { config: c, app_password })
+                }
+                "reddit" => {
+                    let mut c: RedditConfig = self.rest(table, &format!("sources[{i}]"))?;
+                    let (id_spec, secret_spec) = (c.client_id_spec(), c.client_secret_spec());
+                    c.check().map_err(|(k, r)| self.err(at(&k), r))?;
+                    let client_id = self.required_secret(&id_spec, "client_id", &at, "a reddit source")?;
+                    let client_secret = self.required_secret(&secret_spec, "client_secret", &at, "a reddit source")?;
+                    let user_agent = c.agent().unwrap_or_default();
+                    SourceKind::Reddit(RedditSettings { config: c, client_id, client_secret, user_agent })
+                }
                 other => {
                     return Err(self
                         .err(at("type"), unknown_type("source", other, sources::BUILT_TYPES, sources::PLANNED_TYPES)))
@@ -461,6 +485,17 @@ impl Checker<'_> {
             let key = if path == "." { prefix.to_string() } else { format!("{prefix}.{path}") };
             self.err(key, describe(e.inner()))
         })
+    }
+
+    /// Resolves an optional secret (`base`, `base_env` or `base_file`);
+    /// errors name the key as written, e.g. `sources[0].token_env`.
+    fn secret(
+        &self,
+        spec: &SecretSpec,
+        base: &str,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<Option<SecretString>, ConfigError> {
+        spec.resolve(base, &|k| self.lookup_env(k)).map_err(|e| self.err(at(&e.key), e.reason))
     }
 
     /// Resolves a secret that must be given (`base`, `base_env` or

@@ -28,8 +28,8 @@ use crate::domain::{BrandName, ReceiverName, Urgency};
 pub use self::load::{load, load_with_env};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
 pub use self::sources::{
-    FeedConfig, HackernewsConfig, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig,
-    YoutubeSettings,
+    BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
+    RedditSettings, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig, YoutubeSettings,
 };
 pub use self::terms::Brand;
 

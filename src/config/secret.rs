@@ -9,6 +9,25 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+/// A secret written inline in the config file, as deserialized: its
+/// `Debug` prints `[REDACTED]`, so a config struct holding one can derive
+/// `Debug` safely.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct InlineSecret(String);
+
+impl InlineSecret {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for InlineSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
 /// The three ways to give one secret, as read from a config table.
 #[derive(Debug, Default, Deserialize)]
 pub struct SecretSpec {

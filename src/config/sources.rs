@@ -1,22 +1,35 @@
 //! `[[sources]]`: the settings every source shares (name, schedule,
 //! backfill, queries) and one config struct per platform, selected by
 //! `type`. Each platform struct documents its own keys; the newer ones
-//! live in `sources/{x,youtube,feed}.rs`.
+//! live in `sources/{x,youtube,feed,mastodon,bluesky,reddit}.rs`. A
+//! secret key (`token`, `app_password`, `client_secret`...) also takes the
+//! `_env` and `_file` forms, resolved once at load into a `SecretString`
+//! held by the platform's `*Settings`.
+//!
+//! Tests: `config/tests.rs`.
 
+mod bluesky;
 mod feed;
+mod mastodon;
+mod reddit;
 mod x;
 mod youtube;
 
+pub use self::bluesky::{BlueskyConfig, BlueskySettings};
 pub use self::feed::FeedConfig;
+pub use self::mastodon::{MastodonConfig, MastodonSettings};
+pub use self::reddit::{RedditConfig, RedditSettings};
 pub use self::x::{XConfig, XSettings};
 pub use self::youtube::{YoutubeConfig, YoutubeSettings};
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 use url::Url;
 
+use super::secret::{InlineSecret, SecretSpec};
 use crate::domain::SourceName;
 
 /// A checked source.
@@ -59,6 +72,9 @@ pub enum SourceKind {
     X(XSettings),
     Youtube(YoutubeSettings),
     Feed(FeedConfig),
+    Mastodon(MastodonSettings),
+    Bluesky(BlueskySettings),
+    Reddit(RedditSettings),
 }
 
 impl SourceKind {
@@ -68,14 +84,17 @@ impl SourceKind {
             SourceKind::X(_) => "x",
             SourceKind::Youtube(_) => "youtube",
             SourceKind::Feed(_) => "feed",
+            SourceKind::Mastodon(_) => "mastodon",
+            SourceKind::Bluesky(_) => "bluesky",
+            SourceKind::Reddit(_) => "reddit",
         }
     }
 }
 
 /// The `type` values the design names; those not yet built are refused
 /// with a clear message instead of "unknown".
-pub(crate) const PLANNED_TYPES: &[&str] = &["mastodon", "bluesky", "reddit"];
-pub(crate) const BUILT_TYPES: &[&str] = &["hackernews", "x", "youtube", "feed"];
+pub(crate) const PLANNED_TYPES: &[&str] = &[];
+pub(crate) const BUILT_TYPES: &[&str] = &["hackernews", "mastodon", "bluesky", "reddit", "x", "youtube", "feed"];
 
 /// `type = "hackernews"`: Hacker News through the Algolia search API.
 #[derive(Debug, Clone, Deserialize)]
@@ -137,9 +156,32 @@ impl HackernewsConfig {
 
 /// An endpoint must be http(s); `(key, reason)` names `base_url`.
 pub(crate) fn check_base_url(url: &Url) -> Result<(), (String, String)> {
+    check_endpoint("base_url", url)
+}
+
+/// An endpoint under `key` must be http(s) with a host.
+pub(crate) fn check_endpoint(key: &str, url: &Url) -> Result<(), (String, String)> {
     if matches!(url.scheme(), "http" | "https") && url.has_host() {
         Ok(())
     } else {
-        Err(("base_url".into(), "must be an http or https URL".into()))
+        Err((key.into(), "must be an http or https URL".into()))
     }
+}
+
+/// `(key, reason)` when `value` is outside `range`.
+pub(crate) fn check_range(key: &str, value: u32, range: std::ops::RangeInclusive<u32>) -> Result<(), (String, String)> {
+    if !range.contains(&value) {
+        return Err((key.into(), format!("must be between {} and {}", range.start(), range.end())));
+    }
+    Ok(())
+}
+
+/// Takes the three forms of one secret out of a config struct, so the
+/// struct kept in the settings holds none of them.
+pub(crate) fn take_spec(
+    inline: &mut Option<InlineSecret>,
+    env: &mut Option<String>,
+    file: &mut Option<PathBuf>,
+) -> SecretSpec {
+    SecretSpec { inline: inline.take().map(InlineSecret::into_inner), env: env.take(), file: file.take() }
 }

@@ -198,6 +198,134 @@ fn the_shipped_configs_are_valid() {
     }
 }
 
+const PLATFORMS: &str = r##"
+[[sources]]
+name = "masto"
+type = "mastodon"
+base_url = "https://social.example"
+hashtags = ["#AcmeAir", "acmeair", "délai"]
+token_env = "EARSHOT_TEST_MASTODON"
+
+[[sources]]
+name = "bsky"
+type = "bluesky"
+identifier = "acmeair.bsky.social"
+app_password_env = "EARSHOT_TEST_BSKY"
+
+[[sources]]
+name = "reddit"
+type = "reddit"
+client_id = "inline-client-id"
+client_secret_env = "EARSHOT_TEST_REDDIT"
+username = "acme_ops"
+subreddits = ["r/travel", "flights"]
+"##;
+
+fn platform_env() -> Vec<(String, String)> {
+    let mut e = env();
+    e.push(("EARSHOT_TEST_MASTODON".into(), "masto-token-s3cret".into()));
+    e.push(("EARSHOT_TEST_BSKY".into(), "bsky-app-password-s3cret".into()));
+    e.push(("EARSHOT_TEST_REDDIT".into(), "reddit-client-s3cret".into()));
+    e
+}
+
+/// GOOD plus the three platform sources, with `edit` applied to them.
+fn refuse_platforms(edit: impl Fn(&str) -> String) -> ConfigError {
+    let (_dir, path) = write(&format!("{GOOD}{}", edit(PLATFORMS)));
+    let err = load_with_env(&path, &platform_env()).expect_err("config should be refused");
+    assert_eq!(err.file, path, "error names the file: {err}");
+    err
+}
+
+#[test]
+fn mastodon_bluesky_and_reddit_load_with_defaults_and_secrets() {
+    let (_dir, path) = write(&format!("{GOOD}{PLATFORMS}"));
+    let s = load_with_env(&path, &platform_env()).unwrap();
+    let SourceKind::Mastodon(m) = &s.sources[1].kind else { panic!("mastodon expected") };
+    assert_eq!(m.config.tags(), ["acmeair", "délai"]);
+    assert_eq!(m.token.as_ref().unwrap().expose_secret(), "masto-token-s3cret");
+    assert_eq!((m.config.limit, m.config.max_pages, m.config.search), (40, 10, true));
+    assert_eq!(m.config.overlap, std::time::Duration::from_secs(120));
+    let SourceKind::Bluesky(b) = &s.sources[2].kind else { panic!("bluesky expected") };
+    assert_eq!(b.app_password.as_ref().unwrap().expose_secret(), "bsky-app-password-s3cret");
+    assert_eq!(
+        (b.config.pds_url.as_str(), b.config.appview_url.as_str()),
+        ("https://bsky.social/", "https://public.api.bsky.app/")
+    );
+    assert_eq!((b.config.limit, b.config.base_url.is_none()), (100, true));
+    let SourceKind::Reddit(r) = &s.sources[3].kind else { panic!("reddit expected") };
+    assert_eq!(r.client_id.expose_secret(), "inline-client-id");
+    assert_eq!(r.client_secret.expose_secret(), "reddit-client-s3cret");
+    assert!(
+        r.user_agent.ends_with(&format!(":earshot:v{} (by /u/acme_ops)", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        r.user_agent
+    );
+    assert_eq!(r.config.subreddit_names(), ["travel", "flights"]);
+    assert_eq!(
+        (r.config.base_url.as_str(), r.config.auth_url.as_str()),
+        ("https://oauth.reddit.com/", "https://www.reddit.com/")
+    );
+    assert_eq!(r.config.overlap, std::time::Duration::from_secs(900));
+    let shown = format!("{s:?}{}", s.summary());
+    for secret in ["s3cret", "inline-client-id"] {
+        assert!(!shown.contains(secret), "{secret} leaked into Debug or the summary");
+    }
+    assert!(s.summary().contains("reddit (reddit, every 1m)"), "{}", s.summary());
+}
+
+#[test]
+fn platform_range_checks_name_the_key() {
+    let cases: [(&str, &str, &str); 14] = [
+        ("hashtags = [\"#AcmeAir\", \"acmeair\", \"délai\"]", "hashtags = [\"acme air\"]", "sources[1].hashtags[0]"),
+        (
+            "token_env = \"EARSHOT_TEST_MASTODON\"",
+            "limit = 41\ntoken_env = \"EARSHOT_TEST_MASTODON\"",
+            "sources[1].limit",
+        ),
+        ("base_url = \"https://social.example\"", "base_url = \"ftp://social.example\"", "sources[1].base_url"),
+        ("identifier = \"acmeair.bsky.social\"\n", "", "sources[2].identifier"),
+        ("app_password_env = \"EARSHOT_TEST_BSKY\"", "limit = 2", "sources[2].app_password"),
+        ("app_password_env = \"EARSHOT_TEST_BSKY\"", "app_password_env = \"X\"\nlimit = 101", "sources[2].limit"),
+        (
+            "app_password_env = \"EARSHOT_TEST_BSKY\"",
+            "app_password_env = \"X\"\napp_password = \"y\"",
+            "sources[2].app_password",
+        ),
+        ("client_id = \"inline-client-id\"\n", "", "sources[3].client_id"),
+        (
+            "client_secret_env = \"EARSHOT_TEST_REDDIT\"",
+            "client_secret_env = \"NOT_SET_ANYWHERE\"",
+            "sources[3].client_secret_env",
+        ),
+        ("username = \"acme_ops\"", "", "sources[3].username"),
+        ("username = \"acme_ops\"", "username = \"a b\"", "sources[3].username"),
+        ("username = \"acme_ops\"", "user_agent = \"bad\\u0001agent\"", "sources[3].user_agent"),
+        ("subreddits = [\"r/travel\", \"flights\"]", "subreddits = [\"r/travel/../x\"]", "sources[3].subreddits[0]"),
+        ("subreddits = [\"r/travel\", \"flights\"]", "comments = true", "sources[3].comments"),
+    ];
+    for (from, to, key) in cases {
+        let err = refuse_platforms(|p| {
+            assert!(p.contains(from), "{from}");
+            p.replacen(from, to, 1)
+        });
+        assert_eq!(err.key, key, "{from} -> {to}: {err}");
+    }
+    // A missing secret variable is named with the key that names it.
+    let err = refuse_platforms(|p| p.replace("EARSHOT_TEST_BSKY", "EARSHOT_NOPE"));
+    assert_eq!(err.key, "sources[2].app_password_env");
+    assert!(err.reason.contains("EARSHOT_NOPE"), "{err}");
+    // Mastodon with neither hashtags nor a token has nothing to poll.
+    let err = refuse_platforms(|p| {
+        p.replace("hashtags = [\"#AcmeAir\", \"acmeair\", \"délai\"]\ntoken_env = \"EARSHOT_TEST_MASTODON\"\n", "")
+    });
+    assert_eq!(err.key, "sources[1].hashtags");
+    assert!(err.reason.contains("nothing to poll"), "{err}");
+    // Typos are refused like everywhere else.
+    let err = refuse_platforms(|p| p.replace("subreddits =", "subreddit ="));
+    assert!(err.key.starts_with("sources[3]") && err.reason.contains("subreddit"), "{err}");
+}
+
 /// `GOOD` with its source table replaced by `source`.
 fn with_source(source: &str) -> String {
     let start = GOOD.find("[[sources]]").unwrap();
@@ -300,9 +428,11 @@ fn feed_sources_need_a_url_and_no_queries() {
 }
 
 #[test]
-fn the_remaining_planned_types_are_explained() {
-    let err = refuse(&GOOD.replace("type = \"hackernews\"", "type = \"reddit\""));
-    assert!(err.reason.contains("not available in this version") && err.reason.contains("youtube"), "{err}");
+fn every_design_type_is_built() {
+    for t in ["mastodon", "bluesky", "reddit", "x", "youtube", "feed", "hackernews"] {
+        let err = load_source(&format!("type = \"{t}\"\nbogus_key = 1"), &[]).unwrap_err();
+        assert!(!err.reason.contains("not available"), "{t}: {err}");
+    }
 }
 
 #[test]
@@ -335,10 +465,14 @@ fn the_commented_example_sources_are_valid_when_uncommented() {
         ("EARSHOT_SLACK_SUPPORT_URGENT".to_string(), "https://hooks.slack.com/services/T/B/x".to_string()),
         ("EARSHOT_X_BEARER_TOKEN".to_string(), "bearer".to_string()),
         ("EARSHOT_YOUTUBE_API_KEY".to_string(), "key".to_string()),
+        ("EARSHOT_MASTODON_TOKEN".to_string(), "token".to_string()),
+        ("EARSHOT_BLUESKY_APP_PASSWORD".to_string(), "app-password".to_string()),
+        ("EARSHOT_REDDIT_CLIENT_ID".to_string(), "id".to_string()),
+        ("EARSHOT_REDDIT_CLIENT_SECRET".to_string(), "secret".to_string()),
     ];
     let s = load_with_env(&path, &e).unwrap_or_else(|err| panic!("{err}\n{body}"));
     let types: Vec<&str> = s.sources.iter().map(|s| s.kind.type_name()).collect();
-    assert_eq!(types, ["hackernews", "x", "youtube", "feed"]);
+    assert_eq!(types, ["hackernews", "x", "youtube", "feed", "mastodon", "bluesky", "reddit"]);
     let SourceKind::Youtube(y) = &s.sources[2].kind else { panic!() };
     assert_eq!(y.config.comment_videos, ["dQw4w9WgXcQ"]);
     let SourceKind::X(x) = &s.sources[1].kind else { panic!() };

@@ -117,17 +117,47 @@ impl RawResponse {
     pub fn check(&self, now: DateTime<Utc>) -> Result<(), SourceError> {
         check_status(self.status, &self.headers, &self.body, now)
     }
+
+    /// [`RawResponse::check`], then [`check_json_body`]: `Ok` is a 2xx
+    /// body that can be JSON, ready for a platform's parse function.
+    pub fn json_body(&self, now: DateTime<Utc>) -> Result<&[u8], SourceError> {
+        self.check(now)?;
+        check_json_body(self.content_type(), &self.body)?;
+        Ok(&self.body)
+    }
 }
 
 /// Sends `req` and reads its body (at most [`MAX_BODY_BYTES`]) whatever the
 /// status. Transport failures are classified as in [`send_json`], with the
 /// URL stripped; the status is left to the caller.
 pub async fn send_raw(req: reqwest::RequestBuilder) -> Result<RawResponse, SourceError> {
+    send_raw_at(req).await.map(|(resp, _)| resp)
+}
+
+/// [`send_raw`], also giving the URL that finally answered (after
+/// redirects: Reddit answers an unknown subreddit with a redirect). Never
+/// put that URL in an error or a log line: some platforms carry keys in
+/// the query.
+pub async fn send_raw_at(req: reqwest::RequestBuilder) -> Result<(RawResponse, url::Url), SourceError> {
     let resp = req.send().await.map_err(transport_error)?;
     let status = resp.status();
     let headers = resp.headers().clone();
+    let final_url = resp.url().clone();
     let body = read_body(resp, MAX_BODY_BYTES).await?;
-    Ok(RawResponse { status, headers, body })
+    Ok((RawResponse { status, headers, body }, final_url))
+}
+
+/// `base` with `segments` appended as path segments (each percent-encoded,
+/// so a hashtag or subreddit name cannot change the path), no query.
+pub fn endpoint(base: &url::Url, segments: &[&str]) -> Result<url::Url, SourceError> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|_| SourceError::Rejected("base_url cannot take a path".into()))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// Reads at most `limit` bytes of body; more is `Malformed`, a broken
@@ -243,6 +273,15 @@ pub fn decode_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceEr
     })
 }
 
+/// [`decode_json`] for a body that must be a JSON object (an envelope):
+/// serde would otherwise read a struct from an array, field by position.
+pub fn decode_json_object<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SourceError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => decode_json(body),
+        Some(_) => Err(SourceError::Malformed(format!("expected a JSON object; body: {}", excerpt(body)))),
+    }
+}
+
 /// The start of a body for an error message: at most [`EXCERPT_CHARS`]
 /// chars, lossy UTF-8, control characters and runs of whitespace as one space.
 pub fn excerpt(body: &[u8]) -> String {
@@ -341,7 +380,8 @@ pub const THROTTLE_MIN_REMAINING: u64 = 3;
 /// How long to hold off the next poll, from a response's rate-limit headers
 /// ([`Batch::throttle`](super::Batch::throttle)): until the window resets
 /// when fewer than [`THROTTLE_MIN_REMAINING`] requests or less than 10 % of
-/// the window's limit remain; `None` while the budget is comfortable or the
+/// the window's limit (its `*-Limit` header, or Reddit's `Used` +
+/// `Remaining`) remain; `None` while the budget is comfortable or the
 /// headers say nothing.
 pub fn throttle(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let rl = RateLimit::from_headers(headers, now)?;
@@ -350,7 +390,12 @@ pub fn throttle(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
         .zip(RATE_LIMIT_LIMITS)
         .find(|((rem, _), _)| headers.contains_key(*rem))
         .and_then(|(_, name)| headers.get(name)?.to_str().ok())
-        .and_then(|v| parse_remaining(v.split([',', ';']).next().unwrap_or("").trim()));
+        .and_then(|v| parse_remaining(v.split([',', ';']).next().unwrap_or("").trim()))
+        .or_else(|| {
+            // Reddit sends no limit: its window is used + remaining.
+            let used = headers.get("x-ratelimit-used")?.to_str().ok()?;
+            Some(parse_remaining(used.trim())?.saturating_add(rl.remaining))
+        });
     let low = rl.remaining < THROTTLE_MIN_REMAINING || limit.is_some_and(|l| rl.remaining.saturating_mul(10) < l);
     (low && !rl.reset_after.is_zero()).then_some(rl.reset_after)
 }

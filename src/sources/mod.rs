@@ -10,13 +10,19 @@
 //! recorded responses in `tests/fixtures/`; end-to-end polling is in
 //! `tests/it/`.
 
+pub mod bluesky;
+pub mod budget;
 pub mod feed;
 pub mod hackernews;
 pub mod http;
+pub mod lenient;
+pub mod mastodon;
+pub mod reddit;
 pub mod text;
 pub mod x;
 pub mod youtube;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,7 +30,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SourceKind;
-use crate::domain::{Platform, Post};
+use crate::domain::{ExternalId, Platform, Post};
 
 pub use self::http::HttpClient;
 
@@ -79,6 +85,18 @@ pub struct PollContext {
     pub backfill: Duration,
 }
 
+impl PollContext {
+    /// Where the first poll of a source starts: `now - backfill`.
+    pub fn backfill_start(&self) -> DateTime<Utc> {
+        saturating_sub(self.now, self.backfill)
+    }
+}
+
+/// `t - d`, or the earliest time there is when that underflows.
+pub fn saturating_sub(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d).ok().and_then(|d| t.checked_sub_signed(d)).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// Why a poll failed, classified by what the caller does about it.
 /// Whatever the variant, the cursor does not advance.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +131,50 @@ impl SourceError {
     }
 }
 
+impl SourceError {
+    /// Adds what to check to an `Auth` error (which key, which setting);
+    /// other variants pass through.
+    pub fn with_auth_hint(self, hint: &str) -> SourceError {
+        match self {
+            SourceError::Auth(detail) => SourceError::Auth(format!("{detail}; {hint}")),
+            other => other,
+        }
+    }
+}
+
+/// The posts one poll has read, deduplicated by external id: a post can
+/// show up on two pages (the list moved between requests) or under two
+/// queries.
+#[derive(Debug, Default)]
+pub struct Collected {
+    posts: Vec<Post>,
+    seen: HashSet<ExternalId>,
+}
+
+impl Collected {
+    /// Adds `post` unless one with its id is in already; `true` if added.
+    pub fn push(&mut self, post: Post) -> bool {
+        if self.seen.insert(post.external_id.clone()) {
+            self.posts.push(post);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.posts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.posts.is_empty()
+    }
+
+    pub fn into_posts(self) -> Vec<Post> {
+        self.posts
+    }
+}
+
 /// A platform poller. One implementation per platform module.
 #[async_trait]
 pub trait Source: Send + Sync + std::fmt::Debug {
@@ -128,6 +190,9 @@ pub trait Source: Send + Sync + std::fmt::Debug {
 pub fn build(kind: &SourceKind) -> Box<dyn Source> {
     match kind {
         SourceKind::Hackernews(cfg) => Box::new(hackernews::HackernewsSource::new(cfg.clone())),
+        SourceKind::Mastodon(s) => Box::new(mastodon::MastodonSource::new(s.clone())),
+        SourceKind::Bluesky(s) => Box::new(bluesky::BlueskySource::new(s.clone())),
+        SourceKind::Reddit(s) => Box::new(reddit::RedditSource::new(s.clone())),
         SourceKind::X(s) => Box::new(x::XSource::new(s.clone())),
         SourceKind::Youtube(s) => Box::new(youtube::YoutubeSource::new(s.clone())),
         SourceKind::Feed(c) => Box::new(feed::FeedSource::new(c.clone())),

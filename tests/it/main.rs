@@ -3,6 +3,7 @@
 //! the in-process Hacker News simulator) with a real SQLite file. Set
 //! `TEST_LOG=1` to see the daemon's logs.
 
+mod bluesky;
 mod cli;
 mod contract;
 mod fakes;
@@ -11,7 +12,9 @@ mod flow;
 mod hackernews;
 mod helpers;
 mod ingest;
+mod mastodon;
 mod queue_api;
+mod reddit;
 mod reload;
 mod slack;
 mod slack_actions;

@@ -16,7 +16,7 @@ async fn app_for<F: PlatformFake>(posts: Vec<FakePost>) -> (TestApp, F) {
     (app, fake)
 }
 
-async fn stored_ids(app: &TestApp) -> HashSet<String> {
+pub async fn stored_ids(app: &TestApp) -> HashSet<String> {
     app.ctx.store.recent_mentions(10_000).await.expect("mentions").into_iter().map(|m| m.external_id).collect()
 }
 
@@ -24,7 +24,7 @@ fn expect_ids<F: PlatformFake>(fake: &F, ids: &[&str]) -> HashSet<String> {
     ids.iter().map(|id| fake.external_id(id)).collect()
 }
 
-async fn cursor(app: &TestApp) -> Option<earshot::sources::Cursor> {
+pub async fn cursor(app: &TestApp) -> Option<earshot::sources::Cursor> {
     app.ctx.store.cursor(&SourceName::new(SOURCE)).await.expect("cursor")
 }
 

@@ -8,9 +8,12 @@
 //! A fake renders [`FakePost`]s in its platform's real wire format; the
 //! suite only speaks in `FakePost`s and the daemon's store.
 
+mod bluesky;
 pub mod checks;
 mod feed;
 mod hackernews;
+mod mastodon;
+mod reddit;
 mod x;
 mod youtube;
 
