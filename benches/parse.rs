@@ -7,7 +7,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
-use earshot::sources::{feed, hackernews, x, youtube};
+use earshot::sources::{bluesky, feed, hackernews, mastodon, reddit, x, youtube};
 
 /// Benchmarks `parse` over `body`; it returns how many posts it made.
 fn bench(c: &mut Criterion, name: &str, body: &[u8], parse: fn(&[u8]) -> usize) {
@@ -36,6 +36,18 @@ fn youtube_search(body: &[u8]) -> usize {
     youtube::wire::parse_search(body).expect("fixture parses").videos.len()
 }
 
+fn mastodon_timeline(body: &[u8]) -> usize {
+    mastodon::parse_timeline(body).expect("fixture parses").len()
+}
+
+fn bluesky_search(body: &[u8]) -> usize {
+    bluesky::parse_search_posts(body).expect("fixture parses").len()
+}
+
+fn reddit_listing(body: &[u8]) -> usize {
+    reddit::parse_listing(body).expect("fixture parses").len()
+}
+
 fn feed_entries(body: &[u8]) -> usize {
     feed::parse_feed(body).expect("fixture parses").entries.len()
 }
@@ -43,6 +55,10 @@ fn feed_entries(body: &[u8]) -> usize {
 fn parsers(c: &mut Criterion) {
     let f = |p: &str| std::fs::read(format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
     bench(c, "hackernews/search_by_date", &f("hackernews/search_by_date_comment_query.json"), hackernews_page);
+    bench(c, "mastodon/timeline_tag", &f("mastodon/timeline_hashtag.json"), mastodon_timeline);
+    bench(c, "bluesky/search_posts", &f("bluesky/searchPosts.json"), bluesky_search);
+    bench(c, "reddit/search", &f("reddit/search_r_all.json"), reddit_listing);
+    bench(c, "reddit/comments", &f("reddit/subreddit_comments.json"), reddit_listing);
     bench(c, "x/search_recent", &f("x/search_recent_expansions_with_errors.json"), x_search);
     bench(c, "youtube/search", &f("youtube/search_list.json"), youtube_search);
     bench(c, "youtube/comment_threads", &f("youtube/commentThreads_by_video.json"), youtube_comments);
