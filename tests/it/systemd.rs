@@ -41,14 +41,73 @@ type = "slack"
 url_env = "EARSHOT_TEST_SLACK_URL"
 [[routes]]
 receivers = ["slack"]
+{sources}
 "#,
-            db = dir.join("e.db").display()
+            db = dir.join("e.db").display(),
+            sources = secret_sources(slack_port),
         ),
     )
     .unwrap();
-    let _ = slack_port;
     path
 }
+
+/// Every kind of platform secret, each source pointed at a port where
+/// nothing listens, so every poll fails and is logged.
+fn secret_sources(dead_port: u16) -> String {
+    let base = format!("http://127.0.0.1:{dead_port}");
+    format!(
+        r#"
+[slack]
+signing_secret_env = "T_SIGNING"
+[[sources]]
+name = "x"
+type = "x"
+every = "1s"
+base_url = "{base}/2"
+bearer_token_env = "T_X_BEARER"
+[[sources]]
+name = "yt"
+type = "youtube"
+every = "1s"
+base_url = "{base}/youtube/v3"
+api_key_env = "T_YT_KEY"
+[[sources]]
+name = "reddit"
+type = "reddit"
+every = "1s"
+base_url = "{base}"
+auth_url = "{base}"
+client_id_env = "T_REDDIT_ID"
+client_secret_env = "T_REDDIT_SECRET"
+username = "earshot_test"
+[[sources]]
+name = "bsky"
+type = "bluesky"
+every = "1s"
+pds_url = "{base}"
+identifier = "earshot.test"
+app_password_env = "T_BSKY_PASSWORD"
+[[sources]]
+name = "masto"
+type = "mastodon"
+every = "1s"
+base_url = "{base}"
+hashtags = ["acmeair"]
+token_env = "T_MASTO_TOKEN"
+"#
+    )
+}
+
+/// The secret of every kind the config above names, by variable.
+const SECRETS: [(&str, &str); 7] = [
+    ("T_SIGNING", "signing-secret-0123456789"),
+    ("T_X_BEARER", "AAAAxbearertokensecret"),
+    ("T_YT_KEY", "AIzaYoutubeKeySecret42"),
+    ("T_REDDIT_ID", "redditclientidsecret"),
+    ("T_REDDIT_SECRET", "redditclientsecretvalue"),
+    ("T_BSKY_PASSWORD", "bsky-app-pass-word"),
+    ("T_MASTO_TOKEN", "mastodonusertokensecret"),
+];
 
 fn spawn(path: &std::path::Path, socket: &std::path::Path, slack_port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_earshot"))
@@ -58,6 +117,7 @@ fn spawn(path: &std::path::Path, socket: &std::path::Path, slack_port: u16) -> C
         .env("NOTIFY_SOCKET", socket)
         .env("WATCHDOG_USEC", "200000")
         .env("EARSHOT_TEST_API_TOKEN", API_SECRET)
+        .envs(SECRETS)
         // Nothing listens there: every delivery fails and is logged.
         .env("EARSHOT_TEST_SLACK_URL", format!("http://127.0.0.1:{slack_port}/services/{SLACK_SECRET}"))
         .env_remove("RUST_LOG")
@@ -109,6 +169,7 @@ async fn notify_protocol_watchdog_reload_and_stop_and_no_secret_in_logs() {
         .arg("healthcheck")
         .env("EARSHOT_TEST_API_TOKEN", API_SECRET)
         .env("EARSHOT_TEST_SLACK_URL", "http://127.0.0.1:9/x")
+        .envs(SECRETS)
         .output()
         .unwrap();
     assert!(hc.status.success(), "{}", String::from_utf8_lossy(&hc.stderr));
@@ -146,7 +207,10 @@ async fn notify_protocol_watchdog_reload_and_stop_and_no_secret_in_logs() {
     assert!(logs.contains("\"level\":\"DEBUG\"") || logs.contains("DEBUG"), "debug logs were written");
     assert!(logs.contains("config reloaded"), "the reload was logged");
     assert!(logs.contains("delivery failed"), "the failing webhook was logged: {logs}");
-    for secret in [SLACK_SECRET, "slacksecretpath", API_SECRET] {
+    for source in ["x", "yt", "reddit", "bsky", "masto"] {
+        assert!(logs.contains(&format!("\"source\":\"{source}\"")), "source {source} logged its failure");
+    }
+    for secret in [SLACK_SECRET, "slacksecretpath", API_SECRET].into_iter().chain(SECRETS.iter().map(|(_, v)| *v)) {
         assert!(!logs.contains(secret), "secret {secret} leaked into the logs");
     }
 }
