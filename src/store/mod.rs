@@ -18,6 +18,7 @@ mod postgres;
 mod queue;
 mod queue_repo;
 mod repo;
+pub mod scratch;
 mod sqlite;
 
 /// Runs the same call on whichever backend the store is.

@@ -35,28 +35,11 @@ pub(crate) fn mention(brand: &str) -> Mention {
     }
 }
 
-/// Keeps a test database alive: a temp folder for SQLite, a fresh
-/// database for PostgreSQL (dropped at the end of the test).
+/// Keeps a test database alive: a temp folder for SQLite, a scratch
+/// database for PostgreSQL.
 pub(crate) enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin: String, name: String },
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let TestDb::Postgres { admin, name } = self {
-            let (admin, name) = (admin.clone(), name.clone());
-            // Best effort, on a thread of its own: Drop cannot await.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                rt.block_on(async {
-                    let pool = sqlx::PgPool::connect(&admin).await.ok()?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
-                })
-            })
-            .join();
-        }
-    }
+    Postgres(#[allow(dead_code)] scratch::ScratchPostgres),
 }
 
 async fn sqlite() -> (TestDb, Store) {
@@ -74,14 +57,10 @@ async fn postgres() -> Option<(TestDb, Store)> {
         eprintln!("SKIPPED (PostgreSQL): EARSHOT_TEST_PG is not set; set it to run the PostgreSQL store tests");
         return None;
     };
-    let name = format!("earshot_t_{}", rand::random::<u64>());
-    let pool = sqlx::PgPool::connect(&admin).await.expect("EARSHOT_TEST_PG reachable");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
-    let mut url = url::Url::parse(&admin).expect("EARSHOT_TEST_PG is a URL");
-    url.set_path(&name);
-    let store = Store::open(url.as_str()).await.expect("open test database");
+    let db = scratch::ScratchPostgres::create(&admin, "earshot_t").await.expect("EARSHOT_TEST_PG reachable");
+    let store = Store::open(&db.url).await.expect("open test database");
     store.migrate().await.expect("postgres migrations");
-    Some((TestDb::Postgres { admin, name }, store))
+    Some((TestDb::Postgres(db), store))
 }
 
 /// Runs `check` against SQLite and, when configured, PostgreSQL.

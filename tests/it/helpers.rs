@@ -11,6 +11,7 @@ use earshot::config;
 use earshot::daemon::{Context, Daemon, Handle, PollError, PollReport};
 use earshot::demo::hn_sim::{HnSimulator, SimHit};
 use earshot::domain::SourceName;
+use earshot::store::scratch::ScratchPostgres;
 use earshot::store::StoreCounts;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -69,37 +70,18 @@ pub async fn spawn_app(source_keys: String, env: Vec<(String, String)>) -> TestA
 /// suite both ways.
 pub struct TestDb {
     pub url: String,
-    postgres: Option<(String, String)>,
+    _postgres: Option<ScratchPostgres>,
 }
 
 impl TestDb {
     async fn create(dir: &tempfile::TempDir) -> TestDb {
         if std::env::var("EARSHOT_IT_STORAGE").as_deref() != Ok("postgres") {
             let url = format!("sqlite://{}", dir.path().join("earshot.db").display());
-            return TestDb { url, postgres: None };
+            return TestDb { url, _postgres: None };
         }
         let admin = std::env::var("EARSHOT_TEST_PG").expect("EARSHOT_IT_STORAGE=postgres needs EARSHOT_TEST_PG");
-        let name = format!("earshot_it_{}", rand::random::<u64>());
-        let pool = sqlx::PgPool::connect(&admin).await.expect("EARSHOT_TEST_PG reachable");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
-        let mut url = url::Url::parse(&admin).expect("EARSHOT_TEST_PG is a URL");
-        url.set_path(&name);
-        TestDb { url: url.to_string(), postgres: Some((admin, name)) }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.postgres.take() else { return };
-        // Drop cannot await: a thread with its own runtime, best effort.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            rt.block_on(async {
-                let pool = sqlx::PgPool::connect(&admin).await.ok()?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await.ok()
-            })
-        })
-        .join();
+        let db = ScratchPostgres::create(&admin, "earshot_it").await.expect("EARSHOT_TEST_PG reachable");
+        TestDb { url: db.url.clone(), _postgres: Some(db) }
     }
 }
 
