@@ -58,7 +58,7 @@ impl HackernewsSource {
 
     /// `{base_url}/search_by_date?query=…&tags=(a,b)&numericFilters=created_at_i>=N&hitsPerPage=…&page=…`,
     /// form-encoded (`(` → `%28`, `>=` → `%3E%3D`, space → `+`).
-    pub fn search_url(&self, query: &str, since: i64, page: u32) -> Result<Url, SourceError> {
+    pub fn search_url(&self, query: &str, since: i64, until: Option<i64>, page: u32) -> Result<Url, SourceError> {
         let mut url = self.cfg.base_url.clone();
         url.path_segments_mut()
             .map_err(|_| SourceError::Rejected("hackernews base_url cannot take a path".into()))?
@@ -67,53 +67,93 @@ impl HackernewsSource {
         url.query_pairs_mut()
             .append_pair("query", query)
             .append_pair("tags", &format!("({})", self.cfg.tags.join(",")))
-            .append_pair("numericFilters", &format!("created_at_i>={since}"))
+            .append_pair(
+                "numericFilters",
+                &match until {
+                    Some(u) => format!("created_at_i>={since},created_at_i<={u}"),
+                    None => format!("created_at_i>={since}"),
+                },
+            )
             .append_pair("hitsPerPage", &self.cfg.hits_per_page.to_string())
             .append_pair("page", &page.to_string());
         Ok(url)
     }
 
-    /// Pages through one query's window, adding unseen posts to `read`.
+    /// Reads one query's whole window `created_at_i >= since`, adding
+    /// unseen posts to `read`. Algolia serves at most [`HIT_CAP`] hits per
+    /// query and a pass stops at `max_pages`, newest first; when a pass did
+    /// not reach the end of its window, the next pass asks again with the
+    /// window's top moved down to the oldest hit read (inclusive, so
+    /// same-second ties are re-read and deduplicated). Nothing in the
+    /// window is skipped.
     async fn poll_query(&self, cx: &PollContext, query: &str, since: i64, read: &mut Read) -> Result<u32, SourceError> {
+        let mut until = None;
+        let mut pages = 0;
+        for _ in 0..MAX_PASSES {
+            let pass = self.poll_pass(cx, query, since, until, read).await?;
+            pages += pass.pages;
+            match pass.oldest {
+                // The pass read its window to the end.
+                _ if pass.complete => return Ok(pages),
+                // Narrow the window below what this pass read.
+                Some(oldest) if until.is_none_or(|u| oldest < u) => until = Some(oldest),
+                // More than a pass of hits within one second: cannot narrow.
+                _ => {
+                    tracing::warn!(source = %cx.source, query, since, ?until, "cannot narrow the window further; some hits of one second are skipped");
+                    return Ok(pages);
+                }
+            }
+        }
+        tracing::warn!(source = %cx.source, query, since, passes = MAX_PASSES, "window still not exhausted; the rest is read from the next poll's overlap");
+        Ok(pages)
+    }
+
+    /// One pass over `[since, until]`, newest first, up to `max_pages`.
+    async fn poll_pass(
+        &self,
+        cx: &PollContext,
+        query: &str,
+        since: i64,
+        until: Option<i64>,
+        read: &mut Read,
+    ) -> Result<Pass, SourceError> {
+        let mut pass = Pass::default();
+        let mut served = 0u64;
         let mut page = 0u32;
         loop {
-            let url = self.search_url(query, since, page)?;
+            let url = self.search_url(query, since, until, page)?;
             let body: SearchPage = cx.http.get_json(url).await?.body;
-            if page == 0 && body.nb_hits.is_some_and(|n| n > HIT_CAP) {
-                tracing::warn!(
-                    platform = "hackernews",
-                    query,
-                    since,
-                    nb_hits = body.nb_hits,
-                    "more than {HIT_CAP} hits in the poll window; Algolia serves only {HIT_CAP}, the oldest are \
-                     skipped (window splitting is not built yet)"
-                );
-            }
             if let Some(message) = &body.message {
-                tracing::debug!(platform = "hackernews", query, page, message = %message, "Algolia message");
+                tracing::debug!(source = %cx.source, query, page, message = %message, "Algolia message");
             }
-            let empty = body.hits.is_empty();
+            pass.pages += 1;
+            served += body.hits.len() as u64;
             for hit in &body.hits {
-                read.add(hit);
+                if let Some(t) = read.add(hit) {
+                    pass.oldest = Some(pass.oldest.map_or(t, |o: i64| o.min(t)));
+                }
             }
-            let last = empty || body.nb_pages.map_or(true, |n| u64::from(page) + 1 >= n);
-            if last {
-                return Ok(page + 1);
-            }
-            if page + 1 >= self.cfg.max_pages {
-                tracing::warn!(
-                    platform = "hackernews",
-                    query,
-                    since,
-                    max_pages = self.cfg.max_pages,
-                    nb_pages = body.nb_pages,
-                    "stopped at max_pages; the oldest hits of the poll window are skipped"
-                );
-                return Ok(page + 1);
+            let last = body.hits.is_empty() || body.nb_pages.map_or(true, |n| u64::from(page) + 1 >= n);
+            if last || page + 1 >= self.cfg.max_pages {
+                pass.complete = last && body.nb_hits.is_none_or(|n| served >= n);
+                return Ok(pass);
             }
             page += 1;
         }
     }
+}
+
+/// The most passes one query's window gets in one poll.
+const MAX_PASSES: u32 = 50;
+
+/// What one pass over a window read.
+#[derive(Debug, Default)]
+struct Pass {
+    pages: u32,
+    /// Oldest `created_at_i` among the hits read.
+    oldest: Option<i64>,
+    /// Every hit of the window was served.
+    complete: bool,
 }
 
 #[async_trait]
@@ -189,18 +229,20 @@ struct Read {
 }
 
 impl Read {
-    fn add(&mut self, hit: &Value) {
+    /// Adds a hit; returns its `created_at_i` if it could be read.
+    fn add(&mut self, hit: &Value) -> Option<i64> {
         let (post, created_i) = match hit_to_post(hit) {
             Ok(p) => p,
             Err(why) => {
                 tracing::debug!(platform = "hackernews", object_id = ?hit.get("objectID"), "skipping hit: {why}");
-                return;
+                return None;
             }
         };
         self.newest = Some(self.newest.map_or(created_i, |n| n.max(created_i)));
         if self.seen.insert(post.external_id.as_str().to_string()) {
             self.posts.push(post);
         }
+        Some(created_i)
     }
 }
 

@@ -219,3 +219,34 @@ async fn the_demo_corpus_reads_fully_with_a_one_hour_backfill() {
     let viral = batch.posts.iter().find(|p| p.external_id.as_str() == "43500020").unwrap();
     assert_eq!((viral.engagement.likes, viral.engagement.replies), (Some(1840), Some(912)));
 }
+
+/// More hits than one pass serves (here `max_pages` 2 × 2 hits; on the real
+/// API, Algolia's 1000-hit cap): further passes narrow the window below the
+/// oldest hit read, so one poll reads everything, same-second ties included.
+#[tokio::test]
+async fn a_window_larger_than_a_pass_is_read_in_narrowing_passes() {
+    let now = now();
+    let mut corpus = stories(now, 9);
+    // Two more posts in the same second as the fifth-newest story.
+    let tie = now.timestamp() - 5 * 60;
+    corpus.push(SimHit::story("901", "u", tie, "Acme Air tie one"));
+    corpus.push(SimHit::story("902", "u", tie, "Acme Air tie two"));
+    let sim = HnSimulator::start(corpus).await.unwrap();
+    let src = HackernewsSource::new(src_config(&sim));
+    let batch = src.poll(&cx(now, &["acme air"], Duration::from_secs(5)), None).await.unwrap();
+    let ids: HashSet<String> = batch.posts.iter().map(|p| p.external_id.to_string()).collect();
+    assert_eq!(ids.len(), 11, "every hit of the window, once: {ids:?}");
+    let narrowed =
+        sim.requests().iter().filter(|r| r.param("numericFilters").is_some_and(|f| f.contains("<="))).count();
+    assert!(narrowed >= 2, "later passes narrow the window");
+}
+
+fn src_config(sim: &HnSimulator) -> HackernewsConfig {
+    HackernewsConfig {
+        base_url: sim.base_url(),
+        tags: vec!["story".into(), "comment".into()],
+        hits_per_page: 2,
+        overlap: Duration::from_secs(300),
+        max_pages: 2,
+    }
+}

@@ -155,7 +155,7 @@ fn poll_dedupes_by_object_id_and_tracks_newest() {
 
 #[test]
 fn search_url_is_form_encoded() {
-    let url = source().search_url("acme air", 1777630000, 2).unwrap();
+    let url = source().search_url("acme air", 1777630000, None, 2).unwrap();
     assert_eq!(
         url.as_str(),
         "https://hn.algolia.com/api/v1/search_by_date?query=acme+air&tags=%28story%2Ccomment%29\
@@ -163,7 +163,7 @@ fn search_url_is_form_encoded() {
     );
     let mut cfg = source().cfg;
     cfg.base_url = Url::parse("http://127.0.0.1:9/api/v1/").unwrap();
-    let url = HackernewsSource::new(cfg).search_url("#acme & co", 0, 0).unwrap();
+    let url = HackernewsSource::new(cfg).search_url("#acme & co", 0, None, 0).unwrap();
     assert!(url.as_str().starts_with("http://127.0.0.1:9/api/v1/search_by_date?query=%23acme+%26+co&"), "{url}");
 }
 
