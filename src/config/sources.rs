@@ -113,8 +113,9 @@ pub struct HackernewsConfig {
     /// indexing lag (duplicates are dropped by the store).
     #[serde(default = "default_hn_overlap", with = "humantime_serde")]
     pub overlap: Duration,
-    /// Upper bound on pages per query per poll (Algolia serves at most
-    /// 1000 hits per query).
+    /// Pages per pass over a query's window (Algolia serves at most 1000
+    /// hits per query); a window with more is read in further passes with
+    /// its top moved down, so nothing is skipped.
     #[serde(default = "default_hn_max_pages")]
     pub max_pages: u32,
 }
