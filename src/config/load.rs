@@ -15,8 +15,8 @@ use super::secret::SecretSpec;
 use super::sources::{self, HackernewsConfig, Schedule, SourceKind, SourceSettings};
 use super::terms::{check_brand, BrandConfig};
 use super::{
-    ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, RouteSettings, Settings,
-    StorageSettings,
+    ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, RouteSettings,
+    ScoringSettings, Settings, StorageSettings,
 };
 use crate::domain::{BrandName, ReceiverName, SourceName, Urgency};
 
@@ -39,6 +39,8 @@ struct RawSettings {
     delivery: DeliverySettings,
     #[serde(default)]
     queue: QueueSettings,
+    #[serde(default)]
+    scoring: ScoringSettings,
     #[serde(default)]
     brands: Vec<BrandConfig>,
     #[serde(default)]
@@ -105,6 +107,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     let receivers = cx.check_receivers(&cfg)?;
     let routes = cx.check_routes(raw.routes, &receivers, &brands)?;
     cx.check_delivery(&raw.delivery)?;
+    let scoring = cx.check_scoring(raw.scoring, &brands)?;
 
     Ok(Settings {
         file: path.to_path_buf(),
@@ -114,6 +117,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         fetch: raw.fetch,
         delivery: raw.delivery,
         queue: raw.queue,
+        scoring,
         brands,
         sources,
         receivers,
@@ -337,6 +341,35 @@ impl Checker<'_> {
             return Err(self.err("delivery.backoff_base", "must not exceed delivery.backoff_max"));
         }
         Ok(())
+    }
+
+    /// Reads the cue and topic files and compiles the scorer once, so a bad
+    /// phrase is refused here rather than when the daemon starts.
+    fn check_scoring(&self, mut s: ScoringSettings, brands: &[super::Brand]) -> Result<ScoringSettings, ConfigError> {
+        let u = s.urgency;
+        let ordered = 0.0 < u.normal && u.normal < u.high && u.high < u.critical && u.critical <= 1.0;
+        if !ordered {
+            return Err(self.err(
+                "scoring.urgency",
+                format!(
+                    "thresholds must rise within 0..1: normal {} < high {} < critical {} <= 1",
+                    u.normal, u.high, u.critical
+                ),
+            ));
+        }
+        let dir = self.file.parent().unwrap_or_else(|| Path::new("."));
+        let read = |path: &Path, key: &str| -> Result<String, ConfigError> {
+            let full = dir.join(path);
+            std::fs::read_to_string(&full).map_err(|e| self.err(key, format!("cannot read {}: {e}", full.display())))
+        };
+        if let Some(path) = &s.cues_file {
+            s.cues_file_text = Some(read(path, "scoring.cues_file")?);
+        }
+        if let Some(path) = &s.topics_file {
+            s.topics_file_text = Some(read(path, "scoring.topics_file")?);
+        }
+        crate::pipeline::Scorer::with_settings(brands, &s).map_err(|e| self.err(e.key, e.reason))?;
+        Ok(s)
     }
 
     /// The tables of an array-of-tables section (`[[sources]]`).
