@@ -32,16 +32,21 @@ mod topics;
 mod urgency;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
-use std::collections::HashSet;
+/// The test binary's shared scorer, for other modules' tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::tests::scorer;
+}
+
 use std::fmt::Write as _;
 
 use crate::config::{Brand, ScoringSettings, UrgencyThresholds};
 use crate::domain::{Label, Post, Score};
 use crate::pipeline::sentiment::{self, Adjust, Extra, Sentiment, SentimentAnalyzer};
 
-use self::data::{Compiled, Tag};
+use self::data::{Compiled, Tag, WordSet};
 use self::social::BrandTerms;
 use self::text::MatchText;
 
@@ -64,7 +69,6 @@ const ENQUIRY_ORDINARY: f64 = 1.5;
 const ENQUIRY_STRONG: f64 = 0.5;
 
 /// Scores texts and posts. Built once per config; `Send + Sync`.
-#[derive(Debug)]
 pub struct Scorer {
     sentiment: SentimentAnalyzer,
     data: Compiled,
@@ -72,6 +76,18 @@ pub struct Scorer {
     /// Per configured brand: its lexicon overrides (`None`: unrated).
     brand_lexicons: Vec<Vec<(String, Option<f32>)>>,
     thresholds: UrgencyThresholds,
+}
+
+impl std::fmt::Debug for Scorer {
+    // The compiled data is large: show its shape, not its contents.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scorer")
+            .field("categories", &self.data.categories.iter().map(|c| &c.name).collect::<Vec<_>>())
+            .field("topics", &self.data.topics.iter().map(|t| &t.name).collect::<Vec<_>>())
+            .field("brands", &self.brand_lexicons.len())
+            .field("thresholds", &self.thresholds)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Scorer {
@@ -151,11 +167,15 @@ impl Scorer {
         let outcome = cues::evaluate(d, &words, &hits);
 
         let span = |a: usize, b: usize| (words.tokens[a].start, words.tokens[b].end);
-        // Closing thanks are politeness only after an enquiry.
-        let closing = |tag: Tag| tag == Tag::Closing && !outcome.enquiries.is_empty();
+        // Closing thanks are politeness after an enquiry or a request.
+        let asks = !outcome.enquiries.is_empty() || hits.iter().any(|h| d.tags[h.tag as usize] == Tag::Polite);
         let neutral: Vec<(u32, u32)> = hits
             .iter()
-            .filter(|h| d.tags[h.tag as usize] == Tag::Neutral || closing(d.tags[h.tag as usize]))
+            .filter(|h| match d.tags[h.tag as usize] {
+                Tag::Neutral | Tag::Polite => true,
+                Tag::Closing => asks,
+                _ => false,
+            })
             .map(|h| span(h.first as usize, h.last as usize))
             .collect();
         let sentences = outcome.enquiries.iter().map(|&(a, b)| (words.tokens[a].end, words.tokens[b].start));
@@ -239,7 +259,7 @@ struct PostAdjust<'a> {
     /// The lexicon overrides of the brands the post names.
     brand: &'a [&'a (String, Option<f32>)],
     /// Words that say nothing once the post is a complaint ("lol", "thanks").
-    complaint_context: &'a HashSet<String>,
+    complaint_context: &'a WordSet,
     but_at: Option<u32>,
     complaint_before: bool,
     complaint_after: bool,
@@ -289,13 +309,48 @@ impl Adjust for PostAdjust<'_> {
 /// quoted with Rust's escaping, so control characters and quotes in a post
 /// cannot break the line.
 fn sentiment_reason(sentiment: &Sentiment, label: Label) -> String {
-    let mut reason = format!("sentiment: {} ({:.2})", label.as_str(), sentiment.compound);
+    let mut reason = String::with_capacity(64);
+    reason.push_str("sentiment: ");
+    reason.push_str(label.as_str());
+    reason.push_str(" (");
+    push_two_decimals(&mut reason, sentiment.compound);
+    reason.push(')');
     if label != Label::Neutral {
         for (i, driver) in sentiment.drivers.iter().enumerate() {
             let _ = write!(reason, "{}{:?}", if i == 0 { ": " } else { ", " }, driver.phrase);
         }
     }
     reason
+}
+
+/// `{:.2}` without the formatting machinery (this runs for every post).
+fn push_two_decimals(out: &mut String, x: f64) {
+    let hundredths = (x * 100.0).round();
+    if !hundredths.is_finite() || hundredths.abs() >= 1e9 {
+        let _ = write!(out, "{x:.2}");
+        return;
+    }
+    let n = hundredths as i64;
+    if n < 0 {
+        out.push('-');
+    }
+    let n = n.unsigned_abs();
+    let (whole, hundredths) = (n / 100, n % 100);
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut w = whole;
+    loop {
+        digits[len] = b'0' + (w % 10) as u8;
+        len += 1;
+        w /= 10;
+        if w == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
+    out.push('.');
+    out.push(char::from(b'0' + (hundredths / 10) as u8));
+    out.push(char::from(b'0' + (hundredths % 10) as u8));
 }
 
 /// The words of a cue as written, on one line, without control or

@@ -74,15 +74,13 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
     let mut out = Outcome::default();
     let span = |h: &Hit| (h.first as usize, h.last as usize);
     let of = |want: Tag| hits.iter().filter(move |h| c.tags[h.tag as usize] == want).map(span);
-    let exceptions: Vec<(usize, usize)> = of(Tag::NegException).collect();
-    let blockers: Vec<(usize, usize)> = of(Tag::Blocker).collect();
     let openers = of(Tag::Enquiry).map(|(f, _)| (f, false)).chain(of(Tag::Question).map(|(f, _)| (f, true)));
     out.enquiries = enquiries(c, text, openers);
 
     let raw: Vec<Cand> = hits
         .iter()
         .filter_map(|h| match c.tags[h.tag as usize] {
-            Tag::Cue { cat, with_complaint } => Some(Cand {
+            Tag::Cue { cat, with_complaint } if !h.negated_gap => Some(Cand {
                 cat: usize::from(cat),
                 with_complaint,
                 first: h.first as usize,
@@ -95,6 +93,8 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
     if raw.is_empty() {
         return out;
     }
+    let exceptions: Vec<(usize, usize)> = of(Tag::NegException).collect();
+    let blockers: Vec<(usize, usize)> = of(Tag::Blocker).collect();
 
     let inside = |spans: &[(usize, usize)], k: usize| spans.iter().any(|&(a, b)| a <= k && k <= b);
     let cue_spans: Vec<(usize, usize)> = raw.iter().map(|h| (h.first, h.last)).collect();
@@ -166,6 +166,12 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
     for h in &cands {
         let weight = factor(h);
         match best.iter_mut().find(|f| f.cat == h.cat) {
+            // Overlapping hits of one category are one cue: show it whole.
+            Some(f) if h.first <= f.last && f.first <= h.last => {
+                f.first = f.first.min(h.first);
+                f.last = f.last.max(h.last);
+                f.weight = f.weight.max(weight);
+            }
             Some(f) if f.weight >= weight => {}
             Some(f) => *f = Fired { cat: h.cat, first: h.first, last: h.last, weight },
             None => best.push(Fired { cat: h.cat, first: h.first, last: h.last, weight }),

@@ -10,10 +10,11 @@
 //! [`ScoringError`] naming the key. Knows nothing about what a cue does
 //! when it fires (`cues.rs`). Tests: `scorer/tests/cues.rs`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
+pub(crate) use super::phrases::WordSet;
 use super::phrases::{BookBuilder, Phrasebook};
 use crate::config::ScoringSettings;
 
@@ -161,8 +162,10 @@ pub(crate) enum Tag {
         with_complaint: bool,
     },
     Topic(u16),
-    /// Politeness or a neutral idiom: no valence, no negation.
+    /// A neutral idiom ("no idea"): no valence, no negation.
     Neutral,
+    /// Politeness ("please help"): no valence, no negation.
+    Polite,
     /// Opens an enquiry (ended by "?" or by the post unpunctuated).
     Enquiry,
     /// Opens a yes/no question (ended by "?").
@@ -185,12 +188,12 @@ pub(crate) struct Compiled {
     pub(crate) topics: Vec<Topic>,
     /// Word valence overrides for the sentiment lexicon (`None`: unrated).
     pub(crate) lexicon: Vec<(String, Option<f32>)>,
-    pub(crate) negations: HashSet<String>,
+    pub(crate) negations: WordSet,
     pub(crate) negation_window: usize,
     pub(crate) blocker_window: usize,
-    pub(crate) complaint_context: HashSet<String>,
-    pub(crate) greetings: HashSet<String>,
-    pub(crate) not_names: HashSet<String>,
+    pub(crate) complaint_context: WordSet,
+    pub(crate) greetings: WordSet,
+    pub(crate) not_names: WordSet,
 }
 
 /// Loads the embedded data and merges `settings` into it.
@@ -299,8 +302,9 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         }
     }
     let negation = cues.negation.unwrap_or_default();
+    book.set_negations(negation.words.iter().map(String::as_str));
     for (tag, list, key) in [
-        (Tag::Neutral, &social.politeness.phrases, "social.politeness"),
+        (Tag::Polite, &social.politeness.phrases, "social.politeness"),
         (Tag::Neutral, &social.neutral.phrases, "social.neutral"),
         (Tag::Enquiry, &social.enquiry.openers, "social.enquiry.openers"),
         (Tag::Question, &social.enquiry.questions, "social.enquiry.questions"),
@@ -319,7 +323,7 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         lexicon.insert(word.to_lowercase(), *v);
     }
     let lexicon = lexicon_entries(&lexicon, "scoring.lexicon")?;
-    let words = |list: &[String]| -> HashSet<String> {
+    let words = |list: &[String]| -> WordSet {
         list.iter()
             .flat_map(|w| w.split_whitespace())
             .map(|w| w.to_lowercase().replace(['\'', '\u{2019}'], ""))

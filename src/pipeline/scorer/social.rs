@@ -18,10 +18,9 @@
 //! phrases (`data/social.toml`), not here. Pure; one pass plus one for
 //! names. Tests: `scorer/tests/social.rs`.
 
-use std::collections::HashSet;
-
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use super::data::WordSet;
 use crate::config::Brand;
 use crate::pipeline::sentiment::SentimentAnalyzer;
 
@@ -83,12 +82,7 @@ pub(crate) struct Cleaned {
 }
 
 /// Cleans `text` for scoring (see the module docs).
-pub(crate) fn clean(
-    text: &str,
-    brands: &BrandTerms,
-    analyzer: &SentimentAnalyzer,
-    not_names: &HashSet<String>,
-) -> Cleaned {
+pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyzer, not_names: &WordSet) -> Cleaned {
     let mut found = Vec::new();
     let mut blank: Vec<(usize, usize)> = Vec::new();
     if let Some(ac) = &brands.ac {
@@ -110,6 +104,19 @@ pub(crate) fn clean(
     }
     found.sort_unstable();
 
+    let bytes = text.as_bytes();
+    let special = bytes.iter().any(|&b| b == b'@' || b == b'#')
+        || bytes
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www.") || &w[1..] == b"://");
+    if blank.is_empty() && !special {
+        // Nothing to take out: the common case.
+        let mut out = text.to_string();
+        if MASK_NAMES {
+            mask_names(&mut out, analyzer, not_names);
+        }
+        return Cleaned { text: out, brands: found };
+    }
     let mut out = String::with_capacity(text.len() + 8);
     let mut next_blank = 0;
     let mut at = 0;
@@ -142,6 +149,14 @@ pub(crate) fn clean(
 /// URLs and spelling out hashtags.
 fn push_word(out: &mut String, chunk: &str) {
     let word = chunk.trim_end();
+    let bytes = word.as_bytes();
+    // Most words need nothing done.
+    let special = bytes.iter().any(|&b| b == b'@' || b == b'#' || b == b':')
+        || (bytes.len() >= 4 && (bytes[..4].eq_ignore_ascii_case(b"http") || bytes[..4].eq_ignore_ascii_case(b"www.")));
+    if !special {
+        out.push_str(chunk);
+        return;
+    }
     let starts =
         |prefix: &str| word.as_bytes().get(..prefix.len()).is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()));
     if starts("http") || starts("www.") || word.contains("://") {
@@ -200,7 +215,35 @@ fn push_word(out: &mut String, chunk: &str) {
 
 /// Blanks Title Case sentiment words that name something (see the module
 /// docs), in place.
-fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &HashSet<String>) {
+fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &WordSet) {
+    // No upper-case letter before a lower-case one: no Title Case word.
+    let has_title =
+        text.as_bytes().windows(2).any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase()) || !text.is_ascii();
+    if !has_title {
+        return;
+    }
+    // A cheap look first: a positive Title Case word inside a sentence.
+    let mut buf = String::new();
+    let mut sentence_start = true;
+    let mut candidate = false;
+    for (start, end) in word_spans(text) {
+        let w = &text[start..end];
+        if !sentence_start && w.as_bytes()[0].is_ascii_uppercase() || !w.is_ascii() {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if is_title(core) {
+                buf.clear();
+                buf.extend(core.chars().flat_map(char::to_lowercase));
+                if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
+                    candidate = true;
+                    break;
+                }
+            }
+        }
+        sentence_start = w.ends_with(['.', '!', '?', ':', ';', '\n']) || text[end..].starts_with('\n');
+    }
+    if !candidate {
+        return;
+    }
     // (start, end, title case, starts a sentence) per word.
     let mut words: Vec<(usize, usize, bool, bool)> = Vec::new();
     let mut sentence_start = true;

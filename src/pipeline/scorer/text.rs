@@ -6,8 +6,7 @@
 //! Owns: the tokeniser and the duration grammar, both single passes over
 //! the text with no backtracking, so a hostile post costs linear time. The
 //! same code normalises the data files' patterns (`phrases.rs`), so a
-//! pattern and a post can never disagree on what a word is. The joined
-//! form, `" . tok tok . "`, is what the phrase automaton scans. Tests:
+//! pattern and a post can never disagree on what a word is. Tests:
 //! `scorer/tests/text.rs`.
 
 /// What a token is.
@@ -30,8 +29,9 @@ pub(crate) struct Token {
     /// start and the end).
     pub(crate) start: u32,
     pub(crate) end: u32,
-    /// Byte offset of the token's text in [`MatchText::s`].
-    pub(crate) at: u32,
+    /// Byte range of a word's or emoji's lower-case text in
+    /// [`MatchText::lower`].
+    lo: (u32, u32),
     pub(crate) kind: Kind,
     /// For a break: a "?" without a "!" ended the sentence.
     pub(crate) question: bool,
@@ -39,12 +39,12 @@ pub(crate) struct Token {
     pub(crate) minutes: f32,
 }
 
-/// The normalised words of one text.
+/// The normalised words of one text, framed by a sentence break at each
+/// end.
 #[derive(Debug)]
 pub(crate) struct MatchText {
-    /// `" . w1 w2 ... . "`: tokens joined by single spaces, framed by
-    /// sentence breaks and spaces, so every phrase is found as `" a b "`.
-    pub(crate) s: String,
+    /// Lower-case text of the words, back to back.
+    lower: String,
     pub(crate) tokens: Vec<Token>,
     /// Per token, the number of breaks at or before it: two tokens are in
     /// the same sentence when no break lies between them.
@@ -58,91 +58,64 @@ pub(crate) const NUM_MARK: char = '\u{E001}';
 impl MatchText {
     /// Tokenises a post.
     pub(crate) fn new(text: &str) -> MatchText {
-        Self::build(text, false)
+        Self::build(text, false, true)
     }
 
     /// Tokenises a pattern: [`DUR_MARK`] and [`NUM_MARK`] become `_dur` and
     /// `_num` tokens.
     pub(crate) fn pattern(text: &str) -> MatchText {
-        Self::build(text, true)
+        Self::build(text, true, true)
     }
 
-    fn build(text: &str, marks: bool) -> MatchText {
+    /// [`Self::pattern`] without reading durations: for the pieces of a
+    /// pattern, whose durations are read once the pieces are joined.
+    pub(crate) fn pattern_words(text: &str) -> MatchText {
+        Self::build(text, true, false)
+    }
+
+    fn build(text: &str, marks: bool, durations: bool) -> MatchText {
         let mut raw = Raw { lower: String::with_capacity(text.len() + 8), tokens: Vec::with_capacity(text.len() / 4) };
         raw.scan(text, marks);
-        let mut out = MatchText {
-            s: String::with_capacity(raw.lower.len() + raw.tokens.len() + 8),
-            tokens: Vec::with_capacity(raw.tokens.len() + 2),
-            breaks: Vec::new(),
-        };
-        out.push_token(".", RawToken::virtual_break(0));
+        let mut tokens: Vec<Token> = Vec::with_capacity(raw.tokens.len() + 2);
+        tokens.push(Token::from(RawToken::virtual_break(0)));
         let mut i = 0;
         while i < raw.tokens.len() {
             let t = raw.tokens[i];
-            if let Some((len, minutes)) = duration_at(&raw, i) {
+            if let Some((len, minutes)) = duration_at(&raw, i).filter(|_| durations) {
                 let last = raw.tokens[i + len - 1];
-                out.push_token("_dur", RawToken { end: last.end, kind: Kind::Dur, minutes, ..t });
+                tokens.push(Token::from(RawToken { end: last.end, kind: Kind::Dur, minutes, ..t }));
                 i += len;
                 continue;
             }
-            let word = match t.kind {
-                Kind::Num => "_num",
-                Kind::Break => ".",
-                _ => raw.text(i),
-            };
-            if t.kind == Kind::Dur {
-                // A `_dur` mark in a pattern.
-                out.push_token("_dur", t);
-            } else if !(t.kind == Kind::Break && out.tokens.last().is_some_and(|l| l.kind == Kind::Break)) {
-                out.push_token(word, t);
+            if !(t.kind == Kind::Break && tokens.last().is_some_and(|l| l.kind == Kind::Break)) {
+                tokens.push(Token::from(t));
             }
             i += 1;
         }
-        let len = text.len() as u32;
-        let ends_with_break = out.tokens.len() > 1 && out.tokens.last().is_some_and(|l| l.kind == Kind::Break);
-        if !ends_with_break {
-            out.push_token(".", RawToken::virtual_break(len));
+        if !(tokens.len() > 1 && tokens.last().is_some_and(|l| l.kind == Kind::Break)) {
+            tokens.push(Token::from(RawToken::virtual_break(text.len() as u32)));
         }
-        out.s.push(' ');
         let mut count = 0;
-        out.breaks = out
-            .tokens
+        let breaks = tokens
             .iter()
             .map(|t| {
                 count += u32::from(t.kind == Kind::Break);
                 count
             })
             .collect();
-        out
+        MatchText { lower: raw.lower, tokens, breaks }
     }
 
-    fn push_token(&mut self, word: &str, t: RawToken) {
-        self.s.push(' ');
-        let at = self.s.len() as u32;
-        self.s.push_str(word);
-        self.tokens.push(Token {
-            start: t.start,
-            end: t.end,
-            at,
-            kind: t.kind,
-            question: t.question,
-            minutes: t.minutes,
-        });
-    }
-
-    /// The token's text as patterns see it.
+    /// The token's text as patterns see it: the lower-case word, or `_num`,
+    /// `_dur`, `.`.
     pub(crate) fn word(&self, i: usize) -> &str {
-        let at = self.tokens[i].at as usize;
-        let end = self.tokens.get(i + 1).map_or(self.s.len() - 1, |t| t.at as usize - 1);
-        &self.s[at..end]
-    }
-
-    /// The first and last token of a phrase found at `start..end` of
-    /// [`Self::s`] (the phrase starts with a space).
-    pub(crate) fn token_span(&self, start: usize, end: usize) -> (usize, usize) {
-        let first = self.tokens.partition_point(|t| (t.at as usize) <= start);
-        let last = self.tokens.partition_point(|t| (t.at as usize) < end);
-        (first, last.saturating_sub(1).max(first))
+        let t = &self.tokens[i];
+        match t.kind {
+            Kind::Num => "_num",
+            Kind::Dur => "_dur",
+            Kind::Break => ".",
+            Kind::Word | Kind::Emoji => &self.lower[t.lo.0 as usize..t.lo.1 as usize],
+        }
     }
 
     /// Whether tokens `a <= b` are in one sentence (a break at `a` or `b`
@@ -154,6 +127,12 @@ impl MatchText {
     /// The index of the first "but", if any.
     pub(crate) fn first_but(&self) -> Option<usize> {
         (0..self.tokens.len()).find(|&i| self.tokens[i].kind == Kind::Word && self.word(i) == "but")
+    }
+}
+
+impl From<RawToken> for Token {
+    fn from(t: RawToken) -> Token {
+        Token { start: t.start, end: t.end, lo: t.lo, kind: t.kind, question: t.question, minutes: t.minutes }
     }
 }
 
@@ -186,34 +165,54 @@ impl Raw {
     }
 
     fn scan(&mut self, text: &str, marks: bool) {
-        let mut chars = text.char_indices().peekable();
+        let bytes = text.as_bytes();
+        // The character at byte `at` and its length; ASCII without decoding.
+        let char_at = |at: usize| -> (char, usize) {
+            let b = bytes[at];
+            if b < 0x80 {
+                (char::from(b), 1)
+            } else {
+                let c = text[at..].chars().next().unwrap_or('\u{fffd}');
+                (c, c.len_utf8())
+            }
+        };
         // The open word: its start in `text` and in `lower`, and whether it
         // holds digits (a number) or letters.
         let mut open: Option<(usize, usize, Kind)> = None;
-        while let Some((at, c)) = chars.next() {
-            let next = chars.peek().map(|&(_, n)| n);
+        let mut at = 0;
+        while at < bytes.len() {
+            let (c, len) = char_at(at);
+            let this = at;
+            at += len;
             if c.is_alphanumeric() {
                 let digit = c.is_ascii_digit();
                 if let Some((start, lo, kind)) = open {
                     let was_num = kind == Kind::Num;
-                    if was_num && !digit && ordinal_suffix(text, at) {
+                    if was_num && !digit && ordinal_suffix(text, this) {
                         // "3rd": from here on a word.
                         open = Some((start, lo, Kind::Word));
                     } else if was_num != digit {
-                        self.close(start, at, lo, kind);
+                        self.close(start, this, lo, kind);
                         open = None;
                     }
                 }
                 if open.is_none() {
-                    open = Some((at, self.lower.len(), if digit { Kind::Num } else { Kind::Word }));
+                    open = Some((this, self.lower.len(), if digit { Kind::Num } else { Kind::Word }));
                 }
-                if c.is_ascii() {
-                    self.lower.push(c.to_ascii_lowercase());
+                if len == 1 {
+                    self.lower.push(char::from(bytes[this].to_ascii_lowercase()));
                 } else {
                     self.lower.extend(c.to_lowercase());
                 }
                 continue;
             }
+            if c == ' ' {
+                if let Some((start, lo, kind)) = open.take() {
+                    self.close(start, this, lo, kind);
+                }
+                continue;
+            }
+            let next = (at < bytes.len()).then(|| char_at(at).0);
             let in_word = open.is_some() && next.is_some_and(char::is_alphanumeric);
             match c {
                 // "can't", "haven’t": the apostrophe is dropped, the word goes on.
@@ -230,20 +229,20 @@ impl Raw {
                 _ => {}
             }
             if let Some((start, lo, kind)) = open.take() {
-                self.close(start, at, lo, kind);
+                self.close(start, this, lo, kind);
             }
             match c {
                 '.' | '!' | '?' | ';' | '\u{2026}' | '\n' | '\u{2028}' | '\u{2029}' => {
                     let question = c == '?';
                     let exclaim = c == '!';
                     match self.tokens.last_mut() {
-                        Some(last) if last.kind == Kind::Break && last.end as usize == at => {
-                            last.end = (at + c.len_utf8()) as u32;
+                        Some(last) if last.kind == Kind::Break && last.end as usize == this => {
+                            last.end = at as u32;
                             last.question = (last.question || question) && !exclaim;
                         }
                         _ => self.tokens.push(RawToken {
-                            start: at as u32,
-                            end: (at + c.len_utf8()) as u32,
+                            start: this as u32,
+                            end: at as u32,
                             lo: (0, 0),
                             kind: Kind::Break,
                             question,
@@ -253,12 +252,12 @@ impl Raw {
                 }
                 DUR_MARK | NUM_MARK if marks => {
                     let kind = if c == DUR_MARK { Kind::Dur } else { Kind::Num };
-                    self.push(at, at + c.len_utf8(), self.lower.len(), kind);
+                    self.push(this, at, self.lower.len(), kind);
                 }
-                c if is_emoji(c) => {
+                c if len > 1 && is_emoji(c) => {
                     let lo = self.lower.len();
                     self.lower.push(c);
-                    self.push(at, at + c.len_utf8(), lo, Kind::Emoji);
+                    self.push(this, at, lo, Kind::Emoji);
                 }
                 _ => {}
             }
@@ -320,10 +319,17 @@ fn duration_at(raw: &Raw, i: usize) -> Option<(usize, f32)> {
         if w.is_empty() {
             return Some(1.0);
         }
-        w.replace(',', "").parse::<f32>().ok()
+        if w.contains(',') {
+            w.replace(',', "").parse::<f32>().ok()
+        } else {
+            w.parse::<f32>().ok()
+        }
     };
     let first = word(i)?;
-    // Bare plurals and vague lengths: "for hours", "waited ages".
+    if !is_num(i) && !starts_duration(first) {
+        return None;
+    }
+    // Bare plurals: "for hours".
     if let Some(minutes) = bare_duration(first) {
         return Some((1, minutes));
     }
@@ -400,6 +406,17 @@ fn duration_at(raw: &Raw, i: usize) -> Option<(usize, f32)> {
         }
     }
     Some((j - i, minutes))
+}
+
+/// Whether `w` can make a duration out of the words around it: a unit or
+/// a bare plural ("hours").
+pub(crate) fn is_duration_word(w: &str) -> bool {
+    unit(w).is_some() || bare_duration(w).is_some()
+}
+
+/// Whether a word can start a duration (a number is checked apart).
+fn starts_duration(w: &str) -> bool {
+    matches!(w, "a" | "an" | "half") || number_word(w).is_some() || bare_duration(w).is_some()
 }
 
 /// Minutes per unit word.

@@ -40,6 +40,7 @@ use crate::domain::Label;
 
 use std::borrow::Cow;
 
+pub(crate) use self::lexicon::FxHasher;
 use self::lexicon::Lexicon;
 use self::rules::{
     booster_bigram, normalize, punctuation_emphasis, special_case, BOOSTER_DECAY, BUT_AFTER, BUT_BEFORE, C_INCR,
@@ -268,12 +269,13 @@ impl TextRules<'_, '_> {
 
     fn score(&self, i: usize) -> WordScore {
         let n = self.tokens.len();
+        // Most tokens are unrated: nothing to do.
+        let Some(base) = self.words[i].valence else { return WordScore::ZERO };
         let word = self.word(i);
         // Modifiers carry no valence of their own.
         if self.words[i].booster.is_some() || (word == "kind" && i + 1 < n && self.word(i + 1) == "of") {
             return WordScore::ZERO;
         }
-        let Some(base) = self.words[i].valence else { return WordScore::ZERO };
         let mut valence = base;
         let mut negated_by = None;
 
