@@ -122,6 +122,7 @@ fn brands(total: usize) -> Vec<Brand> {
             name: BrandName::new(format!("{name} {}", out.len())),
             exclude: vec![format!("{name} show")],
             terms,
+            lexicon: Default::default(),
         });
     }
     if total < count {
@@ -141,6 +142,7 @@ fn brand(name: &str, terms: &[&str], exclude: &[&str]) -> Brand {
         name: BrandName::new(name),
         terms: terms.iter().map(|t| t.to_string()).collect(),
         exclude: exclude.iter().map(|t| t.to_string()).collect(),
+        lexicon: Default::default(),
     }
 }
 

@@ -15,6 +15,7 @@
 //! - [`http`]: health, readiness, metrics (the only module that knows axum).
 //! - [`daemon`]: builds everything from settings, schedules, shuts down.
 //! - [`demo`]: the whole flow offline, against a simulated platform.
+//! - [`eval`]: `earshot eval`, the scorer measured on labelled sets.
 //! - [`telemetry`]: logging setup and metric names.
 //! - [`cli`]: the `earshot` subcommands; the only place that touches signals.
 
@@ -24,6 +25,7 @@ pub mod daemon;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
+pub mod eval;
 pub mod http;
 pub mod pipeline;
 pub mod queue;

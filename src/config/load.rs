@@ -20,7 +20,7 @@ use super::sources::{
 use super::terms::{check_brand, BrandConfig};
 use super::{
     ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, ReloadSettings,
-    RouteSettings, Settings, SlackAppSettings, StorageSettings,
+    RouteSettings, ScoringSettings, Settings, SlackAppSettings, StorageSettings,
 };
 use crate::domain::{BrandName, ReceiverName, SourceName, Urgency};
 
@@ -47,6 +47,8 @@ struct RawSettings {
     reload: ReloadSettings,
     #[serde(default)]
     slack: RawSlackApp,
+    #[serde(default)]
+    scoring: ScoringSettings,
     #[serde(default)]
     brands: Vec<BrandConfig>,
     #[serde(default)]
@@ -130,6 +132,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     let receivers = cx.check_receivers(&cfg)?;
     let routes = cx.check_routes(raw.routes, &receivers, &brands)?;
     cx.check_delivery(&raw.delivery)?;
+    let scoring = cx.check_scoring(raw.scoring, &brands)?;
 
     Ok(Settings {
         file: path.to_path_buf(),
@@ -141,6 +144,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         queue: raw.queue,
         reload: raw.reload,
         slack,
+        scoring,
         brands,
         sources,
         receivers,
@@ -435,6 +439,35 @@ impl Checker<'_> {
             return Err(self.err("delivery.backoff_base", "must not exceed delivery.backoff_max"));
         }
         Ok(())
+    }
+
+    /// Reads the cue and topic files and compiles the scorer once, so a bad
+    /// phrase is refused here rather than when the daemon starts.
+    fn check_scoring(&self, mut s: ScoringSettings, brands: &[super::Brand]) -> Result<ScoringSettings, ConfigError> {
+        let u = s.urgency;
+        let ordered = 0.0 < u.normal && u.normal < u.high && u.high < u.critical && u.critical <= 1.0;
+        if !ordered {
+            return Err(self.err(
+                "scoring.urgency",
+                format!(
+                    "thresholds must rise within 0..1: normal {} < high {} < critical {} <= 1",
+                    u.normal, u.high, u.critical
+                ),
+            ));
+        }
+        let dir = self.file.parent().unwrap_or_else(|| Path::new("."));
+        let read = |path: &Path, key: &str| -> Result<String, ConfigError> {
+            let full = dir.join(path);
+            std::fs::read_to_string(&full).map_err(|e| self.err(key, format!("cannot read {}: {e}", full.display())))
+        };
+        if let Some(path) = &s.cues_file {
+            s.cues_file_text = Some(read(path, "scoring.cues_file")?);
+        }
+        if let Some(path) = &s.topics_file {
+            s.topics_file_text = Some(read(path, "scoring.topics_file")?);
+        }
+        crate::pipeline::Scorer::with_settings(brands, &s).map_err(|e| self.err(e.key, e.reason))?;
+        Ok(s)
     }
 
     /// The tables of an array-of-tables section (`[[sources]]`).

@@ -16,6 +16,7 @@ pub mod secret;
 pub mod sources;
 pub mod terms;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub struct Settings {
     pub queue: QueueSettings,
     pub reload: ReloadSettings,
     pub slack: SlackAppSettings,
+    pub scoring: ScoringSettings,
     pub brands: Vec<Brand>,
     pub sources: Vec<SourceSettings>,
     pub receivers: Vec<ReceiverSettings>,
@@ -257,6 +259,75 @@ impl Default for QueueSettings {
 
 fn default_queue_min_urgency() -> Urgency {
     Urgency::High
+}
+
+/// `[scoring]`: what the scorer hears beyond its built-in data
+/// (`data/cues.toml`, `data/topics.toml`, `data/social.toml`) and where
+/// urgency levels start.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSettings {
+    /// Extra phrases per customer-service cue category, in the pattern
+    /// syntax of `data/cues.toml`: `waiting = ["stuck in the queue for <dur>"]`.
+    #[serde(default)]
+    pub cues: BTreeMap<String, Vec<String>>,
+    /// Extra phrases per topic; a name not in the taxonomy adds a topic.
+    #[serde(default)]
+    pub topics: BTreeMap<String, Vec<String>>,
+    /// Word valences (-4..4, VADER's scale) for every post; 0 makes a word
+    /// neutral. A brand's own `lexicon` wins for posts that mention it.
+    #[serde(default)]
+    pub lexicon: BTreeMap<String, f64>,
+    /// A TOML file in `data/cues.toml`'s format: new categories, or more
+    /// phrases and changed weights for existing ones. Relative to the
+    /// config file.
+    pub cues_file: Option<PathBuf>,
+    /// A TOML file in `data/topics.toml`'s format. Relative to the config
+    /// file.
+    pub topics_file: Option<PathBuf>,
+    /// Where the urgency levels start.
+    #[serde(default)]
+    pub urgency: UrgencyThresholds,
+    /// The contents of `cues_file`, read when the config is loaded.
+    #[serde(skip)]
+    pub cues_file_text: Option<String>,
+    /// The contents of `topics_file`, read when the config is loaded.
+    #[serde(skip)]
+    pub topics_file_text: Option<String>,
+}
+
+/// `[scoring.urgency]`: an urgency (0..1) at or above a threshold gets that
+/// level; below `normal` it is low. Critical cues (legal, safety, privacy)
+/// lift a mention to `critical` whatever its score.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrgencyThresholds {
+    #[serde(default = "default_critical_from")]
+    pub critical: f64,
+    #[serde(default = "default_high_from")]
+    pub high: f64,
+    #[serde(default = "default_normal_from")]
+    pub normal: f64,
+}
+
+impl Default for UrgencyThresholds {
+    fn default() -> Self {
+        UrgencyThresholds {
+            critical: default_critical_from(),
+            high: default_high_from(),
+            normal: default_normal_from(),
+        }
+    }
+}
+
+fn default_critical_from() -> f64 {
+    0.75
+}
+fn default_high_from() -> f64 {
+    0.5
+}
+fn default_normal_from() -> f64 {
+    0.25
 }
 
 /// One `[[routes]]` entry, checked: every receiver exists, every brand

@@ -487,3 +487,95 @@ fn storage_urls_name_a_known_backend_and_hide_passwords() {
     let (_dir, path) = write(&GOOD.replace("sqlite://data/test.db", "postgres://earshot@127.0.0.1/earshot"));
     assert!(load_with_env(&path, &env()).is_ok());
 }
+
+const SCORING: &str = r##"
+[scoring]
+cues_file = "more-cues.toml"
+lexicon = { "meh" = -1.5 }
+[scoring.cues]
+waiting = ["stuck in limbo"]
+[scoring.topics]
+loyalty = ["reward points"]
+[scoring.urgency]
+critical = 0.9
+high = 0.6
+normal = 0.3
+"##;
+
+const MORE_CUES: &str = r#"
+[[category]]
+name = "recall"
+summary = "Product recalls."
+topic = "safety"
+critical = true
+phrases = ["product recall"]
+"#;
+
+#[test]
+fn scoring_section_loads_with_its_files() {
+    let body = format!("{GOOD}\n{SCORING}");
+    let (dir, path) = write(&body);
+    std::fs::write(dir.path().join("more-cues.toml"), MORE_CUES).unwrap();
+    let s = load_with_env(&path, &env()).unwrap();
+    assert_eq!(s.scoring.cues["waiting"], ["stuck in limbo"]);
+    assert_eq!(s.scoring.topics["loyalty"], ["reward points"]);
+    assert_eq!(s.scoring.lexicon["meh"], -1.5);
+    assert_eq!(s.scoring.urgency, UrgencyThresholds { critical: 0.9, high: 0.6, normal: 0.3 });
+    assert!(s.scoring.cues_file_text.as_deref().unwrap().contains("recall"), "read relative to the config");
+    let pipeline = crate::pipeline::Pipeline::with_scoring(&s.brands, &s.scoring).unwrap();
+    assert!(pipeline.scorer().cue_categories().any(|(n, _)| n == "recall"));
+
+    // Defaults when the section is absent.
+    let (_d, path) = write(GOOD);
+    let s = load_with_env(&path, &env()).unwrap();
+    assert_eq!(s.scoring, ScoringSettings::default());
+    assert_eq!(s.scoring.urgency.critical, 0.75);
+}
+
+#[test]
+fn scoring_mistakes_are_refused_with_the_key() {
+    let err = refuse(&format!("{GOOD}\n[scoring.cues]\nwaitng = [\"x\"]\n"));
+    assert_eq!(err.key, "scoring.cues.waitng");
+    assert!(err.reason.contains("waiting"), "{err}");
+
+    let err = refuse(&format!("{GOOD}\n[scoring.cues]\nwaiting = [\"{{unclosed\"]\n"));
+    assert_eq!(err.key, "scoring.cues.waiting[0]");
+
+    let err = refuse(&format!("{GOOD}\n[scoring.urgency]\nhigh = 0.9\n"));
+    assert_eq!(err.key, "scoring.urgency");
+    assert!(err.reason.contains("rise"), "{err}");
+
+    let err = refuse(&format!("{GOOD}\n[scoring]\ncues_file = \"missing.toml\"\n"));
+    assert_eq!(err.key, "scoring.cues_file");
+    assert!(err.reason.contains("cannot read"), "{err}");
+
+    let err = refuse(&format!("{GOOD}\n[scoring]\nlexicon = {{ \"meh\" = 12.0 }}\n"));
+    assert_eq!(err.key, "scoring.lexicon.meh");
+
+    let err = refuse(&format!("{GOOD}\n[scoring]\nweights = 1\n"));
+    assert!(err.key.starts_with("scoring"), "{err}");
+}
+
+#[test]
+fn brand_lexicon_is_checked() {
+    let body =
+        GOOD.replace("exclude = [\"acme air show\"]", "exclude = [\"acme air show\"]\nlexicon = { \"Sick\" = 2.0 }");
+    let (_d, path) = write(&body);
+    let s = load_with_env(&path, &env()).unwrap();
+    assert_eq!(s.brands[0].lexicon["sick"], 2.0, "lower-cased");
+
+    let body =
+        GOOD.replace("exclude = [\"acme air show\"]", "exclude = [\"acme air show\"]\nlexicon = { \"sick\" = 5.0 }");
+    let err = refuse(&body);
+    assert_eq!(err.key, "brands[0].lexicon.\"sick\"");
+    assert!(err.reason.contains("-4..4"), "{err}");
+}
+
+#[test]
+fn scoring_thresholds_from_the_environment() {
+    let (_d, path) = write(GOOD);
+    let mut env = env();
+    env.push(("EARSHOT__SCORING__URGENCY__CRITICAL".into(), "0.95".into()));
+    let s = load_with_env(&path, &env).unwrap();
+    assert_eq!(s.scoring.urgency.critical, 0.95);
+}

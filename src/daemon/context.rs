@@ -74,7 +74,7 @@ impl Context {
         let sinks = settings.receivers.iter().map(|r| (r.name.clone(), sinks::build(r, http.inner.clone()))).collect();
         Ok(Context {
             store,
-            pipeline: Pipeline::new(&settings.brands),
+            pipeline: Pipeline::with_scoring(&settings.brands, &settings.scoring).context("building the scorer")?,
             router: Router::new(&settings.routes),
             http,
             metrics,

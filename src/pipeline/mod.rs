@@ -7,11 +7,11 @@ pub mod matcher;
 pub mod scorer;
 pub mod sentiment;
 
-use crate::config::Brand;
+use crate::config::{Brand, ScoringSettings};
 use crate::domain::{Mention, Post};
 
 pub use self::matcher::{BrandHit, Matcher};
-pub use self::scorer::Scorer;
+pub use self::scorer::{History, Scorer, ScoringError};
 
 /// The compiled matcher and the scorer, built once per config.
 #[derive(Debug)]
@@ -21,8 +21,15 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// The matcher for `brands` and the scorer with the built-in scoring
+    /// data, the brands' names neutralised and their lexicons applied.
     pub fn new(brands: &[Brand]) -> Self {
-        Pipeline { matcher: Matcher::new(brands), scorer: Scorer::new() }
+        Pipeline { matcher: Matcher::new(brands), scorer: Scorer::with_brands(brands) }
+    }
+
+    /// [`Pipeline::new`] with the config's `[scoring]` extensions.
+    pub fn with_scoring(brands: &[Brand], scoring: &ScoringSettings) -> Result<Self, ScoringError> {
+        Ok(Pipeline { matcher: Matcher::new(brands), scorer: Scorer::with_settings(brands, scoring)? })
     }
 
     pub fn matcher(&self) -> &Matcher {
@@ -34,13 +41,19 @@ impl Pipeline {
     }
 
     /// Every mention in `post`: one per brand whose terms hit and whose
-    /// excludes did not, each scored.
+    /// excludes did not, each scored, with nothing known from earlier polls.
     pub fn process(&self, post: &Post) -> Vec<Mention> {
+        self.process_with(post, &History::default())
+    }
+
+    /// [`Pipeline::process`] with what the store knows about the post and
+    /// its author (momentum, repeat complaints).
+    pub fn process_with(&self, post: &Post, history: &History) -> Vec<Mention> {
         let hits = self.matcher.find(&post.text);
         if hits.is_empty() {
             return Vec::new();
         }
-        let score = self.scorer.score_post(post);
+        let score = self.scorer.score_post_with(post, history);
         hits.into_iter().map(|hit| Mention { brand: hit.brand, terms: hit.terms, score: score.clone() }).collect()
     }
 }

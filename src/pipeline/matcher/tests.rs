@@ -9,6 +9,7 @@ fn brand(name: &str, terms: &[&str], exclude: &[&str]) -> Brand {
         name: BrandName::new(name),
         terms: terms.iter().map(|t| t.to_string()).collect(),
         exclude: exclude.iter().map(|t| t.to_string()).collect(),
+        lexicon: Default::default(),
     }
 }
 

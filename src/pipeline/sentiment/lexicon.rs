@@ -3,25 +3,43 @@
 //! once when a [`Lexicon`] is built.
 //!
 //! Owns: parsing and lookup. Keys are borrowed slices of the embedded text,
-//! so building the maps copies no strings. Knows nothing about the rules
-//! that use the valences (`rules.rs`, `mod.rs`). Tests: `tests.rs`
-//! (`embedded_lexicons_parse_cleanly`).
+//! so building the maps copies no strings. Each word's entry also carries
+//! what the rule tables say about it (booster scalar, negation), so a
+//! token costs one hash lookup. Overlays (the scorer's domain lexicon, a
+//! brand's overrides) replace or remove valences after the embedded file
+//! is read. Knows nothing about how the rules use the values (`rules.rs`,
+//! `mod.rs`). Tests: `tests.rs` (`embedded_lexicons_parse_cleanly`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use super::rules::{BOOSTERS, NEGATIONS};
 
 /// `TOKEN<TAB>MEAN<TAB>STD-DEV<TAB>RAW-RATINGS`, CRLF line ends.
 const VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
 /// `EMOJI<TAB>DESCRIPTION`, CRLF line ends.
 const EMOJI_LEXICON: &str = include_str!("../../../data/emoji_utf8_lexicon.txt");
 
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// What the lexicon and the rule tables say about one lower-case word.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Entry {
+    /// Mean valence in [-4, 4]; `None` for a word only the rule tables
+    /// know, or one an overlay made unrated.
+    pub(crate) valence: Option<f32>,
+    /// Booster (positive) or dampener (negative) scalar.
+    pub(crate) booster: Option<f64>,
+    /// A negation word ("not", "never", "without").
+    pub(crate) negation: bool,
+}
 
 /// Word valences and emoji descriptions.
 pub(crate) struct Lexicon {
-    /// Lower-case token → mean valence in [-4, 4].
-    words: FxMap<&'static str, f32>,
+    /// Lower-case token → its entry.
+    words: FxMap<Cow<'static, str>, Entry>,
     /// Single-code-point emoji → its description ("pouting face"). Emoji
     /// written as several code points (skin tones, flags, ZWJ sequences)
     /// are read one code point at a time, as the reference does, so only
@@ -49,7 +67,8 @@ impl Lexicon {
             match (fields.next(), fields.next().and_then(|v| v.parse::<f32>().ok())) {
                 (Some(word), Some(valence)) if !word.is_empty() && valence.is_finite() => {
                     // Later lines win, as in the reference's dict build.
-                    words.insert(word, valence);
+                    let entry: &mut Entry = words.entry(Cow::Borrowed(word)).or_default();
+                    entry.valence = Some(valence);
                 }
                 _ => skipped_lines += 1,
             }
@@ -71,13 +90,47 @@ impl Lexicon {
                 _ => skipped_lines += 1,
             }
         }
+        for &(word, scalar) in BOOSTERS {
+            words.entry(Cow::Borrowed(word)).or_default().booster = Some(scalar);
+        }
+        for &word in NEGATIONS {
+            words.entry(Cow::Borrowed(word)).or_default().negation = true;
+        }
+        for (word, entry) in words.iter_mut() {
+            entry.negation |= word.contains("n't");
+        }
         Lexicon { words, emoji, skipped_lines }
+    }
+
+    /// Replaces valences: `Some(v)` rates the word `v`, `None` makes it
+    /// unrated. Booster and negation roles are kept.
+    pub(crate) fn overlay<I>(&mut self, entries: I)
+    where
+        I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
+    {
+        for (word, valence) in entries {
+            let negation = word.contains("n't");
+            let entry = self.words.entry(word).or_default();
+            entry.valence = valence;
+            entry.negation |= negation;
+        }
+        self.words.retain(|_, e| *e != Entry::default());
+    }
+
+    /// Everything known about a lower-case token, in one lookup. Any
+    /// "n't" contraction is a negation even when not listed.
+    #[inline]
+    pub(crate) fn entry(&self, lower: &str) -> Entry {
+        match self.words.get(lower) {
+            Some(entry) => *entry,
+            None => Entry { negation: lower.contains("n't"), ..Entry::default() },
+        }
     }
 
     /// The valence of a lower-case token, if the lexicon rates it.
     #[inline]
     pub(crate) fn valence(&self, lower: &str) -> Option<f32> {
-        self.words.get(lower).copied()
+        self.words.get(lower).and_then(|e| e.valence)
     }
 
     /// The description of a single-code-point emoji.
@@ -93,7 +146,7 @@ impl Lexicon {
 
     #[cfg(test)]
     pub(crate) fn word_count(&self) -> usize {
-        self.words.len()
+        self.words.values().filter(|e| e.valence.is_some()).count()
     }
 
     #[cfg(test)]

@@ -38,10 +38,13 @@ mod tests;
 
 use crate::domain::Label;
 
+use std::borrow::Cow;
+
+pub(crate) use self::lexicon::FxHasher;
 use self::lexicon::Lexicon;
 use self::rules::{
-    booster, booster_bigram, is_negation, normalize, punctuation_emphasis, special_case, BOOSTER_DECAY, BUT_AFTER,
-    BUT_BEFORE, C_INCR, NEVER_SO, N_SCALAR,
+    booster_bigram, normalize, punctuation_emphasis, special_case, BOOSTER_DECAY, BUT_AFTER, BUT_BEFORE, C_INCR,
+    NEVER_SO, N_SCALAR,
 };
 use self::tokens::Tokens;
 
@@ -85,6 +88,41 @@ pub struct Driver {
     pub valence: f64,
 }
 
+/// Changes word valences for one text, before VADER's rules run on them:
+/// the scorer uses it for masked spans, politeness, brand overrides and
+/// sarcasm. Called once per token.
+pub trait Adjust {
+    /// The valence to use for the token whose text starts at byte `at` of
+    /// the analysed text, given its lower-case form and the lexicon's
+    /// valence. `None` makes the token unrated.
+    fn valence(&self, at: usize, lower: &str, valence: Option<f64>) -> Option<f64>;
+
+    /// Whether the token at byte `at` negates what follows, given VADER's
+    /// answer: an idiom such as "no idea" is not a negation.
+    fn negates(&self, _at: usize, _lower: &str, negation: bool) -> bool {
+        negation
+    }
+}
+
+/// No adjustment: plain VADER.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plain;
+
+impl Adjust for Plain {
+    #[inline]
+    fn valence(&self, _at: usize, _lower: &str, valence: Option<f64>) -> Option<f64> {
+        valence
+    }
+}
+
+/// Valence from outside the words (the scorer's customer-service cues),
+/// already weighted, added to the sum before punctuation emphasis and
+/// normalisation, so it is on the lexicon's scale.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Extra {
+    pub valence: f64,
+}
+
 /// VADER with its lexicons loaded. Cheap to share: `Send + Sync`, no
 /// interior mutability.
 #[derive(Debug)]
@@ -104,29 +142,54 @@ impl SentimentAnalyzer {
         SentimentAnalyzer { lexicon: Lexicon::embedded() }
     }
 
+    /// The embedded lexicons with `overlay` applied: `Some(v)` rates a
+    /// lower-case word `v` (in [-4, 4]), `None` makes it unrated.
+    pub fn with_overlay<I>(overlay: I) -> Self
+    where
+        I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
+    {
+        let mut lexicon = Lexicon::embedded();
+        lexicon.overlay(overlay);
+        SentimentAnalyzer { lexicon }
+    }
+
+    /// The valence this analyser gives a lower-case word, if rated.
+    pub fn valence(&self, lower: &str) -> Option<f64> {
+        self.lexicon.valence(lower).map(f64::from)
+    }
+
     /// The compound score alone (no drivers, so no allocation beyond the
     /// tokens).
     pub fn compound(&self, text: &str) -> f64 {
-        self.run(text, false).compound
+        self.run(text, false, &Plain, Extra::default()).compound
     }
 
     /// The compound score and the words that drove it.
     pub fn analyze(&self, text: &str) -> Sentiment {
-        self.run(text, true)
+        self.run(text, true, &Plain, Extra::default())
     }
 
-    fn run(&self, text: &str, want_drivers: bool) -> Sentiment {
+    /// [`Self::analyze`] with per-token adjustments and outside valence
+    /// (see [`Adjust`], [`Extra`]). Drivers are words only.
+    pub fn analyze_with<A: Adjust>(&self, text: &str, adjust: &A, extra: Extra) -> Sentiment {
+        self.run(text, true, adjust, extra)
+    }
+
+    fn run<A: Adjust>(&self, text: &str, want_drivers: bool, adjust: &A, extra: Extra) -> Sentiment {
         let tokens = Tokens::new(text, &self.lexicon);
         if tokens.is_empty() {
-            return Sentiment { compound: 0.0, drivers: Vec::new() };
+            return Sentiment { compound: compound_of(extra.valence, text), drivers: Vec::new() };
         }
+        let base = text.as_ptr() as usize;
         let words: Vec<WordInfo> = (0..tokens.len())
             .map(|i| {
                 let lower = tokens.lower(i);
+                let entry = self.lexicon.entry(lower);
+                let at = (tokens.get(i).shown.as_ptr() as usize).wrapping_sub(base);
                 WordInfo {
-                    valence: self.lexicon.valence(lower).map(f64::from),
-                    booster: booster(lower),
-                    negation: is_negation(lower),
+                    valence: adjust.valence(at, lower, entry.valence.map(f64::from)),
+                    booster: entry.booster,
+                    negation: entry.negation && adjust.negates(at, lower, true),
                 }
             })
             .collect();
@@ -144,17 +207,25 @@ impl SentimentAnalyzer {
             }
         }
 
-        let mut sum: f64 = scores.iter().map(|s| s.valence).sum();
-        let emphasis = punctuation_emphasis(text);
-        if sum > 0.0 {
-            sum += emphasis;
-        } else if sum < 0.0 {
-            sum -= emphasis;
-        }
-        let compound = (normalize(sum) * 10_000.0).round() / 10_000.0;
+        let sum: f64 = scores.iter().map(|s| s.valence).sum::<f64>() + extra.valence;
+        let compound = compound_of(sum, text);
         let drivers = if want_drivers { drivers(&tokens, &scores, compound) } else { Vec::new() };
         Sentiment { compound, drivers }
     }
+}
+
+/// The compound of a summed valence: punctuation emphasis away from zero,
+/// normalised, rounded to four decimals as the reference does.
+fn compound_of(mut sum: f64, text: &str) -> f64 {
+    if sum != 0.0 {
+        let emphasis = punctuation_emphasis(text);
+        if sum > 0.0 {
+            sum += emphasis;
+        } else {
+            sum -= emphasis;
+        }
+    }
+    (normalize(sum) * 10_000.0).round() / 10_000.0
 }
 
 /// What the lexicon and the rule tables say about one token, looked up
@@ -198,12 +269,13 @@ impl TextRules<'_, '_> {
 
     fn score(&self, i: usize) -> WordScore {
         let n = self.tokens.len();
+        // Most tokens are unrated: nothing to do.
+        let Some(base) = self.words[i].valence else { return WordScore::ZERO };
         let word = self.word(i);
         // Modifiers carry no valence of their own.
         if self.words[i].booster.is_some() || (word == "kind" && i + 1 < n && self.word(i + 1) == "of") {
             return WordScore::ZERO;
         }
-        let Some(base) = self.words[i].valence else { return WordScore::ZERO };
         let mut valence = base;
         let mut negated_by = None;
 

@@ -5,8 +5,8 @@
 //!
 //! Owns: the fixed word lists and the empirically derived scalars. These
 //! are the algorithm's constants, so they live in code; the rated
-//! vocabulary is data (`lexicon.rs`). No state, no allocation. Tests:
-//! `tests.rs`.
+//! vocabulary is data (`lexicon.rs`, which also indexes these tables so a
+//! token costs one lookup). No state, no allocation. Tests: `tests.rs`.
 
 /// Mean rating increase for a booster word ("very good").
 pub(crate) const B_INCR: f64 = 0.293;
@@ -32,25 +32,91 @@ const QUESTION_CAP: f64 = 0.96;
 /// Alpha of the compound normalisation: roughly the largest expected sum.
 const NORMALIZE_ALPHA: f64 = 15.0;
 
-/// The booster (positive) or dampener (negative) scalar of a single
-/// lower-case word. Two-word dampeners are in [`booster_bigram`].
-pub(crate) fn booster(lower: &str) -> Option<f64> {
-    let scalar = match lower {
-        "absolutely" | "amazingly" | "awfully" | "completely" | "considerable" | "considerably" | "decidedly"
-        | "deeply" | "effing" | "enormous" | "enormously" | "entirely" | "especially" | "exceptional"
-        | "exceptionally" | "extreme" | "extremely" | "fabulously" | "flipping" | "flippin" | "frackin"
-        | "fracking" | "fricking" | "frickin" | "frigging" | "friggin" | "fully" | "fuckin" | "fucking" | "fuggin"
-        | "fugging" | "greatly" | "hella" | "highly" | "hugely" | "incredible" | "incredibly" | "intensely"
-        | "major" | "majorly" | "more" | "most" | "particularly" | "purely" | "quite" | "really" | "remarkably"
-        | "so" | "substantially" | "thoroughly" | "total" | "totally" | "tremendous" | "tremendously" | "uber"
-        | "unbelievably" | "unusually" | "utter" | "utterly" | "very" => B_INCR,
-        "almost" | "barely" | "hardly" | "kinda" | "kindof" | "kind-of" | "less" | "little" | "marginal"
-        | "marginally" | "occasional" | "occasionally" | "partly" | "scarce" | "scarcely" | "slight" | "slightly"
-        | "somewhat" | "sorta" | "sortof" | "sort-of" => B_DECR,
-        _ => return None,
-    };
-    Some(scalar)
-}
+/// Booster (positive) and dampener (negative) words with their scalars.
+/// Two-word dampeners are in [`booster_bigram`].
+pub(crate) const BOOSTERS: &[(&str, f64)] = &[
+    ("absolutely", B_INCR),
+    ("amazingly", B_INCR),
+    ("awfully", B_INCR),
+    ("completely", B_INCR),
+    ("considerable", B_INCR),
+    ("considerably", B_INCR),
+    ("decidedly", B_INCR),
+    ("deeply", B_INCR),
+    ("effing", B_INCR),
+    ("enormous", B_INCR),
+    ("enormously", B_INCR),
+    ("entirely", B_INCR),
+    ("especially", B_INCR),
+    ("exceptional", B_INCR),
+    ("exceptionally", B_INCR),
+    ("extreme", B_INCR),
+    ("extremely", B_INCR),
+    ("fabulously", B_INCR),
+    ("flipping", B_INCR),
+    ("flippin", B_INCR),
+    ("frackin", B_INCR),
+    ("fracking", B_INCR),
+    ("fricking", B_INCR),
+    ("frickin", B_INCR),
+    ("frigging", B_INCR),
+    ("friggin", B_INCR),
+    ("fully", B_INCR),
+    ("fuckin", B_INCR),
+    ("fucking", B_INCR),
+    ("fuggin", B_INCR),
+    ("fugging", B_INCR),
+    ("greatly", B_INCR),
+    ("hella", B_INCR),
+    ("highly", B_INCR),
+    ("hugely", B_INCR),
+    ("incredible", B_INCR),
+    ("incredibly", B_INCR),
+    ("intensely", B_INCR),
+    ("major", B_INCR),
+    ("majorly", B_INCR),
+    ("more", B_INCR),
+    ("most", B_INCR),
+    ("particularly", B_INCR),
+    ("purely", B_INCR),
+    ("quite", B_INCR),
+    ("really", B_INCR),
+    ("remarkably", B_INCR),
+    ("so", B_INCR),
+    ("substantially", B_INCR),
+    ("thoroughly", B_INCR),
+    ("total", B_INCR),
+    ("totally", B_INCR),
+    ("tremendous", B_INCR),
+    ("tremendously", B_INCR),
+    ("uber", B_INCR),
+    ("unbelievably", B_INCR),
+    ("unusually", B_INCR),
+    ("utter", B_INCR),
+    ("utterly", B_INCR),
+    ("very", B_INCR),
+    ("almost", B_DECR),
+    ("barely", B_DECR),
+    ("hardly", B_DECR),
+    ("kinda", B_DECR),
+    ("kindof", B_DECR),
+    ("kind-of", B_DECR),
+    ("less", B_DECR),
+    ("little", B_DECR),
+    ("marginal", B_DECR),
+    ("marginally", B_DECR),
+    ("occasional", B_DECR),
+    ("occasionally", B_DECR),
+    ("partly", B_DECR),
+    ("scarce", B_DECR),
+    ("scarcely", B_DECR),
+    ("slight", B_DECR),
+    ("slightly", B_DECR),
+    ("somewhat", B_DECR),
+    ("sorta", B_DECR),
+    ("sortof", B_DECR),
+    ("sort-of", B_DECR),
+];
 
 /// The dampener scalar of a lower-case word pair ("kind of", "sort of",
 /// "just enough").
@@ -61,72 +127,69 @@ pub(crate) fn booster_bigram(first: &str, second: &str) -> Option<f64> {
     }
 }
 
-/// Whether a lower-case word negates what follows it: a negation word or
-/// any contraction with "n't".
-pub(crate) fn is_negation(lower: &str) -> bool {
-    matches!(
-        lower,
-        "aint"
-            | "arent"
-            | "cannot"
-            | "cant"
-            | "couldnt"
-            | "darent"
-            | "didnt"
-            | "doesnt"
-            | "ain't"
-            | "aren't"
-            | "can't"
-            | "couldn't"
-            | "daren't"
-            | "didn't"
-            | "doesn't"
-            | "dont"
-            | "hadnt"
-            | "hasnt"
-            | "havent"
-            | "isnt"
-            | "mightnt"
-            | "mustnt"
-            | "neither"
-            | "don't"
-            | "hadn't"
-            | "hasn't"
-            | "haven't"
-            | "isn't"
-            | "mightn't"
-            | "mustn't"
-            | "neednt"
-            | "needn't"
-            | "never"
-            | "none"
-            | "nope"
-            | "nor"
-            | "not"
-            | "nothing"
-            | "nowhere"
-            | "oughtnt"
-            | "shant"
-            | "shouldnt"
-            | "uhuh"
-            | "wasnt"
-            | "werent"
-            | "oughtn't"
-            | "shan't"
-            | "shouldn't"
-            | "uh-uh"
-            | "wasn't"
-            | "weren't"
-            | "without"
-            | "wont"
-            | "wouldnt"
-            | "won't"
-            | "wouldn't"
-            | "rarely"
-            | "seldom"
-            | "despite"
-    ) || lower.contains("n't")
-}
+/// Negation words. Any other word containing "n't" negates as well
+/// (`Lexicon::entry`).
+pub(crate) const NEGATIONS: &[&str] = &[
+    "aint",
+    "arent",
+    "cannot",
+    "cant",
+    "couldnt",
+    "darent",
+    "didnt",
+    "doesnt",
+    "ain't",
+    "aren't",
+    "can't",
+    "couldn't",
+    "daren't",
+    "didn't",
+    "doesn't",
+    "dont",
+    "hadnt",
+    "hasnt",
+    "havent",
+    "isnt",
+    "mightnt",
+    "mustnt",
+    "neither",
+    "don't",
+    "hadn't",
+    "hasn't",
+    "haven't",
+    "isn't",
+    "mightn't",
+    "mustn't",
+    "neednt",
+    "needn't",
+    "never",
+    "none",
+    "nope",
+    "nor",
+    "not",
+    "nothing",
+    "nowhere",
+    "oughtnt",
+    "shant",
+    "shouldnt",
+    "uhuh",
+    "wasnt",
+    "werent",
+    "oughtn't",
+    "shan't",
+    "shouldn't",
+    "uh-uh",
+    "wasn't",
+    "weren't",
+    "without",
+    "wont",
+    "wouldnt",
+    "won't",
+    "wouldn't",
+    "rarely",
+    "seldom",
+    "despite",
+];
 
 /// The valence of a special-case idiom spelled by `words` (lower case):
 /// these replace the valence of the rated word in them ("the shit" is

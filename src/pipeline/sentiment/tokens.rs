@@ -129,7 +129,8 @@ impl<'a> Tokens<'a> {
             }
             let lower = if has_upper {
                 let start = self.lowered.len();
-                self.lowered.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                self.lowered.push_str(text);
+                self.lowered[start..].make_ascii_lowercase();
                 Lower::Buffer(start, self.lowered.len())
             } else {
                 Lower::Same
@@ -158,11 +159,14 @@ impl<'a> Iterator for Chunks<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let text = self.0;
         let bytes = text.as_bytes();
-        // The length of the character at `at` and whether it separates.
+        // The length of the character at `at` and whether it separates;
+        // ASCII without decoding.
         let char_at = |at: usize| -> (usize, bool) {
-            match bytes[at] {
-                b if b.is_ascii() => (1, is_ascii_space(b)),
-                _ => text[at..].chars().next().map_or((1, false), |c| (c.len_utf8(), is_space(c))),
+            let b = bytes[at];
+            if b < 0x80 {
+                (1, is_ascii_space(b))
+            } else {
+                text[at..].chars().next().map_or((1, false), |c| (c.len_utf8(), is_space(c)))
             }
         };
         let mut start = 0;
@@ -175,6 +179,14 @@ impl<'a> Iterator for Chunks<'a> {
         }
         let mut end = start;
         while end < bytes.len() {
+            let b = bytes[end];
+            if b < 0x80 {
+                if is_ascii_space(b) {
+                    break;
+                }
+                end += 1;
+                continue;
+            }
             let (len, space) = char_at(end);
             if space {
                 break;
@@ -200,8 +212,19 @@ fn is_ascii_space(b: u8) -> bool {
 /// Strips leading and trailing ASCII punctuation, unless that leaves two
 /// characters or fewer (then the token was likely an emoticon: ":)", ":-(").
 fn strip_punctuation(token: &str) -> &str {
-    let stripped = token.trim_matches(|c: char| c.is_ascii_punctuation());
-    if stripped.chars().nth(2).is_none() {
+    let bytes = token.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && bytes[start].is_ascii_punctuation() {
+        start += 1;
+    }
+    let mut end = bytes.len();
+    while end > start && bytes[end - 1].is_ascii_punctuation() {
+        end -= 1;
+    }
+    // ASCII punctuation is one byte, so both ends are char boundaries.
+    let stripped = &token[start..end];
+    let short = if stripped.is_ascii() { stripped.len() <= 2 } else { stripped.chars().nth(2).is_none() };
+    if short {
         token
     } else {
         stripped

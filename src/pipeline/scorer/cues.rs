@@ -1,0 +1,236 @@
+//! Customer-service cues: which categories of `data/cues.toml` a post's
+//! phrase hits add up to, and how much negativity they add.
+//!
+//! Owns the rules that turn raw phrase hits into fired cues:
+//! - a negation up to `window` words before a cue, in its sentence,
+//!   cancels it ("not cancelled after all"), unless the negation word is
+//!   part of another cue ("no refund, no reply") or of an exception ("can't
+//!   believe they cancelled");
+//! - a hypothetical before it ("if my flight is cancelled") cancels it;
+//! - inside an enquiry ("how do I cancel my contract?") only categories
+//!   marked `in_questions` (and critical ones) fire;
+//! - a hit inside a longer hit is dropped ("still no refund" is billing,
+//!   not also waiting);
+//! - a resolution ("all sorted now") quarters the complaint cues before it
+//!   and in its own clause;
+//! - `with_complaint` phrases ("great job", "again") count only next to an
+//!   unresolved complaint cue that a "but" does not separate from them;
+//! - sarcasm switches off positive cues (and, in the scorer, positive
+//!   words).
+//!
+//! Each category counts once, at its strongest hit, weighted like VADER
+//! weights words around the first "but" (x0.5 before, x1.5 after); several
+//! categories add up with diminishing weight. Tests: `scorer/tests/cues.rs`.
+
+use super::data::{Category, Compiled, Tag};
+use super::phrases::Hit;
+use super::text::{Kind, MatchText};
+
+/// Weight of a complaint cue the post says was resolved.
+pub(crate) const RESOLVED: f64 = 0.25;
+/// Each further category counts this much of the one before.
+pub(crate) const DECAY: f64 = 0.7;
+
+/// A cue that fired.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Fired {
+    /// Index into [`Compiled::categories`].
+    pub(crate) cat: usize,
+    /// Tokens of the [`MatchText`].
+    pub(crate) first: usize,
+    pub(crate) last: usize,
+    /// "but" position and resolution, applied to the category's valence.
+    pub(crate) weight: f64,
+}
+
+/// What the cues of one post add up to.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// In text order.
+    pub(crate) fired: Vec<Fired>,
+    /// Added to the sentiment sum.
+    pub(crate) valence: f64,
+    /// Positive words are sarcastic.
+    pub(crate) sarcasm: bool,
+    /// An unresolved complaint cue before / after the first "but" (or
+    /// anywhere, when there is none: "before").
+    pub(crate) complaint_before_but: bool,
+    pub(crate) complaint_after_but: bool,
+    /// Enquiry sentences: token ranges, inclusive.
+    pub(crate) enquiries: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    cat: usize,
+    with_complaint: bool,
+    first: usize,
+    last: usize,
+    damped: bool,
+}
+
+/// Evaluates the phrase hits of one post.
+pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome {
+    let mut out = Outcome::default();
+    let span = |h: &Hit| (h.first as usize, h.last as usize);
+    let of = |want: Tag| hits.iter().filter(move |h| c.tags[h.tag as usize] == want).map(span);
+    let openers = of(Tag::Enquiry).map(|(f, _)| (f, false)).chain(of(Tag::Question).map(|(f, _)| (f, true)));
+    out.enquiries = enquiries(c, text, openers);
+
+    let raw: Vec<Cand> = hits
+        .iter()
+        .filter_map(|h| match c.tags[h.tag as usize] {
+            Tag::Cue { cat, with_complaint } if !h.negated_gap => Some(Cand {
+                cat: usize::from(cat),
+                with_complaint,
+                first: h.first as usize,
+                last: h.last as usize,
+                damped: false,
+            }),
+            _ => None,
+        })
+        .collect();
+    if raw.is_empty() {
+        return out;
+    }
+    let exceptions: Vec<(usize, usize)> = of(Tag::NegException).collect();
+    let blockers: Vec<(usize, usize)> = of(Tag::Blocker).collect();
+
+    let inside = |spans: &[(usize, usize)], k: usize| spans.iter().any(|&(a, b)| a <= k && k <= b);
+    let cue_spans: Vec<(usize, usize)> = raw.iter().map(|h| (h.first, h.last)).collect();
+    let mut cands: Vec<Cand> = raw
+        .iter()
+        .copied()
+        .filter(|h| {
+            let cat = &c.categories[h.cat];
+            if !cat.in_questions && out.enquiries.iter().any(|&(a, b)| a <= h.first && h.first <= b) {
+                return false;
+            }
+            let negated = (h.first.saturating_sub(c.negation_window)..h.first).any(|k| {
+                text.tokens[k].kind == Kind::Word
+                    && c.negations.contains(text.word(k))
+                    && text.same_sentence(k, h.first)
+                    && !inside(&exceptions, k)
+                    && !cue_spans.iter().any(|&(a, b)| (a, b) != (h.first, h.last) && a <= k && k <= b && b < h.first)
+            });
+            let blocked = blockers
+                .iter()
+                .any(|&(_, b)| b < h.first && h.first - b <= c.blocker_window && text.same_sentence(b, h.first));
+            !negated && !blocked
+        })
+        .collect();
+
+    // Drop hits inside a longer one (a critical cue always stays).
+    let all = cands.clone();
+    cands.retain(|h| {
+        c.categories[h.cat].critical
+            || !all.iter().any(|o| o.first <= h.first && h.last <= o.last && (o.first, o.last) != (h.first, h.last))
+    });
+    cands.sort_by_key(|h| (h.first, h.last, h.cat));
+    cands.dedup_by_key(|h| (h.first, h.last, h.cat));
+
+    let but = text.first_but();
+    let between = |a: usize, b: usize| but.is_some_and(|x| a < x && x < b);
+    let resolutions: Vec<(usize, usize)> =
+        cands.iter().filter(|h| c.categories[h.cat].resolves).map(|h| (h.first, h.last)).collect();
+    for h in cands.iter_mut().filter(|h| c.categories[h.cat].valence < 0.0) {
+        h.damped = resolutions
+            .iter()
+            .any(|&(rf, rl)| h.last < rf || (h.first > rl && text.same_sentence(rl, h.first) && !between(rl, h.first)));
+    }
+
+    // `with_complaint` phrases need an unresolved complaint beside them.
+    let support: Vec<(usize, usize)> = cands
+        .iter()
+        .filter(|h| !h.with_complaint && !h.damped && c.categories[h.cat].valence < 0.0)
+        .map(|h| (h.first, h.last))
+        .collect();
+    let supported = |h: &Cand| support.iter().any(|&(f, l)| !between(l, h.first) && !between(h.last, f));
+    cands.retain(|h| !h.with_complaint || supported(h));
+
+    out.sarcasm = cands.iter().any(|h| c.categories[h.cat].sarcasm && !h.damped);
+    if out.sarcasm {
+        cands.retain(|h| c.categories[h.cat].valence < 0.0);
+    }
+
+    // Each category once, at its strongest hit.
+    let factor = |h: &Cand| {
+        let position = match but {
+            Some(b) if h.last < b => 0.5,
+            Some(b) if h.first > b => 1.5,
+            _ => 1.0,
+        };
+        position * if h.damped { RESOLVED } else { 1.0 }
+    };
+    let mut best: Vec<Fired> = Vec::new();
+    for h in &cands {
+        let weight = factor(h);
+        match best.iter_mut().find(|f| f.cat == h.cat) {
+            // Overlapping hits of one category are one cue: show it whole.
+            Some(f) if h.first <= f.last && f.first <= h.last => {
+                f.first = f.first.min(h.first);
+                f.last = f.last.max(h.last);
+                f.weight = f.weight.max(weight);
+            }
+            Some(f) if f.weight >= weight => {}
+            Some(f) => *f = Fired { cat: h.cat, first: h.first, last: h.last, weight },
+            None => best.push(Fired { cat: h.cat, first: h.first, last: h.last, weight }),
+        }
+    }
+    out.valence = sum(&c.categories, &best, true) + sum(&c.categories, &best, false);
+    for f in best.iter().filter(|f| c.categories[f.cat].valence < 0.0) {
+        let undamped = cands.iter().any(|h| h.cat == f.cat && !h.damped);
+        if undamped {
+            match but {
+                Some(b) if f.first > b => out.complaint_after_but = true,
+                _ => out.complaint_before_but = true,
+            }
+        }
+    }
+    best.sort_by_key(|f| (f.first, f.cat));
+    out.fired = best;
+    out
+}
+
+/// The weighted valence of the fired negative (or positive) categories,
+/// strongest first, each next one counting [`DECAY`] of the one before.
+fn sum(categories: &[Category], fired: &[Fired], negative: bool) -> f64 {
+    let mut values: Vec<f64> = fired
+        .iter()
+        .map(|f| categories[f.cat].valence * f.weight)
+        .filter(|v| if negative { *v < 0.0 } else { *v > 0.0 })
+        .collect();
+    values.sort_by(|a, b| b.abs().total_cmp(&a.abs()));
+    values.iter().enumerate().map(|(i, v)| v * DECAY.powi(i as i32)).sum()
+}
+
+/// The break that ends the sentence of token `k`.
+fn sentence_end(text: &MatchText, k: usize) -> usize {
+    let last = text.tokens.len() - 1;
+    (k..=last).find(|&i| text.tokens[i].kind == Kind::Break).unwrap_or(last)
+}
+
+/// The sentences that open like an enquiry (after greetings) and end with
+/// "?" or, unless the opener needs a question mark, end the post
+/// unpunctuated: token ranges, break to break.
+fn enquiries(c: &Compiled, text: &MatchText, openers: impl Iterator<Item = (usize, bool)>) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let last = text.tokens.len() - 1;
+    for (first, needs_question_mark) in openers {
+        let start = (0..first).rev().find(|&k| text.tokens[k].kind == Kind::Break).unwrap_or(0);
+        if out.iter().any(|&(a, _)| a == start) {
+            continue;
+        }
+        let greeted = (start + 1..first).all(|k| c.greetings.contains(text.word(k)));
+        if !greeted {
+            continue;
+        }
+        let end = sentence_end(text, first);
+        let t = &text.tokens[end];
+        let unpunctuated = end == last && t.start == t.end && !needs_question_mark;
+        if t.question || unpunctuated {
+            out.push((start, end));
+        }
+    }
+    out
+}

@@ -1,0 +1,626 @@
+//! Phrase patterns, compiled once into one word-level Aho-Corasick
+//! automaton.
+//!
+//! Owns: the pattern syntax documented at the top of `data/cues.toml`
+//! (alternatives `{a|b}`, gaps `..`/`...`, `.`, `<dur>`, `<num>` and
+//! macros), its expansion into literal phrases, and finding every pattern
+//! in a [`MatchText`] in one pass over its words. Words are interned as
+//! ids once; each alternative is tokenised once and phrases are built by
+//! joining id sequences, so a large data file compiles in milliseconds.
+//! The automaton steps word by word (one hash lookup per step), so a post
+//! costs time linear in its words, whatever the data. Each pattern carries
+//! a caller's tag (a cue category, a topic, politeness...); what a hit
+//! means is the caller's business. A pattern with gaps is compiled as its
+//! parts, and the parts' hits are chained after the scan. Expansion is
+//! capped per pattern. Tests: `scorer/tests/text.rs`.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::text::{is_duration_word, Kind, MatchText, DUR_MARK, NUM_MARK};
+use crate::pipeline::sentiment::FxHasher;
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A set of words with the lexicon's fast hash.
+pub(crate) type WordSet = std::collections::HashSet<String, BuildHasherDefault<FxHasher>>;
+
+/// Most literal phrases one pattern may expand to.
+pub(crate) const MAX_EXPANSIONS: usize = 20_000;
+/// Words a `..` gap may skip; `...` skips twice as many.
+pub(crate) const GAP: u8 = 3;
+
+/// Word ids with a fixed meaning; interned words start after them.
+const UNKNOWN: u32 = 0;
+const NUM: u32 = 1;
+const DUR: u32 = 2;
+const BREAK: u32 = 3;
+const FIRST_WORD: u32 = 4;
+
+/// One pattern found in a text: tokens `first..=last` of the
+/// [`MatchText`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub(crate) tag: u32,
+    pub(crate) first: u32,
+    pub(crate) last: u32,
+    /// A negation word stands in one of the pattern's gaps ("the app
+    /// isn't down" for "<service> .. down").
+    pub(crate) negated_gap: bool,
+}
+
+/// A compiled pattern: its parts, in order, and the largest gap after each.
+#[derive(Debug)]
+struct Pattern {
+    tag: u32,
+    parts: u8,
+    gaps: Vec<u8>,
+}
+
+/// Collects patterns, then builds the automaton.
+#[derive(Debug, Default)]
+pub(crate) struct BookBuilder {
+    vocab: FxMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    /// A word string of a pattern → its ids, tokenised once.
+    tokenised: FxMap<String, Vec<u32>>,
+    literals: FxMap<Vec<u32>, u32>,
+    /// Per literal: the (pattern, part) pairs it stands for.
+    uses: Vec<Vec<(u32, u8)>>,
+    patterns: Vec<Pattern>,
+    negations: Vec<u32>,
+}
+
+/// Every pattern's literals in one automaton over word ids.
+#[derive(Debug)]
+pub(crate) struct Phrasebook {
+    vocab: FxMap<Box<str>, u32>,
+    /// Ids of the negation words, for [`Hit::negated_gap`].
+    negations: Vec<u32>,
+    /// (state << 32 | word) → next state; state 0 is the root.
+    goto: FxMap<u64, u32>,
+    fail: Vec<u32>,
+    /// Per state: the next state on its failure chain that ends a literal.
+    output_link: Vec<u32>,
+    /// Per state: the literals ending there, as a range of `outputs`.
+    output_at: Vec<(u32, u32)>,
+    outputs: Vec<u32>,
+    /// Words per literal.
+    lengths: Vec<u8>,
+    uses: Vec<Vec<(u32, u8)>>,
+    patterns: Vec<Pattern>,
+}
+
+impl BookBuilder {
+    /// The words that negate: a hit with one in a gap is marked.
+    pub(crate) fn set_negations<'w>(&mut self, words: impl IntoIterator<Item = &'w str>) {
+        for w in words {
+            let id = self.intern(w);
+            self.negations.push(id);
+        }
+    }
+
+    /// Adds `pattern` with `tag`. `macros` maps `<name>` to its text.
+    pub(crate) fn add(&mut self, pattern: &str, macros: &HashMap<String, String>, tag: u32) -> Result<(), String> {
+        let text = expand_macros(pattern, macros)?;
+        let parts = split_products(split_parts(&text)?);
+        if parts.len() > usize::from(u8::MAX) {
+            return Err(format!("{pattern:?}: too many gaps"));
+        }
+        let id = self.patterns.len() as u32;
+        let mut gaps = Vec::with_capacity(parts.len());
+        for (index, (nodes, gap)) in parts.iter().enumerate() {
+            let phrases = self.expand(nodes)?;
+            let mut any = false;
+            for phrase in phrases {
+                let phrase = self.settle_durations(phrase);
+                if phrase.is_empty() || phrase.len() > usize::from(u8::MAX) {
+                    continue;
+                }
+                any = true;
+                let next = self.uses.len() as u32;
+                let lit = *self.literals.entry(phrase).or_insert(next);
+                if lit == next {
+                    self.uses.push(Vec::new());
+                }
+                let uses = &mut self.uses[lit as usize];
+                if !uses.contains(&(id, index as u8)) {
+                    uses.push((id, index as u8));
+                }
+            }
+            if !any {
+                return Err(format!("{pattern:?}: a part of the pattern has no words"));
+            }
+            gaps.push(*gap);
+        }
+        self.patterns.push(Pattern { tag, parts: parts.len() as u8, gaps });
+        Ok(())
+    }
+
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(word) {
+            return id;
+        }
+        let id = FIRST_WORD + self.names.len() as u32;
+        self.vocab.insert(word.into(), id);
+        self.names.push(word.into());
+        id
+    }
+
+    /// The ids of one pattern word (or phrase), tokenised like a post;
+    /// durations are read later, over whole phrases
+    /// ([`Self::settle_durations`]).
+    fn ids(&mut self, words: &str) -> Vec<u32> {
+        if let Some(ids) = self.tokenised.get(words) {
+            return ids.clone();
+        }
+        let ids = self.tokenise(words, false);
+        self.tokenised.insert(words.to_string(), ids.clone());
+        ids
+    }
+
+    fn tokenise(&mut self, words: &str, durations: bool) -> Vec<u32> {
+        let text = if durations { MatchText::pattern(words) } else { MatchText::pattern_words(words) };
+        let last = text.tokens.len().saturating_sub(1);
+        let trimmed = words.trim();
+        let (starts, ends) = (trimmed.starts_with(['.', '!', '?']), trimmed.ends_with(['.', '!', '?']));
+        let mut ids = Vec::with_capacity(last);
+        for i in 0..text.tokens.len() {
+            let kind = text.tokens[i].kind;
+            // MatchText frames the words with breaks; keep only the
+            // pattern's own ("." written in the pattern).
+            if kind == Kind::Break && ((i == 0 && !starts) || (i == last && !ends)) {
+                continue;
+            }
+            ids.push(match kind {
+                Kind::Num => NUM,
+                Kind::Dur => DUR,
+                Kind::Break => BREAK,
+                Kind::Word | Kind::Emoji => {
+                    let w = text.word(i).to_string();
+                    self.intern(&w)
+                }
+            });
+        }
+        ids.dedup_by(|a, b| *a == BREAK && *b == BREAK);
+        ids
+    }
+
+    /// A phrase joined from separately tokenised words may spell a
+    /// duration across them ("{two|three} {days|weeks}"): tokenise it again
+    /// as a whole, as a post would be.
+    fn settle_durations(&mut self, phrase: Vec<u32>) -> Vec<u32> {
+        let sensitive =
+            phrase.iter().any(|&id| id >= FIRST_WORD && is_duration_word(&self.names[(id - FIRST_WORD) as usize]));
+        if !sensitive {
+            return phrase;
+        }
+        let mut text = String::new();
+        for &id in &phrase {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            match id {
+                NUM => text.push(NUM_MARK),
+                DUR => text.push(DUR_MARK),
+                BREAK => text.push('.'),
+                _ => text.push_str(&self.names[(id - FIRST_WORD) as usize]),
+            }
+        }
+        self.tokenise(&text, true)
+    }
+
+    /// Every phrase a sequence of elements spells, as word ids: the product
+    /// of its groups' alternatives.
+    fn expand(&mut self, nodes: &[Node]) -> Result<Vec<Vec<u32>>, String> {
+        let mut phrases: Vec<Vec<u32>> = vec![Vec::new()];
+        for node in nodes {
+            let options: Vec<Vec<u32>> = match node {
+                Node::Word(w) => vec![self.ids(w)],
+                Node::Group(alternatives) => {
+                    let mut all = Vec::new();
+                    for alternative in alternatives {
+                        if alternative.is_empty() {
+                            all.push(Vec::new());
+                        } else {
+                            all.extend(self.expand(alternative)?);
+                        }
+                    }
+                    all
+                }
+            };
+            if phrases.len() * options.len() > MAX_EXPANSIONS {
+                return Err(format!("pattern expands to more than {MAX_EXPANSIONS} phrases"));
+            }
+            let mut next = Vec::with_capacity(phrases.len() * options.len());
+            for phrase in &phrases {
+                for option in &options {
+                    let mut p = phrase.clone();
+                    p.extend_from_slice(option);
+                    next.push(p);
+                }
+            }
+            phrases = next;
+        }
+        phrases.sort_unstable();
+        phrases.dedup();
+        Ok(phrases)
+    }
+
+    pub(crate) fn build(self) -> Phrasebook {
+        let mut by_id: Vec<Vec<u32>> = vec![Vec::new(); self.uses.len()];
+        for (phrase, lit) in self.literals {
+            by_id[lit as usize] = phrase;
+        }
+        let lengths: Vec<u8> = by_id.iter().map(|p| p.len() as u8).collect();
+        // The trie: edges in `goto` and, for the walk below, in `edges`
+        // (parent, word, child). Children are created after their parent,
+        // so sorting edges by child visits states breadth first enough:
+        // every state's failure target is shallower, hence done before it.
+        let mut goto: FxMap<u64, u32> = FxMap::with_capacity_and_hasher(by_id.len() * 2, Default::default());
+        let mut edges: Vec<(u32, u32, u32)> = Vec::with_capacity(by_id.len() * 2);
+        let mut depth: Vec<u8> = vec![0];
+        // Per state: its first literal; literals ending at one state chain
+        // through `next_own`.
+        let mut first_own: Vec<u32> = vec![NONE];
+        let mut next_own: Vec<u32> = vec![NONE; by_id.len()];
+        for (lit, phrase) in by_id.iter().enumerate() {
+            let mut state = 0u32;
+            for &w in phrase {
+                state = match goto.get(&key(state, w)) {
+                    Some(&next) => next,
+                    None => {
+                        let next = depth.len() as u32;
+                        depth.push(depth[state as usize].saturating_add(1));
+                        first_own.push(NONE);
+                        edges.push((state, w, next));
+                        goto.insert(key(state, w), next);
+                        next
+                    }
+                };
+            }
+            next_own[lit] = first_own[state as usize];
+            first_own[state as usize] = lit as u32;
+        }
+        let states = depth.len();
+        edges.sort_unstable_by_key(|&(_, _, child)| (depth[child as usize], child));
+        // Failure links and, for each state, the nearest state on its
+        // failure chain that ends a literal.
+        let mut fail = vec![0u32; states];
+        let mut output_link = vec![NONE; states];
+        for &(parent, w, child) in &edges {
+            let target = if parent == 0 {
+                0
+            } else {
+                let mut f = fail[parent as usize];
+                loop {
+                    if let Some(&next) = goto.get(&key(f, w)) {
+                        break next;
+                    }
+                    if f == 0 {
+                        break 0;
+                    }
+                    f = fail[f as usize];
+                }
+            };
+            fail[child as usize] = target;
+            output_link[child as usize] =
+                if first_own[target as usize] == NONE { output_link[target as usize] } else { target };
+        }
+        let mut own: Vec<Vec<u32>> = Vec::new();
+        own.resize_with(states, Vec::new);
+        for (state, &first) in first_own.iter().enumerate() {
+            let mut lit = first;
+            while lit != NONE {
+                own[state].push(lit);
+                lit = next_own[lit as usize];
+            }
+        }
+        let mut output_at = Vec::with_capacity(own.len());
+        let mut outputs = Vec::new();
+        for out in &own {
+            output_at.push((outputs.len() as u32, (outputs.len() + out.len()) as u32));
+            outputs.extend_from_slice(out);
+        }
+        Phrasebook {
+            vocab: self.vocab,
+            negations: self.negations,
+            goto,
+            fail,
+            output_link,
+            output_at,
+            outputs,
+            lengths,
+            uses: self.uses,
+            patterns: self.patterns,
+        }
+    }
+}
+
+/// A chain of a pattern with gaps, waiting for its next part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Link {
+    pattern: u32,
+    next: u8,
+    first: u32,
+    last: u32,
+    negated_gap: bool,
+}
+
+/// The state of one scan for patterns with gaps.
+struct Chains<'a> {
+    ids: &'a [u32],
+    text: &'a MatchText,
+    pending: Vec<Link>,
+}
+
+/// No state: the end of an output chain.
+const NONE: u32 = u32::MAX;
+
+fn key(state: u32, word: u32) -> u64 {
+    (u64::from(state) << 32) | u64::from(word)
+}
+
+impl Phrasebook {
+    /// Every pattern in `text`, appended to `out` (not deduplicated: one
+    /// pattern can match overlapping spans).
+    pub(crate) fn find(&self, text: &MatchText, out: &mut Vec<Hit>) {
+        let ids: Vec<u32> = (0..text.tokens.len())
+            .map(|i| match text.tokens[i].kind {
+                Kind::Num => NUM,
+                Kind::Dur => DUR,
+                Kind::Break => BREAK,
+                Kind::Word | Kind::Emoji => self.vocab.get(text.word(i)).copied().unwrap_or(UNKNOWN),
+            })
+            .collect();
+        let mut cx = Chains { ids: &ids, text, pending: Vec::new() };
+        let mut state = 0u32;
+        for (i, &w) in ids.iter().enumerate() {
+            if w == UNKNOWN {
+                state = 0;
+                continue;
+            }
+            state = loop {
+                if let Some(&next) = self.goto.get(&key(state, w)) {
+                    break next;
+                }
+                if state == 0 {
+                    break 0;
+                }
+                state = self.fail[state as usize];
+            };
+            let mut at = state;
+            while at != NONE {
+                let (from, to) = self.output_at[at as usize];
+                for &lit in &self.outputs[from as usize..to as usize] {
+                    let first = (i + 1 - usize::from(self.lengths[lit as usize])) as u32;
+                    for &(pattern, part) in &self.uses[lit as usize] {
+                        self.hit(pattern, part, first, i as u32, &mut cx, out);
+                    }
+                }
+                at = self.output_link[at as usize];
+            }
+        }
+    }
+
+    /// A part of `pattern` found at tokens `first..=last`: a whole hit, the
+    /// start of a chain, or the next link of a waiting one. Parts arrive in
+    /// the order they end, so a part's predecessor is always seen first.
+    fn hit(&self, pattern: u32, part: u8, first: u32, last: u32, cx: &mut Chains<'_>, out: &mut Vec<Hit>) {
+        let p = &self.patterns[pattern as usize];
+        if p.parts == 1 {
+            out.push(Hit { tag: p.tag, first, last, negated_gap: false });
+            return;
+        }
+        if part == 0 {
+            cx.pending.push(Link { pattern, next: 1, first, last, negated_gap: false });
+            return;
+        }
+        let gap = u32::from(p.gaps[usize::from(part) - 1]);
+        let mut k = 0;
+        while k < cx.pending.len() {
+            let link = cx.pending[k];
+            k += 1;
+            let fits = link.pattern == pattern
+                && link.next == part
+                && first > link.last
+                && first - link.last - 1 <= gap
+                && cx.text.same_sentence(link.last as usize, first as usize);
+            if !fits {
+                continue;
+            }
+            let gap_ids = &cx.ids[link.last as usize + 1..first as usize];
+            let negated_gap = link.negated_gap || gap_ids.iter().any(|id| self.negations.contains(id));
+            if part + 1 == p.parts {
+                let hit = Hit { tag: p.tag, first: link.first, last, negated_gap };
+                if !out.contains(&hit) {
+                    out.push(hit);
+                }
+            } else {
+                let next = Link { pattern, next: part + 1, first: link.first, last, negated_gap };
+                if !cx.pending.contains(&next) {
+                    cx.pending.push(next);
+                }
+            }
+        }
+    }
+
+    /// How many literal phrases the automaton holds.
+    #[cfg(test)]
+    pub(crate) fn literal_count(&self) -> usize {
+        self.uses.len()
+    }
+}
+
+/// Replaces `<name>` by its macro and `<dur>`, `_dur`, `_num` by their
+/// marks.
+fn expand_macros(pattern: &str, macros: &HashMap<String, String>) -> Result<String, String> {
+    let mut text = pattern.to_string();
+    for _ in 0..4 {
+        if !text.contains('<') {
+            break;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('<') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('>').ok_or_else(|| format!("{pattern:?}: '<' without '>'"))?;
+            let name = &rest[open + 1..open + close];
+            match name {
+                "dur" => out.push(DUR_MARK),
+                _ => out.push_str(macros.get(name).ok_or_else(|| format!("{pattern:?}: unknown macro <{name}>"))?),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    if text.contains('<') {
+        return Err(format!("{pattern:?}: macros nest too deeply"));
+    }
+    Ok(text.replace("_dur", &DUR_MARK.to_string()).replace("_num", &NUM_MARK.to_string()))
+}
+
+/// Alternatives one part may multiply out to before it is split into
+/// adjacent parts (chained with no gap): "{a|b|c} {d|e|f}" is compiled as
+/// "{a|b|c}" then "{d|e|f}" right after, 6 phrases rather than 9, and far
+/// fewer for the long lists of the data files.
+const SPLIT_PRODUCT: usize = 64;
+
+/// Splits each part whose alternatives multiply beyond [`SPLIT_PRODUCT`]
+/// into adjacent parts. A part never starts or ends with an optional
+/// group (it would match nothing on its own), and a group holding a
+/// duration word stays with its neighbours ("{two|three} {days|weeks}"
+/// must be read as one duration, as in a post).
+fn split_products(parts: Vec<(Vec<Node>, u8)>) -> Vec<(Vec<Node>, u8)> {
+    let mut out = Vec::with_capacity(parts.len());
+    for (nodes, gap) in parts {
+        let mut current: Vec<Node> = Vec::new();
+        let mut product = 1usize;
+        for (i, node) in nodes.iter().enumerate() {
+            let n = count(node);
+            let cuttable = !current.is_empty()
+                && product.saturating_mul(n) > SPLIT_PRODUCT
+                && !optional(node)
+                && !current.last().is_some_and(optional)
+                && !has_duration_word(node)
+                && !current.last().is_some_and(has_duration_word)
+                && current.iter().any(|c| !optional(c))
+                && nodes[i..].iter().any(|c| !optional(c));
+            if cuttable {
+                out.push((std::mem::take(&mut current), 0));
+                product = 1;
+            }
+            product = product.saturating_mul(n);
+            current.push(node.clone());
+        }
+        out.push((current, gap));
+    }
+    out
+}
+
+/// How many phrases a node spells.
+fn count(node: &Node) -> usize {
+    match node {
+        Node::Word(_) => 1,
+        Node::Group(alternatives) => alternatives
+            .iter()
+            .map(|a| a.iter().map(count).fold(1usize, usize::saturating_mul))
+            .fold(0usize, usize::saturating_add),
+    }
+}
+
+/// A group with an empty alternative.
+fn optional(node: &Node) -> bool {
+    matches!(node, Node::Group(alternatives) if alternatives.iter().any(Vec::is_empty))
+}
+
+fn has_duration_word(node: &Node) -> bool {
+    match node {
+        Node::Word(w) => w.split_whitespace().any(is_duration_word) || w.contains(DUR_MARK),
+        Node::Group(alternatives) => alternatives.iter().flatten().any(has_duration_word),
+    }
+}
+
+/// A parsed pattern element: a word, or a group of alternatives, each a
+/// sequence of elements (groups nest when a macro is used inside one).
+#[derive(Debug, Clone)]
+enum Node {
+    Word(String),
+    Group(Vec<Vec<Node>>),
+}
+
+/// Splits a pattern at its gaps: each part is a sequence of elements, with
+/// the gap that follows it.
+fn split_parts(text: &str) -> Result<Vec<(Vec<Node>, u8)>, String> {
+    let mut parts: Vec<(Vec<Node>, u8)> = vec![(Vec::new(), 0)];
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let node = parse_node(&chars, &mut i, text)?;
+        if let Node::Word(w) = &node {
+            if w == ".." || w == "..." {
+                let last = parts.last_mut().expect("one part at least");
+                if last.0.is_empty() {
+                    return Err(format!("{text:?}: a gap needs words before it"));
+                }
+                last.1 = if w == ".." { GAP } else { GAP * 2 };
+                parts.push((Vec::new(), 0));
+                continue;
+            }
+        }
+        if i == start {
+            return Err(format!("{text:?}: stray {:?}", chars[i]));
+        }
+        parts.last_mut().expect("one part at least").0.push(node);
+    }
+    if parts.last().is_some_and(|p| p.0.is_empty()) {
+        if parts.len() == 1 {
+            return Err(format!("{text:?}: empty pattern"));
+        }
+        return Err(format!("{text:?}: a gap needs words after it"));
+    }
+    Ok(parts)
+}
+
+/// One word (up to whitespace, a brace or a bar) or one `{...}` group.
+fn parse_node(chars: &[char], i: &mut usize, text: &str) -> Result<Node, String> {
+    if chars[*i] != '{' {
+        let start = *i;
+        while *i < chars.len() && !chars[*i].is_whitespace() && !matches!(chars[*i], '{' | '}' | '|') {
+            *i += 1;
+        }
+        return Ok(Node::Word(chars[start..*i].iter().collect()));
+    }
+    *i += 1;
+    let mut alternatives = vec![Vec::new()];
+    loop {
+        match chars.get(*i) {
+            None => return Err(format!("{text:?}: '{{' without '}}'")),
+            Some('}') => {
+                *i += 1;
+                return Ok(Node::Group(alternatives));
+            }
+            Some('|') => {
+                *i += 1;
+                alternatives.push(Vec::new());
+            }
+            Some(c) if c.is_whitespace() => *i += 1,
+            Some(_) => {
+                let start = *i;
+                let node = parse_node(chars, i, text)?;
+                if matches!(&node, Node::Word(w) if w == ".." || w == "...") {
+                    return Err(format!("{text:?}: no gaps inside {{...}}"));
+                }
+                if *i == start {
+                    return Err(format!("{text:?}: stray {:?}", chars[start]));
+                }
+                alternatives.last_mut().expect("one alternative at least").push(node);
+            }
+        }
+    }
+}

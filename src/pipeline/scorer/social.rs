@@ -1,0 +1,329 @@
+//! Social text made fit for a lexicon: what must not move the score is
+//! taken out before sentiment and cues read the post.
+//!
+//! Owns:
+//! - @handles, e-mail addresses and URLs: blanked ("@JoyTelecom" is not
+//!   joy);
+//! - the configured brands' names and watch terms: blanked, and the brands
+//!   found reported so their lexicon overrides apply;
+//! - hashtags: the `#` dropped and camel case split ("#NeverAgain" →
+//!   "Never Again"), so a hashtag reads like the words it spells;
+//! - brand-like names without config: a run of Title Case words inside a
+//!   sentence that holds a positive word ("Best Buy", "Happy Cow", "Joy
+//!   Telecom"), or such a word after "from/at/via" ("ordered from Wish"),
+//!   is blanked, unless the run is a greeting ("Happy Birthday") or half the
+//!   post is in Title Case (a headline).
+//!
+//! Politeness ("please help", "kindly advise") is handled by the scorer as
+//! phrases (`data/social.toml`), not here. Pure; one pass plus one for
+//! names. Tests: `scorer/tests/social.rs`.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::data::WordSet;
+use crate::config::Brand;
+use crate::pipeline::sentiment::SentimentAnalyzer;
+
+/// Words after which a Title Case sentiment word is a name: "from Wish".
+const SPLIT_HASHTAGS: bool = false;
+const MASK_NAMES: bool = true;
+const NAME_PREPOSITIONS: &[&str] = &["from", "at", "via"];
+/// Longest run of Title Case words taken for a brand name: longer runs are
+/// titles of works and headlines ("The Cutie Mark Chronicles").
+const MAX_NAME_WORDS: usize = 2;
+
+/// The configured brands' terms and names, compiled.
+#[derive(Debug, Default)]
+pub(crate) struct BrandTerms {
+    /// ASCII-case-insensitive, leftmost-longest.
+    ac: Option<AhoCorasick>,
+    /// Per pattern: the brand's index.
+    brand_of: Vec<usize>,
+}
+
+impl BrandTerms {
+    pub(crate) fn new(brands: &[Brand]) -> BrandTerms {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut brand_of = Vec::new();
+        for (i, b) in brands.iter().enumerate() {
+            let name = b.name.as_str();
+            for term in b.terms.iter().map(String::as_str).chain([name]) {
+                let term = term.trim();
+                if term.chars().any(char::is_alphanumeric) {
+                    patterns.push(term.to_string());
+                    brand_of.push(i);
+                    // "acme air" also as "acmeair" and "#acmeair", "@acmeair".
+                    let squashed: String = term.chars().filter(|c| c.is_alphanumeric()).collect();
+                    if squashed.len() != term.len() {
+                        patterns.push(squashed);
+                        brand_of.push(i);
+                    }
+                }
+            }
+        }
+        if patterns.is_empty() {
+            return BrandTerms::default();
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok();
+        BrandTerms { ac, brand_of }
+    }
+}
+
+/// What cleaning found.
+#[derive(Debug, Default)]
+pub(crate) struct Cleaned {
+    pub(crate) text: String,
+    /// Indexes of the configured brands named in the post, ascending.
+    pub(crate) brands: Vec<usize>,
+}
+
+/// Cleans `text` for scoring (see the module docs).
+pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyzer, not_names: &WordSet) -> Cleaned {
+    let mut found = Vec::new();
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    if let Some(ac) = &brands.ac {
+        for m in ac.find_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            let before = text[..s].chars().next_back();
+            let after = text[e..].chars().next();
+            let word_edge = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if word_edge(before) && word_edge(after) {
+                // Take a leading '@' or '#' with the term.
+                let s = if matches!(before, Some('@' | '#')) { s - 1 } else { s };
+                blank.push((s, e));
+                let brand = brands.brand_of[m.pattern().as_usize()];
+                if !found.contains(&brand) {
+                    found.push(brand);
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+
+    let bytes = text.as_bytes();
+    let special = bytes.iter().any(|&b| b == b'@' || b == b'#')
+        || bytes
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www.") || &w[1..] == b"://");
+    if blank.is_empty() && !special {
+        // Nothing to take out: the common case.
+        let mut out = text.to_string();
+        if MASK_NAMES {
+            mask_names(&mut out, analyzer, not_names);
+        }
+        return Cleaned { text: out, brands: found };
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut next_blank = 0;
+    let mut at = 0;
+    for chunk in text.split_inclusive(char::is_whitespace) {
+        let start = at;
+        at += chunk.len();
+        while blank.get(next_blank).is_some_and(|&(_, e)| e <= start) {
+            next_blank += 1;
+        }
+        // Brand terms in this chunk: keep what surrounds them.
+        let mut from = start;
+        while let Some(&(s, e)) = blank.get(next_blank).filter(|&&(s, _)| s < at) {
+            push_word(&mut out, &text[from..s.max(from)]);
+            out.push(' ');
+            from = e.min(at).max(from);
+            if e > at {
+                break;
+            }
+            next_blank += 1;
+        }
+        push_word(&mut out, &text[from..at]);
+    }
+    if MASK_NAMES {
+        mask_names(&mut out, analyzer, not_names);
+    }
+    Cleaned { text: out, brands: found }
+}
+
+/// Appends one whitespace-separated chunk, dropping handles, e-mails and
+/// URLs and spelling out hashtags.
+fn push_word(out: &mut String, chunk: &str) {
+    let word = chunk.trim_end();
+    let bytes = word.as_bytes();
+    // Most words need nothing done.
+    let special = bytes.iter().any(|&b| b == b'@' || b == b'#' || b == b':')
+        || (bytes.len() >= 4 && (bytes[..4].eq_ignore_ascii_case(b"http") || bytes[..4].eq_ignore_ascii_case(b"www.")));
+    if !special {
+        out.push_str(chunk);
+        return;
+    }
+    let starts =
+        |prefix: &str| word.as_bytes().get(..prefix.len()).is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()));
+    if starts("http") || starts("www.") || word.contains("://") {
+        out.push_str(&chunk[word.len()..]);
+        out.push(' ');
+        return;
+    }
+    let word_start = out.len();
+    let mut chars = word.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((_, c)) = chars.next() {
+        let prev_is_word = prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
+        if c == '@' && !prev_is_word {
+            // A handle: '@' and the name after it.
+            while chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric() || n == '_' || n == '.') {
+                chars.next();
+            }
+            out.push(' ');
+            prev = Some(' ');
+            continue;
+        }
+        if c == '@' && prev_is_word {
+            // An e-mail address: the whole chunk goes.
+            out.truncate(word_start);
+            out.push(' ');
+            break;
+        }
+        if c == '#' && !prev_is_word && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric()) {
+            // A hashtag: its words, camel case split.
+            out.push(' ');
+            let mut last: Option<char> = None;
+            while let Some(&(_, n)) = chars.peek() {
+                if !(n.is_alphanumeric() || n == '_') {
+                    break;
+                }
+                chars.next();
+                let boundary = last.is_some_and(|l| {
+                    (l.is_lowercase() && n.is_uppercase()) || (l.is_alphabetic() && n.is_ascii_digit())
+                });
+                if (boundary && SPLIT_HASHTAGS) || n == '_' {
+                    out.push(' ');
+                }
+                if n != '_' {
+                    out.push(n);
+                }
+                last = Some(n);
+            }
+            prev = last;
+            continue;
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out.push_str(&chunk[word.len()..]);
+}
+
+/// Blanks Title Case sentiment words that name something (see the module
+/// docs), in place.
+fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &WordSet) {
+    // No upper-case letter before a lower-case one: no Title Case word.
+    let has_title =
+        text.as_bytes().windows(2).any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase()) || !text.is_ascii();
+    if !has_title {
+        return;
+    }
+    // A cheap look first: a positive Title Case word inside a sentence.
+    let mut buf = String::new();
+    let mut sentence_start = true;
+    let mut candidate = false;
+    for (start, end) in word_spans(text) {
+        let w = &text[start..end];
+        if !sentence_start && w.as_bytes()[0].is_ascii_uppercase() || !w.is_ascii() {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if is_title(core) {
+                buf.clear();
+                buf.extend(core.chars().flat_map(char::to_lowercase));
+                if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
+                    candidate = true;
+                    break;
+                }
+            }
+        }
+        sentence_start = w.ends_with(['.', '!', '?', ':', ';', '\n']) || text[end..].starts_with('\n');
+    }
+    if !candidate {
+        return;
+    }
+    // (start, end, title case, starts a sentence) per word.
+    let mut words: Vec<(usize, usize, bool, bool)> = Vec::new();
+    let mut sentence_start = true;
+    let mut titled = 0usize;
+    for (start, end) in word_spans(text) {
+        let w = &text[start..end];
+        let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let title = is_title(core);
+        titled += usize::from(title || (core.len() > 1 && core.chars().all(|c| !c.is_lowercase())));
+        words.push((start, end, title, sentence_start));
+        sentence_start = w.ends_with(['.', '!', '?', ':', ';', '\n']) || text[end..].starts_with('\n');
+    }
+    if words.len() < 2 || titled * 2 > words.len() {
+        return;
+    }
+    let lower = |i: usize| -> String {
+        let (s, e, ..) = words[i];
+        text[s..e].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+    };
+    let mut masks: Vec<(usize, usize)> = Vec::new();
+    let joined = |i: usize| !text[words[i].0..words[i].1].ends_with(|c: char| !c.is_alphanumeric());
+    for i in 0..words.len() {
+        let (_, _, title, start) = words[i];
+        if !title || masks.last().is_some_and(|&(_, last)| last >= i) {
+            continue;
+        }
+        let word = lower(i);
+        if word == "i" || !analyzer.valence(&word).is_some_and(|v| v > 0.0) {
+            continue;
+        }
+        let next_is_name = !start
+            && joined(i)
+            && words.get(i + 1).is_some_and(|&(_, _, t, s)| t && !s && !not_names.contains(&lower(i + 1)));
+        let prev_is_name = i > 0 && !start && joined(i - 1) && {
+            let (_, _, t, s) = words[i - 1];
+            t && !s && !not_names.contains(&lower(i - 1))
+        };
+        let after_preposition = i > 0 && !start && NAME_PREPOSITIONS.contains(&lower(i - 1).as_str());
+        if next_is_name || prev_is_name || after_preposition {
+            // The whole run of Title Case words is the name.
+            let mut first = i;
+            while first > 0 && words[first - 1].2 && !words[first].3 && joined(first - 1) {
+                first -= 1;
+            }
+            let mut last = i;
+            while last + 1 < words.len() && words[last + 1].2 && !words[last + 1].3 && joined(last) {
+                last += 1;
+            }
+            if last - first < MAX_NAME_WORDS {
+                masks.push((first, last));
+            }
+        }
+    }
+    for (first, last) in masks {
+        for (s, e, ..) in &words[first..=last] {
+            let (s, e) = (*s, *e);
+            let core_start = s + text[s..e].find(char::is_alphanumeric).unwrap_or(0);
+            let core_end = text[s..e]
+                .char_indices()
+                .filter(|(_, c)| c.is_alphanumeric())
+                .last()
+                .map_or(core_start, |(p, c)| s + p + c.len_utf8());
+            let spaces = " ".repeat(core_end.saturating_sub(core_start));
+            text.replace_range(core_start..core_end.max(core_start), &spaces);
+        }
+    }
+}
+
+/// Byte spans of whitespace-separated words.
+fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut at = 0;
+    text.split(char::is_whitespace).filter_map(move |w| {
+        let start = at;
+        at += w.len() + text[start + w.len()..].chars().next().map_or(0, char::len_utf8);
+        (!w.is_empty()).then_some((start, start + w.len()))
+    })
+}
+
+/// "Joy", "Best": an upper-case letter, then only lower-case letters.
+fn is_title(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && word.chars().count() > 1 && chars.all(char::is_lowercase)
+}

@@ -1,0 +1,358 @@
+//! Cue categories, one by one, and the rules around them: negation,
+//! hypotheticals, enquiries, resolutions, sarcasm, `with_complaint`; topics;
+//! the data files and their extension through `[scoring]`.
+
+use super::scorer;
+use crate::config::ScoringSettings;
+use crate::domain::{Label, Urgency};
+use crate::pipeline::Scorer;
+
+/// Every category the data must define, each with posts that must fire it
+/// (and score negative, unless the category is positive). Removing or
+/// renaming a category, or breaking its phrases, fails this table.
+const EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "waiting",
+        &[
+            "been in the queue for 90 min now",
+            "3 hours on hold",
+            "still waiting for someone to call back",
+            "day 9 without broadband",
+            "my card was meant to arrive 10 days ago",
+            "it's been 3 weeks",
+        ],
+    ),
+    (
+        "cancellation",
+        &[
+            "you just cancelled my flight home",
+            "engineer never turned up",
+            "my booking didn't exist when we arrived",
+            "appointment rescheduled again",
+        ],
+    ),
+    (
+        "lost_damaged",
+        &[
+            "parcel marked as delivered but it isn't here",
+            "you lost my bag",
+            "the TV arrived damaged",
+            "half my order was missing",
+            "the migration wiped all our comments",
+        ],
+    ),
+    (
+        "billing",
+        &[
+            "you charged me twice this month",
+            "still no refund",
+            "where is my money",
+            "hidden admin fee on my bill",
+            "you owe me £85",
+            "another price rise",
+        ],
+    ),
+    (
+        "no_response",
+        &[
+            "third email this week, nothing back",
+            "emailed 4 times and no reply",
+            "nobody answers the phone",
+            "is anyone actually there",
+        ],
+    ),
+    (
+        "passed_around",
+        &[
+            "transferred 4 times and nobody knows",
+            "spoke to 5 different people",
+            "every time I ring I get a different answer",
+            "going round in circles with your support",
+        ],
+    ),
+    (
+        "outage",
+        &[
+            "app down again",
+            "can't log in",
+            "no signal since 7am",
+            "the website keeps crashing",
+            "error 503 every time",
+        ],
+    ),
+    (
+        "churn",
+        &[
+            "switching to another provider",
+            "cancel my account",
+            "never again",
+            "closing my account tomorrow",
+            "thinking of leaving after 11 years",
+        ],
+    ),
+    (
+        "legal",
+        &[
+            "my solicitor will be in touch",
+            "taking this to the ombudsman",
+            "see you in small claims court",
+            "this is discrimination",
+        ],
+    ),
+    (
+        "safety",
+        &[
+            "the heater caught fire",
+            "there's a smell of gas outside",
+            "found glass in my salad",
+            "food poisoning after your curry",
+            "my mum is on oxygen and the power is off",
+        ],
+    ),
+    (
+        "privacy",
+        &[
+            "someone else's bill came with their address",
+            "my account was hacked",
+            "payments I didn't make",
+            "this is a data breach",
+        ],
+    ),
+    ("escalation", &["I've made a formal complaint", "let me speak to a manager"]),
+    ("staff", &["the driver swore at me", "the guard laughed at me", "the agent was really rude to me"]),
+    ("quality", &["the chips were stone cold", "the room smelled of smoke", "cheap quality, fell apart"]),
+    ("frustration", &["fed up with this", "🙄", "what's the point", "waste of my time"]),
+    ("sarcasm", &["thanks for nothing", "great job losing my order", "love that for me", "what a joke"]),
+    ("recurring", &["late again for the 3rd time this week", "delayed again, as usual"]),
+    (
+        "vulnerable",
+        &["no heating for 5 days and my mum is elderly", "stranded at the airport with a baby, flight cancelled"],
+    ),
+    ("resolution", &["all sorted now, thanks", "refund came through today", "not cancelled after all"]),
+    ("praise", &["shout out to Priya in support", "can't fault the service", "no complaints at all"]),
+];
+
+fn fired(text: &str) -> Vec<String> {
+    scorer()
+        .score_text(text)
+        .reasons
+        .iter()
+        .filter_map(|r| r.strip_prefix("cue: "))
+        .map(|r| r.split(" (").next().unwrap_or(r).to_string())
+        .collect()
+}
+
+#[test]
+fn every_category_exists_and_fires_on_its_examples() {
+    let s = scorer();
+    let names: Vec<&str> = s.cue_categories().map(|(n, _)| n).collect();
+    for (category, examples) in EXAMPLES {
+        assert!(names.contains(category), "category {category:?} is missing from the data");
+        let positive = matches!(*category, "resolution" | "praise");
+        for text in *examples {
+            let cues = fired(text);
+            assert!(cues.iter().any(|c| c == category), "{text:?} should fire {category}: {cues:?}");
+            let label = s.score_text(text).label;
+            if positive {
+                assert_ne!(label, Label::Negative, "{text:?}");
+            } else {
+                assert_eq!(label, Label::Negative, "{text:?}");
+            }
+        }
+    }
+    for (name, summary) in s.cue_categories() {
+        assert!(summary.len() > 20, "category {name} needs a summary");
+        assert!(EXAMPLES.iter().any(|(c, _)| c == &name), "category {name} has no examples here");
+    }
+}
+
+#[test]
+fn critical_categories_make_a_mention_critical() {
+    for (category, examples) in EXAMPLES.iter().filter(|(c, _)| matches!(*c, "legal" | "safety" | "privacy")) {
+        for text in *examples {
+            assert_eq!(scorer().score_text(text).level, Urgency::Critical, "{category}: {text:?}");
+        }
+    }
+}
+
+#[test]
+fn negated_cues_do_not_fire() {
+    for (text, category) in [
+        ("not cancelled after all, thanks!", "cancellation"),
+        ("the flight wasn't cancelled", "cancellation"),
+        ("never had to wait on hold", "waiting"),
+        ("I didn't get charged twice, all good", "billing"),
+        ("the app isn't down for me", "outage"),
+    ] {
+        assert!(!fired(text).iter().any(|c| c == category), "{text:?}: {:?}", fired(text));
+    }
+    let score = scorer().score_text("not cancelled after all, thanks!");
+    assert_eq!(score.label, Label::Positive, "{score:?}");
+    // A negation inside another cue negates nothing: "no refund, no reply".
+    let cues = fired("still no refund, no reply to my emails");
+    assert!(cues.contains(&"billing".into()) && cues.contains(&"no_response".into()), "{cues:?}");
+    // "can't believe" is not a negation.
+    assert!(fired("can't believe they cancelled my flight").contains(&"cancellation".into()));
+}
+
+#[test]
+fn hypotheticals_and_enquiries_are_not_complaints() {
+    let s = scorer();
+    for text in [
+        "if my flight is cancelled, can I get a refund?",
+        "how do I cancel my contract?",
+        "can I cancel an order that hasn't shipped yet?",
+        "how do I report a lost card?",
+        "do you deliver to Leeds? thanks",
+        "is there a fee for international transfers?",
+        "hi, please help, I need to add my middle name to my booking. thank you!",
+        "kindly advise on the status of my refund request",
+        "what are the speeds like in SE15?",
+    ] {
+        let score = s.score_text(text);
+        assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
+    }
+    // A critical cue fires in a question all the same.
+    assert_eq!(s.score_text("is it safe to drink when the water is brown?").level, Urgency::Critical);
+    // A complaint asked as a question is still a complaint.
+    assert_eq!(s.score_text("why has my bill gone up by £12 with no warning??").label, Label::Negative);
+}
+
+#[test]
+fn resolutions_soften_earlier_complaints() {
+    let s = scorer();
+    let open = s.score_text("my bag was lost for 3 days");
+    let resolved = s.score_text("my bag was lost for 3 days but it turned up at the hotel this morning, thanks!");
+    assert!(resolved.compound > open.compound);
+    assert_eq!(resolved.label, Label::Positive, "{resolved:?}");
+    assert!(resolved.urgency < open.urgency);
+    // A complaint after the resolution still counts.
+    let after = s.score_text("thanks for the reply, but copying and pasting the FAQ doesn't help. still broken");
+    assert_eq!(after.label, Label::Negative, "{after:?}");
+}
+
+#[test]
+fn sarcasm_turns_praise_into_complaint() {
+    let s = scorer();
+    for text in [
+        "great job losing my order",
+        "thanks for the 2 hour wait",
+        "oh great, another price rise 🙄",
+        "Love how my parcel is 'delivered' but not here",
+        "3 hours on hold. Brilliant.",
+        "wow. just wow. the app is down again",
+    ] {
+        let score = s.score_text(text);
+        assert_eq!(score.label, Label::Negative, "{text:?}: {score:?}");
+    }
+    // Praise words next to a complaint across a "but" are not sarcasm.
+    let score = s.score_text("the flight was delayed 3 hours but the crew were brilliant and kept us updated");
+    assert!(!fired("the flight was delayed 3 hours but the crew were brilliant").contains(&"sarcasm".into()));
+    assert_eq!(score.label, Label::Positive, "{score:?}");
+}
+
+#[test]
+fn with_complaint_phrases_need_a_complaint() {
+    // "again" and "elderly" say nothing alone.
+    assert!(fired("would fly again").is_empty() || !fired("would fly again").contains(&"recurring".into()));
+    assert!(!fired("my elderly mum loves the new app").contains(&"vulnerable".into()));
+    assert!(fired("the app is down again and my elderly mum can't pay").contains(&"vulnerable".into()));
+}
+
+#[test]
+fn politeness_is_not_praise() {
+    let s = scorer();
+    for text in ["please help", "kindly advise", "thanks in advance", "could you please check my order"] {
+        assert_eq!(s.score_text(text).label, Label::Neutral, "{text}");
+    }
+    // Thanks that close a complaint do not cancel it.
+    assert_eq!(s.score_text("still no refund after 3 weeks. thanks").label, Label::Negative);
+}
+
+#[test]
+fn topics_come_from_phrases_and_cues() {
+    let s = scorer();
+    let names: Vec<&str> = s.topics().map(|(n, _)| n).collect();
+    for topic in ["delay", "cancellation", "billing", "lost_damaged", "delivery", "outage", "staff", "customer_service"]
+    {
+        assert!(names.contains(&topic), "{topic} missing from the taxonomy");
+    }
+    let score = s.score_text("flight cancelled and still no refund, 2 hours on hold");
+    for topic in ["delay", "cancellation", "billing"] {
+        assert!(score.topics.contains(&topic.to_string()), "{:?}", score.topics);
+    }
+    assert!(s.score_text("the driver was so rude to me").topics.contains(&"staff".to_string()));
+    assert!(s.score_text("lovely weather today").topics.is_empty());
+    // Taxonomy order, each once.
+    let t = s.score_text("refund refund refund, the app crashed, refund").topics;
+    let mut sorted = t.clone();
+    sorted.dedup();
+    assert_eq!(t, sorted);
+}
+
+#[test]
+fn admins_extend_cues_topics_and_lexicon() {
+    let mut settings = ScoringSettings::default();
+    settings.cues.insert("waiting".into(), vec!["stuck in limbo".into()]);
+    settings.topics.insert("loyalty".into(), vec!["{points|reward points} {missing|not added}".into()]);
+    settings.lexicon.insert("meh".into(), -2.0);
+    settings.cues_file_text = Some(
+        r#"
+        [[category]]
+        name = "recall"
+        summary = "Product recalls the team must answer first."
+        topic = "safety"
+        valence = -2.5
+        critical = true
+        phrases = ["{product|model} recall"]
+        "#
+        .into(),
+    );
+    let s = Scorer::with_settings(&[], &settings).unwrap();
+    let score = s.score_text("my order is stuck in limbo");
+    assert!(score.reasons.contains(&"cue: waiting (stuck in limbo)".to_string()), "{score:?}");
+    assert_eq!(s.score_text("reward points not added").topics, ["loyalty"]);
+    assert!(s.score_text("meh").compound < scorer().score_text("meh").compound);
+    let recall = s.score_text("is my kettle part of the product recall");
+    assert_eq!(recall.level, Urgency::Critical, "{recall:?}");
+    assert!(recall.topics.contains(&"safety".to_string()));
+    assert!(s.cue_categories().any(|(n, _)| n == "recall"));
+}
+
+#[test]
+fn bad_extensions_are_refused_with_the_key() {
+    let refuse = |settings: ScoringSettings| Scorer::with_settings(&[], &settings).unwrap_err();
+    let mut s = ScoringSettings::default();
+    s.cues.insert("nonsense".into(), vec!["x".into()]);
+    let e = refuse(s);
+    assert_eq!(e.key, "scoring.cues.nonsense");
+    assert!(e.reason.contains("waiting"), "lists the known categories: {e}");
+
+    let mut s = ScoringSettings::default();
+    s.cues.insert("waiting".into(), vec!["ok".into(), "{unclosed".into()]);
+    assert_eq!(refuse(s).key, "scoring.cues.waiting[1]");
+
+    let mut s = ScoringSettings::default();
+    s.topics.insert("x".into(), vec!["<nomacro>".into()]);
+    assert!(refuse(s).reason.contains("unknown macro"));
+
+    let mut s = ScoringSettings::default();
+    s.lexicon.insert("word".into(), 9.0);
+    assert!(refuse(s).reason.contains("outside -4..4"));
+
+    let mut s = ScoringSettings::default();
+    s.cues_file_text = Some("[[category]]\nname = \"new\"\nphrases = [\"x\"]\n".into());
+    assert!(refuse(s).reason.contains("summary"));
+
+    let mut s = ScoringSettings::default();
+    s.cues_file_text = Some("[[category]]\nname = \"waiting\"\nvalence = 9.0\n".into());
+    assert_eq!(refuse(s).key, "cues.waiting.valence");
+
+    let mut s = ScoringSettings::default();
+    s.cues_file_text = Some("not toml [".into());
+    assert_eq!(refuse(s).key, "scoring.cues_file");
+
+    let mut s = ScoringSettings::default();
+    s.cues.insert("waiting".into(), vec!["{a|b|c|d|e|f|g|h|i|j} ".repeat(6)]);
+    assert!(refuse(s).reason.contains("expands to more than"));
+}

@@ -1,0 +1,472 @@
+//! A post's words as the cue patterns see them: lower case, apostrophes
+//! dropped ("can't" = "cant"), other punctuation a separator, emoji as
+//! words of their own, numbers as `_num`, durations ("90 min", "2hrs", "an
+//! hour and a half", "ages") as `_dur`, and sentence ends as `.`.
+//!
+//! Owns: the tokeniser and the duration grammar, both single passes over
+//! the text with no backtracking, so a hostile post costs linear time. The
+//! same code normalises the data files' patterns (`phrases.rs`), so a
+//! pattern and a post can never disagree on what a word is. Tests:
+//! `scorer/tests/text.rs`.
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Word,
+    /// Digits ("3", "1.5", "1,000"), shown to patterns as `_num`.
+    Num,
+    /// A duration, shown as `_dur`.
+    Dur,
+    Emoji,
+    /// A sentence end (". ! ? ; …" or a line break), shown as `.`.
+    Break,
+}
+
+/// One token of [`MatchText`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Token {
+    /// Byte range in the source text (empty for the virtual breaks at the
+    /// start and the end).
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// Byte range of a word's or emoji's lower-case text in
+    /// [`MatchText::lower`].
+    lo: (u32, u32),
+    pub(crate) kind: Kind,
+    /// For a break: a "?" without a "!" ended the sentence.
+    pub(crate) question: bool,
+    /// For a duration: its length in minutes.
+    pub(crate) minutes: f32,
+}
+
+/// The normalised words of one text, framed by a sentence break at each
+/// end.
+#[derive(Debug)]
+pub(crate) struct MatchText {
+    /// Lower-case text of the words, back to back.
+    lower: String,
+    pub(crate) tokens: Vec<Token>,
+    /// Per token, the number of breaks at or before it: two tokens are in
+    /// the same sentence when no break lies between them.
+    pub(crate) breaks: Vec<u32>,
+}
+
+/// Private-use characters that stand for `_dur` and `_num` in patterns.
+pub(crate) const DUR_MARK: char = '\u{E000}';
+pub(crate) const NUM_MARK: char = '\u{E001}';
+
+impl MatchText {
+    /// Tokenises a post.
+    pub(crate) fn new(text: &str) -> MatchText {
+        Self::build(text, false, true)
+    }
+
+    /// Tokenises a pattern: [`DUR_MARK`] and [`NUM_MARK`] become `_dur` and
+    /// `_num` tokens.
+    pub(crate) fn pattern(text: &str) -> MatchText {
+        Self::build(text, true, true)
+    }
+
+    /// [`Self::pattern`] without reading durations: for the pieces of a
+    /// pattern, whose durations are read once the pieces are joined.
+    pub(crate) fn pattern_words(text: &str) -> MatchText {
+        Self::build(text, true, false)
+    }
+
+    fn build(text: &str, marks: bool, durations: bool) -> MatchText {
+        let mut raw = Raw { lower: String::with_capacity(text.len() + 8), tokens: Vec::with_capacity(text.len() / 4) };
+        raw.scan(text, marks);
+        let mut tokens: Vec<Token> = Vec::with_capacity(raw.tokens.len() + 2);
+        tokens.push(Token::from(RawToken::virtual_break(0)));
+        let mut i = 0;
+        while i < raw.tokens.len() {
+            let t = raw.tokens[i];
+            if let Some((len, minutes)) = duration_at(&raw, i).filter(|_| durations) {
+                let last = raw.tokens[i + len - 1];
+                tokens.push(Token::from(RawToken { end: last.end, kind: Kind::Dur, minutes, ..t }));
+                i += len;
+                continue;
+            }
+            if !(t.kind == Kind::Break && tokens.last().is_some_and(|l| l.kind == Kind::Break)) {
+                tokens.push(Token::from(t));
+            }
+            i += 1;
+        }
+        if !(tokens.len() > 1 && tokens.last().is_some_and(|l| l.kind == Kind::Break)) {
+            tokens.push(Token::from(RawToken::virtual_break(text.len() as u32)));
+        }
+        let mut count = 0;
+        let breaks = tokens
+            .iter()
+            .map(|t| {
+                count += u32::from(t.kind == Kind::Break);
+                count
+            })
+            .collect();
+        MatchText { lower: raw.lower, tokens, breaks }
+    }
+
+    /// The token's text as patterns see it: the lower-case word, or `_num`,
+    /// `_dur`, `.`.
+    pub(crate) fn word(&self, i: usize) -> &str {
+        let t = &self.tokens[i];
+        match t.kind {
+            Kind::Num => "_num",
+            Kind::Dur => "_dur",
+            Kind::Break => ".",
+            Kind::Word | Kind::Emoji => &self.lower[t.lo.0 as usize..t.lo.1 as usize],
+        }
+    }
+
+    /// Whether tokens `a <= b` are in one sentence (a break at `a` or `b`
+    /// itself does not separate them).
+    pub(crate) fn same_sentence(&self, a: usize, b: usize) -> bool {
+        b <= a + 1 || self.breaks[b - 1] == self.breaks[a]
+    }
+
+    /// The index of the first "but", if any.
+    pub(crate) fn first_but(&self) -> Option<usize> {
+        (0..self.tokens.len()).find(|&i| self.tokens[i].kind == Kind::Word && self.word(i) == "but")
+    }
+}
+
+impl From<RawToken> for Token {
+    fn from(t: RawToken) -> Token {
+        Token { start: t.start, end: t.end, lo: t.lo, kind: t.kind, question: t.question, minutes: t.minutes }
+    }
+}
+
+/// A token before durations are read, its lower-case text in `Raw::lower`.
+#[derive(Debug, Clone, Copy)]
+struct RawToken {
+    start: u32,
+    end: u32,
+    lo: (u32, u32),
+    kind: Kind,
+    question: bool,
+    minutes: f32,
+}
+
+impl RawToken {
+    fn virtual_break(at: u32) -> RawToken {
+        RawToken { start: at, end: at, lo: (0, 0), kind: Kind::Break, question: false, minutes: 0.0 }
+    }
+}
+
+struct Raw {
+    lower: String,
+    tokens: Vec<RawToken>,
+}
+
+impl Raw {
+    fn text(&self, i: usize) -> &str {
+        let (a, b) = self.tokens[i].lo;
+        &self.lower[a as usize..b as usize]
+    }
+
+    fn scan(&mut self, text: &str, marks: bool) {
+        let bytes = text.as_bytes();
+        // The character at byte `at` and its length; ASCII without decoding.
+        let char_at = |at: usize| -> (char, usize) {
+            let b = bytes[at];
+            if b < 0x80 {
+                (char::from(b), 1)
+            } else {
+                let c = text[at..].chars().next().unwrap_or('\u{fffd}');
+                (c, c.len_utf8())
+            }
+        };
+        // The open word: its start in `text` and in `lower`, and whether it
+        // holds digits (a number) or letters.
+        let mut open: Option<(usize, usize, Kind)> = None;
+        let mut at = 0;
+        while at < bytes.len() {
+            let (c, len) = char_at(at);
+            let this = at;
+            at += len;
+            if c.is_alphanumeric() {
+                let digit = c.is_ascii_digit();
+                if let Some((start, lo, kind)) = open {
+                    let was_num = kind == Kind::Num;
+                    if was_num && !digit && ordinal_suffix(text, this) {
+                        // "3rd": from here on a word.
+                        open = Some((start, lo, Kind::Word));
+                    } else if was_num != digit {
+                        self.close(start, this, lo, kind);
+                        open = None;
+                    }
+                }
+                if open.is_none() {
+                    open = Some((this, self.lower.len(), if digit { Kind::Num } else { Kind::Word }));
+                }
+                if len == 1 {
+                    self.lower.push(char::from(bytes[this].to_ascii_lowercase()));
+                } else {
+                    self.lower.extend(c.to_lowercase());
+                }
+                continue;
+            }
+            if c == ' ' {
+                if let Some((start, lo, kind)) = open.take() {
+                    self.close(start, this, lo, kind);
+                }
+                continue;
+            }
+            let next = (at < bytes.len()).then(|| char_at(at).0);
+            let in_word = open.is_some() && next.is_some_and(char::is_alphanumeric);
+            match c {
+                // "can't", "haven’t": the apostrophe is dropped, the word goes on.
+                '\'' | '\u{2019}' | '\u{2018}' | '\u{2bc}' | '`' if in_word => continue,
+                // "1.5", "1,000".
+                '.' | ','
+                    if in_word
+                        && open.is_some_and(|o| o.2 == Kind::Num)
+                        && next.is_some_and(|n| n.is_ascii_digit()) =>
+                {
+                    self.lower.push(c);
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some((start, lo, kind)) = open.take() {
+                self.close(start, this, lo, kind);
+            }
+            match c {
+                '.' | '!' | '?' | ';' | '\u{2026}' | '\n' | '\u{2028}' | '\u{2029}' => {
+                    let question = c == '?';
+                    let exclaim = c == '!';
+                    match self.tokens.last_mut() {
+                        Some(last) if last.kind == Kind::Break && last.end as usize == this => {
+                            last.end = at as u32;
+                            last.question = (last.question || question) && !exclaim;
+                        }
+                        _ => self.tokens.push(RawToken {
+                            start: this as u32,
+                            end: at as u32,
+                            lo: (0, 0),
+                            kind: Kind::Break,
+                            question,
+                            minutes: 0.0,
+                        }),
+                    }
+                }
+                DUR_MARK | NUM_MARK if marks => {
+                    let kind = if c == DUR_MARK { Kind::Dur } else { Kind::Num };
+                    self.push(this, at, self.lower.len(), kind);
+                }
+                c if len > 1 && is_emoji(c) => {
+                    let lo = self.lower.len();
+                    self.lower.push(c);
+                    self.push(this, at, lo, Kind::Emoji);
+                }
+                _ => {}
+            }
+        }
+        if let Some((start, lo, kind)) = open {
+            self.close(start, text.len(), lo, kind);
+        }
+    }
+
+    fn close(&mut self, start: usize, end: usize, lo: usize, kind: Kind) {
+        // "3rd" reads as a word, "3" as a number.
+        let kind = if kind == Kind::Num && self.lower[lo..].bytes().any(|b| b.is_ascii_alphabetic()) {
+            Kind::Word
+        } else {
+            kind
+        };
+        self.push(start, end, lo, kind);
+    }
+
+    fn push(&mut self, start: usize, end: usize, lo: usize, kind: Kind) {
+        self.tokens.push(RawToken {
+            start: start as u32,
+            end: end as u32,
+            lo: (lo as u32, self.lower.len() as u32),
+            kind,
+            question: false,
+            minutes: 0.0,
+        });
+    }
+}
+
+/// "st", "nd", "rd", "th" right after digits, ending the word: "3rd".
+fn ordinal_suffix(text: &str, at: usize) -> bool {
+    let rest = text.as_bytes().get(at..at + 3).unwrap_or(&text.as_bytes()[at..]);
+    let suffix = rest.get(..2).map(|s| s.to_ascii_lowercase());
+    matches!(suffix.as_deref(), Some(b"st" | b"nd" | b"rd" | b"th"))
+        && !rest.get(2).is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+/// Pictographs and symbols that people use as words: 😡 🙄 👏 ❤ ⭐.
+fn is_emoji(c: char) -> bool {
+    matches!(c, '\u{1F000}'..='\u{1F3FA}' | '\u{1F400}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}' | '\u{2B50}' | '\u{2B55}' | '\u{231A}'..='\u{23FF}')
+}
+
+/// A duration starting at raw token `i`: its length in tokens and minutes.
+fn duration_at(raw: &Raw, i: usize) -> Option<(usize, f32)> {
+    let word = |k: usize| -> Option<&str> {
+        let t = raw.tokens.get(k)?;
+        match t.kind {
+            Kind::Word => Some(raw.text(k)),
+            Kind::Num => Some(raw.text(k)),
+            _ => None,
+        }
+    };
+    let is_num = |k: usize| raw.tokens.get(k).is_some_and(|t| t.kind == Kind::Num);
+    // A pattern's `_num` mark has no digits: it stands for any number.
+    let number = |k: usize| -> Option<f32> {
+        let w = word(k)?;
+        if w.is_empty() {
+            return Some(1.0);
+        }
+        if w.contains(',') {
+            w.replace(',', "").parse::<f32>().ok()
+        } else {
+            w.parse::<f32>().ok()
+        }
+    };
+    let first = word(i)?;
+    if !is_num(i) && !starts_duration(first) {
+        return None;
+    }
+    // Bare plurals: "for hours".
+    if let Some(minutes) = bare_duration(first) {
+        return Some((1, minutes));
+    }
+    let mut j = i;
+    let quantity = if is_num(i) {
+        let mut q = number(i)?;
+        j += 1;
+        // Ranges: "2-3 days", "2 to 3 days", "2 or 3 days".
+        if is_num(j) {
+            q = number(j)?;
+            j += 1;
+        } else if matches!(word(j), Some("to" | "or")) && is_num(j + 1) {
+            q = number(j + 1)?;
+            j += 2;
+        }
+        q
+    } else if first == "half" && matches!(word(i + 1), Some("a" | "an")) {
+        j += 2;
+        0.5
+    } else if first == "a" || first == "an" {
+        j += 1;
+        match word(j) {
+            Some("couple") => {
+                j += 1 + usize::from(word(j + 1) == Some("of"));
+                2.0
+            }
+            Some("few") => {
+                j += 1;
+                3.0
+            }
+            _ => 1.0,
+        }
+    } else if let Some(q) = number_word(first) {
+        j += 1;
+        if first == "couple" && word(j) == Some("of") {
+            j += 1;
+        }
+        q
+    } else {
+        return None;
+    };
+    // "2 more hours", "5 working days".
+    if matches!(
+        word(j),
+        Some(
+            "more"
+                | "extra"
+                | "additional"
+                | "working"
+                | "business"
+                | "whole"
+                | "full"
+                | "entire"
+                | "straight"
+                | "long"
+                | "solid"
+        )
+    ) && unit(word(j + 1)?).is_some()
+    {
+        j += 1;
+    }
+    let per = unit(word(j)?)?;
+    j += 1;
+    let mut minutes = quantity * per;
+    if word(j) == Some("and") && word(j + 1) == Some("a") && word(j + 2) == Some("half") {
+        minutes += per / 2.0;
+        j += 3;
+    } else if per == 60.0 && is_num(j) {
+        // "1 hr 20", "1h30 min".
+        minutes += number(j).unwrap_or(0.0);
+        j += 1;
+        if word(j).and_then(unit) == Some(1.0) {
+            j += 1;
+        }
+    }
+    Some((j - i, minutes))
+}
+
+/// Whether `w` can make a duration out of the words around it: a unit or
+/// a bare plural ("hours").
+pub(crate) fn is_duration_word(w: &str) -> bool {
+    unit(w).is_some() || bare_duration(w).is_some()
+}
+
+/// Whether a word can start a duration (a number is checked apart).
+fn starts_duration(w: &str) -> bool {
+    matches!(w, "a" | "an" | "half") || number_word(w).is_some() || bare_duration(w).is_some()
+}
+
+/// Minutes per unit word.
+fn unit(w: &str) -> Option<f32> {
+    Some(match w {
+        "sec" | "secs" | "second" | "seconds" => 1.0 / 60.0,
+        "min" | "mins" | "minute" | "minutes" | "mn" | "mns" => 1.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" | "hrz" | "hour's" => 60.0,
+        "day" | "days" => 1_440.0,
+        "wk" | "wks" | "week" | "weeks" => 10_080.0,
+        "month" | "months" | "mth" | "mths" => 43_200.0,
+        "yr" | "yrs" | "year" | "years" => 525_600.0,
+        _ => return None,
+    })
+}
+
+/// A length written without a number.
+fn bare_duration(w: &str) -> Option<f32> {
+    Some(match w {
+        "hours" | "hrs" => 120.0,
+        "days" => 2_880.0,
+        "weeks" => 20_160.0,
+        "months" => 86_400.0,
+        "years" => 1_051_200.0,
+        _ => return None,
+    })
+}
+
+fn number_word(w: &str) -> Option<f32> {
+    Some(match w {
+        "one" => 1.0,
+        "two" | "couple" => 2.0,
+        "three" | "few" | "several" | "multiple" => 3.0,
+        "four" => 4.0,
+        "five" | "many" => 5.0,
+        "six" => 6.0,
+        "seven" => 7.0,
+        "eight" => 8.0,
+        "nine" => 9.0,
+        "ten" => 10.0,
+        "eleven" => 11.0,
+        "twelve" | "dozen" => 12.0,
+        "fifteen" => 15.0,
+        "twenty" => 20.0,
+        "thirty" => 30.0,
+        "forty" => 40.0,
+        "fifty" => 50.0,
+        "sixty" => 60.0,
+        "ninety" => 90.0,
+        "hundred" => 100.0,
+        _ => return None,
+    })
+}
