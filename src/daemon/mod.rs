@@ -14,6 +14,7 @@
 mod context;
 mod generation;
 mod health;
+mod history;
 mod notify;
 mod poll;
 mod reload;

@@ -116,13 +116,15 @@ impl Context {
     /// Matches, scores, routes and commits a batch; also used for pushed
     /// posts (with no cursor).
     pub async fn store_batch(&self, source: &SourceName, batch: &Batch) -> Result<PollReport, StoreError> {
+        let now = Utc::now();
+        let prior = self.prior_reads(&batch.posts, now).await?;
         let scored: Vec<(usize, Mention)> = batch
             .posts
             .iter()
             .enumerate()
             .flat_map(|(i, post)| {
                 let started = std::time::Instant::now();
-                let mentions = self.pipeline.process(post);
+                let mentions = self.pipeline.process_with(post, &prior.history(post));
                 self.metrics.scoring_duration.observe(started.elapsed().as_secs_f64());
                 mentions.into_iter().map(move |m| (i, m))
             })
@@ -136,10 +138,8 @@ impl Context {
                 open_queue_item: m.score.level >= self.queue_min_urgency,
             })
             .collect();
-        let commit = self
-            .store
-            .commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now: Utc::now() })
-            .await?;
+        let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
+        let risen = self.record_rereads(source, &batch.posts, &scored, &prior).await?;
 
         let label = SourceLabel { source: source.to_string() };
         self.metrics.source_posts.get_or_create(&label).inc_by(batch.posts.len() as u64);
@@ -153,7 +153,7 @@ impl Context {
             pages = batch.pages,
             new_mentions = commit.inserted,
             duplicates = commit.duplicates,
-            alerts_queued = commit.outbox_rows,
+            alerts_queued = commit.outbox_rows + risen,
             "poll stored"
         );
         Ok(PollReport { posts: batch.posts.len() as u64, pages: batch.pages, commit, throttle: batch.throttle })

@@ -26,6 +26,7 @@
 mod cues;
 mod data;
 mod phrases;
+mod shared;
 mod social;
 mod text;
 mod topics;
@@ -46,7 +47,7 @@ use crate::config::{Brand, ScoringSettings, UrgencyThresholds};
 use crate::domain::{Label, Post, Score};
 use crate::pipeline::sentiment::{self, Adjust, Extra, Sentiment, SentimentAnalyzer};
 
-use self::data::{Compiled, Tag, WordSet};
+use self::data::{Tag, WordSet};
 use self::social::BrandTerms;
 use self::text::MatchText;
 
@@ -70,8 +71,9 @@ const ENQUIRY_STRONG: f64 = 0.5;
 
 /// Scores texts and posts. Built once per config; `Send + Sync`.
 pub struct Scorer {
-    sentiment: SentimentAnalyzer,
-    data: Compiled,
+    /// The compiled data, shared with every scorer built from equal
+    /// `[scoring]` settings.
+    core: std::sync::Arc<shared::Core>,
     brands: BrandTerms,
     /// Per configured brand: its lexicon overrides (`None`: unrated).
     brand_lexicons: Vec<Vec<(String, Option<f32>)>>,
@@ -82,8 +84,8 @@ impl std::fmt::Debug for Scorer {
     // The compiled data is large: show its shape, not its contents.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scorer")
-            .field("categories", &self.data.categories.iter().map(|c| &c.name).collect::<Vec<_>>())
-            .field("topics", &self.data.topics.iter().map(|t| &t.name).collect::<Vec<_>>())
+            .field("categories", &self.core.data.categories.iter().map(|c| &c.name).collect::<Vec<_>>())
+            .field("topics", &self.core.data.topics.iter().map(|t| &t.name).collect::<Vec<_>>())
             .field("brands", &self.brand_lexicons.len())
             .field("thresholds", &self.thresholds)
             .finish_non_exhaustive()
@@ -112,9 +114,7 @@ impl Scorer {
     /// The built-in data extended by `[scoring]`. Fails on a phrase,
     /// category or value that does not compile.
     pub fn with_settings(brands: &[Brand], settings: &ScoringSettings) -> Result<Self, ScoringError> {
-        let data = data::compile(settings)?;
-        let overlay = data.lexicon.iter().map(|(w, v)| (std::borrow::Cow::Owned(w.clone()), *v));
-        let sentiment = SentimentAnalyzer::with_overlay(overlay);
+        let core = shared::core(settings)?;
         let brand_lexicons = brands
             .iter()
             .map(|b| {
@@ -123,22 +123,22 @@ impl Scorer {
                 data::lexicon_entries(&clamped, "brands.lexicon").unwrap_or_default()
             })
             .collect();
-        Ok(Scorer { sentiment, data, brands: BrandTerms::new(brands), brand_lexicons, thresholds: settings.urgency })
+        Ok(Scorer { core, brands: BrandTerms::new(brands), brand_lexicons, thresholds: settings.urgency })
     }
 
     /// The sentiment analyser (VADER with the customer-service lexicon).
     pub fn sentiment(&self) -> &SentimentAnalyzer {
-        &self.sentiment
+        &self.core.sentiment
     }
 
     /// The cue categories: name and summary, in data order.
     pub fn cue_categories(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.data.categories.iter().map(|c| (c.name.as_str(), c.summary.as_str()))
+        self.core.data.categories.iter().map(|c| (c.name.as_str(), c.summary.as_str()))
     }
 
     /// The topic taxonomy: name and summary.
     pub fn topics(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.data.topics.iter().map(|t| (t.name.as_str(), t.summary.as_str()))
+        self.core.data.topics.iter().map(|t| (t.name.as_str(), t.summary.as_str()))
     }
 
     /// Scores a bare text: no audience, no history.
@@ -159,8 +159,8 @@ impl Scorer {
     }
 
     fn score(&self, text: &str, audience: Option<&Audience>, history: &History) -> Score {
-        let d = &self.data;
-        let cleaned = social::clean(text, &self.brands, &self.sentiment, &d.not_names);
+        let d = &self.core.data;
+        let cleaned = social::clean(text, &self.brands, &self.core.sentiment, &d.not_names);
         let words = MatchText::new(&cleaned.text);
         let mut hits = Vec::new();
         d.book.find(&words, &mut hits);
@@ -192,7 +192,7 @@ impl Scorer {
             complaint_after: outcome.complaint_after_but,
             sarcasm: outcome.sarcasm,
         };
-        let sentiment = self.sentiment.analyze_with(&cleaned.text, &adjust, Extra { valence: outcome.valence });
+        let sentiment = self.core.sentiment.analyze_with(&cleaned.text, &adjust, Extra { valence: outcome.valence });
         let compound = sentiment.compound;
         let label = sentiment::label(compound);
 

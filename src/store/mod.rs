@@ -14,6 +14,7 @@
 //! one set of queries (`repo.rs`); callers only see [`Store`].
 //! Tests: `store/tests.rs` (real SQLite files) and `tests/it/`.
 
+mod history_repo;
 mod postgres;
 mod queue;
 mod queue_repo;
@@ -35,7 +36,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Mention, MentionId, Post, QueueItemId, ReceiverName, SourceName};
+use crate::domain::{BrandName, Mention, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::pipeline::History;
 use crate::sources::Cursor;
 
 pub use self::postgres::PgStore;
@@ -89,6 +91,65 @@ pub struct CommitReport {
     pub duplicates: u64,
     pub outbox_rows: u64,
     pub queue_items: u64,
+}
+
+/// What the store holds about a batch's posts and authors, from
+/// [`Store::prior_reads`].
+#[derive(Debug, Default, Clone)]
+pub struct PriorReads {
+    /// Stored mentions by the post's external id (one per brand).
+    pub posts: std::collections::HashMap<String, Vec<StoredMention>>,
+    /// Per author handle: the external ids of their negative mentions since
+    /// the asked time (several brands of one post count once).
+    pub complaints: std::collections::HashMap<String, Vec<String>>,
+}
+
+/// A stored mention of a post being read again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMention {
+    pub brand: BrandName,
+    pub id: MentionId,
+    /// Likes + reposts + replies when last read.
+    pub interactions: u64,
+    pub read_at: DateTime<Utc>,
+    pub level: Urgency,
+}
+
+impl PriorReads {
+    /// The scorer's history of `post` as of `now`: its engagement when last
+    /// read (the first stored brand's; all were read together), and its
+    /// author's other complaints.
+    pub fn history(&self, post: &Post, now: DateTime<Utc>) -> History {
+        let previous = self.posts.get(post.external_id.as_str()).and_then(|m| m.first());
+        let complaints = self.complaints.get(&post.author.handle).map_or(0, |ids| {
+            let mut ids: Vec<&String> = ids.iter().filter(|id| id.as_str() != post.external_id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.len()
+        });
+        History {
+            previous_engagement: previous.map(|m| m.interactions),
+            minutes_since_previous: previous.map(|m| (now - m.read_at).num_milliseconds() as f64 / 60_000.0),
+            author_recent_complaints: u32::try_from(complaints).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The stored mention of `post` for `brand`, if it was read before.
+    pub fn stored(&self, post: &Post, brand: &BrandName) -> Option<&StoredMention> {
+        self.posts.get(post.external_id.as_str())?.iter().find(|m| &m.brand == brand)
+    }
+}
+
+/// A mention read again whose engagement or score changed.
+#[derive(Debug)]
+pub struct Reread<'a> {
+    pub mention_id: MentionId,
+    pub post: &'a Post,
+    /// Scored anew, with the momentum since the last read.
+    pub mention: &'a Mention,
+    /// Receivers the mention reaches now and did not at its stored level:
+    /// each gets one outbox row.
+    pub receivers: Vec<ReceiverName>,
 }
 
 /// A claimed outbox row.
@@ -169,6 +230,30 @@ impl Store {
     /// Stores a poll in one transaction (see the module doc).
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
         dispatch!(self, s => s.commit_poll(commit).await)
+    }
+
+    /// What earlier polls stored about `posts` (all from `platform`): their
+    /// stored mentions and their authors' negative mentions since
+    /// `complaints_since`. Two queries, whatever the batch size.
+    pub async fn prior_reads(
+        &self,
+        platform: Platform,
+        posts: &[&Post],
+        complaints_since: DateTime<Utc>,
+    ) -> Result<PriorReads, StoreError> {
+        dispatch!(self, s => s.prior_reads(platform, posts, complaints_since).await)
+    }
+
+    /// Refreshes re-read mentions (engagement, score, read time) and writes
+    /// outbox rows for the receivers a rising mention newly reaches, in one
+    /// transaction. Returns the outbox rows written.
+    pub async fn record_rereads(
+        &self,
+        source: &SourceName,
+        rereads: &[Reread<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.record_rereads(source, rereads, now).await)
     }
 
     /// Writes one outbox row per receiver for an alert that is not about a

@@ -10,11 +10,15 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row};
 
+use super::history_repo::history_repository;
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, encode, json, repository};
-use super::{from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, StoreCounts, StoreError};
-use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
+use super::{
+    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread, StoreCounts,
+    StoreError, StoredMention,
+};
+use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
@@ -54,11 +58,16 @@ impl PgStore {
 
 repository!(PgStore);
 queue_repository!(PgStore);
+history_repository!(PgStore);
 
 /// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
-/// bare `?` → the next `$n`, and `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`.
+/// bare `?` → the next `$n`, `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`, and
+/// `json_each(?)` (a JSON array bound as text) → its PostgreSQL twin.
 fn to_postgres(q: &str) -> String {
-    let q = q.replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED").replace("/*ROWLOCK*/", "FOR UPDATE");
+    let q = q
+        .replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED")
+        .replace("/*ROWLOCK*/", "FOR UPDATE")
+        .replace("json_each(?)", "json_array_elements_text(?::json)");
     let mut out = String::with_capacity(q.len() + 16);
     let mut next = 1;
     let mut chars = q.chars().peekable();
@@ -89,6 +98,10 @@ mod tests {
         assert_eq!(
             to_postgres("a = ? AND b = ? LIMIT ? /*LOCK*/"),
             "a = $1 AND b = $2 LIMIT $3 FOR UPDATE SKIP LOCKED"
+        );
+        assert_eq!(
+            to_postgres("x = ? AND id IN (SELECT value FROM json_each(?))"),
+            "x = $1 AND id IN (SELECT value FROM json_array_elements_text($2::json))"
         );
         assert_eq!(to_postgres("(?1 IS NULL OR state = ?1) LIMIT ?2"), "($1 IS NULL OR state = $1) LIMIT $2");
     }

@@ -8,12 +8,16 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, StoreCounts, StoreError};
-use crate::domain::{MentionId, QueueItemId, ReceiverName, SourceName, Urgency};
+use super::{
+    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread, StoreCounts,
+    StoreError, StoredMention,
+};
+use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
+use super::history_repo::history_repository;
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, create_dir, encode, json, repository};
@@ -70,3 +74,4 @@ impl SqliteStore {
 
 repository!(SqliteStore);
 queue_repository!(SqliteStore);
+history_repository!(SqliteStore);

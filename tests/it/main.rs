@@ -13,6 +13,7 @@ mod hackernews;
 mod helpers;
 mod ingest;
 mod mastodon;
+mod momentum;
 mod queue_api;
 mod reddit;
 mod reload;

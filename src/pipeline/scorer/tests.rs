@@ -299,3 +299,22 @@ fn scorer_is_debug_send_and_sync() {
     check::<Scorer>();
     assert!(format!("{:?}", scorer()).len() < 100_000);
 }
+
+#[test]
+fn equal_settings_share_compiled_data() {
+    use crate::config::ScoringSettings;
+    let mut settings = ScoringSettings::default();
+    settings.lexicon.insert("zorblax".into(), -2.0);
+    let a = Scorer::with_settings(&[], &settings).unwrap();
+    // Thresholds are applied per scorer: still the same compiled data.
+    settings.urgency.high = 0.9;
+    let b = Scorer::with_settings(&[], &settings).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a.core, &b.core));
+    assert_eq!(a.sentiment().valence("zorblax"), Some(-2.0));
+    // Other data compiles anew, and the first is untouched.
+    settings.lexicon.insert("zorblax".into(), 2.0);
+    let c = Scorer::with_settings(&[], &settings).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&a.core, &c.core));
+    assert_eq!(c.sentiment().valence("zorblax"), Some(2.0));
+    assert_eq!(a.sentiment().valence("zorblax"), Some(-2.0));
+}

@@ -11,7 +11,7 @@ use crate::pipeline::{Pipeline, Scorer};
 
 fn cleaned(text: &str, brands: &[Brand]) -> String {
     let s = scorer();
-    let data = &s.data;
+    let data = &s.core.data;
     clean(text, &BrandTerms::new(brands), s.sentiment(), &data.not_names).text
 }
 

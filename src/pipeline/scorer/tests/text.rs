@@ -122,6 +122,6 @@ fn pattern_errors() {
 
 #[test]
 fn the_shipped_data_compiles_small() {
-    let n = scorer().data.book.literal_count();
+    let n = scorer().core.data.book.literal_count();
     assert!((1_000..60_000).contains(&n), "{n} literal phrases");
 }

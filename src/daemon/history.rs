@@ -1,0 +1,99 @@
+//! What earlier polls tell the scorer: before a batch is scored, its
+//! posts' stored engagement (for momentum between polls) and their
+//! authors' complaints this week (repeat complaints) are read in one query
+//! each per platform; after it is stored, mentions read again are
+//! refreshed, and one that rose to a level its routes alert on (a
+//! complaint going viral) is alerted to the receivers it newly reaches.
+//!
+//! A re-read happens when poll windows overlap, a platform serves a post
+//! again, or a post is pushed again with new counts
+//! (`POST /api/v1/ingest`). Tests: `tests/it/flow.rs`
+//! (`rising_mention_alerts_newly_reached_receivers`) and
+//! `store/tests.rs`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::Context;
+use crate::domain::{Mention, Platform, Post, SourceName};
+use crate::pipeline::History;
+use crate::store::{PriorReads, Reread, StoreError};
+
+/// The batch's prior reads, per platform.
+#[derive(Debug, Default)]
+pub(super) struct Prior {
+    by_platform: HashMap<Platform, PriorReads>,
+    now: DateTime<Utc>,
+}
+
+impl Prior {
+    pub(super) fn history(&self, post: &Post) -> History {
+        self.by_platform.get(&post.platform).map(|p| p.history(post, self.now)).unwrap_or_default()
+    }
+}
+
+impl Context {
+    /// Reads what the store knows about `posts` as of `now`.
+    pub(super) async fn prior_reads(&self, posts: &[Post], now: DateTime<Utc>) -> Result<Prior, StoreError> {
+        let since = now - Duration::days(i64::from(crate::pipeline::scorer::REPEAT_WINDOW_DAYS));
+        let mut groups: HashMap<Platform, Vec<&Post>> = HashMap::new();
+        for post in posts {
+            groups.entry(post.platform).or_default().push(post);
+        }
+        let mut prior = Prior { by_platform: HashMap::with_capacity(groups.len()), now };
+        for (platform, posts) in groups {
+            prior.by_platform.insert(platform, self.store.prior_reads(platform, &posts, since).await?);
+        }
+        Ok(prior)
+    }
+
+    /// Refreshes the mentions of `scored` that were stored before and whose
+    /// engagement or level changed; alerts the receivers a risen mention
+    /// newly reaches. Returns the outbox rows written.
+    pub(super) async fn record_rereads(
+        &self,
+        source: &SourceName,
+        posts: &[Post],
+        scored: &[(usize, Mention)],
+        prior: &Prior,
+    ) -> Result<u64, StoreError> {
+        let rereads: Vec<Reread<'_>> = scored
+            .iter()
+            .filter_map(|(i, mention)| {
+                let post = &posts[*i];
+                let stored = prior.by_platform.get(&post.platform)?.stored(post, &mention.brand)?;
+                let grew = post.engagement.total() != stored.interactions;
+                let rose = mention.score.level > stored.level;
+                if !grew && !rose {
+                    return None;
+                }
+                let receivers = if rose {
+                    let before = Mention {
+                        score: crate::domain::Score { level: stored.level, ..mention.score.clone() },
+                        ..mention.clone()
+                    };
+                    let earlier = self.router.receivers_for(&before);
+                    self.router.receivers_for(mention).into_iter().filter(|r| !earlier.contains(r)).collect()
+                } else {
+                    Vec::new()
+                };
+                Some(Reread { mention_id: stored.id, post, mention, receivers })
+            })
+            .collect();
+        if rereads.is_empty() {
+            return Ok(0);
+        }
+        let rows = self.store.record_rereads(source, &rereads, prior.now).await?;
+        for r in rereads.iter().filter(|r| !r.receivers.is_empty()) {
+            tracing::warn!(
+                source = %source,
+                mention_id = r.mention_id.0,
+                level = %r.mention.score.level,
+                receivers = r.receivers.len(),
+                "mention rose in urgency; alerting the receivers it newly reaches"
+            );
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,66 @@
+//! Prior reads and re-reads (`history_repo.rs`) on both backends.
+
+use super::*;
+
+both_backends!(prior_reads_give_engagement_and_the_authors_complaints, rereads_refresh_and_alert_once);
+
+async fn store_one(store: &Store, p: &Post, m: &Mention, at: DateTime<Utc>) {
+    let source = SourceName::new("hn");
+    let mentions = vec![NewMention { post: p, mention: m, receivers: vec![], open_queue_item: false }];
+    store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: at }).await.unwrap();
+}
+
+async fn prior_reads_give_engagement_and_the_authors_complaints(store: Store) {
+    let (first, second, unrelated) = (post("1"), post("2"), post("3"));
+    store_one(&store, &first, &mention("Acme Air"), now()).await;
+    store_one(&store, &first, &mention("Globex"), now()).await;
+    store_one(&store, &second, &mention("Acme Air"), now()).await;
+    let other_author = Post { author: Author { handle: "eve".into(), ..unrelated.author.clone() }, ..unrelated };
+    store_one(&store, &other_author, &mention("Acme Air"), now()).await;
+
+    let later = now() + chrono::Duration::minutes(30);
+    let fresh = post("9");
+    let batch = [&first, &fresh];
+    let prior = store.prior_reads(Platform::Hackernews, &batch, now() - chrono::Duration::days(7)).await.unwrap();
+    let stored = prior.stored(&first, &BrandName::new("Globex")).expect("stored for both brands");
+    assert_eq!((stored.interactions, stored.level), (4, Urgency::High));
+    assert!(prior.stored(&fresh, &BrandName::new("Acme Air")).is_none());
+
+    let h = prior.history(&first, later);
+    assert_eq!((h.previous_engagement, h.minutes_since_previous), (Some(4), Some(30.0)));
+    // dana's other negative post counts once (two brands), this one not at all.
+    assert_eq!(h.author_recent_complaints, 1);
+    assert_eq!(prior.history(&fresh, later).author_recent_complaints, 2);
+    assert_eq!(prior.history(&fresh, later).previous_engagement, None);
+
+    // Complaints older than the window, and other platforms, do not count.
+    let old = store.prior_reads(Platform::Hackernews, &batch, now() + chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!(old.history(&fresh, later).author_recent_complaints, 0);
+    let elsewhere = store.prior_reads(Platform::Reddit, &batch, now() - chrono::Duration::days(7)).await.unwrap();
+    assert!(elsewhere.posts.is_empty() && elsewhere.complaints.is_empty());
+    assert!(store.prior_reads(Platform::Reddit, &[], now()).await.unwrap().posts.is_empty());
+}
+
+async fn rereads_refresh_and_alert_once(store: Store) {
+    let source = SourceName::new("hn");
+    let p = post("1");
+    store_one(&store, &p, &mention("Acme Air"), now()).await;
+    let id = store.recent_mentions(1).await.unwrap()[0].id;
+
+    let viral = Post { engagement: Engagement { likes: Some(5_000), reposts: None, replies: None }, ..p.clone() };
+    let mut risen = mention("Acme Air");
+    risen.score.level = Urgency::Critical;
+    let reread = Reread { mention_id: id, post: &viral, mention: &risen, receivers: vec![ReceiverName::new("leads")] };
+    let later = now() + chrono::Duration::minutes(10);
+    assert_eq!(store.record_rereads(&source, &[reread], later).await.unwrap(), 1);
+
+    let row = store.recent_mentions(1).await.unwrap().remove(0);
+    assert_eq!((row.id, row.level.as_str()), (id, "critical"));
+    let prior = store.prior_reads(Platform::Hackernews, &[&viral], now()).await.unwrap();
+    let stored = prior.stored(&viral, &BrandName::new("Acme Air")).unwrap();
+    assert_eq!((stored.interactions, stored.read_at), (5_000, later));
+    let claimed = store.claim_due(&ReceiverName::new("leads"), later, 10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].mention_id, Some(id));
+    assert!(claimed[0].payload.contains("critical"));
+}
