@@ -50,6 +50,9 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "hidden admin fee on my bill",
             "you owe me £85",
             "another price rise",
+            "the deal went up to £14",
+            "card blocked again while paying",
+            "where's my £120",
         ],
     ),
     (
@@ -59,6 +62,8 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "emailed 4 times and no reply",
             "nobody answers the phone",
             "is anyone actually there",
+            "support replied after 12 days",
+            "that's the same article you sent last week",
         ],
     ),
     (
@@ -78,6 +83,9 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "no signal since 7am",
             "the website keeps crashing",
             "error 503 every time",
+            "the wifi has never once worked",
+            "widget blank since the ios update",
+            "water off all day with no warning",
         ],
     ),
     (
@@ -116,12 +124,25 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "my account was hacked",
             "payments I didn't make",
             "this is a data breach",
+            "someone called pretending to be from you",
+            "the caller knew my account number",
         ],
     ),
     ("escalation", &["I've made a formal complaint", "let me speak to a manager"]),
     ("staff", &["the driver swore at me", "the guard laughed at me", "the agent was really rude to me"]),
-    ("quality", &["the chips were stone cold", "the room smelled of smoke", "cheap quality, fell apart"]),
-    ("frustration", &["fed up with this", "🙄", "what's the point", "waste of my time"]),
+    (
+        "quality",
+        &[
+            "the chips were stone cold",
+            "the room smelled of smoke",
+            "cheap quality, fell apart",
+            "the update doesn't fix anything",
+        ],
+    ),
+    (
+        "frustration",
+        &["fed up with this", "🙄", "what's the point", "waste of my time", "did you even read my message"],
+    ),
     ("sarcasm", &["thanks for nothing", "great job losing my order", "love that for me", "what a joke"]),
     ("recurring", &["late again for the 3rd time this week", "delayed again, as usual"]),
     (
@@ -355,4 +376,11 @@ fn bad_extensions_are_refused_with_the_key() {
     let mut s = ScoringSettings::default();
     s.cues.insert("waiting".into(), vec!["{a|b|c|d|e|f|g|h|i|j} ".repeat(6)]);
     assert!(refuse(s).reason.contains("expands to more than"));
+}
+
+#[test]
+fn a_praise_word_out_of_context_is_not_praise() {
+    // "heroes" is praise only when said of someone ("absolute heroes").
+    assert!(!fired("going to miss heroes tonight. bummer.").iter().any(|c| c == "praise"));
+    assert!(fired("the crew were absolute heroes").iter().any(|c| c == "praise"));
 }
