@@ -17,6 +17,7 @@ pub mod hackernews;
 pub mod http;
 pub mod lenient;
 pub mod mastodon;
+mod paged;
 pub mod reddit;
 pub mod text;
 pub mod x;

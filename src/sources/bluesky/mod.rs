@@ -37,7 +37,6 @@ mod auth;
 mod wire;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -51,9 +50,9 @@ pub use self::wire::{
     format_time, parse_post_uri, parse_search_page, parse_search_posts, permalink, sort_at, view_to_post,
     xrpc_error_name, SearchPage,
 };
-use super::budget::RateBudget;
 use super::http::{endpoint, send_raw, RawResponse};
-use super::{saturating_sub, Batch, Collected, Cursor, PollContext, Source, SourceError};
+use super::paged::{read_cursor, Poll};
+use super::{saturating_sub, Batch, Cursor, PollContext, Source, SourceError};
 use crate::config::{BlueskyConfig, BlueskySettings};
 use crate::domain::Platform;
 
@@ -119,16 +118,6 @@ struct Window {
     complete: bool,
     newest: Option<DateTime<Utc>>,
     oldest: Option<DateTime<Utc>>,
-}
-
-/// One poll's running state.
-struct Poll<'a> {
-    cx: &'a PollContext,
-    budget: RateBudget,
-    read: Collected,
-    pages: u32,
-    /// Set when the budget ran out mid-poll: the wait until it resets.
-    spent: Option<Duration>,
 }
 
 impl BlueskySource {
@@ -201,8 +190,7 @@ impl BlueskySource {
         // store drops the duplicates).
         let (mut stretch, mut cursor) = (gap, None::<String>);
         for _ in 0..self.cfg.max_pages {
-            if let Some(wait) = poll.budget.exhausted() {
-                poll.spent = Some(wait);
+            if poll.out_of_budget() {
                 return Ok(w);
             }
             let resp = self.get(poll, self.search_url(query, stretch, cursor.as_deref())?).await?;
@@ -300,19 +288,14 @@ impl Source for BlueskySource {
     }
 
     async fn poll(&self, cx: &PollContext, cursor: Option<&Cursor>) -> Result<Batch, SourceError> {
-        let old = cursor.map_or_else(BlueskyCursor::default, |c| {
-            BlueskyCursor::parse(c).unwrap_or_else(|| {
-                tracing::warn!(source = %cx.source, "unreadable cursor; reading from the backfill start");
-                BlueskyCursor::default()
-            })
-        });
+        let old = read_cursor(cx, cursor, BlueskyCursor::parse);
         let since = match old.newest {
             Some(w) => saturating_sub(w, self.cfg.overlap),
             None => cx.backfill_start(),
         };
         let floor = old.newest.unwrap_or(since);
         let mut next = BlueskyCursor { newest: old.newest, backlog: BTreeMap::new() };
-        let mut poll = Poll { cx, budget: RateBudget::default(), read: Collected::default(), pages: 0, spent: None };
+        let mut poll = Poll::new(cx);
         for query in &cx.queries {
             let (left, newest) =
                 self.poll_query(&mut poll, query, (since, floor), old.backlog.get(query).copied()).await?;
@@ -321,12 +304,8 @@ impl Source for BlueskySource {
                 next.backlog.insert(query.clone(), gap);
             }
         }
-        if let Some(wait) = poll.spent {
-            tracing::info!(source = %cx.source, wait = %humantime::format_duration(wait), "rate-limit budget spent; the rest is read next poll");
-        }
-        let throttle = poll.spent.or_else(|| poll.budget.throttle());
         let next = (cursor.is_some() || next != BlueskyCursor::default()).then(|| next.encode());
-        Ok(Batch { posts: poll.read.into_posts(), next, pages: poll.pages, throttle })
+        Ok(poll.finish(next))
     }
 }
 

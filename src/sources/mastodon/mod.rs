@@ -50,9 +50,9 @@ pub use self::wire::{
     id_at, id_cmp, id_time, link_prev_min_id, parse_search, parse_search_page, parse_timeline, parse_timeline_page,
     status_to_post, StatusPage,
 };
-use super::budget::RateBudget;
 use super::http::{endpoint, send_raw, RawResponse};
-use super::{saturating_sub, Batch, Collected, Cursor, PollContext, Source, SourceError};
+use super::paged::{read_cursor, Poll};
+use super::{saturating_sub, Batch, Cursor, PollContext, Source, SourceError};
 use crate::config::{MastodonConfig, MastodonSettings};
 use crate::domain::Platform;
 
@@ -83,16 +83,6 @@ impl MastodonCursor {
     pub fn encode(&self) -> Cursor {
         Cursor::to_json(self)
     }
-}
-
-/// One poll's running state.
-struct Poll<'a> {
-    cx: &'a PollContext,
-    budget: RateBudget,
-    read: Collected,
-    pages: u32,
-    /// Set when the budget ran out mid-poll: the wait until it resets.
-    spent: Option<Duration>,
 }
 
 impl MastodonSource {
@@ -157,8 +147,7 @@ impl MastodonSource {
             None => id_at(cx.backfill_start()),
         };
         for _ in 0..self.cfg.max_pages {
-            if let Some(wait) = poll.budget.exhausted() {
-                poll.spent = Some(wait);
+            if poll.out_of_budget() {
                 break;
             }
             let resp = self.get(poll, self.timeline_url(tag, &min_id)?).await?;
@@ -197,9 +186,8 @@ impl MastodonSource {
         let mut newest = from.map(str::to_string);
         let mut offset = 0usize;
         for _ in 0..self.cfg.max_pages {
-            if let Some(wait) = poll.budget.exhausted() {
+            if poll.out_of_budget() {
                 // Newest first: moving the cursor now would skip the unread rest.
-                poll.spent = Some(wait);
                 return Ok(from.map(str::to_string));
             }
             let resp = self.get(poll, self.search_url(query, offset)?).await?;
@@ -240,12 +228,7 @@ impl Source for MastodonSource {
     }
 
     async fn poll(&self, cx: &PollContext, cursor: Option<&Cursor>) -> Result<Batch, SourceError> {
-        let old = cursor.map_or_else(MastodonCursor::default, |c| {
-            MastodonCursor::parse(c).unwrap_or_else(|| {
-                tracing::warn!(source = %cx.source, "unreadable cursor; reading from the backfill start");
-                MastodonCursor::default()
-            })
-        });
+        let old = read_cursor(cx, cursor, MastodonCursor::parse);
         let queries: &[String] = if self.searching() { &cx.queries } else { &[] };
         // Entries still configured carry over, so a poll cut short keeps them.
         let mut next = MastodonCursor {
@@ -257,7 +240,7 @@ impl Source for MastodonSource {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         };
-        let mut poll = Poll { cx, budget: RateBudget::default(), read: Collected::default(), pages: 0, spent: None };
+        let mut poll = Poll::new(cx);
         for tag in &self.tags {
             if poll.spent.is_some() {
                 break;
@@ -274,12 +257,8 @@ impl Source for MastodonSource {
                 next.search.insert(query.clone(), id);
             }
         }
-        if let Some(wait) = poll.spent {
-            tracing::info!(source = %cx.source, wait = %humantime::format_duration(wait), "rate-limit budget spent; poll cut short");
-        }
-        let throttle = poll.spent.or_else(|| poll.budget.throttle());
         let next = (cursor.is_some() || next != MastodonCursor::default()).then(|| next.encode());
-        Ok(Batch { posts: poll.read.into_posts(), next, pages: poll.pages, throttle })
+        Ok(poll.finish(next))
     }
 }
 

@@ -56,6 +56,7 @@ pub use self::wire::{
 };
 use super::budget::RateBudget;
 use super::http::{endpoint, send_raw_at, RawResponse};
+use super::paged::read_cursor;
 use super::{saturating_sub, Batch, Collected, Cursor, PollContext, Source, SourceError};
 use crate::config::{RedditConfig, RedditSettings};
 use crate::domain::Platform;
@@ -264,13 +265,7 @@ impl Source for RedditSource {
     }
 
     async fn poll(&self, cx: &PollContext, cursor: Option<&Cursor>) -> Result<Batch, SourceError> {
-        let watermark = cursor.and_then(|c| {
-            let w = parse_cursor(c);
-            if w.is_none() {
-                tracing::warn!(source = %cx.source, "unreadable cursor; reading from the backfill start");
-            }
-            w
-        });
+        let watermark = read_cursor(cx, cursor, |c| parse_cursor(c).map(Some));
         let since = match watermark.and_then(|w| DateTime::<Utc>::from_timestamp(w, 0)) {
             Some(w) => saturating_sub(w, self.cfg.overlap),
             None => cx.backfill_start(),
