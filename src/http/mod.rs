@@ -1,11 +1,13 @@
 //! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`,
 //! `POST /-/reload`, the queue API under `/api/v1/queue`, and Slack
-//! interactivity at `POST /slack/actions`. The only module
+//! interactivity at `POST /slack/actions`, the web board under `/board`
+//! (`board/`). The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
 
 mod auth;
+mod board;
 mod health;
 mod ingest;
 mod queue_api;
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/queue", get(queue_api::list))
         .route("/api/v1/queue/{id}", get(queue_api::show))
         .route("/api/v1/queue/{id}/{action}", post(queue_api::act))
+        .merge(board::routes())
         .with_state(state)
 }
 

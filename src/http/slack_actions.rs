@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::auth::constant_time_eq;
+use super::auth::{constant_time_eq, hex};
 use super::AppState;
 use crate::domain::QueueItemId;
 use crate::queue::{Move, Via};
@@ -58,10 +58,6 @@ pub fn verify(secret: &[u8], timestamp: &str, signature: &str, body: &[u8], now:
     } else {
         Err(Refusal::BadSignature)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Deserialize)]

@@ -96,6 +96,8 @@ pub enum Via {
     Cli,
     Slack,
     Timer,
+    /// The web board.
+    Web,
 }
 
 impl Via {
@@ -106,6 +108,7 @@ impl Via {
             Via::Cli => "cli",
             Via::Slack => "slack",
             Via::Timer => "timer",
+            Via::Web => "web",
         }
     }
 }

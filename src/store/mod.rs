@@ -14,6 +14,7 @@
 //! one set of queries (`repo.rs`); callers only see [`Store`].
 //! Tests: `store/tests.rs` (real SQLite files) and `tests/it/`.
 
+mod board_repo;
 mod history_repo;
 mod postgres;
 mod queue;
@@ -32,6 +33,9 @@ macro_rules! dispatch {
     };
 }
 
+// After `dispatch!`, which its `impl Store` block uses.
+mod board;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -40,6 +44,9 @@ use crate::domain::{BrandName, Mention, MentionId, Platform, Post, QueueItemId, 
 use crate::pipeline::History;
 use crate::sources::Cursor;
 
+pub use self::board::{
+    sla_by_level, BoardItem, BoardScope, ItemTimes, LevelSla, Percentiles, TopicCount, VolumeBucket,
+};
 pub use self::postgres::PgStore;
 pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 pub use self::queue_repo::Change;

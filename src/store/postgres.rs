@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row};
 
+use super::board_repo::board_repository;
 use super::history_repo::history_repository;
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
@@ -59,15 +60,18 @@ impl PgStore {
 repository!(PgStore);
 queue_repository!(PgStore);
 history_repository!(PgStore);
+board_repository!(PgStore);
 
 /// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
 /// bare `?` → the next `$n`, `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`, and
-/// `json_each(?)` (a JSON array bound as text) → its PostgreSQL twin.
+/// `json_each(?)` (a JSON array bound as text) and `json_each(m.topics)` (a
+/// stored one) → their PostgreSQL twins.
 fn to_postgres(q: &str) -> String {
     let q = q
         .replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED")
         .replace("/*ROWLOCK*/", "FOR UPDATE")
-        .replace("json_each(?)", "json_array_elements_text(?::json)");
+        .replace("json_each(?)", "json_array_elements_text(?::json)")
+        .replace("json_each(m.topics)", "json_array_elements_text(m.topics::json)");
     let mut out = String::with_capacity(q.len() + 16);
     let mut next = 1;
     let mut chars = q.chars().peekable();

@@ -27,7 +27,7 @@ pub struct QueueEvent {
     pub from: Option<String>,
     pub to: String,
     pub actor: String,
-    /// `pipeline`, `api`, `cli`, `slack` or `timer`.
+    /// `pipeline`, `api`, `cli`, `slack`, `timer` or `web`.
     pub via: String,
     pub note: Option<String>,
     pub at: DateTime<Utc>,

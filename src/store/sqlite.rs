@@ -17,6 +17,7 @@ use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
+use super::board_repo::board_repository;
 use super::history_repo::history_repository;
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
@@ -75,3 +76,4 @@ impl SqliteStore {
 repository!(SqliteStore);
 queue_repository!(SqliteStore);
 history_repository!(SqliteStore);
+board_repository!(SqliteStore);

@@ -289,4 +289,5 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
     assert_eq!(mine.len(), 1);
 }
 
+mod board;
 mod history;

@@ -4,6 +4,8 @@
 //! `TEST_LOG=1` to see the daemon's logs.
 
 mod bluesky;
+mod board;
+mod browser;
 mod cli;
 mod contract;
 mod fakes;
@@ -20,5 +22,6 @@ mod reload;
 mod slack;
 mod slack_actions;
 mod systemd;
+mod webdriver;
 mod x;
 mod youtube;

@@ -1,0 +1,279 @@
+//! The queue pages: `GET /board` (unresolved items grouped by urgency,
+//! oldest first), `GET /board/items/{id}` (one item, its post and its
+//! audit trail) and `POST /board/items/{id}` (a move, an assignment to the
+//! responder, with an optional note). Moves go through
+//! `Store::queue_change` like the API's, recorded with `via = web` and the
+//! responder's name.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+
+use super::auth::{self, csrf_input, Viewer};
+use super::form_fields;
+use super::html::{self, excerpt, post_link, span, when, Esc};
+use crate::domain::{Platform, QueueItemId, Urgency};
+use crate::http::AppState;
+use crate::queue::{self as rules, Move, QueueState, Via};
+use crate::store::{BoardItem, BoardScope, Change, QueueError, QueueEvent};
+
+/// Items the queue page shows at most.
+const MAX_ITEMS: u32 = 500;
+/// Characters of a post shown on the queue page.
+const EXCERPT_CHARS: usize = 200;
+/// The longest note a form may add.
+const MAX_NOTE_CHARS: usize = 2000;
+
+/// `GET /board`
+pub async fn queue(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let viewer = match auth::viewer(&state, &headers) {
+        Ok(v) => v,
+        Err(r) => return r.for_page(),
+    };
+    let store = state.handle.context().store.clone();
+    let mut items = match store.board_items(BoardScope::Unresolved, MAX_ITEMS + 1).await {
+        Ok(items) => items,
+        Err(e) => return unavailable(&viewer, &e.to_string()),
+    };
+    let truncated = items.len() > MAX_ITEMS as usize;
+    items.truncate(MAX_ITEMS as usize);
+    let now = Utc::now();
+    let mut body = summary(&items, now, truncated);
+    for level in [Urgency::Critical, Urgency::High, Urgency::Normal, Urgency::Low] {
+        let of_level: Vec<&BoardItem> = items.iter().filter(|i| i.level == level).collect();
+        if of_level.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            body,
+            r#"<h2 id="level-{level}">{title} ({n})</h2><table><thead><tr><th>Age</th><th>State</th><th>Brand</th>
+<th>Platform</th><th>Author</th><th>Assignee</th><th>Post</th><th></th></tr></thead><tbody>"#,
+            title = level_title(level),
+            n = of_level.len(),
+        );
+        for item in of_level {
+            body.push_str(&queue_row(item, &viewer, now));
+        }
+        body.push_str("</tbody></table>");
+    }
+    html::page(StatusCode::OK, "Rapid-response queue", Some(&viewer.chrome()), &body)
+}
+
+fn summary(items: &[BoardItem], now: DateTime<Utc>, truncated: bool) -> String {
+    if items.is_empty() {
+        return r#"<p class="message">Nothing waiting: no open or acknowledged items.</p>"#.to_string();
+    }
+    let open: Vec<&BoardItem> = items.iter().filter(|i| i.state == QueueState::Open).collect();
+    let oldest = open.iter().map(|i| i.opened_at).min();
+    let mut s =
+        format!("<p>{} unresolved: {} open, {} acknowledged", items.len(), open.len(), items.len() - open.len());
+    if let Some(t) = oldest {
+        let _ = write!(s, "; oldest unacknowledged waiting {}", span((now - t).num_seconds()));
+    }
+    s.push_str(".</p>");
+    if truncated {
+        let _ = write!(s, r#"<p class="message">Showing the {MAX_ITEMS} most urgent and oldest items.</p>"#);
+    }
+    s
+}
+
+fn queue_row(item: &BoardItem, viewer: &Viewer, now: DateTime<Utc>) -> String {
+    let buttons: String = [(Move::Ack, "Acknowledge"), (Move::Resolve, "Resolve")]
+        .into_iter()
+        .filter(|(mv, _)| rules::apply(item.state, *mv).is_ok())
+        .map(|(mv, label)| format!(r#"<button type="submit" name="action" value="{}">{label}</button> "#, mv.as_str()))
+        .collect();
+    format!(
+        r#"<tr id="item-{id}" class="lvl-{level}"><td title="opened {opened}">{age}</td>
+<td class="state state-{state}">{state}</td><td>{brand}</td><td>{platform}</td><td>{author}</td><td>{assignee}</td>
+<td class="post"><a href="/board/items/{id}">#{id}</a> {text}</td>
+<td><form method="post" action="/board/items/{id}" class="inline">{csrf}<input type="hidden" name="back" value="queue">{buttons}</form></td></tr>
+"#,
+        id = item.id,
+        level = item.level,
+        opened = when(item.opened_at),
+        age = span((now - item.opened_at).num_seconds()),
+        state = item.state,
+        brand = Esc(&item.brand),
+        platform = Esc(platform_name(&item.platform)),
+        author = Esc(&item.author),
+        assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        text = Esc(&excerpt(&item.text, EXCERPT_CHARS)),
+        csrf = csrf_input(viewer),
+    )
+}
+
+/// `GET /board/items/{id}`
+pub async fn item(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let viewer = match auth::viewer(&state, &headers) {
+        Ok(v) => v,
+        Err(r) => return r.for_page(),
+    };
+    let store = state.handle.context().store.clone();
+    let id = QueueItemId(id);
+    let found = match store.board_items(BoardScope::Item(id), 1).await {
+        Ok(items) => items.into_iter().next(),
+        Err(e) => return unavailable(&viewer, &e.to_string()),
+    };
+    let events = match store.queue_item(id).await {
+        Ok(found) => found.map(|(_, events)| events).unwrap_or_default(),
+        Err(e) => return unavailable(&viewer, &e.to_string()),
+    };
+    let Some(item) = found else {
+        return html::message(StatusCode::NOT_FOUND, "No such item", Some(&viewer.chrome()), &format!("No item {id}."));
+    };
+    let body = format!(
+        "{details}<blockquote>{text}</blockquote>{actions}<h2>Audit trail</h2>{trail}",
+        details = details(&item, Utc::now()),
+        text = Esc(&item.text),
+        actions = item_actions(&item, &viewer),
+        trail = audit_trail(&events),
+    );
+    html::page(StatusCode::OK, &format!("Item {id}"), Some(&viewer.chrome()), &body)
+}
+
+fn details(item: &BoardItem, now: DateTime<Utc>) -> String {
+    format!(
+        r#"<table class="details"><tbody>
+<tr><th>State</th><td class="state state-{state}" id="state">{state}</td></tr>
+<tr><th>Urgency</th><td class="lvl-{level}">{level}</td></tr>
+<tr><th>Brand</th><td>{brand}</td></tr>
+<tr><th>Platform</th><td>{platform}</td></tr>
+<tr><th>Author</th><td>{author}</td></tr>
+<tr><th>Assignee</th><td>{assignee}</td></tr>
+<tr><th>Posted</th><td>{posted} {link}</td></tr>
+<tr><th>Opened</th><td>{opened} ({age} ago)</td></tr>
+</tbody></table>"#,
+        state = item.state,
+        level = item.level,
+        brand = Esc(&item.brand),
+        platform = Esc(platform_name(&item.platform)),
+        author = Esc(&item.author),
+        assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        posted = when(item.posted_at),
+        link = post_link(&item.url, "open the post"),
+        opened = when(item.opened_at),
+        age = span((now - item.opened_at).num_seconds()),
+    )
+}
+
+fn item_actions(item: &BoardItem, viewer: &Viewer) -> String {
+    let mut buttons: String = Move::ALL
+        .into_iter()
+        .filter(|mv| rules::apply(item.state, *mv).is_ok())
+        .map(|mv| {
+            format!(r#"<button type="submit" name="action" value="{}">{}</button> "#, mv.as_str(), move_label(mv))
+        })
+        .collect();
+    if item.assignee.as_deref() != Some(viewer.name()) {
+        buttons.push_str(r#"<button type="submit" name="action" value="assign_me">Assign to me</button>"#);
+    }
+    format!(
+        r#"<form method="post" action="/board/items/{id}">{csrf}<input type="hidden" name="back" value="item">
+<label>Note (optional) <input name="note" maxlength="{MAX_NOTE_CHARS}" size="60"></label>{buttons}</form>"#,
+        id = item.id,
+        csrf = csrf_input(viewer),
+    )
+}
+
+fn audit_trail(events: &[QueueEvent]) -> String {
+    let mut s = String::from(
+        "<table><thead><tr><th>When</th><th>Move</th><th>Who</th><th>Via</th><th>Note</th></tr></thead><tbody>",
+    );
+    for e in events {
+        let from = e.from.as_deref().map(|f| format!("{} → ", Esc(f))).unwrap_or_default();
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{from}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            when(e.at),
+            Esc(&e.to),
+            Esc(&e.actor),
+            Esc(&e.via),
+            Esc(e.note.as_deref().unwrap_or("")),
+        );
+    }
+    s.push_str("</tbody></table>");
+    s
+}
+
+/// `POST /board/items/{id}` (form: `csrf`, `action`, optional `note`,
+/// `back` = `item` to return to the item page rather than the queue).
+pub async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> Response {
+    let viewer = match auth::viewer(&state, &headers) {
+        Ok(v) => v,
+        Err(r) => return r.for_post(),
+    };
+    let fields = form_fields(&body);
+    if let Err(r) = viewer.check_csrf(&fields) {
+        return r;
+    }
+    let change = match change(&fields, &viewer) {
+        Ok(c) => c,
+        Err(msg) => return html::message(StatusCode::BAD_REQUEST, "Bad request", Some(&viewer.chrome()), &msg),
+    };
+    let id = QueueItemId(id);
+    let store = state.handle.context().store.clone();
+    match store.queue_change(id, &change, Utc::now()).await {
+        Ok(_) if fields.get("back").map(String::as_str) == Some("item") => {
+            Redirect::to(&format!("/board/items/{id}")).into_response()
+        }
+        Ok(_) => Redirect::to(&format!("/board#item-{id}")).into_response(),
+        Err(QueueError::NotFound(_)) => {
+            html::message(StatusCode::NOT_FOUND, "No such item", Some(&viewer.chrome()), &format!("No item {id}."))
+        }
+        Err(QueueError::Invalid(e)) => html::message(
+            StatusCode::CONFLICT,
+            "Not possible",
+            Some(&viewer.chrome()),
+            &format!("Item {id}: {e} (someone may have moved it meanwhile)."),
+        ),
+        Err(QueueError::Store(e)) => unavailable(&viewer, &e.to_string()),
+    }
+}
+
+/// The change a form asks for, made by `viewer` from the web.
+fn change<'a>(fields: &'a HashMap<String, String>, viewer: &'a Viewer) -> Result<Change<'a>, String> {
+    let note = fields.get("note").map(|n| n.trim()).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(format!("note: at most {MAX_NOTE_CHARS} characters"));
+    }
+    let action = fields.get("action").map_or("", String::as_str);
+    let (mv, assign) = match action {
+        "assign_me" => (None, Some(Some(viewer.name()))),
+        other => (Some(Move::parse(other).ok_or_else(|| format!("unknown action {other:?}"))?), None),
+    };
+    Ok(Change { mv, assign, note, actor: viewer.name(), via: Via::Web })
+}
+
+fn unavailable(viewer: &Viewer, error: &str) -> Response {
+    html::message(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable", Some(&viewer.chrome()), error)
+}
+
+fn level_title(level: Urgency) -> &'static str {
+    match level {
+        Urgency::Critical => "Critical",
+        Urgency::High => "High",
+        Urgency::Normal => "Normal",
+        Urgency::Low => "Low",
+    }
+}
+
+fn move_label(mv: Move) -> &'static str {
+    match mv {
+        Move::Ack => "Acknowledge",
+        Move::Resolve => "Resolve",
+        Move::FollowUp => "Mark followed up",
+        Move::Dismiss => "Dismiss",
+        Move::Reopen => "Reopen",
+    }
+}
+
+/// A platform's display name, or the stored name when unknown.
+fn platform_name(stored: &str) -> &str {
+    Platform::parse(stored).map_or(stored, |p| p.display_name())
+}

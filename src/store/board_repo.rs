@@ -1,0 +1,148 @@
+//! The web board's queries, written once for both backends like `repo.rs`:
+//! [`board_repository!`] expands them into an `impl` for a backend struct.
+//! Everything is grouped in SQL (one row per brand × bucket, per topic, per
+//! item), so a trends page costs three queries whatever the volume.
+//! A mention's topics are a JSON array in `mentions.topics`, unnested with
+//! `json_each(m.topics)` (PostgreSQL: `json_array_elements_text`).
+
+macro_rules! board_repository {
+    ($store:ident) => {
+        impl $store {
+            pub async fn board_items(
+                &self,
+                scope: super::board::BoardScope,
+                limit: u32,
+            ) -> Result<Vec<super::board::BoardItem>, StoreError> {
+                use super::board::BoardScope;
+                let (only_id, unresolved) = match scope {
+                    BoardScope::Unresolved => (None, 1_i64),
+                    BoardScope::Item(id) => (Some(id.0), 0),
+                };
+                let rows = sqlx::query(&self.sql(
+                    "SELECT q.id, q.mention_id, q.brand, q.level, q.state, q.assignee, q.opened_at, q.updated_at,
+                            m.platform, m.author_handle, m.body, m.url, m.posted_at
+                     FROM queue_items q JOIN mentions m ON m.id = q.mention_id
+                     WHERE (?1 IS NULL OR q.id = ?1)
+                       AND (?2 = 0 OR q.state IN ('open', 'acknowledged'))
+                     ORDER BY (CASE q.level WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 ELSE 3 END) DESC,
+                              q.opened_at, q.id
+                     LIMIT ?3",
+                ))
+                .bind(only_id)
+                .bind(unresolved)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let item = queue_row(r)?;
+                        Ok(super::board::BoardItem {
+                            id: item.id,
+                            brand: item.brand,
+                            level: item.level,
+                            state: item.state,
+                            assignee: item.assignee,
+                            opened_at: item.opened_at,
+                            updated_at: item.updated_at,
+                            platform: r.try_get(8)?,
+                            author: r.try_get(9)?,
+                            text: r.try_get(10)?,
+                            url: r.try_get(11)?,
+                            posted_at: from_ms(r.try_get(12)?),
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Mentions posted in `[since, until)` per brand and bucket of
+            /// `width`, oldest bucket first; empty buckets are absent.
+            pub async fn mention_volume(
+                &self,
+                since: DateTime<Utc>,
+                until: DateTime<Utc>,
+                width: std::time::Duration,
+            ) -> Result<Vec<super::board::VolumeBucket>, StoreError> {
+                let width_ms = i64::try_from(width.as_millis()).unwrap_or(i64::MAX).max(1);
+                let rows = sqlx::query(&self.sql(
+                    "SELECT brand, posted_at / ?1, COUNT(*), SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END)
+                     FROM mentions WHERE posted_at >= ?2 AND posted_at < ?3
+                     GROUP BY 1, 2 ORDER BY 1, 2",
+                ))
+                .bind(width_ms)
+                .bind(to_ms(since))
+                .bind(to_ms(until))
+                .fetch_all(&self.pool)
+                .await?;
+                let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                Ok(rows
+                    .iter()
+                    .map(|r| super::board::VolumeBucket {
+                        brand: r.get(0),
+                        start: from_ms(r.get::<i64, _>(1).saturating_mul(width_ms)),
+                        mentions: count(r.get(2)),
+                        negative: count(r.get(3)),
+                    })
+                    .collect())
+            }
+
+            /// The `limit` topics most often found in negative mentions
+            /// posted since `since`, most frequent first.
+            pub async fn complaint_topics(
+                &self,
+                since: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<super::board::TopicCount>, StoreError> {
+                let rows = sqlx::query(&self.sql(
+                    "SELECT t.value, COUNT(*) FROM mentions m, json_each(m.topics) t
+                     WHERE m.label = 'negative' AND m.posted_at >= ?
+                     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
+                ))
+                .bind(to_ms(since))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| super::board::TopicCount {
+                        topic: r.get(0),
+                        mentions: u64::try_from(r.get::<i64, _>(1)).unwrap_or(0),
+                    })
+                    .collect())
+            }
+
+            /// For each item opened since `since`: its urgency and how long
+            /// it took to its first acknowledgement (or resolution, which
+            /// answers it too) and to its first resolution.
+            pub async fn item_times(
+                &self,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<super::board::ItemTimes>, StoreError> {
+                let rows = sqlx::query(&self.sql(
+                    "SELECT q.level,
+                        (SELECT MIN(e.at) FROM queue_events e
+                          WHERE e.item_id = q.id AND e.to_state IN ('acknowledged', 'resolved')) - q.opened_at,
+                        (SELECT MIN(e.at) FROM queue_events e
+                          WHERE e.item_id = q.id AND e.to_state = 'resolved') - q.opened_at
+                     FROM queue_items q WHERE q.opened_at >= ?",
+                ))
+                .bind(to_ms(since))
+                .fetch_all(&self.pool)
+                .await?;
+                let span = |ms: Option<i64>| ms.map(|ms| std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
+                rows.iter()
+                    .map(|r| {
+                        let level: String = r.get(0);
+                        Ok(super::board::ItemTimes {
+                            level: Urgency::parse(&level)
+                                .ok_or_else(|| StoreError::Corrupt(format!("unknown urgency {level:?}")))?,
+                            to_ack: span(r.get(1)),
+                            to_resolve: span(r.get(2)),
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use board_repository;
