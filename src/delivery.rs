@@ -42,8 +42,10 @@ pub struct Worker<'a> {
 
 impl Worker<'_> {
     /// One round: claim due rows and deliver them in order. Stops early,
-    /// giving untried rows back, once `cancel` fires.
+    /// giving untried rows back, once `cancel` fires or half the claim's
+    /// lease has gone (slow sends must not outlive the claim).
     pub async fn deliver_due(&self, cancel: &CancellationToken) -> Result<DeliveryReport, StoreError> {
+        let claimed = tokio::time::Instant::now();
         let rows = self.store.claim_due(self.receiver, Utc::now(), self.cfg.batch, self.cfg.lease).await?;
         let mut report = DeliveryReport { claimed: rows.len() as u32, ..Default::default() };
         let mut rows = rows.into_iter();
@@ -59,7 +61,7 @@ impl Worker<'_> {
             };
             match self.sink.deliver(&n).await {
                 Ok(()) => {
-                    self.store.mark_sent(row.id, Utc::now()).await?;
+                    self.mark_sent(row.id, claimed, cancel).await?;
                     self.metrics.delivery(self.receiver.as_str(), "sent");
                     let latency = (Utc::now() - row.created_at).to_std().unwrap_or_default();
                     self.metrics.delivery_latency.observe(latency.as_secs_f64());
@@ -88,7 +90,9 @@ impl Worker<'_> {
                     }
                 }
             }
-            if cancel.is_cancelled() {
+            // Past half the claim's lease the rest goes back: sending it
+            // later could race another worker that claims it once it lapses.
+            if cancel.is_cancelled() || claimed.elapsed() >= self.cfg.lease / 2 {
                 break;
             }
         }
@@ -98,6 +102,31 @@ impl Worker<'_> {
         Ok(report)
     }
 
+    /// Marks a delivered row sent, retrying while the database is out of
+    /// reach (a lost connection): the receiver already has the message, and
+    /// a row left claimed would be sent again once its claim lapses. Tries
+    /// for at most half the claim's lease from `claimed`, or until `cancel`.
+    async fn mark_sent(
+        &self,
+        id: crate::store::OutboxId,
+        claimed: tokio::time::Instant,
+        cancel: &CancellationToken,
+    ) -> Result<(), StoreError> {
+        let deadline = claimed + self.cfg.lease / 2;
+        let mut wait = Duration::from_millis(50);
+        loop {
+            match self.store.mark_sent(id, Utc::now()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if !cancel.is_cancelled() && tokio::time::Instant::now() + wait < deadline => {
+                    tracing::warn!(receiver = %self.receiver, outbox_id = id.0, error = %e, "cannot mark a delivered alert sent; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Delivers until `cancel` fires: a round every `interval`, or at once
     /// again when a round was full. The round in flight when `cancel` fires
     /// finishes its current message (the daemon bounds this by
@@ -105,17 +134,38 @@ impl Worker<'_> {
     pub async fn run(self, cancel: CancellationToken) {
         let mut tick = tokio::time::interval(self.cfg.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Rounds failed in a row (the database is away): logged once, and
+        // the next round waits longer, up to STORE_RETRY_MAX.
+        let mut failing: u32 = 0;
         loop {
+            let pause = if failing == 0 {
+                Duration::ZERO
+            } else {
+                self.cfg.interval.saturating_mul(2u32.saturating_pow(failing.min(16))).min(STORE_RETRY_MAX)
+            };
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = tick.tick() => {}
+                _ = async { tick.tick().await; tokio::time::sleep(pause).await } => {}
             }
             loop {
                 match self.deliver_due(&cancel).await {
-                    Ok(r) if r.claimed >= self.cfg.batch && !cancel.is_cancelled() => continue,
-                    Ok(_) => break,
+                    Ok(r) => {
+                        if failing > 0 {
+                            tracing::info!(receiver = %self.receiver, "outbox reachable again");
+                            failing = 0;
+                        }
+                        if r.claimed >= self.cfg.batch && !cancel.is_cancelled() {
+                            continue;
+                        }
+                        break;
+                    }
                     Err(e) => {
-                        tracing::error!(receiver = %self.receiver, error = %e, "outbox round failed; will retry");
+                        if failing == 0 {
+                            tracing::error!(receiver = %self.receiver, error = %e, "outbox round failed; will retry");
+                        } else {
+                            tracing::debug!(receiver = %self.receiver, error = %e, "outbox round failed again");
+                        }
+                        failing = failing.saturating_add(1);
                         break;
                     }
                 }
@@ -123,6 +173,9 @@ impl Worker<'_> {
         }
     }
 }
+
+/// The longest a worker waits between rounds while the database fails.
+const STORE_RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// Exponential backoff with full jitter in [d/2, d], capped at `backoff_max`.
 pub fn backoff(cfg: &DeliverySettings, attempt: u32) -> Duration {

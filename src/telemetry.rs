@@ -97,6 +97,8 @@ pub struct Metrics {
     pub source_failures: Family<SourceLabel, Gauge>,
     /// Unix time of the last successful poll, by source.
     pub source_last_success: Family<SourceLabel, Gauge>,
+    /// Leases and database reachability (several replicas).
+    pub cluster: ClusterMetrics,
 }
 
 impl Default for Metrics {
@@ -172,7 +174,9 @@ impl Metrics {
             prometheus_client::registry::Unit::Seconds,
             source_last_success.clone(),
         );
+        let cluster = ClusterMetrics::register(&mut registry);
         Metrics {
+            cluster,
             registry,
             source_polls,
             source_posts,
@@ -215,5 +219,29 @@ impl Metrics {
         self.delivery_attempts
             .get_or_create(&ReceiverOutcome { receiver: receiver.into(), outcome: outcome.into() })
             .inc();
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LeaseLabel {
+    pub lease: String,
+    pub replica: String,
+}
+
+/// `earshot_cluster_lease_held{lease, replica}` (1 while this replica holds
+/// the lease, else 0) and `earshot_store_up` (1 while the database takes
+/// writes).
+#[derive(Debug, Default)]
+pub struct ClusterMetrics {
+    pub lease_held: Family<LeaseLabel, Gauge>,
+    pub store_up: Gauge,
+}
+
+impl ClusterMetrics {
+    fn register(registry: &mut Registry) -> ClusterMetrics {
+        let m = ClusterMetrics::default();
+        registry.register("cluster_lease_held", "1 while this replica holds the lease", m.lease_held.clone());
+        registry.register("store_up", "1 while the database takes writes", m.store_up.clone());
+        m
     }
 }

@@ -50,6 +50,8 @@ struct RawSettings {
     #[serde(default)]
     scoring: ScoringSettings,
     #[serde(default)]
+    cluster: super::cluster::ClusterConfig,
+    #[serde(default)]
     brands: Vec<BrandConfig>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -133,6 +135,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     let routes = cx.check_routes(raw.routes, &receivers, &brands)?;
     cx.check_delivery(&raw.delivery)?;
     let scoring = cx.check_scoring(raw.scoring, &brands)?;
+    let cluster = raw.cluster.check().map_err(|(key, reason)| cx.err(format!("cluster.{key}"), reason))?;
 
     Ok(Settings {
         file: path.to_path_buf(),
@@ -145,6 +148,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         reload: raw.reload,
         slack,
         scoring,
+        cluster,
         brands,
         sources,
         receivers,

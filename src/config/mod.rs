@@ -10,6 +10,7 @@
 //!
 //! Tests: in this module (validation) and `tests/it/cli.rs` (exit codes).
 
+pub mod cluster;
 mod load;
 pub mod receivers;
 pub mod secret;
@@ -26,6 +27,7 @@ use serde::Deserialize;
 
 use crate::domain::{BrandName, ReceiverName, Urgency};
 
+pub use self::cluster::ClusterSettings;
 pub use self::load::{load, load_with_env};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
 pub use self::sources::{
@@ -48,6 +50,7 @@ pub struct Settings {
     pub reload: ReloadSettings,
     pub slack: SlackAppSettings,
     pub scoring: ScoringSettings,
+    pub cluster: ClusterSettings,
     pub brands: Vec<Brand>,
     pub sources: Vec<SourceSettings>,
     pub receivers: Vec<ReceiverSettings>,

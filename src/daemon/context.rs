@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+use super::leases::Leases;
 use super::scheduler::SourceState;
 use crate::config::{Settings, SourceSettings};
 use crate::delivery::Worker;
@@ -35,6 +36,8 @@ pub struct Context {
     pub router: Router,
     pub http: HttpClient,
     pub metrics: Arc<Metrics>,
+    /// This replica's leases; kept across reloads.
+    pub leases: Arc<Leases>,
     pub sources: Vec<SourceHandle>,
     pub sinks: Vec<(ReceiverName, Box<dyn Sink>)>,
     /// Queries for sources without their own: every brand's watch terms,
@@ -54,7 +57,8 @@ impl Context {
 
     /// Builds the components around an already opened store and metrics
     /// registry. On reload, `previous` lends its per-source state (health,
-    /// backoff, the in-flight lock) to sources that keep their name.
+    /// backoff, the in-flight lock) to sources that keep their name, and its
+    /// leases.
     pub fn with_store(
         settings: Settings,
         store: Store,
@@ -72,7 +76,12 @@ impl Context {
             })
             .collect();
         let sinks = settings.receivers.iter().map(|r| (r.name.clone(), sinks::build(r, http.inner.clone()))).collect();
+        let leases = match previous {
+            Some(p) => p.leases.clone(),
+            None => Arc::new(Leases::new(store.clone(), settings.cluster.clone(), metrics.clone())),
+        };
         Ok(Context {
+            leases,
             store,
             pipeline: Pipeline::with_scoring(&settings.brands, &settings.scoring).context("building the scorer")?,
             router: Router::new(&settings.routes),

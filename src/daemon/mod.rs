@@ -15,6 +15,7 @@ mod context;
 mod generation;
 mod health;
 mod history;
+mod leases;
 mod notify;
 mod poll;
 mod reload;
@@ -34,6 +35,7 @@ use crate::config::Settings;
 
 pub use self::context::{default_queries, Context, SourceHandle};
 pub use self::health::Health;
+pub use self::leases::{source_lease, Leases};
 pub use self::notify::{Notifier, SystemdEnv};
 pub use self::poll::{PollError, PollReport};
 pub use self::reload::{ReloadOrigin, ReloadSource, ReloadSummary};
@@ -124,6 +126,16 @@ impl Daemon {
         let state = crate::http::AppState { handle: self.handle.clone(), ready: self.ready.clone() };
         let server = tokio::spawn(crate::http::serve(self.listener, state, http_stop.clone().cancelled_owned()));
 
+        // Leases first: the first round probes the database and takes what
+        // is free, so the first polls need not wait for a renewal.
+        let leases = self.handle.context().leases.clone();
+        leases.renew_all().await;
+        let leases_stop = tokio_util::sync::CancellationToken::new();
+        let lease_task = tokio::spawn({
+            let (leases, stop) = (leases.clone(), leases_stop.clone());
+            async move { leases.run(stop).await }
+        });
+
         let mut running = Generation::start(self.handle.context(), &|_| true).await?;
         self.ready.store(true, Ordering::SeqCst);
         let status = status_line(&running.ctx);
@@ -181,6 +193,12 @@ impl Daemon {
         self.ready.store(false, Ordering::SeqCst);
         let drain = running.ctx.settings.delivery.drain_timeout;
         running.stop(true, drain).await;
+        // Released at once, so other replicas take over without waiting
+        // for the leases to lapse.
+        leases_stop.cancel();
+        if let Err(e) = lease_task.await {
+            tracing::error!(error = %e, "lease task panicked");
+        }
         http_stop.cancel();
         match server.await {
             Ok(Ok(())) => {}
@@ -225,6 +243,9 @@ async fn reload_generation(
         let old = std::mem::replace(running, new);
         handle.swap(next);
         old.stop(false, drain).await;
+        for name in &summary.sources_removed {
+            handle.context().leases.release(&source_lease(name)).await;
+        }
         metrics.reload("ok");
         for key in &summary.needs_restart {
             tracing::warn!(key, "changed, but only a restart applies it; keeping the running value");

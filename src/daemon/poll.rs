@@ -53,7 +53,11 @@ impl Context {
         let cursor = self.store.cursor(name).await?;
         let cx = self.poll_context(&handle.settings);
         let result = match handle.source.poll(&cx, cursor.as_ref()).await {
-            Ok(batch) => self.store_batch(name, &batch).await.map_err(PollError::from),
+            Ok(batch) => {
+                let stored = self.store_batch(name, &batch).await;
+                self.leases.record_commit(stored.as_ref().map(|_| ()));
+                stored.map_err(PollError::from)
+            }
             Err(e) => Err(e.into()),
         };
         let outcome = match &result {

@@ -3,7 +3,7 @@
 //! `check-config`, then build a new [`Context`] around the running store and
 //! metrics. A refused config is logged with file, key and reason, counted,
 //! and the old one keeps running. Keys that need a restart (`storage.url`,
-//! `http.listen`) keep their running values, with a warning.
+//! `http.listen`, `[cluster]`) keep their running values, with a warning.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,6 +68,10 @@ pub fn prepare(current: &Context, from: &ReloadSource) -> Result<(Arc<Context>, 
     if next.http.listen != current.settings.http.listen {
         needs_restart.push("http.listen");
         next.http.listen = current.settings.http.listen;
+    }
+    if next.cluster != current.settings.cluster {
+        needs_restart.push("cluster");
+        next.cluster = current.settings.cluster.clone();
     }
     let names = |s: &Settings| s.sources.iter().map(|s| s.name.to_string()).collect::<Vec<_>>();
     let (old, new) = (names(&current.settings), names(&next));

@@ -2,7 +2,10 @@
 //! `cron`), plus one poll at start for `every` sources. A tick never
 //! overlaps a running poll of the same source, respects the source's
 //! backoff after errors (the platform's Retry-After, else exponential), and
-//! adds a little jitter so sources with equal intervals spread out.
+//! adds a little jitter so sources with equal intervals spread out. With
+//! several replicas, a tick polls only on the replica holding the source's
+//! lease (`source:NAME`, see `leases.rs`); the others skip it, and take
+//! over when the holder stops renewing.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,6 +25,10 @@ use crate::sources::SourceError;
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 /// The first wait after a failure that named no wait of its own.
 const BASE_BACKOFF: Duration = Duration::from_secs(5);
+/// A poll that failed on the database (connection lost, a write refused)
+/// retries sooner and never waits longer than this: the platform did
+/// nothing wrong, and the work resumes as soon as the database is back.
+const MAX_STORE_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Per-source run state: whether a poll is in flight, and until when the
 /// source is backing off.
@@ -60,9 +67,11 @@ impl SourceState {
             }
             Err(e) => {
                 b.failures = b.failures.saturating_add(1);
+                let doubling = 2u32.saturating_pow(b.failures.saturating_sub(1).min(16));
                 let wait = match e {
                     PollError::Source(SourceError::RateLimited { retry_after }) => *retry_after,
-                    _ => BASE_BACKOFF.saturating_mul(2u32.saturating_pow(b.failures.saturating_sub(1).min(16))),
+                    PollError::Store(_) => Duration::from_secs(1).saturating_mul(doubling).min(MAX_STORE_BACKOFF),
+                    _ => BASE_BACKOFF.saturating_mul(doubling),
                 }
                 .min(MAX_BACKOFF);
                 b.until = Some(Instant::now() + wait);
@@ -128,6 +137,11 @@ fn trigger(ctx: &Arc<Context>, idx: usize, cancel: &CancellationToken, tracker: 
         let handle = &ctx.sources[idx];
         let Ok(_running) = handle.state.running.try_lock() else { return };
         let name = &handle.settings.name;
+        // With several replicas, only the lease holder polls a source.
+        if !ctx.leases.is_leader(&super::source_lease(name.as_str())).await {
+            tracing::debug!(source = %name, "tick skipped: another replica holds the source's lease");
+            return;
+        }
         let poll = async {
             tokio::time::sleep(jitter).await;
             ctx.poll_source(name).await

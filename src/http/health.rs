@@ -1,5 +1,6 @@
 //! Liveness (`/healthz`: the process answers), readiness (`/readyz`: the
-//! daemon is running and its database answers) and Prometheus `/metrics`.
+//! daemon is running and its database answers and takes writes; with the
+//! cluster's leases and who holds them) and Prometheus `/metrics`.
 
 use std::sync::atomic::Ordering;
 
@@ -18,7 +19,31 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let ctx = state.handle.context();
     let running = state.ready.load(Ordering::SeqCst);
-    let db = ctx.store.ping().await;
+    // Ready needs a database that answers AND takes writes (the lease
+    // heartbeat is the write probe: a read-only file or a full disk fails it).
+    let db = match ctx.store.ping().await {
+        Ok(()) => ctx.leases.store_problem().map_or(Ok(()), |p| Err(format!("database does not take writes: {p}"))),
+        Err(e) => Err(e.to_string()),
+    };
+    if db.is_err() {
+        ctx.metrics.cluster.store_up.set(0);
+    }
+    let now = chrono::Utc::now();
+    let leases: Vec<_> = ctx
+        .leases
+        .all()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            json!({
+                "name": l.name,
+                "holder": l.holder,
+                "expires_at": l.expires_at,
+                "lapsed": l.expires_at < now,
+            })
+        })
+        .collect();
     let ok = running && db.is_ok();
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let sources: Vec<_> = ctx
@@ -40,7 +65,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let body = json!({
         "ready": ok,
         "running": running,
-        "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
+        "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
+        "replica": ctx.leases.replica_id(),
+        "leases": leases,
         "sources": sources,
     });
     (status, Json(body))

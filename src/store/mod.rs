@@ -16,6 +16,7 @@
 
 mod board_repo;
 mod history_repo;
+mod leases;
 mod postgres;
 mod queue;
 mod queue_repo;
@@ -47,6 +48,7 @@ use crate::sources::Cursor;
 pub use self::board::{
     sla_by_level, BoardItem, BoardScope, ItemTimes, LevelSla, Percentiles, TopicCount, VolumeBucket,
 };
+pub use self::leases::LeaseRow;
 pub use self::postgres::PgStore;
 pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 pub use self::queue_repo::Change;
@@ -327,6 +329,34 @@ impl Store {
 
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
         dispatch!(self, s => s.counts().await)
+    }
+
+    /// Takes lease `name` for `holder` until `now + ttl` if it is free,
+    /// lapsed, or already `holder`'s (a renewal); `false` if another
+    /// replica holds it.
+    pub async fn lease_acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.lease_acquire(name, holder, now, ttl).await)
+    }
+
+    /// Gives lease `name` back if `holder` holds it.
+    pub async fn lease_release(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.lease_release(name, holder).await)
+    }
+
+    /// Deletes leases that lapsed before `lapsed_before`.
+    pub async fn lease_prune(&self, lapsed_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.lease_prune(lapsed_before).await)
+    }
+
+    /// Every lease, lapsed ones included, by name.
+    pub async fn leases(&self) -> Result<Vec<LeaseRow>, StoreError> {
+        dispatch!(self, s => s.leases().await)
     }
 
     /// The most recently stored mentions, newest first.

@@ -12,6 +12,7 @@ use sqlx::{PgPool, Row};
 
 use super::board_repo::board_repository;
 use super::history_repo::history_repository;
+use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, encode, json, repository};
@@ -61,6 +62,7 @@ repository!(PgStore);
 queue_repository!(PgStore);
 history_repository!(PgStore);
 board_repository!(PgStore);
+lease_repository!(PgStore);
 
 /// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
 /// bare `?` → the next `$n`, `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`, and

@@ -19,6 +19,7 @@ use crate::sources::Cursor;
 
 use super::board_repo::board_repository;
 use super::history_repo::history_repository;
+use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, create_dir, encode, json, repository};
@@ -77,3 +78,4 @@ repository!(SqliteStore);
 queue_repository!(SqliteStore);
 history_repository!(SqliteStore);
 board_repository!(SqliteStore);
+lease_repository!(SqliteStore);

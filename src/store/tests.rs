@@ -291,3 +291,4 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
 
 mod board;
 mod history;
+mod leases;

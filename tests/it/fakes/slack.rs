@@ -2,7 +2,8 @@
 //! `127.0.0.1:0`: records every request, answers `200 ok`, checks the body
 //! like Slack does (`400 invalid_payload` for bad JSON, `400 invalid_blocks`
 //! past the Block Kit limits), can be scripted to answer 429 + `Retry-After`,
-//! 500 or `404 no_service` on the next request(s), and can enforce Slack's
+//! 500 or `404 no_service` on the next request(s), can be down for a while
+//! (500s and hung requests, [`FakeSlack::outage`]), and can enforce Slack's
 //! 1 message/s token bucket with a small burst.
 //!
 //! Self-contained: depends only on axum, tokio, serde_json and anyhow.
@@ -69,6 +70,16 @@ struct FakeState {
     attempts: Vec<Attempt>,
     script: VecDeque<Reply>,
     bucket: Option<Bucket>,
+    outage: Option<Outage>,
+}
+
+/// Down until `until`: every other request answers 500, the rest hang for
+/// `hang` first (a client timeout) and then answer 500.
+#[derive(Debug)]
+struct Outage {
+    until: Instant,
+    hang: std::time::Duration,
+    seen: u64,
 }
 
 type Shared = Arc<Mutex<FakeState>>;
@@ -121,6 +132,12 @@ impl FakeSlack {
     /// Queues an answer for the next request; several queue in order.
     pub fn script(&self, reply: Reply) {
         lock(&self.state).script.push_back(reply);
+    }
+
+    /// Fails every request for `length` from now: 500s, and requests that
+    /// hang for `hang` before their 500 (longer than the client's timeout).
+    pub fn outage(&self, length: std::time::Duration, hang: std::time::Duration) {
+        lock(&self.state).outage = Some(Outage { until: Instant::now() + length, hang, seen: 0 });
     }
 
     /// The JSON bodies of the messages Slack accepted (answered 200).
@@ -189,12 +206,36 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
 
 async fn handle(State(state): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let mut s = lock(&state);
-    let (status, extra, answer) = if !uri.path().ends_with(SECRET) {
+    let (status, extra, answer, hang) = answer(&state, &uri, content_type, &body);
+    if let Some(d) = hang {
+        tokio::time::sleep(d).await;
+    }
+    let mut resp = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html"));
+    if let Some(secs) = extra {
+        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
+    resp
+}
+
+/// Decides and records the answer: (status, Retry-After, body, hang first).
+fn answer(
+    state: &Shared,
+    uri: &Uri,
+    content_type: Option<String>,
+    body: &Bytes,
+) -> (u16, Option<u64>, String, Option<std::time::Duration>) {
+    let mut s = lock(state);
+    let mut hang = None;
+    let (status, extra, answer) = if let Some(o) = s.outage.as_mut().filter(|o| Instant::now() < o.until) {
+        o.seen += 1;
+        hang = (o.seen % 2 == 0).then_some(o.hang);
+        (500, None, if hang.is_some() { "timeout" } else { "rollup_error" }.to_string())
+    } else if !uri.path().ends_with(SECRET) {
         (404, None, "no_service".to_string())
     } else if let Some(reply) = s.script.pop_front() {
         scripted(reply)
-    } else if let Err(code) = validate(content_type.as_deref(), &body) {
+    } else if let Err(code) = validate(content_type.as_deref(), body) {
         (400, None, code.to_string())
     } else if let Some(wait) = s.bucket.as_mut().and_then(take_token) {
         rate_limited(wait)
@@ -204,18 +245,12 @@ async fn handle(State(state): State<Shared>, uri: Uri, headers: HeaderMap, body:
     s.attempts.push(Attempt {
         path: uri.path().to_string(),
         content_type,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: String::from_utf8_lossy(body).into_owned(),
         status,
         answer: answer.clone(),
         at: Instant::now(),
     });
-    drop(s);
-    let mut resp = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html"));
-    if let Some(secs) = extra {
-        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-    }
-    resp
+    (status, extra, answer, hang)
 }
 
 /// (status, Retry-After seconds, body).
