@@ -19,7 +19,7 @@ use crate::config::DeliverySettings;
 use crate::domain::ReceiverName;
 use crate::sinks::{Notification, Sink, SinkError};
 use crate::store::{Store, StoreError};
-use crate::telemetry::Metrics;
+use crate::telemetry::{Metrics, ReceiverOutcome};
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,7 @@ impl Worker<'_> {
     /// giving untried rows back, once `cancel` fires or half the claim's
     /// lease has gone (slow sends must not outlive the claim).
     pub async fn deliver_due(&self, cancel: &CancellationToken) -> Result<DeliveryReport, StoreError> {
+        self.flush_groups().await?;
         let claimed = tokio::time::Instant::now();
         let rows = self.store.claim_due(self.receiver, Utc::now(), self.cfg.batch, self.cfg.lease).await?;
         let mut report = DeliveryReport { claimed: rows.len() as u32, ..Default::default() };
@@ -125,6 +126,22 @@ impl Worker<'_> {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Folds this receiver's due groups into digest rows, which this
+    /// round then claims like any other row.
+    async fn flush_groups(&self) -> Result<(), StoreError> {
+        let flushed = self.store.flush_groups(self.receiver, Utc::now()).await?;
+        for (outcome, n) in [("digest", flushed.digests), ("folded", flushed.folded), ("single", flushed.singles)] {
+            if n > 0 {
+                let label = ReceiverOutcome { receiver: self.receiver.to_string(), outcome: outcome.into() };
+                self.metrics.delivery_groups.get_or_create(&label).inc_by(n);
+            }
+        }
+        if flushed.digests > 0 {
+            tracing::info!(receiver = %self.receiver, digests = flushed.digests, alerts = flushed.folded, "groups folded into digests");
+        }
+        Ok(())
     }
 
     /// Delivers until `cancel` fires: a round every `interval`, or at once

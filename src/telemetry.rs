@@ -79,6 +79,12 @@ pub struct Metrics {
     pub delivery_attempts: Family<ReceiverOutcome, Counter>,
     /// Seconds from a mention being stored to its alert being accepted.
     pub delivery_latency: Histogram,
+    /// Outbox rows written by routing outcome (`pending`, `held` for quiet
+    /// hours, `grouped`, `silenced`).
+    pub delivery_routed: Family<OutcomeLabel, Counter>,
+    /// Group flushes by receiver and outcome (`digest` rows written,
+    /// `folded` alerts in them, `single` groups of one sent as themselves).
+    pub delivery_groups: Family<ReceiverOutcome, Counter>,
     /// Outbox rows waiting to be sent.
     pub outbox_pending: Gauge,
     /// Time to match and score one post.
@@ -116,6 +122,8 @@ impl Metrics {
         let store_duplicates = Family::<SourceLabel, Counter>::default();
         let delivery_attempts = Family::<ReceiverOutcome, Counter>::default();
         let delivery_latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
+        let delivery_routed = Family::<OutcomeLabel, Counter>::default();
+        let delivery_groups = Family::<ReceiverOutcome, Counter>::default();
         let outbox_pending = Gauge::default();
         let source_failures = Family::<SourceLabel, Gauge>::default();
         let config_reloads = Family::<OutcomeLabel, Counter>::default();
@@ -135,6 +143,8 @@ impl Metrics {
         );
         registry.register("store_duplicates", "Mentions read again and dropped", store_duplicates.clone());
         registry.register("delivery_attempts", "Delivery attempts by receiver and outcome", delivery_attempts.clone());
+        registry.register("delivery_routed", "Outbox rows written, by routing outcome", delivery_routed.clone());
+        registry.register("delivery_groups", "Group flushes by receiver and outcome", delivery_groups.clone());
         registry.register_with_unit(
             "delivery_latency",
             "From mention stored to alert accepted by the receiver",
@@ -184,6 +194,8 @@ impl Metrics {
             store_duplicates,
             delivery_attempts,
             delivery_latency,
+            delivery_routed,
+            delivery_groups,
             outbox_pending,
             source_failures,
             source_last_success,
@@ -193,6 +205,13 @@ impl Metrics {
             rate_limit_waits,
             queue_open,
             queue_oldest_unacked,
+        }
+    }
+
+    /// Counts outbox rows by the state routing wrote them in.
+    pub fn routed(&self, report: &crate::store::RoutedReport) {
+        for (outcome, n) in report.outcomes().into_iter().filter(|(_, n)| *n > 0) {
+            self.delivery_routed.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc_by(n);
         }
     }
 

@@ -12,6 +12,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use super::receivers::{self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings};
+use super::routes;
 use super::secret::SecretSpec;
 use super::sources::{
     self, BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
@@ -20,9 +21,9 @@ use super::sources::{
 use super::terms::{check_brand, BrandConfig};
 use super::{
     ConfigError, DeliverySettings, FetchSettings, HttpSettings, LogSettings, QueueSettings, ReloadSettings,
-    RouteSettings, ScoringSettings, Settings, SlackAppSettings, StorageSettings,
+    ScoringSettings, Settings, SlackAppSettings, StorageSettings,
 };
-use crate::domain::{BrandName, ReceiverName, SourceName, Urgency};
+use crate::domain::{ReceiverName, SourceName};
 
 const ENV_PREFIX: &str = "EARSHOT";
 
@@ -60,7 +61,9 @@ struct RawSettings {
     #[allow(dead_code)]
     receivers: IgnoredAny,
     #[serde(default)]
-    routes: Vec<RawRoute>,
+    routes: Vec<routes::RawRoute>,
+    #[serde(default)]
+    time_intervals: Vec<routes::RawTimeIntervals>,
 }
 
 #[derive(Deserialize)]
@@ -92,20 +95,6 @@ struct RawSlackApp {
     response_url_prefix: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRoute {
-    receivers: Vec<String>,
-    #[serde(default = "lowest_urgency")]
-    min_urgency: Urgency,
-    #[serde(default)]
-    brands: Vec<String>,
-}
-
-fn lowest_urgency() -> Urgency {
-    Urgency::Low
-}
-
 /// Loads `path` with the process environment as the override layer.
 pub fn load(path: &Path) -> Result<Settings, ConfigError> {
     let env: Vec<(String, String)> = std::env::vars().collect();
@@ -132,7 +121,8 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     let brands = cx.check_brands(raw.brands)?;
     let sources = cx.check_sources(&cfg)?;
     let receivers = cx.check_receivers(&cfg)?;
-    let routes = cx.check_routes(raw.routes, &receivers, &brands)?;
+    let routes = routes::check(raw.routes, raw.time_intervals, &receivers, &brands)
+        .map_err(|(key, reason)| cx.err(key, reason))?;
     cx.check_delivery(&raw.delivery)?;
     let scoring = cx.check_scoring(raw.scoring, &brands)?;
     let cluster = raw.cluster.check().map_err(|(key, reason)| cx.err(format!("cluster.{key}"), reason))?;
@@ -392,46 +382,6 @@ impl Checker<'_> {
         Ok(out)
     }
 
-    fn check_routes(
-        &self,
-        raw: Vec<RawRoute>,
-        receivers: &[ReceiverSettings],
-        brands: &[super::Brand],
-    ) -> Result<Vec<RouteSettings>, ConfigError> {
-        raw.into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                if r.receivers.is_empty() {
-                    return Err(self.err(format!("routes[{i}].receivers"), "a route needs at least one receiver"));
-                }
-                for (j, name) in r.receivers.iter().enumerate() {
-                    if !receivers.iter().any(|x| x.name.as_str() == name) {
-                        return Err(self.err(
-                            format!("routes[{i}].receivers[{j}]"),
-                            format!(
-                                "unknown receiver {name:?} (defined: {})",
-                                names(receivers.iter().map(|r| r.name.as_str()))
-                            ),
-                        ));
-                    }
-                }
-                for (j, b) in r.brands.iter().enumerate() {
-                    if !brands.iter().any(|x| x.name.as_str() == b) {
-                        return Err(self.err(
-                            format!("routes[{i}].brands[{j}]"),
-                            format!("unknown brand {b:?} (defined: {})", names(brands.iter().map(|b| b.name.as_str()))),
-                        ));
-                    }
-                }
-                Ok(RouteSettings {
-                    receivers: r.receivers.into_iter().map(ReceiverName::new).collect(),
-                    min_urgency: r.min_urgency,
-                    brands: r.brands.into_iter().map(BrandName::new).collect(),
-                })
-            })
-            .collect()
-    }
-
     fn check_delivery(&self, d: &DeliverySettings) -> Result<(), ConfigError> {
         if d.batch == 0 {
             return Err(self.err("delivery.batch", "must be at least 1"));
@@ -573,7 +523,7 @@ fn unknown_type(what: &str, got: &str, built: &[&str], planned: &[&str]) -> Stri
     }
 }
 
-fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
     let v: Vec<&str> = it.collect();
     if v.is_empty() {
         "none".into()

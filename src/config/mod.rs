@@ -13,6 +13,7 @@
 pub mod cluster;
 mod load;
 pub mod receivers;
+pub mod routes;
 pub mod secret;
 pub mod sources;
 pub mod terms;
@@ -25,11 +26,12 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::{BrandName, ReceiverName, Urgency};
+use crate::domain::Urgency;
 
 pub use self::cluster::ClusterSettings;
 pub use self::load::{load, load_with_env};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
+pub use self::routes::RouteSettings;
 pub use self::sources::{
     BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
     RedditSettings, Schedule, SourceKind, SourceSettings, XConfig, XSettings, YoutubeConfig, YoutubeSettings,
@@ -333,16 +335,6 @@ fn default_normal_from() -> f64 {
     0.25
 }
 
-/// One `[[routes]]` entry, checked: every receiver exists, every brand
-/// filter names a configured brand.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RouteSettings {
-    pub receivers: Vec<ReceiverName>,
-    pub min_urgency: Urgency,
-    /// Empty means every brand.
-    pub brands: Vec<BrandName>,
-}
-
 /// A refused config: which file, which key, why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}: {key}: {reason}", file.display())]
@@ -383,15 +375,7 @@ impl Settings {
             out.push_str(&format!("    - {} ({})\n", r.name, r.kind.type_name()));
         }
         out.push_str(&format!("  routes: {}\n", self.routes.len()));
-        for (i, r) in self.routes.iter().enumerate() {
-            let brands = if r.brands.is_empty() {
-                "any brand".to_string()
-            } else {
-                r.brands.iter().map(|b| b.as_str()).collect::<Vec<_>>().join(", ")
-            };
-            let receivers = r.receivers.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-            out.push_str(&format!("    - routes[{i}]: {brands}, urgency >= {} -> {receivers}\n", r.min_urgency));
-        }
+        out.push_str(&crate::routing::render(&self.routes, "    "));
         out
     }
 }

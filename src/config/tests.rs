@@ -69,8 +69,8 @@ fn a_good_config_loads_with_defaults_filled_in() {
     let SourceKind::Hackernews(hn) = &s.sources[0].kind else { panic!("hackernews expected") };
     assert_eq!(hn.base_url.as_str(), "http://127.0.0.1:9/api/v1");
     assert_eq!(hn.hits_per_page, 100);
-    assert_eq!(s.routes[0].min_urgency, Urgency::High);
-    assert_eq!(s.routes[1].min_urgency, Urgency::Low);
+    assert_eq!(s.routes[0].matchers, [crate::routing::Matcher::at_least(Urgency::High)]);
+    assert_eq!(s.routes[1].matchers.len(), 1, "brands only");
     let ReceiverKind::Slack(slack) = &s.receivers[0].kind else { panic!("slack expected") };
     assert!(slack.url.expose_secret().ends_with("/secret"));
     assert!(s.summary().contains("routes[0]"));

@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Context;
 use crate::domain::{Mention, Platform, Post, SourceName};
 use crate::pipeline::History;
+use crate::routing::{Labels, Silence};
 use crate::store::{PriorReads, Reread, StoreError};
 
 /// The batch's prior reads, per platform.
@@ -57,6 +58,7 @@ impl Context {
         posts: &[Post],
         scored: &[(usize, Mention)],
         prior: &Prior,
+        silences: &[Silence],
     ) -> Result<u64, StoreError> {
         let rereads: Vec<Reread<'_>> = scored
             .iter()
@@ -68,29 +70,28 @@ impl Context {
                 if !grew && !rose {
                     return None;
                 }
-                let receivers = if rose {
-                    let before = Mention {
-                        score: crate::domain::Score { level: stored.level, ..mention.score.clone() },
-                        ..mention.clone()
-                    };
-                    let earlier = self.router.receivers_for(&before);
-                    self.router.receivers_for(mention).into_iter().filter(|r| !earlier.contains(r)).collect()
+                let deliveries = if rose {
+                    let labels = Labels::for_mention(source, post, mention);
+                    let earlier = self.router.receivers_for(&labels.clone().urgency(stored.level));
+                    let mut now = self.router.decide(&labels, prior.now, silences);
+                    now.retain(|d| !earlier.contains(&d.receiver));
+                    now
                 } else {
                     Vec::new()
                 };
-                Some(Reread { mention_id: stored.id, post, mention, receivers })
+                Some(Reread { mention_id: stored.id, post, mention, deliveries })
             })
             .collect();
         if rereads.is_empty() {
             return Ok(0);
         }
         let rows = self.store.record_rereads(source, &rereads, prior.now).await?;
-        for r in rereads.iter().filter(|r| !r.receivers.is_empty()) {
+        for r in rereads.iter().filter(|r| !r.deliveries.is_empty()) {
             tracing::warn!(
                 source = %source,
                 mention_id = r.mention_id.0,
                 level = %r.mention.score.level,
-                receivers = r.receivers.len(),
+                receivers = r.deliveries.len(),
                 "mention rose in urgency; alerting the receivers it newly reaches"
             );
         }

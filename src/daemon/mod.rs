@@ -19,6 +19,7 @@ mod leases;
 mod notify;
 mod poll;
 mod reload;
+mod route;
 mod scheduler;
 
 use std::future::Future;

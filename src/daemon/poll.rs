@@ -10,9 +10,10 @@ use chrono::Utc;
 use super::health::Outcome;
 use super::Context;
 use crate::domain::{Mention, SourceName};
+use crate::routing::Labels;
 use crate::sinks::Notification;
 use crate::sources::{Batch, PollContext, SourceError};
-use crate::store::{CommitReport, NewMention, PollCommit, StoreError};
+use crate::store::{CommitReport, NewMention, PollCommit, RoutedReport, StoreError};
 use crate::telemetry::{BrandLabel, SourceLabel};
 
 /// What one successful poll did.
@@ -95,13 +96,10 @@ impl Context {
         }
         let Some(alert) = alert else { return };
         let n = Notification::SourceHealth(alert);
-        let receivers = self.router.receivers_for_system(n.level());
         let source = &handle.settings.name;
-        if receivers.is_empty() {
-            tracing::warn!(source = %source, "source health changed but no route without a brand filter takes it");
-            return;
-        }
-        match self.store.enqueue(&receivers, &n, now).await {
+        let labels = Labels::system(Labels::SOURCE_HEALTH, n.level()).source(source).platform(handle.source.platform());
+        match self.raise(&labels, &n, now).await {
+            Ok(r) if r == RoutedReport::default() => {}
             Ok(_) => tracing::warn!(source = %source, alert = ?n.level(), "source health alert queued"),
             Err(e) => tracing::error!(source = %source, error = %e, "cannot queue the source health alert"),
         }
@@ -122,6 +120,7 @@ impl Context {
     pub async fn store_batch(&self, source: &SourceName, batch: &Batch) -> Result<PollReport, StoreError> {
         let now = Utc::now();
         let prior = self.prior_reads(&batch.posts, now).await?;
+        let silences = self.active_silences(now).await?;
         let scored: Vec<(usize, Mention)> = batch
             .posts
             .iter()
@@ -138,12 +137,13 @@ impl Context {
             .map(|(i, m)| NewMention {
                 post: &batch.posts[*i],
                 mention: m,
-                receivers: self.router.receivers_for(m),
+                deliveries: self.router.decide(&Labels::for_mention(source, &batch.posts[*i], m), now, &silences),
                 open_queue_item: m.score.level >= self.queue_min_urgency,
             })
             .collect();
         let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
-        let risen = self.record_rereads(source, &batch.posts, &scored, &prior).await?;
+        let risen = self.record_rereads(source, &batch.posts, &scored, &prior, &silences).await?;
+        self.metrics.routed(&commit.routed);
 
         let label = SourceLabel { source: source.to_string() };
         self.metrics.source_posts.get_or_create(&label).inc_by(batch.posts.len() as u64);

@@ -141,11 +141,12 @@ min_urgency = "normal"
     let mut settings = config::load_with_env(&path, &[]).map_err(|e| anyhow::anyhow!("demo config: {e}"))?;
     if !slack.is_empty() {
         settings.receivers.extend(slack.iter().cloned());
-        settings.routes.push(RouteSettings {
-            receivers: slack.iter().map(|r| r.name.clone()).collect(),
-            min_urgency: Urgency::High,
-            brands: vec![],
-        });
+        let path = format!("routes[{}]", settings.routes.len());
+        settings.routes.push(RouteSettings::simple(
+            path,
+            slack.iter().map(|r| r.name.clone()).collect(),
+            Urgency::High,
+        ));
     }
     Ok(settings)
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{MentionAlert, Notification, Sink, SinkError, SourceHealthAlert};
+use super::{Digest, MentionAlert, Notification, Sink, SinkError, SourceHealthAlert};
 
 /// Where the console receiver writes; a std mutex is enough because
 /// nothing awaits while holding it.
@@ -50,7 +50,34 @@ pub fn render(n: &Notification) -> String {
     match n {
         Notification::Mention(m) => render_mention(m),
         Notification::SourceHealth(h) => render_health(h),
+        Notification::Digest(d) => render_digest(d),
     }
+}
+
+fn render_digest(d: &Digest) -> String {
+    let levels: Vec<String> = d.by_level.iter().map(|(l, n)| format!("{n} {l}")).collect();
+    let mut s = format!(
+        "[DIGEST {}] {} alerts in {} ({}) between {} and {}\n",
+        d.level().as_str().to_uppercase(),
+        d.count,
+        d.group,
+        levels.join(", "),
+        d.first_at.to_rfc3339(),
+        d.last_at.to_rfc3339(),
+    );
+    for e in &d.examples {
+        let who = e.author.as_ref().map(|a| format!(" · @{a}")).unwrap_or_default();
+        let line = e.excerpt.lines().next().unwrap_or_default();
+        s.push_str(&format!("  - [{}] {}{who}: {}\n", e.level, e.subject, truncate_chars(line, 200)));
+        if let Some(url) = &e.url {
+            s.push_str(&format!("    {url}\n"));
+        }
+    }
+    if d.count > d.examples.len() as u64 {
+        s.push_str(&format!("  … and {} more\n", d.count - d.examples.len() as u64));
+    }
+    s.push('\n');
+    sanitize(&s)
 }
 
 fn render_health(h: &SourceHealthAlert) -> String {

@@ -7,6 +7,7 @@
 //! `delivery` acts on that. Error reasons never contain a webhook URL.
 
 pub mod console;
+pub mod digest;
 pub mod slack;
 
 use std::time::Duration;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use self::digest::{Digest, DigestExample};
 use crate::config::{ReceiverKind, ReceiverSettings};
 use chrono::{DateTime, Utc};
 
@@ -28,6 +30,8 @@ pub enum Notification {
     Mention(MentionAlert),
     /// A source went silent (kept failing) or recovered.
     SourceHealth(SourceHealthAlert),
+    /// Several alerts of one group, folded into one message.
+    Digest(Digest),
 }
 
 impl Notification {
@@ -36,6 +40,7 @@ impl Notification {
         match self {
             Notification::Mention(m) => m.mention.score.level,
             Notification::SourceHealth(h) => h.level(),
+            Notification::Digest(d) => d.level(),
         }
     }
 
@@ -44,6 +49,7 @@ impl Notification {
         match self {
             Notification::Mention(m) => m.mention.brand.as_str(),
             Notification::SourceHealth(h) => h.source.as_str(),
+            Notification::Digest(d) => d.group.as_str(),
         }
     }
 }

@@ -72,6 +72,7 @@ macro_rules! history_repository {
                 rereads: &[Reread<'_>],
                 now: DateTime<Utc>,
             ) -> Result<u64, StoreError> {
+                let r_now = now;
                 let now = to_ms(now);
                 let mut rows = 0;
                 let mut tx = self.begin_write().await?;
@@ -96,7 +97,7 @@ macro_rules! history_repository {
                     .bind(r.mention_id.0)
                     .execute(&mut *tx)
                     .await?;
-                    if r.receivers.is_empty() {
+                    if r.deliveries.is_empty() {
                         continue;
                     }
                     let payload = encode(&Notification::Mention(MentionAlert {
@@ -106,18 +107,8 @@ macro_rules! history_repository {
                         post: post.clone(),
                         mention: r.mention.clone(),
                     }))?;
-                    for receiver in &r.receivers {
-                        sqlx::query(&self.sql(
-                            "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at)
-                             VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-                        ))
-                        .bind(r.mention_id.0)
-                        .bind(receiver.as_str())
-                        .bind(&payload)
-                        .bind(now)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
+                    for d in &r.deliveries {
+                        self.write_outbox(&mut tx, Some(r.mention_id.0), &payload, d, r_now).await?;
                         rows += 1;
                     }
                 }

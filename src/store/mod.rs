@@ -21,6 +21,7 @@ mod postgres;
 mod queue;
 mod queue_repo;
 mod repo;
+mod routing_repo;
 pub mod scratch;
 mod sqlite;
 
@@ -43,6 +44,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{BrandName, Mention, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::pipeline::History;
+use crate::routing::{Delivery, Matcher, Silence, SilenceId};
 use crate::sources::Cursor;
 
 pub use self::board::{
@@ -77,8 +79,8 @@ pub enum StoreError {
 pub struct NewMention<'a> {
     pub post: &'a Post,
     pub mention: &'a Mention,
-    /// One outbox row per receiver, written only if the mention is new.
-    pub receivers: Vec<ReceiverName>,
+    /// One outbox row per delivery, written only if the mention is new.
+    pub deliveries: Vec<Delivery>,
     /// Open a rapid-response queue item (only if the mention is new).
     pub open_queue_item: bool,
 }
@@ -100,6 +102,119 @@ pub struct CommitReport {
     pub duplicates: u64,
     pub outbox_rows: u64,
     pub queue_items: u64,
+    /// The outbox rows by the state they were written in.
+    pub routed: RoutedReport,
+}
+
+/// The state a routed outbox row is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Due now.
+    Pending,
+    /// Pending, due when the route's quiet hours end.
+    Held,
+    /// Waiting for its group's digest.
+    Grouped,
+    /// Muted by a silence; never sent.
+    Silenced,
+}
+
+impl OutboxState {
+    pub fn column(self) -> &'static str {
+        match self {
+            OutboxState::Pending | OutboxState::Held => "pending",
+            OutboxState::Grouped => "grouped",
+            OutboxState::Silenced => "silenced",
+        }
+    }
+
+    /// The `outcome` label of `earshot_delivery_routed_total`.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Held => "held",
+            OutboxState::Grouped => "grouped",
+            OutboxState::Silenced => "silenced",
+        }
+    }
+}
+
+/// Outbox rows written, by state.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RoutedReport {
+    pub pending: u64,
+    pub held: u64,
+    pub grouped: u64,
+    pub silenced: u64,
+}
+
+impl RoutedReport {
+    pub fn count(&mut self, state: OutboxState) {
+        match state {
+            OutboxState::Pending => self.pending += 1,
+            OutboxState::Held => self.held += 1,
+            OutboxState::Grouped => self.grouped += 1,
+            OutboxState::Silenced => self.silenced += 1,
+        }
+    }
+
+    pub fn add(&mut self, other: RoutedReport) {
+        self.pending += other.pending;
+        self.held += other.held;
+        self.grouped += other.grouped;
+        self.silenced += other.silenced;
+    }
+
+    /// `(outcome, rows)` for metrics.
+    pub fn outcomes(&self) -> [(&'static str, u64); 4] {
+        [("pending", self.pending), ("held", self.held), ("grouped", self.grouped), ("silenced", self.silenced)]
+    }
+}
+
+/// What one flush of a receiver's due groups did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FlushReport {
+    /// Digest rows written.
+    pub digests: u64,
+    /// Grouped rows folded into them.
+    pub folded: u64,
+    /// Groups of one, released as their own alert.
+    pub singles: u64,
+}
+
+/// A silence to create.
+#[derive(Debug, Clone)]
+pub struct NewSilence<'a> {
+    pub matchers: &'a [Matcher],
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub created_by: &'a str,
+    pub comment: &'a str,
+}
+
+/// A stored silence from its columns.
+pub(crate) fn silence_row(
+    id: i64,
+    matchers: &str,
+    starts_at: i64,
+    ends_at: i64,
+    created_by: String,
+    comment: String,
+) -> Result<Silence, StoreError> {
+    let texts: Vec<String> =
+        serde_json::from_str(matchers).map_err(|e| StoreError::Corrupt(format!("silence {id}: matchers: {e}")))?;
+    let matchers = texts
+        .iter()
+        .map(|t| Matcher::parse(t).map_err(|e| StoreError::Corrupt(format!("silence {id}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Silence {
+        id: SilenceId(id),
+        matchers,
+        starts_at: from_ms(starts_at),
+        ends_at: from_ms(ends_at),
+        created_by,
+        comment,
+    })
 }
 
 /// What the store holds about a batch's posts and authors, from
@@ -156,9 +271,9 @@ pub struct Reread<'a> {
     pub post: &'a Post,
     /// Scored anew, with the momentum since the last read.
     pub mention: &'a Mention,
-    /// Receivers the mention reaches now and did not at its stored level:
-    /// each gets one outbox row.
-    pub receivers: Vec<ReceiverName>,
+    /// Deliveries to the receivers the mention reaches now and did not at
+    /// its stored level: each gets one outbox row.
+    pub deliveries: Vec<Delivery>,
 }
 
 /// A claimed outbox row.
@@ -274,6 +389,43 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         dispatch!(self, s => s.enqueue(receivers, n, now).await)
+    }
+
+    /// Writes the outbox rows of an alert that is not a stored mention
+    /// (source health, spikes, SLA breaches, ...) as the router decided.
+    pub async fn enqueue_routed(
+        &self,
+        deliveries: &[Delivery],
+        n: &crate::sinks::Notification,
+        now: DateTime<Utc>,
+    ) -> Result<RoutedReport, StoreError> {
+        dispatch!(self, s => s.enqueue_routed(deliveries, n, now).await)
+    }
+
+    /// Folds `receiver`'s due groups into digest rows (see `routing_repo.rs`).
+    pub async fn flush_groups(&self, receiver: &ReceiverName, now: DateTime<Utc>) -> Result<FlushReport, StoreError> {
+        dispatch!(self, s => s.flush_groups(receiver, now).await)
+    }
+
+    pub async fn create_silence(&self, s: &NewSilence<'_>, now: DateTime<Utc>) -> Result<Silence, StoreError> {
+        dispatch!(self, st => st.create_silence(s, now).await)
+    }
+
+    /// Silences not yet ended at `now` (or all, with `include_expired`),
+    /// newest first.
+    pub async fn silences(&self, now: DateTime<Utc>, include_expired: bool) -> Result<Vec<Silence>, StoreError> {
+        dispatch!(self, s => s.silences(now, include_expired).await)
+    }
+
+    /// Ends a silence at `now`; `None` if there is no such silence.
+    pub async fn expire_silence(&self, id: SilenceId, now: DateTime<Utc>) -> Result<Option<Silence>, StoreError> {
+        dispatch!(self, s => s.expire_silence(id, now).await)
+    }
+
+    /// Outbox rows in `state` (`pending`, `sent`, `failed`, `grouped`,
+    /// `digested`, `silenced`).
+    pub async fn outbox_in_state(&self, state: &str) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.outbox_in_state(state).await)
     }
 
     /// Claims up to `limit` due rows for `receiver`, leasing them for `lease`.

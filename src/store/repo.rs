@@ -96,7 +96,7 @@ macro_rules! repository {
                     None
                 };
 
-                if !m.receivers.is_empty() {
+                if !m.deliveries.is_empty() {
                     let payload = encode(&Notification::Mention(MentionAlert {
                         mention_id,
                         queue_item,
@@ -104,17 +104,9 @@ macro_rules! repository {
                         post: post.clone(),
                         mention: m.mention.clone(),
                     }))?;
-                    for receiver in &m.receivers {
-                        sqlx::query(&self.sql("INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at)
-                             VALUES (?, ?, ?, 'pending', 0, ?, ?)"),
-                        )
-                        .bind(mention_id.0)
-                        .bind(receiver.as_str())
-                        .bind(&payload)
-                        .bind(now)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
+                    for d in &m.deliveries {
+                        let state = self.write_outbox(&mut tx, Some(mention_id.0), &payload, d, commit.now).await?;
+                        report.routed.count(state);
                         report.outbox_rows += 1;
                     }
                 }

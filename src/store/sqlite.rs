@@ -23,6 +23,7 @@ use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, create_dir, encode, json, repository};
+use super::routing_repo::routing_repository;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -79,3 +80,4 @@ queue_repository!(SqliteStore);
 history_repository!(SqliteStore);
 board_repository!(SqliteStore);
 lease_repository!(SqliteStore);
+routing_repository!(SqliteStore, sqlx::Sqlite);

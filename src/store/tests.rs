@@ -99,13 +99,30 @@ async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows(store: Store) {
     let commit = |cursor| PollCommit {
         source: &source,
         cursor: Some(cursor),
-        mentions: vec![NewMention { post: &p, mention: &m, receivers: receivers.clone(), open_queue_item: true }],
+        mentions: vec![NewMention {
+            post: &p,
+            mention: &m,
+            deliveries: receivers.iter().cloned().map(Delivery::to).collect(),
+            open_queue_item: true,
+        }],
         now: now(),
     };
     let first = store.commit_poll(commit(&c1)).await.unwrap();
-    assert_eq!(first, CommitReport { inserted: 1, duplicates: 0, outbox_rows: 1, queue_items: 1 });
+    assert_eq!(
+        first,
+        CommitReport {
+            inserted: 1,
+            duplicates: 0,
+            outbox_rows: 1,
+            queue_items: 1,
+            routed: RoutedReport { pending: 1, ..Default::default() }
+        }
+    );
     let again = store.commit_poll(commit(&c2)).await.unwrap();
-    assert_eq!(again, CommitReport { inserted: 0, duplicates: 1, outbox_rows: 0, queue_items: 0 });
+    assert_eq!(
+        again,
+        CommitReport { inserted: 0, duplicates: 1, outbox_rows: 0, queue_items: 0, ..Default::default() }
+    );
     assert_eq!(store.cursor(&source).await.unwrap(), Some(Cursor("200".into())));
 
     let counts = store.counts().await.unwrap();
@@ -128,7 +145,7 @@ async fn a_failed_commit_stores_nothing_and_keeps_the_cursor(store: Store) {
             mentions: vec![NewMention {
                 post: &p,
                 mention: &m,
-                receivers: vec![ReceiverName::new("x")],
+                deliveries: vec![Delivery::to(ReceiverName::new("x"))],
                 open_queue_item: false,
             }],
             now: now(),
@@ -151,8 +168,8 @@ async fn same_post_for_two_brands_is_two_mentions(store: Store) {
             source: &source,
             cursor: None,
             mentions: vec![
-                NewMention { post: &p, mention: &a, receivers: vec![], open_queue_item: false },
-                NewMention { post: &p, mention: &b, receivers: vec![], open_queue_item: false },
+                NewMention { post: &p, mention: &a, deliveries: vec![], open_queue_item: false },
+                NewMention { post: &p, mention: &b, deliveries: vec![], open_queue_item: false },
             ],
             now: now(),
         })
@@ -171,7 +188,12 @@ async fn claims_are_leased_and_released(store: Store) {
         .commit_poll(PollCommit {
             source: &source,
             cursor: None,
-            mentions: vec![NewMention { post: &p, mention: &m, receivers: vec![rx.clone()], open_queue_item: true }],
+            mentions: vec![NewMention {
+                post: &p,
+                mention: &m,
+                deliveries: vec![Delivery::to(rx.clone())],
+                open_queue_item: true,
+            }],
             now: now(),
         })
         .await
@@ -235,8 +257,8 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
             source: &source,
             cursor: None,
             mentions: vec![
-                NewMention { post: &p1, mention: &m, receivers: vec![], open_queue_item: true },
-                NewMention { post: &p2, mention: &low, receivers: vec![], open_queue_item: true },
+                NewMention { post: &p1, mention: &m, deliveries: vec![], open_queue_item: true },
+                NewMention { post: &p2, mention: &low, deliveries: vec![], open_queue_item: true },
             ],
             now: now(),
         })
@@ -292,3 +314,4 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
 mod board;
 mod history;
 mod leases;
+mod routing;

@@ -73,6 +73,7 @@ pub fn payload(n: &Notification) -> Value {
     match n {
         Notification::Mention(m) => mention_payload(m),
         Notification::SourceHealth(h) => super::health::payload(h),
+        Notification::Digest(d) => super::digest::payload(d),
     }
 }
 
@@ -177,7 +178,7 @@ fn context(n: &MentionAlert) -> Vec<Value> {
 }
 
 /// The handle as shown: control characters out, cut, `unknown` if empty.
-fn handle(raw: &str) -> String {
+pub(super) fn handle(raw: &str) -> String {
     let h = truncate_plain(sanitize(raw).trim().trim_start_matches('@'), MAX_HANDLE_CHARS);
     if h.is_empty() {
         "unknown".into()
@@ -188,14 +189,14 @@ fn handle(raw: &str) -> String {
 
 /// The permalink if it is a plain http(s) URL of sane length; hostile or
 /// odd URLs are not linked.
-fn web_url(url: &str) -> Option<String> {
+pub(super) fn web_url(url: &str) -> Option<String> {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url.chars().count() <= MAX_URL_CHARS
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then(|| url.to_string())
 }
 
-fn level_word(u: Urgency) -> &'static str {
+pub(super) fn level_word(u: Urgency) -> &'static str {
     match u {
         Urgency::Critical => "Critical",
         Urgency::High => "High",

@@ -15,6 +15,7 @@
 //! `tests/it/slack.rs` (fake in `tests/it/fakes/slack.rs`).
 
 pub mod blocks;
+mod digest;
 mod gate;
 mod health;
 

@@ -6,7 +6,7 @@ both_backends!(prior_reads_give_engagement_and_the_authors_complaints, rereads_r
 
 async fn store_one(store: &Store, p: &Post, m: &Mention, at: DateTime<Utc>) {
     let source = SourceName::new("hn");
-    let mentions = vec![NewMention { post: p, mention: m, receivers: vec![], open_queue_item: false }];
+    let mentions = vec![NewMention { post: p, mention: m, deliveries: vec![], open_queue_item: false }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: at }).await.unwrap();
 }
 
@@ -50,7 +50,12 @@ async fn rereads_refresh_and_alert_once(store: Store) {
     let viral = Post { engagement: Engagement { likes: Some(5_000), reposts: None, replies: None }, ..p.clone() };
     let mut risen = mention("Acme Air");
     risen.score.level = Urgency::Critical;
-    let reread = Reread { mention_id: id, post: &viral, mention: &risen, receivers: vec![ReceiverName::new("leads")] };
+    let reread = Reread {
+        mention_id: id,
+        post: &viral,
+        mention: &risen,
+        deliveries: vec![Delivery::to(ReceiverName::new("leads"))],
+    };
     let later = now() + chrono::Duration::minutes(10);
     assert_eq!(store.record_rereads(&source, &[reread], later).await.unwrap(), 1);
 
