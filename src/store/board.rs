@@ -59,15 +59,24 @@ pub struct BoardItem {
     /// Link to the post (untrusted too).
     pub url: String,
     pub posted_at: DateTime<Utc>,
+    /// The scorer's topics and reasons for the mention's urgency.
+    pub topics: Vec<String>,
+    pub reasons: Vec<String>,
 }
 
 /// Which items the board lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BoardScope {
-    /// Open and acknowledged items: what still needs a responder.
-    Unresolved,
+    /// Open and acknowledged items (what still needs a responder), of one
+    /// brand or all.
+    Unresolved { brand: Option<String> },
     /// One item, whatever its state.
     Item(QueueItemId),
+}
+
+impl BoardScope {
+    /// Every unresolved item, whatever its brand.
+    pub const UNRESOLVED: BoardScope = BoardScope::Unresolved { brand: None };
 }
 
 /// Mentions of one brand in one time bucket.

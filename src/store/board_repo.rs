@@ -14,16 +14,17 @@ macro_rules! board_repository {
                 limit: u32,
             ) -> Result<Vec<super::board::BoardItem>, StoreError> {
                 use super::board::BoardScope;
-                let (only_id, unresolved) = match scope {
-                    BoardScope::Unresolved => (None, 1_i64),
-                    BoardScope::Item(id) => (Some(id.0), 0),
+                let (only_id, unresolved, brand) = match scope {
+                    BoardScope::Unresolved { brand } => (None, 1_i64, brand),
+                    BoardScope::Item(id) => (Some(id.0), 0, None),
                 };
                 let rows = sqlx::query(&self.sql(
                     "SELECT q.id, q.mention_id, q.brand, q.level, q.state, q.assignee, q.opened_at, q.updated_at,
-                            m.platform, m.author_handle, m.body, m.url, m.posted_at
+                            m.platform, m.author_handle, m.body, m.url, m.posted_at, m.topics, m.reasons
                      FROM queue_items q JOIN mentions m ON m.id = q.mention_id
                      WHERE (?1 IS NULL OR q.id = ?1)
                        AND (?2 = 0 OR q.state IN ('open', 'acknowledged'))
+                       AND (?4 IS NULL OR q.brand = ?4)
                      ORDER BY (CASE q.level WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 ELSE 3 END) DESC,
                               q.opened_at, q.id
                      LIMIT ?3",
@@ -31,8 +32,13 @@ macro_rules! board_repository {
                 .bind(only_id)
                 .bind(unresolved)
                 .bind(i64::from(limit))
+                .bind(brand)
                 .fetch_all(&self.pool)
                 .await?;
+                let strings = |json: String| {
+                    serde_json::from_str::<Vec<String>>(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("mention topics or reasons: {e}")))
+                };
                 rows.iter()
                     .map(|r| {
                         let item = queue_row(r)?;
@@ -49,6 +55,8 @@ macro_rules! board_repository {
                             text: r.try_get(10)?,
                             url: r.try_get(11)?,
                             posted_at: from_ms(r.try_get(12)?),
+                            topics: strings(r.try_get(13)?)?,
+                            reasons: strings(r.try_get(14)?)?,
                         })
                     })
                     .collect()

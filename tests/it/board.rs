@@ -25,7 +25,7 @@ pub async fn push(app: &TestApp, id: &str, author: &str, text: &str) -> QueueIte
         .await
         .expect("ingest");
     assert_eq!(resp.status(), 202, "{}", resp.text().await.unwrap_or_default());
-    let items = app.ctx.store.board_items(BoardScope::Unresolved, 100).await.expect("items");
+    let items = app.ctx.store.board_items(BoardScope::UNRESOLVED, 100).await.expect("items");
     let text_of = |t: &str| t == text;
     items.iter().find(|i| text_of(&i.text)).map(|i| i.id).expect("the post opened a queue item")
 }
@@ -196,9 +196,16 @@ async fn the_board_lists_by_urgency_then_age_and_trends_draw_charts() {
     let (_, _, page) = get(&app, "/board", with_cookie(&cookie)).await;
     let (a, c) =
         (page.find(&format!(r#"id="item-{angry}""#)).unwrap(), page.find(&format!(r#"id="item-{calm}""#)).unwrap());
-    let levels = app.ctx.store.board_items(BoardScope::Unresolved, 10).await.unwrap();
+    let levels = app.ctx.store.board_items(BoardScope::UNRESOLVED, 10).await.unwrap();
     assert_eq!(levels[0].id, angry, "the angrier post is more urgent: {levels:?}");
     assert!(a < c, "more urgent first");
+    assert!(page.contains(r#"<meta http-equiv="refresh" content="60">"#));
+    let (_, _, none) = get(&app, "/board?brand=Globex", with_cookie(&cookie)).await;
+    assert!(!none.contains(&format!(r#"id="item-{angry}""#)), "another brand's items only");
+    let (_, _, acme) = get(&app, "/board?brand=Acme+Air", with_cookie(&cookie)).await;
+    assert!(acme.contains(&format!(r#"id="item-{angry}""#)) && acme.contains(r#"<option value="Acme Air" selected>"#));
+    let (_, _, shown) = get(&app, &format!("/board/items/{angry}"), with_cookie(&cookie)).await;
+    assert!(shown.contains("Why this urgency</th><td>") && shown.contains("sentiment"), "{shown}");
 
     let (status, _, trends) = get(&app, "/board/trends", with_cookie(&cookie)).await;
     assert_eq!(status, StatusCode::OK);

@@ -95,6 +95,18 @@ pub struct Chrome<'a> {
 
 /// A whole page: title, optional signed-in header, body (already HTML).
 pub fn page(status: StatusCode, title: &str, chrome: Option<&Chrome<'_>>, body: &str) -> Response {
+    refreshing_page(status, title, chrome, body, None)
+}
+
+/// A page the browser reloads every `refresh_secs` (a plain meta refresh).
+pub fn refreshing_page(
+    status: StatusCode,
+    title: &str,
+    chrome: Option<&Chrome<'_>>,
+    body: &str,
+    refresh_secs: Option<u32>,
+) -> Response {
+    let refresh = refresh_secs.map(|s| format!(r#"<meta http-equiv="refresh" content="{s}">"#)).unwrap_or_default();
     let nav = match chrome {
         Some(c) => format!(
             r#"<nav><a href="/board">Queue</a> <a href="/board/trends">Trends</a>
@@ -107,7 +119,7 @@ pub fn page(status: StatusCode, title: &str, chrome: Option<&Chrome<'_>>, body: 
     };
     let html = format!(
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
 <title>{title} · earshot</title><style>{STYLE}</style></head>
 <body><header><strong>earshot</strong> {nav}</header>
 <main><h1>{title}</h1>
@@ -153,6 +165,7 @@ text-align:left;vertical-align:top}th{background:#eef0f4;font-weight:600}td.post
 form.inline{display:inline;margin:0}button{font:inherit;padding:.2em .6em;cursor:pointer}
 blockquote{white-space:pre-wrap;background:#fff;border-left:4px solid #ccd;margin:1em 0;padding:.6em 1em}
 .message{background:#fff3cd;padding:.6em 1em}.muted{color:#667}label{display:block;margin:.6em 0}
+.topics{color:#667;font-size:.9em}select{font:inherit}
 svg{background:#fff;max-width:100%;height:auto;display:block;margin:.5em 0}
 ";
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -26,24 +26,34 @@ use crate::store::{BoardItem, BoardScope, Change, QueueError, QueueEvent};
 const MAX_ITEMS: u32 = 500;
 /// Characters of a post shown on the queue page.
 const EXCERPT_CHARS: usize = 200;
+/// How often the queue page reloads itself, in seconds.
+const REFRESH_SECS: u32 = 60;
 /// The longest note a form may add.
 const MAX_NOTE_CHARS: usize = 2000;
 
-/// `GET /board`
-pub async fn queue(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `GET /board?brand=`
+pub async fn queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let viewer = match auth::viewer(&state, &headers) {
         Ok(v) => v,
         Err(r) => return r.for_page(),
     };
-    let store = state.handle.context().store.clone();
-    let mut items = match store.board_items(BoardScope::Unresolved, MAX_ITEMS + 1).await {
+    let ctx = state.handle.context();
+    let brand = q.get("brand").map(|b| b.trim()).filter(|b| !b.is_empty());
+    let scope = BoardScope::Unresolved { brand: brand.map(str::to_string) };
+    let mut items = match ctx.store.board_items(scope, MAX_ITEMS + 1).await {
         Ok(items) => items,
         Err(e) => return unavailable(&viewer, &e.to_string()),
     };
     let truncated = items.len() > MAX_ITEMS as usize;
     items.truncate(MAX_ITEMS as usize);
     let now = Utc::now();
-    let mut body = summary(&items, now, truncated);
+    let brands: Vec<&str> = ctx.settings.brands.iter().map(|b| b.name.as_str()).collect();
+    let mut body = brand_filter(&brands, brand);
+    body.push_str(&summary(&items, now, truncated));
     for level in [Urgency::Critical, Urgency::High, Urgency::Normal, Urgency::Low] {
         let of_level: Vec<&BoardItem> = items.iter().filter(|i| i.level == level).collect();
         if of_level.is_empty() {
@@ -61,7 +71,21 @@ pub async fn queue(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }
         body.push_str("</tbody></table>");
     }
-    html::page(StatusCode::OK, "Rapid-response queue", Some(&viewer.chrome()), &body)
+    html::refreshing_page(StatusCode::OK, "Rapid-response queue", Some(&viewer.chrome()), &body, Some(REFRESH_SECS))
+}
+
+/// The brand picker: a plain GET form.
+fn brand_filter(brands: &[&str], selected: Option<&str>) -> String {
+    let options: String = brands
+        .iter()
+        .map(|b| {
+            let sel = if Some(*b) == selected { " selected" } else { "" };
+            format!(r#"<option value="{v}"{sel}>{v}</option>"#, v = Esc(b))
+        })
+        .collect();
+    format!(
+        r#"<form method="get" action="/board" class="inline">Brand <select name="brand"><option value="">all brands</option>{options}</select> <button type="submit">Show</button></form>"#
+    )
 }
 
 fn summary(items: &[BoardItem], now: DateTime<Utc>, truncated: bool) -> String {
@@ -91,7 +115,7 @@ fn queue_row(item: &BoardItem, viewer: &Viewer, now: DateTime<Utc>) -> String {
     format!(
         r#"<tr id="item-{id}" class="lvl-{level}"><td title="opened {opened}">{age}</td>
 <td class="state state-{state}">{state}</td><td>{brand}</td><td>{platform}</td><td>{author}</td><td>{assignee}</td>
-<td class="post"><a href="/board/items/{id}">#{id}</a> {text}</td>
+<td class="post"><a href="/board/items/{id}">#{id}</a> {text}{topics}</td>
 <td><form method="post" action="/board/items/{id}" class="inline">{csrf}<input type="hidden" name="back" value="queue">{buttons}</form></td></tr>
 "#,
         id = item.id,
@@ -104,8 +128,17 @@ fn queue_row(item: &BoardItem, viewer: &Viewer, now: DateTime<Utc>) -> String {
         author = Esc(&item.author),
         assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
         text = Esc(&excerpt(&item.text, EXCERPT_CHARS)),
+        topics = topics(&item.topics),
         csrf = csrf_input(viewer),
     )
+}
+
+/// A mention's topics after its text, muted.
+fn topics(topics: &[String]) -> String {
+    if topics.is_empty() {
+        return String::new();
+    }
+    format!(r#" <span class="topics">· {}</span>"#, Esc(&topics.join(", ")))
 }
 
 /// `GET /board/items/{id}`
@@ -146,6 +179,8 @@ fn details(item: &BoardItem, now: DateTime<Utc>) -> String {
 <tr><th>Platform</th><td>{platform}</td></tr>
 <tr><th>Author</th><td>{author}</td></tr>
 <tr><th>Assignee</th><td>{assignee}</td></tr>
+<tr><th>Topics</th><td>{topics}</td></tr>
+<tr><th>Why this urgency</th><td>{reasons}</td></tr>
 <tr><th>Posted</th><td>{posted} {link}</td></tr>
 <tr><th>Opened</th><td>{opened} ({age} ago)</td></tr>
 </tbody></table>"#,
@@ -155,6 +190,8 @@ fn details(item: &BoardItem, now: DateTime<Utc>) -> String {
         platform = Esc(platform_name(&item.platform)),
         author = Esc(&item.author),
         assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        topics = Esc(&item.topics.join(", ")),
+        reasons = Esc(&item.reasons.join("; ")),
         posted = when(item.posted_at),
         link = post_link(&item.url, "open the post"),
         opened = when(item.opened_at),

@@ -45,7 +45,7 @@ async fn board_lists_unresolved_items_by_urgency_then_age(store: Store) {
     make(&store, resolved, Move::Resolve, t).await;
     make(&store, high, Move::Ack, t).await;
 
-    let items = store.board_items(BoardScope::Unresolved, 10).await.unwrap();
+    let items = store.board_items(BoardScope::UNRESOLVED, 10).await.unwrap();
     let ids: Vec<QueueItemId> = items.iter().map(|i| i.id).collect();
     assert_eq!(ids, [critical, older_high, high, low], "by urgency, then oldest first; resolved left out");
     let first = &items[2];
@@ -58,7 +58,14 @@ async fn board_lists_unresolved_items_by_urgency_then_age(store: Store) {
         (first.url.as_str(), first.posted_at, first.opened_at),
         ("https://news.ycombinator.com/item?id=1", post("1").created_at, t)
     );
-    assert_eq!(store.board_items(BoardScope::Unresolved, 2).await.unwrap().len(), 2, "limited");
+    assert_eq!(
+        (first.topics.as_slice(), first.reasons.as_slice()),
+        (&[] as &[String], &["sentiment: negative".to_string()][..])
+    );
+    assert_eq!(store.board_items(BoardScope::UNRESOLVED, 2).await.unwrap().len(), 2, "limited");
+    let of = |brand: &str| BoardScope::Unresolved { brand: Some(brand.to_string()) };
+    assert_eq!(store.board_items(of("Acme Air"), 10).await.unwrap().len(), 4);
+    assert!(store.board_items(of("Globex"), 10).await.unwrap().is_empty(), "one brand's items only");
 
     let one = store.board_items(BoardScope::Item(resolved), 10).await.unwrap();
     assert_eq!((one.len(), one[0].state), (1, QueueState::Resolved), "one item whatever its state");
