@@ -47,19 +47,19 @@ impl Viewer {
         Chrome { name: &self.session.name, csrf: &self.csrf }
     }
 
-    /// Refuses a POST whose `csrf` field is not this session's token.
-    pub fn check_csrf(&self, fields: &HashMap<String, String>) -> Result<(), Response> {
-        let given = fields.get("csrf").map_or("", String::as_str);
-        if self.session.csrf_ok(&self.key, given) {
-            Ok(())
-        } else {
-            Err(html::message(
-                StatusCode::FORBIDDEN,
-                "Form refused",
-                Some(&self.chrome()),
-                "This form did not come from your board session (it may have expired): reload the page and try again.",
-            ))
-        }
+    /// Whether a POST's `csrf` field is this session's token.
+    pub fn csrf_ok(&self, fields: &HashMap<String, String>) -> bool {
+        self.session.csrf_ok(&self.key, fields.get("csrf").map_or("", String::as_str))
+    }
+
+    /// The answer to a POST without this session's CSRF token: 403, nothing done.
+    pub fn csrf_refused(&self) -> Response {
+        html::message(
+            StatusCode::FORBIDDEN,
+            "Form refused",
+            Some(&self.chrome()),
+            "This form did not come from your board session (it may have expired): reload the page and try again.",
+        )
     }
 }
 
@@ -167,8 +167,8 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(v) => v,
         Err(r) => return r.for_post(),
     };
-    if let Err(r) = viewer.check_csrf(&form_fields(&body)) {
-        return r;
+    if !viewer.csrf_ok(&form_fields(&body)) {
+        return viewer.csrf_refused();
     }
     ([(header::SET_COOKIE, session::clear_cookie())], Redirect::to("/board/login")).into_response()
 }

@@ -246,8 +246,8 @@ pub async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
         Err(r) => return r.for_post(),
     };
     let fields = form_fields(&body);
-    if let Err(r) = viewer.check_csrf(&fields) {
-        return r;
+    if !viewer.csrf_ok(&fields) {
+        return viewer.csrf_refused();
     }
     let change = match change(&fields, &viewer) {
         Ok(c) => c,
