@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DeliverySettings;
 use crate::domain::ReceiverName;
-use crate::sinks::{Notification, Sink, SinkError};
+use crate::sinks::{DeliveryId, Notification, Sink, SinkError};
 use crate::store::{Store, StoreError};
 use crate::telemetry::{Metrics, ReceiverOutcome};
 
@@ -60,7 +60,7 @@ impl Worker<'_> {
                     continue;
                 }
             };
-            match self.sink.deliver(&n).await {
+            match self.sink.deliver(DeliveryId(row.id.0), &n).await {
                 Ok(()) => {
                     self.mark_sent(row.id, claimed, cancel).await?;
                     self.metrics.delivery(self.receiver.as_str(), "sent");
@@ -69,11 +69,12 @@ impl Worker<'_> {
                     report.sent += 1;
                     tracing::info!(receiver = %self.receiver, outbox_id = row.id.0, subject = %n.subject(), level = %n.level(), "alert delivered");
                 }
-                Err(SinkError::Permanent { reason }) => {
+                Err(SinkError::Permanent { code, reason }) => {
                     self.store.mark_failed(row.id, Utc::now(), &reason).await?;
                     self.metrics.delivery(self.receiver.as_str(), "failed");
+                    self.metrics.permanent_failure(self.receiver.as_str(), &code);
                     report.failed += 1;
-                    tracing::error!(receiver = %self.receiver, outbox_id = row.id.0, error = %reason, "delivery failed permanently; not retrying");
+                    tracing::error!(receiver = %self.receiver, outbox_id = row.id.0, reason = %code, error = %reason, "delivery failed permanently; not retrying");
                 }
                 Err(SinkError::Retryable { after, reason }) => {
                     let attempt = row.attempts + 1;

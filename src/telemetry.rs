@@ -52,6 +52,19 @@ pub struct ReceiverOutcome {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReceiverReason {
+    pub receiver: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SpikeLabel {
+    pub brand: String,
+    /// Empty for a spike of the whole brand.
+    pub topic: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
     pub outcome: String,
 }
@@ -77,6 +90,13 @@ pub struct Metrics {
     pub store_duplicates: Family<SourceLabel, Counter>,
     /// Delivery attempts by receiver and outcome (`sent`, `retry`, `failed`).
     pub delivery_attempts: Family<ReceiverOutcome, Counter>,
+    /// Deliveries given up at once because the receiver refused them for
+    /// good, by receiver and reason (`channel_not_found`, `http_404`...).
+    pub delivery_permanent_failures: Family<ReceiverReason, Counter>,
+    /// Spikes started, by brand and topic.
+    pub spikes_started: Family<SpikeLabel, Counter>,
+    /// Spikes firing now.
+    pub spikes_firing: Gauge,
     /// Seconds from a mention being stored to its alert being accepted.
     pub delivery_latency: Histogram,
     /// Outbox rows written by routing outcome (`pending`, `held` for quiet
@@ -124,6 +144,16 @@ impl Metrics {
         let delivery_latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
         let delivery_routed = Family::<OutcomeLabel, Counter>::default();
         let delivery_groups = Family::<ReceiverOutcome, Counter>::default();
+        let delivery_permanent_failures = Family::<ReceiverReason, Counter>::default();
+        let spikes_started = Family::<SpikeLabel, Counter>::default();
+        let spikes_firing = Gauge::default();
+        registry.register(
+            "delivery_permanent_failures",
+            "Deliveries refused for good, by receiver and reason",
+            delivery_permanent_failures.clone(),
+        );
+        registry.register("spikes_started", "Spikes of negative mentions started", spikes_started.clone());
+        registry.register("spikes_firing", "Spikes of negative mentions firing now", spikes_firing.clone());
         let outbox_pending = Gauge::default();
         let source_failures = Family::<SourceLabel, Gauge>::default();
         let config_reloads = Family::<OutcomeLabel, Counter>::default();
@@ -196,6 +226,9 @@ impl Metrics {
             delivery_latency,
             delivery_routed,
             delivery_groups,
+            delivery_permanent_failures,
+            spikes_started,
+            spikes_firing,
             outbox_pending,
             source_failures,
             source_last_success,
@@ -232,6 +265,12 @@ impl Metrics {
         if outcome == "ok" {
             self.config_last_reload.set(chrono::Utc::now().timestamp());
         }
+    }
+
+    pub fn permanent_failure(&self, receiver: &str, reason: &str) {
+        self.delivery_permanent_failures
+            .get_or_create(&ReceiverReason { receiver: receiver.into(), reason: reason.into() })
+            .inc();
     }
 
     pub fn delivery(&self, receiver: &str, outcome: &str) {

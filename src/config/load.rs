@@ -11,7 +11,9 @@ use secrecy::SecretString;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
-use super::receivers::{self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings};
+use super::receivers::{
+    self, ConsoleConfig, ReceiverKind, ReceiverSettings, SlackConfig, SlackSettings, WebhookConfig, WebhookSettings,
+};
 use super::routes;
 use super::secret::SecretSpec;
 use super::sources::{
@@ -64,6 +66,8 @@ struct RawSettings {
     routes: Vec<routes::RawRoute>,
     #[serde(default)]
     time_intervals: Vec<routes::RawTimeIntervals>,
+    #[serde(default)]
+    spikes: super::spikes::SpikeSettings,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +130,8 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     cx.check_delivery(&raw.delivery)?;
     let scoring = cx.check_scoring(raw.scoring, &brands)?;
     let cluster = raw.cluster.check().map_err(|(key, reason)| cx.err(format!("cluster.{key}"), reason))?;
+    let brand_names: Vec<crate::domain::BrandName> = brands.iter().map(|b| b.name.clone()).collect();
+    raw.spikes.check(&brand_names).map_err(|(key, reason)| cx.err(key, reason))?;
 
     Ok(Settings {
         file: path.to_path_buf(),
@@ -143,6 +149,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         sources,
         receivers,
         routes,
+        spikes: raw.spikes,
     })
 }
 
@@ -368,6 +375,15 @@ impl Checker<'_> {
                         .map_err(|e| self.err(at(&e.key), e.reason))?
                         .ok_or_else(|| self.err(at("url"), "a slack receiver needs `url`, `url_env` or `url_file`"))?;
                     ReceiverKind::Slack(SlackSettings { url, min_interval: c.min_interval, timeout: c.timeout })
+                }
+                "webhook" => {
+                    let c: WebhookConfig = self.rest(table, &format!("receivers[{i}]"))?;
+                    let url = SecretSpec { inline: c.url.map(|s| s.into_inner()), env: c.url_env, file: c.url_file };
+                    let secret =
+                        SecretSpec { inline: c.secret.map(|s| s.into_inner()), env: c.secret_env, file: c.secret_file };
+                    let url = self.required_secret(&url, "url", &at, "a webhook receiver")?;
+                    let secret = self.required_secret(&secret, "secret", &at, "a webhook receiver")?;
+                    ReceiverKind::Webhook(WebhookSettings { url, secret, timeout: c.timeout })
                 }
                 "console" => ReceiverKind::Console(self.rest::<ConsoleConfig>(table, &format!("receivers[{i}]"))?),
                 other => {

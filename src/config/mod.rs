@@ -16,6 +16,7 @@ pub mod receivers;
 pub mod routes;
 pub mod secret;
 pub mod sources;
+pub mod spikes;
 pub mod terms;
 
 use std::collections::BTreeMap;
@@ -30,7 +31,7 @@ use crate::domain::Urgency;
 
 pub use self::cluster::ClusterSettings;
 pub use self::load::{load, load_with_env};
-pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings};
+pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings, WebhookSettings};
 pub use self::routes::RouteSettings;
 pub use self::sources::{
     BlueskyConfig, BlueskySettings, FeedConfig, HackernewsConfig, MastodonConfig, MastodonSettings, RedditConfig,
@@ -57,6 +58,7 @@ pub struct Settings {
     pub sources: Vec<SourceSettings>,
     pub receivers: Vec<ReceiverSettings>,
     pub routes: Vec<RouteSettings>,
+    pub spikes: spikes::SpikeSettings,
 }
 
 /// `[storage]`

@@ -1,5 +1,6 @@
 //! `[[receivers]]`: where alerts go, selected by `type`. Secrets (Slack
-//! webhook URLs) are resolved here and held as [`SecretString`].
+//! webhook URLs, webhook URLs and signing secrets) are resolved here and
+//! held as [`SecretString`].
 
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ pub struct ReceiverSettings {
 #[derive(Debug, Clone)]
 pub enum ReceiverKind {
     Slack(SlackSettings),
+    Webhook(WebhookSettings),
     Console(ConsoleConfig),
 }
 
@@ -25,13 +27,14 @@ impl ReceiverKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             ReceiverKind::Slack(_) => "slack",
+            ReceiverKind::Webhook(_) => "webhook",
             ReceiverKind::Console(_) => "console",
         }
     }
 }
 
-pub(crate) const PLANNED_TYPES: &[&str] = &["webhook"];
-pub(crate) const BUILT_TYPES: &[&str] = &["slack", "console"];
+pub(crate) const PLANNED_TYPES: &[&str] = &[];
+pub(crate) const BUILT_TYPES: &[&str] = &["slack", "webhook", "console"];
 
 /// `type = "slack"` as written: the webhook URL is a secret given as
 /// `url`, `url_env` or `url_file`.
@@ -63,6 +66,33 @@ pub struct SlackSettings {
     /// The incoming-webhook URL: a credential, never logged.
     pub url: SecretString,
     pub min_interval: Duration,
+    pub timeout: Duration,
+}
+
+/// `type = "webhook"` as written: JSON POSTed to any URL, signed with
+/// HMAC-SHA256. Both the URL and the signing secret are secrets
+/// (`url`/`url_env`/`url_file`, `secret`/`secret_env`/`secret_file`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub url: Option<super::secret::InlineSecret>,
+    pub url_env: Option<String>,
+    pub url_file: Option<std::path::PathBuf>,
+    pub secret: Option<super::secret::InlineSecret>,
+    pub secret_env: Option<String>,
+    pub secret_file: Option<std::path::PathBuf>,
+    /// Per-request timeout.
+    #[serde(default = "default_slack_timeout", with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+/// A checked webhook receiver.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Where to POST: may carry a token, never logged.
+    pub url: SecretString,
+    /// The HMAC-SHA256 key the receiver verifies signatures with.
+    pub secret: SecretString,
     pub timeout: Duration,
 }
 

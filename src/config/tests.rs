@@ -579,3 +579,40 @@ fn scoring_thresholds_from_the_environment() {
     let s = load_with_env(&path, &env).unwrap();
     assert_eq!(s.scoring.urgency.critical, 0.95);
 }
+
+#[test]
+fn webhook_receivers_need_a_url_and_a_signing_secret_and_hide_both() {
+    let hook = |keys: &str| {
+        GOOD.replace(
+            "[[receivers]]\nname = \"console\"",
+            &format!("[[receivers]]\nname = \"hook\"\ntype = \"webhook\"\n{keys}\n\n[[receivers]]\nname = \"console\""),
+        )
+    };
+    let (_dir, path) =
+        write(&hook("url = \"https://hooks.example/t0k3n\"\nsecret_env = \"HOOK_SECRET\"\ntimeout = \"3s\""));
+    let mut e = env();
+    e.push(("HOOK_SECRET".into(), "s1gn1ng-k3y".into()));
+    let s = load_with_env(&path, &e).unwrap();
+    let ReceiverKind::Webhook(w) = &s.receivers[1].kind else { panic!("webhook expected") };
+    assert_eq!((w.url.expose_secret(), w.secret.expose_secret()), ("https://hooks.example/t0k3n", "s1gn1ng-k3y"));
+    assert_eq!(w.timeout, std::time::Duration::from_secs(3));
+    let shown = format!("{s:?}{}", s.summary());
+    assert!(!shown.contains("t0k3n") && !shown.contains("s1gn1ng"), "{shown}");
+
+    let err = refuse(&hook("url = \"https://hooks.example/x\""));
+    assert_eq!(err.key, "receivers[1].secret");
+    assert!(err.reason.contains("`secret`, `secret_env` or `secret_file`"), "{err}");
+    let err = refuse(&hook("secret = \"k\""));
+    assert_eq!(err.key, "receivers[1].url");
+}
+
+#[test]
+fn spikes_section_loads_and_bad_values_name_their_key() {
+    let (_dir, path) = write(&format!("{GOOD}\n[spikes]\ninterval = \"10m\"\nsensitivity = 5.0\n"));
+    let s = load_with_env(&path, &env()).unwrap();
+    assert_eq!((s.spikes.interval.as_secs(), s.spikes.sensitivity, s.spikes.min_count), (600, 5.0, 10));
+    let err = refuse(&format!("{GOOD}\n[spikes]\nalpha = 2.0\n"));
+    assert_eq!(err.key, "spikes.alpha");
+    let err = refuse(&format!("{GOOD}\n[[spikes.overrides]]\nbrand = \"Globex\"\n"));
+    assert_eq!(err.key, "spikes.overrides[0].brand");
+}

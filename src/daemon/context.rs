@@ -75,11 +75,16 @@ impl Context {
                 state: previous.and_then(|p| p.source(&s.name)).map(|h| h.state.clone()).unwrap_or_default(),
             })
             .collect();
-        let sinks = settings.receivers.iter().map(|r| (r.name.clone(), sinks::build(r, http.inner.clone()))).collect();
         let leases = match previous {
             Some(p) => p.leases.clone(),
             None => Arc::new(Leases::new(store.clone(), settings.cluster.clone(), metrics.clone())),
         };
+        let interactive = settings.slack.signing_secret.is_some();
+        let sinks = settings
+            .receivers
+            .iter()
+            .map(|r| (r.name.clone(), sinks::build(r, http.inner.clone(), interactive)))
+            .collect();
         Ok(Context {
             leases,
             store,

@@ -1,5 +1,5 @@
 //! One generation of running tasks for one [`Context`]: a delivery worker
-//! per receiver and a scheduler job per source. Start-up starts the first
+//! per receiver, the spike timer and a scheduler job per source. Start-up starts the first
 //! generation; a reload stops the old one (in-flight polls finish and
 //! commit, each worker finishes the message in hand) and starts the next.
 
@@ -10,7 +10,7 @@ use tokio_cron_scheduler::JobScheduler;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{scheduler, Context};
+use super::{scheduler, spikes, Context};
 use crate::domain::SourceName;
 
 pub(super) struct Generation {
@@ -40,6 +40,8 @@ impl Generation {
                 }
             });
         }
+        let (spike_ctx, stop) = (ctx.clone(), deliveries.clone());
+        tracker.spawn(spikes::run(spike_ctx, stop));
         let scheduler = scheduler::start(ctx.clone(), polls.clone(), tracker.clone(), poll_now).await?;
         Ok(Generation { ctx, scheduler, polls, deliveries, tracker })
     }

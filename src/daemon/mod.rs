@@ -21,6 +21,7 @@ mod poll;
 mod reload;
 mod route;
 mod scheduler;
+pub mod spikes;
 
 use std::future::Future;
 use std::net::SocketAddr;

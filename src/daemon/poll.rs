@@ -10,6 +10,7 @@ use chrono::Utc;
 use super::health::Outcome;
 use super::Context;
 use crate::domain::{Mention, SourceName};
+use crate::routing::inhibit::Inhibitor;
 use crate::routing::Labels;
 use crate::sinks::Notification;
 use crate::sources::{Batch, PollContext, SourceError};
@@ -132,13 +133,19 @@ impl Context {
                 mentions.into_iter().map(move |m| (i, m))
             })
             .collect();
+        let inhibitor = Inhibitor::new(self.store.firing_spike_brands().await?);
         let mentions = scored
             .iter()
-            .map(|(i, m)| NewMention {
-                post: &batch.posts[*i],
-                mention: m,
-                deliveries: self.router.decide(&Labels::for_mention(source, &batch.posts[*i], m), now, &silences),
-                open_queue_item: m.score.level >= self.queue_min_urgency,
+            .map(|(i, m)| {
+                let labels = Labels::for_mention(source, &batch.posts[*i], m);
+                let mut deliveries = self.router.decide(&labels, now, &silences);
+                inhibitor.apply(m, &mut deliveries);
+                NewMention {
+                    post: &batch.posts[*i],
+                    mention: m,
+                    deliveries,
+                    open_queue_item: m.score.level >= self.queue_min_urgency,
+                }
             })
             .collect();
         let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
@@ -158,6 +165,7 @@ impl Context {
             new_mentions = commit.inserted,
             duplicates = commit.duplicates,
             alerts_queued = commit.outbox_rows + risen,
+            alerts_inhibited = commit.routed.inhibited,
             "poll stored"
         );
         Ok(PollReport { posts: batch.posts.len() as u64, pages: batch.pages, commit, throttle: batch.throttle })

@@ -16,16 +16,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use super::auth::{constant_time_eq, hex};
 use super::AppState;
 use crate::domain::QueueItemId;
 use crate::queue::{Move, Via};
+use crate::sinks::http::hmac_sha256_hex;
 use crate::sinks::slack::blocks::escape;
 use crate::store::{Change, QueueError};
 
@@ -35,7 +34,6 @@ const MAX_SKEW_SECS: i64 = 300;
 /// Why a request was refused before it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    NotConfigured,
     MissingHeaders,
     Stale,
     BadSignature,
@@ -47,12 +45,7 @@ pub fn verify(secret: &[u8], timestamp: &str, signature: &str, body: &[u8], now:
     if (now - ts).abs() > MAX_SKEW_SECS {
         return Err(Refusal::Stale);
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| Refusal::NotConfigured)?;
-    mac.update(b"v0:");
-    mac.update(timestamp.trim().as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    let expected = format!("v0={}", hex(&mac.finalize().into_bytes()));
+    let expected = format!("v0={}", hmac_sha256_hex(secret, &[b"v0:", timestamp.trim().as_bytes(), b":", body]));
     if constant_time_eq(expected.as_bytes(), signature.trim().as_bytes()) {
         Ok(())
     } else {

@@ -17,10 +17,12 @@
 //!
 //! Tests: `routing/tests.rs` and each module's own.
 
+pub mod inhibit;
 mod labels;
 mod matcher;
 mod quiet;
 mod silence;
+pub mod spike;
 mod tree;
 
 #[cfg(test)]
@@ -104,6 +106,9 @@ pub enum DeliveryState {
     Silenced(SilenceId),
     /// The route's quiet hours hold it until then (never for critical).
     Quiet { until: DateTime<Utc> },
+    /// A spike of its brand is firing (`inhibit.rs`): stored as
+    /// `inhibited`, never sent.
+    Inhibited,
 }
 
 impl Router {
@@ -202,6 +207,7 @@ impl Router {
                 DeliveryState::Deliver => writeln!(out, ", deliver"),
                 DeliveryState::Silenced(id) => writeln!(out, ", silenced by silence {}", id.0),
                 DeliveryState::Quiet { until } => writeln!(out, ", held for quiet hours until {}", until.to_rfc3339()),
+                DeliveryState::Inhibited => writeln!(out, ", inhibited by a spike of its brand"),
             };
         }
         out

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{Digest, MentionAlert, Notification, Sink, SinkError, SourceHealthAlert};
+use super::{DeliveryId, Digest, MentionAlert, Notification, Sink, SinkError, SourceHealthAlert, SpikeAlert};
 
 /// Where the console receiver writes; a std mutex is enough because
 /// nothing awaits while holding it.
@@ -34,9 +34,12 @@ impl ConsoleSink {
 
 #[async_trait]
 impl Sink for ConsoleSink {
-    async fn deliver(&self, n: &Notification) -> Result<(), SinkError> {
+    async fn deliver(&self, _id: DeliveryId, n: &Notification) -> Result<(), SinkError> {
         let text = render(n);
-        let mut out = self.out.lock().map_err(|_| SinkError::Permanent { reason: "console writer poisoned".into() })?;
+        let mut out = self
+            .out
+            .lock()
+            .map_err(|_| SinkError::Permanent { code: "poisoned".into(), reason: "console writer poisoned".into() })?;
         out.write_all(text.as_bytes())
             .and_then(|_| out.flush())
             .map_err(|e| SinkError::Retryable { after: None, reason: format!("cannot write to console: {e}") })
@@ -51,6 +54,7 @@ pub fn render(n: &Notification) -> String {
         Notification::Mention(m) => render_mention(m),
         Notification::SourceHealth(h) => render_health(h),
         Notification::Digest(d) => render_digest(d),
+        Notification::Spike(s) => render_spike(s),
     }
 }
 
@@ -78,6 +82,39 @@ fn render_digest(d: &Digest) -> String {
     }
     s.push('\n');
     sanitize(&s)
+}
+
+fn render_spike(s: &SpikeAlert) -> String {
+    let minutes = (s.interval_secs / 60).max(1);
+    let since = s.since.to_rfc3339();
+    let mut out = if s.resolved {
+        let ended = s.ended.map_or_else(String::new, |t| format!(" until {}", t.to_rfc3339()));
+        format!(
+            "[SPIKE OVER] {}: {} negative mentions in {minutes} min, normally {:.1}; spike ran from {since}{ended}\n",
+            s.what(),
+            s.count,
+            s.baseline
+        )
+    } else {
+        format!(
+            "[SPIKE] {}: {} negative mentions in {minutes} min, normally {:.1} ({:.1}x), since {since}\n",
+            s.what(),
+            s.count,
+            s.baseline,
+            s.ratio
+        )
+    };
+    for e in s.examples.iter().filter(|_| !s.resolved) {
+        out.push_str(&format!(
+            "  > [{}] @{}: {}\n    {}\n",
+            e.level,
+            e.author,
+            truncate_chars(&e.text.replace('\n', " "), 200),
+            e.url
+        ));
+    }
+    out.push('\n');
+    sanitize(&out)
 }
 
 fn render_health(h: &SourceHealthAlert) -> String {

@@ -8,7 +8,9 @@
 
 pub mod console;
 pub mod digest;
+pub mod http;
 pub mod slack;
+pub mod webhook;
 
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ pub use self::digest::{Digest, DigestExample};
 use crate::config::{ReceiverKind, ReceiverSettings};
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Mention, MentionId, Platform, Post, QueueItemId, SourceName, Urgency};
+use crate::domain::{BrandName, Mention, MentionId, Platform, Post, QueueItemId, SourceName, Urgency};
 
 /// What one outbox row asks a receiver to say. Serialized into the outbox
 /// row when it is written, so delivery needs no joins.
@@ -32,6 +34,9 @@ pub enum Notification {
     SourceHealth(SourceHealthAlert),
     /// Several alerts of one group, folded into one message.
     Digest(Digest),
+    /// Negative mentions of a brand (or brand and topic) far above normal,
+    /// or back to normal.
+    Spike(SpikeAlert),
 }
 
 impl Notification {
@@ -41,6 +46,7 @@ impl Notification {
             Notification::Mention(m) => m.mention.score.level,
             Notification::SourceHealth(h) => h.level(),
             Notification::Digest(d) => d.level(),
+            Notification::Spike(s) => s.level(),
         }
     }
 
@@ -50,6 +56,7 @@ impl Notification {
             Notification::Mention(m) => m.mention.brand.as_str(),
             Notification::SourceHealth(h) => h.source.as_str(),
             Notification::Digest(d) => d.group.as_str(),
+            Notification::Spike(s) => s.brand.as_str(),
         }
     }
 }
@@ -93,6 +100,74 @@ impl SourceHealthAlert {
     }
 }
 
+/// A spike of negative mentions: how many in the last interval against the
+/// learned normal, since when, and the most urgent examples. A resolved
+/// spike carries the same key and when it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpikeAlert {
+    pub brand: BrandName,
+    /// `None` for a spike of the whole brand.
+    pub topic: Option<String>,
+    pub resolved: bool,
+    /// Negative mentions in the interval that fired (or the last one seen).
+    pub count: u64,
+    /// The learned normal count per interval (EWMA).
+    pub baseline: f64,
+    /// `count` over the normal (see `routing::spike::ratio`).
+    pub ratio: f64,
+    /// Length of one counting interval, in seconds.
+    pub interval_secs: u64,
+    /// Start of the first interval above normal.
+    pub since: DateTime<Utc>,
+    /// End of the spike, when resolved.
+    pub ended: Option<DateTime<Utc>>,
+    /// Up to five of the most urgent mentions of the spike.
+    pub examples: Vec<SpikeExample>,
+}
+
+impl SpikeAlert {
+    pub fn level(&self) -> Urgency {
+        if self.resolved {
+            Urgency::Normal
+        } else {
+            Urgency::High
+        }
+    }
+
+    /// `Acme Air` or `Acme Air / refunds`.
+    pub fn what(&self) -> String {
+        match &self.topic {
+            Some(t) => format!("{} / {t}", self.brand),
+            None => self.brand.to_string(),
+        }
+    }
+}
+
+/// One mention quoted in a spike alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpikeExample {
+    pub mention_id: MentionId,
+    pub platform: Platform,
+    pub url: String,
+    pub author: String,
+    /// The post's text, cut to a few hundred characters.
+    pub text: String,
+    pub level: Urgency,
+    pub urgency: f64,
+}
+
+/// The outbox row a delivery comes from: receivers that can dedupe (the
+/// webhook's `X-Earshot-Delivery`) see the same id on every retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeliveryId(pub i64);
+
+impl std::fmt::Display for DeliveryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Why a delivery failed, classified by what delivery does next.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SinkError {
@@ -101,21 +176,27 @@ pub enum SinkError {
     #[error("retryable: {reason}")]
     Retryable { after: Option<Duration>, reason: String },
     /// Retrying cannot help (revoked webhook, invalid payload, ...).
+    /// `code` is a bounded label for metrics (`channel_not_found`,
+    /// `http_404`, ...); `reason` the message for logs and the store.
     #[error("permanent: {reason}")]
-    Permanent { reason: String },
+    Permanent { code: String, reason: String },
 }
 
 /// A destination for notifications.
 #[async_trait]
 pub trait Sink: Send + Sync + std::fmt::Debug {
-    async fn deliver(&self, n: &Notification) -> Result<(), SinkError>;
+    /// Delivers `n`, the payload of outbox row `id`.
+    async fn deliver(&self, id: DeliveryId, n: &Notification) -> Result<(), SinkError>;
 }
 
 /// Builds the running sink for a checked receiver. `http` is the shared
-/// client (one connection pool for every webhook).
-pub fn build(receiver: &ReceiverSettings, http: reqwest::Client) -> Box<dyn Sink> {
+/// client (one connection pool for every webhook); `interactive` says
+/// whether Slack interactivity (`[slack] signing_secret`) is configured,
+/// so Slack messages carry Acknowledge / Resolve buttons.
+pub fn build(receiver: &ReceiverSettings, http: reqwest::Client, interactive: bool) -> Box<dyn Sink> {
     match &receiver.kind {
-        ReceiverKind::Slack(cfg) => Box::new(slack::SlackSink::new(cfg.clone(), http)),
+        ReceiverKind::Slack(cfg) => Box::new(slack::SlackSink::new(cfg.clone(), http).interactive(interactive)),
+        ReceiverKind::Webhook(cfg) => Box::new(webhook::WebhookSink::new(cfg.clone(), http)),
         ReceiverKind::Console(_) => Box::new(console::ConsoleSink::stdout()),
     }
 }

@@ -23,6 +23,7 @@ mod queue_repo;
 mod repo;
 mod routing_repo;
 pub mod scratch;
+mod spike_repo;
 mod sqlite;
 
 /// Runs the same call on whichever backend the store is.
@@ -54,6 +55,7 @@ pub use self::leases::LeaseRow;
 pub use self::postgres::PgStore;
 pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 pub use self::queue_repo::Change;
+pub use self::spike_repo::{NegativeMention, SeriesRow};
 pub use self::sqlite::SqliteStore;
 
 /// Database id of an outbox row.
@@ -117,6 +119,8 @@ pub enum OutboxState {
     Grouped,
     /// Muted by a silence; never sent.
     Silenced,
+    /// Held back while a spike of its brand fires; never sent.
+    Inhibited,
 }
 
 impl OutboxState {
@@ -125,6 +129,7 @@ impl OutboxState {
             OutboxState::Pending | OutboxState::Held => "pending",
             OutboxState::Grouped => "grouped",
             OutboxState::Silenced => "silenced",
+            OutboxState::Inhibited => "inhibited",
         }
     }
 
@@ -135,6 +140,7 @@ impl OutboxState {
             OutboxState::Held => "held",
             OutboxState::Grouped => "grouped",
             OutboxState::Silenced => "silenced",
+            OutboxState::Inhibited => "inhibited",
         }
     }
 }
@@ -146,6 +152,7 @@ pub struct RoutedReport {
     pub held: u64,
     pub grouped: u64,
     pub silenced: u64,
+    pub inhibited: u64,
 }
 
 impl RoutedReport {
@@ -155,6 +162,7 @@ impl RoutedReport {
             OutboxState::Held => self.held += 1,
             OutboxState::Grouped => self.grouped += 1,
             OutboxState::Silenced => self.silenced += 1,
+            OutboxState::Inhibited => self.inhibited += 1,
         }
     }
 
@@ -163,11 +171,18 @@ impl RoutedReport {
         self.held += other.held;
         self.grouped += other.grouped;
         self.silenced += other.silenced;
+        self.inhibited += other.inhibited;
     }
 
     /// `(outcome, rows)` for metrics.
-    pub fn outcomes(&self) -> [(&'static str, u64); 4] {
-        [("pending", self.pending), ("held", self.held), ("grouped", self.grouped), ("silenced", self.silenced)]
+    pub fn outcomes(&self) -> [(&'static str, u64); 5] {
+        [
+            ("pending", self.pending),
+            ("held", self.held),
+            ("grouped", self.grouped),
+            ("silenced", self.silenced),
+            ("inhibited", self.inhibited),
+        ]
     }
 }
 
@@ -299,6 +314,7 @@ pub struct StoreCounts {
     pub outbox_pending: u64,
     pub outbox_sent: u64,
     pub outbox_failed: u64,
+    pub outbox_inhibited: u64,
     pub queue_open: u64,
     /// When the oldest still-open (unacknowledged) queue item was opened.
     pub queue_oldest_open: Option<DateTime<Utc>>,
@@ -456,6 +472,54 @@ impl Store {
     /// Gives a row up for good.
     pub async fn mark_failed(&self, id: OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
         dispatch!(self, s => s.mark_failed(id, now, error).await)
+    }
+
+    /// How far spike detection has counted, and every stored series.
+    pub async fn spike_series(&self) -> Result<(Option<DateTime<Utc>>, Vec<SeriesRow>), StoreError> {
+        dispatch!(self, s => s.spike_series().await)
+    }
+
+    /// Negative mentions stored in `[from, to)`, posted at most an hour
+    /// before they were stored.
+    pub async fn negative_mentions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<NegativeMention>, StoreError> {
+        dispatch!(self, s => s.negative_mentions(from, to).await)
+    }
+
+    /// The most urgent negative mentions of `brand` (and `topic`) stored
+    /// since `since`, at most `limit`.
+    pub async fn spike_examples(
+        &self,
+        brand: &BrandName,
+        topic: Option<&str>,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::sinks::SpikeExample>, StoreError> {
+        dispatch!(self, s => s.spike_examples(brand, topic, since, limit).await)
+    }
+
+    /// Saves how far spike detection counted, the series and the spike
+    /// alerts' outbox rows (as routed) in one transaction, if the progress
+    /// is still `previous` (as this tick read it); returns the rows
+    /// written, or `None` when another tick committed first and nothing
+    /// was saved.
+    pub async fn commit_spikes(
+        &self,
+        previous: Option<DateTime<Utc>>,
+        counted: DateTime<Utc>,
+        series: &[SeriesRow],
+        alerts: &[(Vec<Delivery>, crate::sinks::Notification)],
+        now: DateTime<Utc>,
+    ) -> Result<Option<RoutedReport>, StoreError> {
+        dispatch!(self, s => s.commit_spikes(previous, counted, series, alerts, now).await)
+    }
+
+    /// Brands whose (brand-wide) spike is firing.
+    pub async fn firing_spike_brands(&self) -> Result<Vec<BrandName>, StoreError> {
+        dispatch!(self, s => s.firing_spike_brands().await)
     }
 
     /// Queue items matching `f`, newest first.

@@ -17,6 +17,7 @@ use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, encode, json, repository};
 use super::routing_repo::routing_repository;
+use super::spike_repo::spike_repository;
 use super::{
     from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread, StoreCounts,
     StoreError, StoredMention,
@@ -65,6 +66,7 @@ history_repository!(PgStore);
 board_repository!(PgStore);
 lease_repository!(PgStore);
 routing_repository!(PgStore, sqlx::Postgres);
+spike_repository!(PgStore);
 
 /// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
 /// bare `?` → the next `$n`, `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`, and

@@ -240,7 +240,8 @@ macro_rules! repository {
                     (SELECT COUNT(*) FROM outbox WHERE state = 'sent'),
                     (SELECT COUNT(*) FROM outbox WHERE state = 'failed'),
                     (SELECT COUNT(*) FROM queue_items WHERE state = 'open'),
-                    (SELECT MIN(opened_at) FROM queue_items WHERE state = 'open')"),
+                    (SELECT MIN(opened_at) FROM queue_items WHERE state = 'open'),
+                    (SELECT COUNT(*) FROM outbox WHERE state = 'inhibited')"),
             )
             .bind(Urgency::High.as_str())
             .bind(Urgency::Critical.as_str())
@@ -255,6 +256,7 @@ macro_rules! repository {
                 outbox_failed: n(4),
                 queue_open: n(5),
                 queue_oldest_open: r.get::<Option<i64>, _>(6).map(from_ms),
+                outbox_inhibited: n(7),
             })
         }
 

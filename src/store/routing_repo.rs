@@ -26,6 +26,7 @@ macro_rules! routing_repository {
                 use crate::routing::DeliveryState;
                 let (state, ready, silence) = match d.state {
                     DeliveryState::Silenced(id) => (OutboxState::Silenced, now, Some(id.0)),
+                    DeliveryState::Inhibited => (OutboxState::Inhibited, now, None),
                     DeliveryState::Quiet { until } if d.group.is_some() => (OutboxState::Grouped, until, None),
                     DeliveryState::Quiet { until } => (OutboxState::Held, until, None),
                     DeliveryState::Deliver if d.group.is_some() => (OutboxState::Grouped, now, None),

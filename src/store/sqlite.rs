@@ -24,6 +24,7 @@ use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, create_dir, encode, json, repository};
 use super::routing_repo::routing_repository;
+use super::spike_repo::spike_repository;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -81,3 +82,4 @@ history_repository!(SqliteStore);
 board_repository!(SqliteStore);
 lease_repository!(SqliteStore);
 routing_repository!(SqliteStore, sqlx::Sqlite);
+spike_repository!(SqliteStore);

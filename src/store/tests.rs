@@ -315,3 +315,4 @@ mod board;
 mod history;
 mod leases;
 mod routing;
+mod spikes;

@@ -55,6 +55,17 @@ pub async fn spawn_hn(corpus: Vec<SimHit>) -> (TestApp, Arc<HnSimulator>) {
     (spawn_app(keys, Vec::new()).await, hn)
 }
 
+/// [`spawn_hn`] with `extra` TOML (sections such as `[spikes]`) in the
+/// config.
+pub async fn spawn_hn_with(corpus: Vec<SimHit>, extra: &str) -> (TestApp, Arc<HnSimulator>) {
+    let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
+    let keys = format!(
+        "type = \"hackernews\"\nbase_url = \"{}\"\nhits_per_page = 2\noverlap = \"5m\"\n{extra}\n",
+        hn.base_url()
+    );
+    (spawn_app(keys, Vec::new()).await, hn)
+}
+
 /// A daemon whose one source has these platform keys; `env` is the
 /// environment its `*_env` secrets are read from.
 pub async fn spawn_app(source_keys: String, env: Vec<(String, String)>) -> TestApp {

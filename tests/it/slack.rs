@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use earshot::config::SlackSettings;
 use earshot::domain::*;
 use earshot::sinks::slack::SlackSink;
-use earshot::sinks::{MentionAlert, Notification, Sink, SinkError};
+use earshot::sinks::{DeliveryId, MentionAlert, Notification, Sink, SinkError};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -20,7 +20,7 @@ fn sink(url: &str) -> SlackSink {
         min_interval: Duration::ZERO,
         timeout: Duration::from_secs(5),
     };
-    SlackSink::new(cfg, reqwest::Client::new())
+    SlackSink::new(cfg, reqwest::Client::new()).interactive(true)
 }
 
 fn notification(text: &str) -> Notification {
@@ -58,7 +58,7 @@ const HOSTILE: &str = "Hey <!channel> and <@U123ABC>: Acme Air says refunds > vo
 #[tokio::test]
 async fn delivers_an_escaped_block_kit_message() {
     let slack = FakeSlack::start().await.unwrap();
-    sink(&slack.url()).deliver(&notification(HOSTILE)).await.unwrap();
+    sink(&slack.url()).deliver(DeliveryId(1), &notification(HOSTILE)).await.unwrap();
 
     let got = slack.received();
     assert_eq!(got.len(), 1);
@@ -85,7 +85,7 @@ async fn delivers_an_escaped_block_kit_message() {
 async fn huge_hostile_post_fits_slack_limits() {
     let slack = FakeSlack::start().await.unwrap();
     let huge = format!("{HOSTILE} ✈️ Zürich 😡\n").repeat(5_000);
-    sink(&slack.url()).deliver(&notification(&huge)).await.unwrap();
+    sink(&slack.url()).deliver(DeliveryId(1), &notification(&huge)).await.unwrap();
     assert_eq!(slack.received().len(), 1, "the fake's Block Kit checks passed");
     slack.assert_no_unescaped_mentions();
 }
@@ -96,18 +96,24 @@ async fn slack_answers_are_classified_and_never_leak_the_url() {
     let n = notification("3 hours on hold with Acme Air");
     let cases = [
         (Reply::ServerError, SinkError::Retryable { after: None, reason: "slack answered 500 rollup_error".into() }),
-        (Reply::no_service(), SinkError::Permanent { reason: "slack answered 404 no_service".into() }),
+        (
+            Reply::no_service(),
+            SinkError::Permanent { code: "no_service".into(), reason: "slack answered 404 no_service".into() },
+        ),
         (
             Reply::Status { code: 410, body: "channel_is_archived".into() },
-            SinkError::Permanent { reason: "slack answered 410 channel_is_archived".into() },
+            SinkError::Permanent {
+                code: "channel_is_archived".into(),
+                reason: "slack answered 410 channel_is_archived".into(),
+            },
         ),
     ];
     for (reply, want) in cases {
         slack.script(reply);
-        assert_eq!(sink(&slack.url()).deliver(&n).await, Err(want));
+        assert_eq!(sink(&slack.url()).deliver(DeliveryId(1), &n).await, Err(want));
     }
     slack.script(Reply::RateLimited { retry_after_secs: 7 });
-    match sink(&slack.url()).deliver(&n).await {
+    match sink(&slack.url()).deliver(DeliveryId(1), &n).await {
         Err(SinkError::Retryable { after, reason }) => {
             assert_eq!(after, Some(Duration::from_secs(7)));
             assert!(reason.starts_with("slack answered 429") && !reason.contains(SECRET), "{reason}");
@@ -118,8 +124,8 @@ async fn slack_answers_are_classified_and_never_leak_the_url() {
     // A wrong path is a revoked hook.
     let wrong = slack.url().replace(SECRET, "revoked");
     assert_eq!(
-        sink(&wrong).deliver(&n).await,
-        Err(SinkError::Permanent { reason: "slack answered 404 no_service".into() })
+        sink(&wrong).deliver(DeliveryId(1), &n).await,
+        Err(SinkError::Permanent { code: "no_service".into(), reason: "slack answered 404 no_service".into() })
     );
 }
 
@@ -128,9 +134,9 @@ async fn fake_rate_limit_reaches_the_sink_as_retry_after() {
     let slack = FakeSlack::start_rate_limited(2).await.unwrap();
     let s = sink(&slack.url());
     let n = notification("hello");
-    assert_eq!(s.deliver(&n).await, Ok(()));
-    assert_eq!(s.deliver(&n).await, Ok(()));
-    match s.deliver(&n).await {
+    assert_eq!(s.deliver(DeliveryId(1), &n).await, Ok(()));
+    assert_eq!(s.deliver(DeliveryId(1), &n).await, Ok(()));
+    match s.deliver(DeliveryId(1), &n).await {
         Err(SinkError::Retryable { after: Some(after), .. }) => assert!(after >= Duration::from_secs(1), "{after:?}"),
         other => panic!("expected a 429, got {other:?}"),
     }

@@ -1,7 +1,9 @@
 //! The Slack message for one notification (platform-apis.md 8.3-8.5): a
 //! `text` fallback plus Block Kit blocks (header, section with author and
 //! quoted post, context with the score and its reasons, and Acknowledge /
-//! Resolve / Open post buttons when a queue item exists).
+//! Resolve / Open post buttons when a queue item exists and Slack
+//! interactivity is configured: without a signing secret nobody receives
+//! the clicks, so no buttons are offered).
 //!
 //! Every piece of outside text that lands in mrkdwn (or the `text`
 //! fallback) goes through [`escape`], so a post saying `<!channel>` or
@@ -68,17 +70,18 @@ fn cut(s: &str, max: usize, escaped: bool) -> String {
     format!("{head}…")
 }
 
-/// The webhook body for any notification.
-pub fn payload(n: &Notification) -> Value {
+/// The webhook body for any notification; `interactive`: buttons allowed.
+pub fn payload(n: &Notification, interactive: bool) -> Value {
     match n {
-        Notification::Mention(m) => mention_payload(m),
+        Notification::Mention(m) => mention_payload(m, interactive),
         Notification::SourceHealth(h) => super::health::payload(h),
         Notification::Digest(d) => super::digest::payload(d),
+        Notification::Spike(s) => super::spike::payload(s),
     }
 }
 
 /// The webhook body for a mention alert.
-pub fn mention_payload(n: &MentionAlert) -> Value {
+pub fn mention_payload(n: &MentionAlert, interactive: bool) -> Value {
     let post = &n.post;
     let m = &n.mention;
     let level = level_word(m.score.level);
@@ -93,7 +96,7 @@ pub fn mention_payload(n: &MentionAlert) -> Value {
         json!({"type": "section", "text": {"type": "mrkdwn", "text": section_text(n, &handle)}}),
         json!({"type": "context", "elements": context(n)}),
     ];
-    if let Some(item) = n.queue_item {
+    if let Some(item) = n.queue_item.filter(|_| interactive) {
         let mut buttons = vec![
             json!({"type": "button", "action_id": "ack", "style": "primary", "value": item.to_string(),
                    "text": {"type": "plain_text", "text": "Acknowledge"}}),
@@ -282,7 +285,7 @@ pub(crate) mod tests {
 
     #[test]
     fn payload_has_header_section_context_and_buttons() {
-        let p = mention_payload(&sample("3 hours on hold with Acme Air\nand still no answer"));
+        let p = mention_payload(&sample("3 hours on hold with Acme Air\nand still no answer"), true);
         assert_eq!(p["text"], "[high] Acme Air: @mallory on Hacker News: 3 hours on hold with Acme Air");
         assert_eq!((p["unfurl_links"].as_bool(), p["unfurl_media"].as_bool()), (Some(false), Some(false)));
         let b = p["blocks"].as_array().unwrap();
@@ -311,12 +314,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn no_buttons_without_slack_interactivity() {
+        let p = mention_payload(&sample("hi"), false);
+        let b = p["blocks"].as_array().unwrap();
+        assert_eq!(b.len(), 3);
+        assert!(b.iter().all(|b| b["type"] != "actions"), "{p}");
+    }
+
+    #[test]
     fn no_actions_without_a_queue_item_and_odd_urls_are_not_linked() {
         let mut n = sample("hi");
         n.queue_item = None;
         n.post.url = "javascript:alert(1)|<!channel>".into();
         n.post.author = Author::default();
-        let p = mention_payload(&n);
+        let p = mention_payload(&n, true);
         let b = p["blocks"].as_array().unwrap();
         assert_eq!(b.len(), 3);
         assert!(b[1]["text"]["text"].as_str().unwrap().starts_with("*@unknown* · 1.8k likes"));
@@ -328,7 +339,7 @@ pub(crate) mod tests {
             sample("Hey <!channel> <!here> <!everyone> <@U123ABC> <#C1> <!subteam^S1> <https://evil|click> & \u{7}bye");
         n.post.author.handle = "<@U999|boss>".into();
         n.mention.terms = vec!["<!here>".into()];
-        let p = mention_payload(&n);
+        let p = mention_payload(&n, true);
         let mut all = Vec::new();
         texts(&p, &mut all);
         for t in &all {
@@ -348,7 +359,7 @@ pub(crate) mod tests {
         n.mention.brand = BrandName::new("Ä".repeat(400));
         n.mention.score.reasons = vec!["<&>".repeat(2000)];
         n.post.author.handle = "ü".repeat(5000);
-        let p = mention_payload(&n);
+        let p = mention_payload(&n, true);
         let b = p["blocks"].as_array().unwrap();
         assert!(b.len() <= MAX_BLOCKS);
         let header = b[0]["text"]["text"].as_str().unwrap();

@@ -1,10 +1,16 @@
 //! Slack incoming webhooks (platform-apis.md §8): [`SlackSink`] posts one
 //! Block Kit message per notification (built in [`blocks`]), at most one per
 //! `min_interval` per webhook ([`gate`]), and classifies Slack's answer
-//! (§8.2) into a [`SinkError`]: 200 is done; 429 is retryable after
-//! `Retry-After`; 5xx, 408, timeouts and connection errors are retryable
-//! with backoff; every other 4xx (`invalid_payload`, `invalid_blocks`,
-//! `no_service`, `channel_is_archived`…) is permanent.
+//! (§8.2) through the shared [`crate::sinks::http`] rules: 200 is done; 429
+//! is retryable after `Retry-After` (and holds the gate that long); 5xx,
+//! 408, timeouts and connection errors are retryable with backoff; every
+//! other 4xx (`invalid_payload`, `channel_not_found`, `no_service`,
+//! `channel_is_archived`, `action_prohibited`…) is permanent, labelled with
+//! Slack's code for the `earshot_delivery_permanent_failures_total` metric.
+//!
+//! Acknowledge / Resolve buttons are sent only when Slack interactivity is
+//! configured (`[slack] signing_secret`): without it nobody could receive
+//! the click.
 //!
 //! The webhook URL is a credential: it is held as a `SecretString`, reqwest
 //! errors lose it through `without_url()`, `Debug` is written by hand, and
@@ -18,30 +24,43 @@ pub mod blocks;
 mod digest;
 mod gate;
 mod health;
+mod spike;
 
 use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 
 use self::gate::Gate;
-use super::{Notification, Sink, SinkError};
+use super::http::{self, Refusal};
+use super::{DeliveryId, Notification, Sink, SinkError};
 use crate::config::SlackSettings;
-use crate::sources::http::{error_chain, excerpt, read_body, retry_after};
 
-/// Slack's error bodies are a few bytes; read no more than this of one.
-const MAX_ERROR_BODY: usize = 4096;
-/// Longest Slack error code reported verbatim in a reason.
-const MAX_CODE_LEN: usize = 64;
+/// Slack's documented permanent error codes (§8.2); each is its own metric
+/// label, anything else is `http_<status>`.
+pub const PERMANENT_CODES: &[&str] = &[
+    "invalid_payload",
+    "invalid_blocks",
+    "channel_not_found",
+    "no_service",
+    "channel_is_archived",
+    "action_prohibited",
+    "no_text",
+    "too_many_attachments",
+    "user_not_found",
+    "posting_to_general_channel_denied",
+    "invalid_token",
+    "team_disabled",
+];
 
 /// One incoming webhook.
 pub struct SlackSink {
     url: SecretString,
     timeout: Duration,
     min_interval: Duration,
+    interactive: bool,
     http: reqwest::Client,
     gate: Gate,
 }
@@ -52,9 +71,17 @@ impl SlackSink {
             url: cfg.url,
             timeout: cfg.timeout,
             min_interval: cfg.min_interval,
+            interactive: false,
             http,
             gate: Gate::new(cfg.min_interval),
         }
+    }
+
+    /// With Slack interactivity configured, mention alerts carry
+    /// Acknowledge / Resolve buttons.
+    pub fn interactive(mut self, on: bool) -> Self {
+        self.interactive = on;
+        self
     }
 }
 
@@ -64,75 +91,31 @@ impl fmt::Debug for SlackSink {
             .field("url", &"[REDACTED]")
             .field("timeout", &self.timeout)
             .field("min_interval", &self.min_interval)
+            .field("interactive", &self.interactive)
             .finish_non_exhaustive()
     }
 }
 
 #[async_trait]
 impl Sink for SlackSink {
-    async fn deliver(&self, n: &Notification) -> Result<(), SinkError> {
-        let body = blocks::payload(n);
+    async fn deliver(&self, _id: DeliveryId, n: &Notification) -> Result<(), SinkError> {
+        let body = blocks::payload(n, self.interactive);
         self.gate.wait().await;
-        let resp = self
-            .http
-            .post(self.url.expose_secret())
-            .timeout(self.timeout)
-            .json(&body)
-            .send()
-            .await
-            .map_err(send_error)?;
-        let status = resp.status();
-        if status.is_success() {
+        let req = self.http.post(self.url.expose_secret()).timeout(self.timeout).json(&body);
+        let Some(refusal) = http::send("slack", req).await? else {
             return Ok(());
-        }
-        let after = retry_after(resp.headers(), Utc::now());
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let hold = after.unwrap_or(self.min_interval);
+        };
+        if refusal.status == StatusCode::TOO_MANY_REQUESTS {
+            let hold = refusal.retry_after.unwrap_or(self.min_interval);
             self.gate.hold_until(tokio::time::Instant::now() + hold);
         }
-        let body = read_body(resp, MAX_ERROR_BODY).await.unwrap_or_default();
-        classify(status, after, &body)
+        Err(classify(&refusal))
     }
 }
 
 /// Slack's answer to a non-2xx status as a `SinkError` (§8.2).
-pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Result<(), SinkError> {
-    if status.is_success() {
-        return Ok(());
-    }
-    let reason = match error_code(body) {
-        Some(code) => format!("slack answered {} {code}", status.as_u16()),
-        None => format!("slack answered {}: {}", status.as_u16(), excerpt(body)),
-    };
-    Err(match status.as_u16() {
-        429 => SinkError::Retryable { after: retry_after, reason },
-        408 | 500..=599 => SinkError::Retryable { after: None, reason },
-        _ => SinkError::Permanent { reason },
-    })
-}
-
-/// The body when it is one of Slack's short error codes (`no_service`,
-/// `invalid_blocks`…): lowercase letters and underscores only.
-fn error_code(body: &[u8]) -> Option<&str> {
-    let s = std::str::from_utf8(body).ok()?.trim();
-    let is_code = !s.is_empty() && s.len() <= MAX_CODE_LEN && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-    is_code.then_some(s)
-}
-
-/// A failed send as a retryable error, with the webhook URL stripped.
-fn send_error(e: reqwest::Error) -> SinkError {
-    let e = e.without_url();
-    if e.is_builder() {
-        return SinkError::Permanent { reason: "slack webhook URL is not usable".into() };
-    }
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else {
-        "failed"
-    };
-    SinkError::Retryable { after: None, reason: format!("slack request {what}: {}", error_chain(&e)) }
+pub fn classify(r: &Refusal) -> SinkError {
+    http::classify("slack", r, PERMANENT_CODES)
 }
 
 #[cfg(test)]
@@ -150,9 +133,12 @@ mod tests {
     #[test]
     fn statuses_and_bodies_classify_per_slack_docs() {
         let c = |code: u16, after: Option<u64>, body: &str| {
-            classify(StatusCode::from_u16(code).unwrap(), after.map(Duration::from_secs), body.as_bytes())
+            Err::<(), _>(classify(&Refusal {
+                status: StatusCode::from_u16(code).unwrap(),
+                retry_after: after.map(Duration::from_secs),
+                body: body.as_bytes().to_vec(),
+            }))
         };
-        assert_eq!(c(200, None, "ok"), Ok(()));
         assert_eq!(
             c(429, Some(30), "{\"ok\":false}"),
             Err(SinkError::Retryable {
@@ -175,9 +161,12 @@ mod tests {
         ] {
             assert_eq!(
                 c(code, None, body),
-                Err(SinkError::Permanent { reason: format!("slack answered {code} {body}") })
+                Err(SinkError::Permanent { code: body.into(), reason: format!("slack answered {code} {body}") })
             );
         }
+        assert!(
+            matches!(c(403, None, "<html>no</html>"), Err(SinkError::Permanent { code, .. }) if code == "http_403")
+        );
         let long = c(400, None, &"x".repeat(10_000)).unwrap_err().to_string();
         assert!(long.len() < 300, "{long}");
     }
@@ -198,7 +187,7 @@ mod tests {
         let url = format!("http://127.0.0.1:{port}/services/T000/B000/s3cr3tT0ken");
         let sink = SlackSink::new(settings(&url), reqwest::Client::new());
         let n = Notification::Mention(blocks::tests::sample("hello"));
-        match sink.deliver(&n).await {
+        match sink.deliver(DeliveryId(1), &n).await {
             Err(SinkError::Retryable { after: None, reason }) => {
                 assert!(reason.starts_with("slack request cannot connect"), "{reason}");
                 assert!(!reason.contains("s3cr3t") && !reason.contains("/services/"), "{reason}");
@@ -206,7 +195,7 @@ mod tests {
             other => panic!("expected a retryable error, got {other:?}"),
         }
         let bad = SlackSink::new(settings("not a url s3cr3t"), reqwest::Client::new());
-        let err = bad.deliver(&n).await.unwrap_err();
+        let err = bad.deliver(DeliveryId(1), &n).await.unwrap_err();
         assert!(matches!(&err, SinkError::Permanent { .. }) && !err.to_string().contains("s3cr3t"), "{err}");
     }
 }

@@ -22,6 +22,8 @@ pub mod server;
 #[allow(dead_code)]
 pub mod slack;
 #[allow(dead_code)]
+pub mod webhook;
+#[allow(dead_code)]
 pub mod x;
 #[allow(dead_code)]
 pub mod youtube;
