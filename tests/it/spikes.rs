@@ -71,8 +71,8 @@ async fn a_burst_fires_one_spike_inhibits_ordinary_mentions_and_resolves() {
 
     // While it fires: ordinary mentions are held, urgent ones are sent.
     let sent_before = app.slack.received().len();
-    hn.push(complaint("10", "mild1", "Acme Air lost my bag, terrible service, never again!"));
-    hn.push(complaint("11", "mild2", "Acme Air lost my bag, terrible service, never again!"));
+    hn.push(complaint("10", "mild1", "Not thrilled with the Acme Air snacks"));
+    hn.push(complaint("11", "mild2", "The Acme Air app is kind of bad"));
     hn.push(
         complaint(
             "12",
