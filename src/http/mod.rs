@@ -6,7 +6,7 @@
 //!
 //! Tests: `tests/it/http.rs`.
 
-mod auth;
+pub(crate) mod auth;
 mod board;
 mod health;
 mod ingest;

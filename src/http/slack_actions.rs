@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{constant_time_eq, hex};
+use super::auth::constant_time_eq;
 use super::AppState;
 use crate::domain::QueueItemId;
 use crate::queue::{Move, Via};

@@ -33,7 +33,7 @@ pub fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
     for p in parts {
         mac.update(p);
     }
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    crate::http::auth::hex(&mac.finalize().into_bytes())
 }
 
 /// Error bodies are a few bytes; read no more than this of one.
