@@ -4,8 +4,8 @@
 //! when one starts and a resolved alert when it ends: the series, how far
 //! counting got and the alerts are committed together, so a crash recounts
 //! and never alerts twice. [`run`] calls the tick on a short timer; a tick
-//! with no completed interval does nothing, so running it often is cheap
-//! and a cluster can gate the one `tick(now)` call behind a lease.
+//! with no completed interval does nothing, so running it often is cheap;
+//! in a cluster only the holder of the `timer:spikes` lease ticks.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -187,7 +187,12 @@ impl Context {
     }
 }
 
-/// Ticks until `cancel` fires: every 30 s (or each interval, if shorter).
+/// The lease whose holder runs the spike timer (one replica per cluster).
+pub const SPIKE_LEASE: &str = "timer:spikes";
+
+/// Ticks until `cancel` fires: every 30 s (or each interval, if shorter),
+/// on the replica holding [`SPIKE_LEASE`]. (`commit_spikes` also refuses a
+/// round another tick already counted, so even two holders alert once.)
 pub async fn run(ctx: Arc<Context>, cancel: CancellationToken) {
     if !ctx.settings.spikes.enabled {
         return;
@@ -198,6 +203,9 @@ pub async fn run(ctx: Arc<Context>, cancel: CancellationToken) {
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {}
+        }
+        if !ctx.leases.is_leader(SPIKE_LEASE).await {
+            continue;
         }
         if let Err(e) = ctx.spike_tick(Utc::now()).await {
             tracing::error!(error = %e, "spike detection round failed; will retry");
