@@ -3,6 +3,7 @@
 //! back as [`CliError`], and `main.rs` picks the exit code from it.
 
 mod queue;
+mod routing;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -57,6 +58,15 @@ pub enum Command {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+    },
+    /// Which routes an alert would take: `route --explain --brand X
+    /// --urgency high --platform x --topic billing` or `--text "..."`.
+    Route(routing::RouteArgs),
+    /// Silences: `silence add --matcher 'brand = Acme' --for 2h`, `list`,
+    /// `expire ID`.
+    Silence {
+        #[command(subcommand)]
+        command: routing::SilenceCommand,
     },
     /// The rapid-response queue from a terminal.
     Queue {
@@ -120,8 +130,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Queue { command } => {
             let settings = load(&cli.config)?;
-            let login = env.iter().find(|(k, _)| k == "USER").map_or("cli".to_string(), |(_, v)| v.clone());
-            runtime()?.block_on(queue::run(&settings, command, &login)).map_err(CliError::from)
+            runtime()?.block_on(queue::run(&settings, command, &login(&env))).map_err(CliError::from)
+        }
+        Command::Route(args) => routing::explain(&load(&cli.config)?, args).map_err(CliError::from),
+        Command::Silence { command } => {
+            let settings = load(&cli.config)?;
+            runtime()?.block_on(routing::silence(&settings, command, &login(&env))).map_err(CliError::from)
         }
         Command::Healthcheck => {
             let settings = load(&cli.config)?;
@@ -146,6 +160,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             runtime()?.block_on(crate::demo::run(opts)).map(|_| ()).map_err(CliError::from)
         }
     }
+}
+
+/// Who is acting in `queue` and `silence` commands: the login name.
+fn login(env: &[(String, String)]) -> String {
+    env.iter().find(|(k, _)| k == "USER").map_or("cli".to_string(), |(_, v)| v.clone())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -1,5 +1,6 @@
 //! The HTTP surface: `/healthz`, `/readyz`, `/metrics`, `POST /api/v1/ingest`,
-//! `POST /-/reload`, the queue API under `/api/v1/queue`, and Slack
+//! `POST /-/reload`, the queue API under `/api/v1/queue`, silences under
+//! `/api/v1/silences`, and Slack
 //! interactivity at `POST /slack/actions`, the web board under `/board`
 //! (`board/`). The only module
 //! that knows axum; handlers stay thin and call into the store or metrics.
@@ -12,6 +13,7 @@ mod health;
 mod ingest;
 mod queue_api;
 mod reload;
+mod silences_api;
 mod slack_actions;
 
 use std::future::Future;
@@ -48,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/queue", get(queue_api::list))
         .route("/api/v1/queue/{id}", get(queue_api::show))
         .route("/api/v1/queue/{id}/{action}", post(queue_api::act))
+        .route("/api/v1/silences", get(silences_api::list).post(silences_api::create))
+        .route("/api/v1/silences/{id}", axum::routing::delete(silences_api::expire))
         .merge(board::routes())
         .with_state(state)
 }

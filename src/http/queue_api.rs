@@ -30,11 +30,11 @@ use crate::store::{Change, QueueError, QueueFilter};
 
 const MAX_LIMIT: u32 = 500;
 
-fn error(status: StatusCode, msg: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(json!({ "error": msg.into() }))).into_response()
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
     let token = state.handle.context().settings.http.api_token.clone();
     check_bearer(headers, token.as_ref()).map_err(|e| error(StatusCode::UNAUTHORIZED, e.message()))
 }

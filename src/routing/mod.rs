@@ -35,7 +35,7 @@ use chrono::{DateTime, Utc};
 pub use self::labels::{LabelName, Labels, Values};
 pub use self::matcher::{Matcher, Op};
 pub use self::quiet::{quiet_until, TimeInterval};
-pub use self::silence::{Silence, SilenceId};
+pub use self::silence::{CheckedSilence, Silence, SilenceId, SilenceRequest};
 pub use self::tree::{render, Grouping};
 use self::tree::{walk, Step};
 use crate::config::RouteSettings;

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     /// The platform keys of the `[[sources]]` table (type, base_url, ...).
     source_keys: String,
+    /// The `[[routes]]` (and extra receivers) of the config.
+    routes: String,
     env: Vec<(String, String)>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -69,10 +71,21 @@ pub async fn spawn_hn_with(corpus: Vec<SimHit>, extra: &str) -> (TestApp, Arc<Hn
 /// A daemon whose one source has these platform keys; `env` is the
 /// environment its `*_env` secrets are read from.
 pub async fn spawn_app(source_keys: String, env: Vec<(String, String)>) -> TestApp {
+    spawn_routed(source_keys, env, BASE_ROUTES).await
+}
+
+/// Every test app's routes unless it brings its own.
+pub const BASE_ROUTES: &str = "[[routes]]\nreceivers = [\"slack\"]\nmin_urgency = \"low\"\n";
+
+/// Like [`spawn_app`] with these `[[routes]]` (and any receivers or brands
+/// they need) instead of the base route; `{slack_url}` in them is the fake
+/// Slack's webhook.
+pub async fn spawn_routed(source_keys: String, env: Vec<(String, String)>, routes: &str) -> TestApp {
     let slack = Arc::new(FakeSlack::start().await.expect("fake Slack starts"));
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     let db = Arc::new(TestDb::create(&dir).await);
-    start(slack, dir, db, source_keys, env).await
+    let routes = routes.replace("{slack_url}", &slack.url());
+    start(slack, dir, db, source_keys, routes, env).await
 }
 
 /// The suite's database: a SQLite file in the test's folder, or, when
@@ -101,10 +114,11 @@ async fn start(
     dir: Arc<tempfile::TempDir>,
     db: Arc<TestDb>,
     source_keys: String,
+    routes: String,
     env: Vec<(String, String)>,
 ) -> TestApp {
     init_logs();
-    let path = write_config(&dir, &db.url, &slack, &source_keys, "");
+    let path = write_config(&dir, &db.url, &slack, &source_keys, &format!("{routes}\n"));
     let settings = config::load_with_env(&path, &env).unwrap_or_else(|e| panic!("test config is valid: {e}"));
     let daemon = Daemon::build(settings, env.clone()).await.expect("daemon builds");
     let addr = daemon.local_addr().expect("bound");
@@ -114,7 +128,7 @@ async fn start(
     let task = tokio::spawn(daemon.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp { ctx, handle, addr, slack, dir, db, source_keys, env, stop: Some(tx), task: Some(task) }
+    TestApp { ctx, handle, addr, slack, dir, db, source_keys, routes, env, stop: Some(tx), task: Some(task) }
 }
 
 /// Writes the suite's config with `extra` TOML appended (more brands,
@@ -148,9 +162,6 @@ name = "slack"
 type = "slack"
 url = "{slack_url}"
 min_interval = "10ms"
-[[routes]]
-receivers = ["slack"]
-min_urgency = "low"
 [[sources]]
 name = "{SOURCE}"
 cron = "0 0 0 1 1 *"
@@ -188,13 +199,14 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
         let (keys, env) = (std::mem::take(&mut self.source_keys), std::mem::take(&mut self.env));
-        start(self.slack.clone(), self.dir.clone(), self.db.clone(), keys, env).await
+        let routes = std::mem::take(&mut self.routes);
+        start(self.slack.clone(), self.dir.clone(), self.db.clone(), keys, routes, env).await
     }
 
     /// Rewrites the config file on disk (for reload tests), keeping the
     /// suite's base and appending `extra`; `None` writes `raw` verbatim.
     pub fn rewrite_config(&self, extra: &str) -> PathBuf {
-        write_config(&self.dir, &self.db.url, &self.slack, &self.source_keys, extra)
+        write_config(&self.dir, &self.db.url, &self.slack, &self.source_keys, &format!("{}\n{extra}", self.routes))
     }
 
     pub fn http(&self, path: &str) -> String {

@@ -19,6 +19,7 @@ mod momentum;
 mod queue_api;
 mod reddit;
 mod reload;
+mod routing;
 mod slack;
 mod slack_actions;
 mod spikes;

@@ -98,7 +98,7 @@ async fn silences_are_created_listed_and_expired(store: Store) {
         )
         .await
         .unwrap();
-    assert_eq!(store.silences(now(), false).await.unwrap(), [s.clone()]);
+    assert_eq!(store.silences(now(), false).await.unwrap(), std::slice::from_ref(&s));
     let expired = store.expire_silence(s.id, now() + chrono::Duration::minutes(5)).await.unwrap().unwrap();
     assert_eq!(expired.ends_at, now() + chrono::Duration::minutes(5));
     assert!(store.silences(now() + chrono::Duration::minutes(6), false).await.unwrap().is_empty());
