@@ -165,3 +165,74 @@ async fn a_silence_from_the_api_mutes_alerts_and_is_recorded() {
     assert_eq!(listed["silences"], json!([]));
     app.stop().await;
 }
+
+fn earshot(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_earshot"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("USER", "dana")
+        .output()
+        .expect("earshot runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_prints_the_tree_explains_routes_and_manages_silences() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("earshot.toml");
+    let toml = format!(
+        r#"
+[storage]
+url = "sqlite://{}/earshot.db"
+[[brands]]
+name = "Acme Air"
+terms = ["acme air"]
+[[receivers]]
+name = "support"
+type = "console"
+[[receivers]]
+name = "billing"
+type = "console"
+[[routes]]
+receivers = ["support"]
+matchers = ["brand = Acme Air", "urgency >= high"]
+continue = false
+group_by = ["brand"]
+  [[routes.routes]]
+  matchers = ["topic = billing"]
+  receivers = ["billing"]
+"#,
+        dir.path().display()
+    );
+    std::fs::write(&config, toml).unwrap();
+
+    let (ok, out, err) = earshot(&config, &["check-config"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("- routes[0]: brand = \"Acme Air\", urgency >= high -> support; group by [brand]"), "{out}");
+    assert!(out.contains("  - routes[0].routes[0]: topic = billing -> billing"), "{out}");
+
+    let args =
+        ["route", "--explain", "--brand", "Acme Air", "--urgency", "high", "--platform", "x", "--topic", "billing"];
+    let (ok, out, err) = earshot(&config, &args);
+    assert!(ok, "{err}");
+    assert!(out.contains("-> billing via routes[0].routes[0]"), "{out}");
+    let (ok, out, _) = earshot(&config, &["route", "--explain", "--brand", "Acme Air", "--urgency", "low"]);
+    assert!(ok && out.contains("urgency >= high does not hold") && out.contains("nobody is alerted"), "{out}");
+
+    let (ok, out, err) =
+        earshot(&config, &["silence", "add", "--matcher", "brand = Acme Air", "--for", "2h", "--comment", "outage"]);
+    assert!(ok && out.starts_with("silence 1 until"), "{out}{err}");
+    let (ok, out, _) = earshot(&config, &["silence", "list"]);
+    assert!(ok && out.contains("active") && out.contains("by dana: brand = \"Acme Air\" · outage"), "{out}");
+    let (ok, out, _) = earshot(&config, &["silence", "expire", "1"]);
+    assert!(ok && out.contains("silence 1 ended"), "{out}");
+    let (ok, out, _) = earshot(&config, &["silence", "list"]);
+    assert!(ok && out.trim().is_empty(), "{out}");
+    let (ok, _, err) = earshot(&config, &["silence", "add", "--matcher", "colour = red", "--for", "2h"]);
+    assert!(!ok && err.contains("matchers[0]: unknown label"), "{err}");
+}
