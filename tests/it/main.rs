@@ -8,6 +8,7 @@ mod board;
 mod browser;
 mod cli;
 mod contract;
+mod delivery_guarantee;
 mod fakes;
 mod feed;
 mod flow;
