@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Context;
 use crate::domain::{Mention, Platform, Post, SourceName};
 use crate::pipeline::History;
+use crate::routing::inhibit::Inhibitor;
 use crate::routing::{Labels, Silence};
 use crate::store::{PriorReads, Reread, StoreError};
 
@@ -59,6 +60,7 @@ impl Context {
         scored: &[(usize, Mention)],
         prior: &Prior,
         silences: &[Silence],
+        inhibitor: &Inhibitor,
     ) -> Result<u64, StoreError> {
         let rereads: Vec<Reread<'_>> = scored
             .iter()
@@ -75,6 +77,7 @@ impl Context {
                     let earlier = self.router.receivers_for(&labels.clone().urgency(stored.level));
                     let mut now = self.router.decide(&labels, prior.now, silences);
                     now.retain(|d| !earlier.contains(&d.receiver));
+                    inhibitor.apply(mention, &mut now);
                     now
                 } else {
                     Vec::new()

@@ -149,7 +149,7 @@ impl Context {
             })
             .collect();
         let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
-        let risen = self.record_rereads(source, &batch.posts, &scored, &prior, &silences).await?;
+        let risen = self.record_rereads(source, &batch.posts, &scored, &prior, &silences, &inhibitor).await?;
         self.metrics.routed(&commit.routed);
 
         let label = SourceLabel { source: source.to_string() };

@@ -182,3 +182,43 @@ fn truncate_chars(s: &str, max: usize) -> String {
         None => s.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::{BrandName, MentionId, Platform, Urgency};
+    use crate::sinks::SpikeExample;
+
+    #[test]
+    fn a_spike_prints_count_normal_ratio_and_examples_without_control_characters() {
+        let mut s = SpikeAlert {
+            brand: BrandName::new("Acme Air"),
+            topic: None,
+            resolved: false,
+            count: 42,
+            baseline: 3.5,
+            ratio: 12.0,
+            interval_secs: 300,
+            since: Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap(),
+            ended: None,
+            examples: vec![SpikeExample {
+                mention_id: MentionId(1),
+                platform: Platform::Hackernews,
+                url: "https://news.ycombinator.com/item?id=1".into(),
+                author: "dana".into(),
+                text: "lost my bag\u{1b}[2J again".into(),
+                level: Urgency::High,
+                urgency: 0.8,
+            }],
+        };
+        let out = render(&Notification::Spike(s.clone()));
+        assert!(out.starts_with("[SPIKE] Acme Air: 42 negative mentions in 5 min, normally 3.5 (12.0x), since 2026-05-01T12:00:00+00:00\n"), "{out}");
+        assert!(out.contains("  > [high] @dana: lost my bag [2J again\n"), "{out}");
+        s.resolved = true;
+        let out = render(&Notification::Spike(s));
+        assert!(out.starts_with("[SPIKE OVER] Acme Air"), "{out}");
+        assert!(!out.contains("@dana"));
+    }
+}

@@ -208,3 +208,25 @@ async fn a_failing_source_raises_one_silent_alert_and_one_recovery() {
     assert!(texts[0].contains("Source silent: src"), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("Recovered")), "{texts:?}");
 }
+
+#[tokio::test]
+async fn slack_permanent_errors_stop_retries_and_are_counted_by_reason() {
+    let (mut app, hn) = spawn_hn(vec![complaint("1", 60)]).await;
+    app.slack.script(Reply::Status { code: 404, body: "channel_not_found".into() });
+    app.poll().await.expect("poll");
+    wait_until(BOUND, "the delivery given up", || async { app.counts().await.outbox_failed == 1 }).await;
+    hn.push(complaint("2", 30));
+    app.poll().await.expect("second poll");
+    app.wait_for_slack(1).await;
+    let metrics = reqwest::get(app.http("/metrics")).await.unwrap().text().await.unwrap();
+    app.stop().await;
+
+    assert_eq!(app.slack.attempts().len(), 2, "the refused alert was tried once, not retried");
+    let c = app.counts().await;
+    assert_eq!((c.outbox_sent, c.outbox_failed, c.outbox_pending), (1, 1, 0));
+    assert!(
+        metrics.contains(r#"earshot_delivery_permanent_failures_total{receiver="slack",reason="channel_not_found"} 1"#),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(crate::fakes::slack::SECRET));
+}
