@@ -221,6 +221,9 @@ pub enum Urgency {
 }
 
 impl Urgency {
+    /// Every level, most urgent first.
+    pub const ALL: [Urgency; 4] = [Urgency::Critical, Urgency::High, Urgency::Normal, Urgency::Low];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Urgency::Low => "low",

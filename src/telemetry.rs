@@ -74,6 +74,30 @@ pub struct BrandLabel {
     pub brand: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabel {
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UrgencyLabel {
+    pub urgency: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BreachLabel {
+    pub kind: String,
+    pub urgency: String,
+}
+
+/// A histogram family whose buckets are fixed by a plain function.
+pub type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Time-to-acknowledge/resolve buckets: 1 minute doubling to ~34 hours.
+fn queue_wait_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(60.0, 2.0, 12))
+}
+
 /// Every metric earshot exports; one instance per daemon, passed in its
 /// context (no global registry).
 #[derive(Debug)]
@@ -115,6 +139,16 @@ pub struct Metrics {
     pub queue_open: Gauge,
     /// Age of the oldest open (unacknowledged) queue item.
     pub queue_oldest_unacked: Gauge,
+    /// Queue items per state (set by the queue clock and at each scrape).
+    pub queue_items: Family<StateLabel, Gauge>,
+    /// SLA breaches escalated, by kind (`ack`, `resolve`) and urgency.
+    pub queue_sla_breaches: Family<BreachLabel, Counter>,
+    /// Follow-up reminders sent.
+    pub queue_follow_up_reminders: Counter,
+    /// Seconds from an item's SLA clock start to its acknowledge, by urgency.
+    pub queue_ack_duration: HistogramFamily<UrgencyLabel>,
+    /// Seconds from an item's SLA clock start to its resolve, by urgency.
+    pub queue_resolve_duration: HistogramFamily<UrgencyLabel>,
     /// Config reloads by outcome (`ok`, `refused`).
     pub config_reloads: Family<OutcomeLabel, Counter>,
     /// Unix time of the last successful reload (or start).
@@ -161,6 +195,30 @@ impl Metrics {
         let rate_limit_waits = Family::<SourceLabel, Counter>::default();
         let queue_open = Gauge::default();
         let queue_oldest_unacked = Gauge::default();
+        let queue_items = Family::<StateLabel, Gauge>::default();
+        let queue_sla_breaches = Family::<BreachLabel, Counter>::default();
+        let queue_follow_up_reminders = Counter::default();
+        let queue_ack_duration: HistogramFamily<UrgencyLabel> = Family::new_with_constructor(queue_wait_histogram);
+        let queue_resolve_duration: HistogramFamily<UrgencyLabel> = Family::new_with_constructor(queue_wait_histogram);
+        registry.register("queue_items", "Queue items per state", queue_items.clone());
+        registry.register(
+            "queue_sla_breaches",
+            "SLA breaches escalated, by kind and urgency",
+            queue_sla_breaches.clone(),
+        );
+        registry.register("queue_follow_up_reminders", "Follow-up reminders sent", queue_follow_up_reminders.clone());
+        registry.register_with_unit(
+            "queue_ack_duration",
+            "From an item's SLA clock start to its acknowledge, by urgency",
+            prometheus_client::registry::Unit::Seconds,
+            queue_ack_duration.clone(),
+        );
+        registry.register_with_unit(
+            "queue_resolve_duration",
+            "From an item's SLA clock start to its resolve, by urgency",
+            prometheus_client::registry::Unit::Seconds,
+            queue_resolve_duration.clone(),
+        );
         let config_last_reload = Gauge::default();
         config_last_reload.set(chrono::Utc::now().timestamp());
         let source_last_success = Family::<SourceLabel, Gauge>::default();
@@ -238,6 +296,11 @@ impl Metrics {
             rate_limit_waits,
             queue_open,
             queue_oldest_unacked,
+            queue_items,
+            queue_sla_breaches,
+            queue_follow_up_reminders,
+            queue_ack_duration,
+            queue_resolve_duration,
         }
     }
 
@@ -271,6 +334,18 @@ impl Metrics {
         self.delivery_permanent_failures
             .get_or_create(&ReceiverReason { receiver: receiver.into(), reason: reason.into() })
             .inc();
+    }
+
+    /// Sets the queue gauges from the store's depth at `now`.
+    pub fn queue_depth(&self, depth: &crate::store::QueueDepth, now: chrono::DateTime<chrono::Utc>) {
+        for state in crate::queue::QueueState::ALL {
+            let n = depth.by_state.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
+            self.queue_items
+                .get_or_create(&StateLabel { state: state.as_str().into() })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        let age = depth.oldest_open.map_or(0, |t| (now - t).num_seconds().max(0));
+        self.queue_oldest_unacked.set(age);
     }
 
     pub fn delivery(&self, receiver: &str, outcome: &str) {

@@ -112,6 +112,16 @@ pub async fn run(settings: &Settings, cmd: QueueCommand, login: &str) -> anyhow:
                 item.assignee.as_deref().unwrap_or("-")
             );
             println!("mention {} · opened {}", item.mention_id.0, item.opened_at.to_rfc3339());
+            println!("{}", sla_line(&item));
+            for b in store.queue_breaches(item.id).await? {
+                println!(
+                    "  SLA breach: not {} by {} (clock from {}), escalated {}",
+                    b.kind.past_participle(),
+                    b.deadline.to_rfc3339(),
+                    b.since.to_rfc3339(),
+                    b.at.to_rfc3339()
+                );
+            }
             for e in events {
                 let note = e.note.map(|n| format!(" · {n}")).unwrap_or_default();
                 println!(
@@ -139,4 +149,22 @@ pub async fn run(settings: &Settings, cmd: QueueCommand, login: &str) -> anyhow:
     let item = store.queue_change(QueueItemId(id), &change, Utc::now()).await?;
     println!("#{} is {} (assignee {})", item.id.0, item.state, item.assignee.as_deref().unwrap_or("-"));
     Ok(())
+}
+
+/// The item's SLA clock, stamps and follow-up outcome on one line.
+fn sla_line(item: &crate::store::QueueItemRow) -> String {
+    let stamp = |t: Option<chrono::DateTime<Utc>>| t.map_or("-".to_string(), |t| t.to_rfc3339());
+    let mut line = format!(
+        "SLA clock from {} · acknowledged {} · resolved {}",
+        item.sla_since.to_rfc3339(),
+        stamp(item.acked_at),
+        stamp(item.resolved_at)
+    );
+    if let Some(t) = item.reminded_at {
+        line.push_str(&format!(" · follow-up reminder {}", t.to_rfc3339()));
+    }
+    if let Some(o) = item.outcome {
+        line.push_str(&format!(" · customer since: {}", o.words()));
+    }
+    line
 }

@@ -128,6 +128,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
     let routes = routes::check(raw.routes, raw.time_intervals, &receivers, &brands)
         .map_err(|(key, reason)| cx.err(key, reason))?;
     cx.check_delivery(&raw.delivery)?;
+    raw.queue.check(|key, reason| cx.err(key, reason))?;
     let scoring = cx.check_scoring(raw.scoring, &brands)?;
     let cluster = raw.cluster.check().map_err(|(key, reason)| cx.err(format!("cluster.{key}"), reason))?;
     let brand_names: Vec<crate::domain::BrandName> = brands.iter().map(|b| b.name.clone()).collect();

@@ -12,6 +12,7 @@
 
 pub mod cluster;
 mod load;
+pub mod queue;
 pub mod receivers;
 pub mod routes;
 pub mod secret;
@@ -27,10 +28,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::Urgency;
-
 pub use self::cluster::ClusterSettings;
 pub use self::load::{load, load_with_env};
+pub use self::queue::{QueueSettings, Sla};
 pub use self::receivers::{ReceiverKind, ReceiverSettings, SlackSettings, WebhookSettings};
 pub use self::routes::RouteSettings;
 pub use self::sources::{
@@ -247,25 +247,6 @@ fn default_true() -> bool {
 
 fn default_watch_interval() -> Duration {
     Duration::from_secs(2)
-}
-
-/// `[queue]`: the rapid-response queue.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueSettings {
-    /// Mentions at or above this urgency open a queue item.
-    #[serde(default = "default_queue_min_urgency")]
-    pub min_urgency: Urgency,
-}
-
-impl Default for QueueSettings {
-    fn default() -> Self {
-        QueueSettings { min_urgency: default_queue_min_urgency() }
-    }
-}
-
-fn default_queue_min_urgency() -> Urgency {
-    Urgency::High
 }
 
 /// `[scoring]`: what the scorer hears beyond its built-in data

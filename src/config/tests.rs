@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use secrecy::ExposeSecret;
 
 use super::*;
+use crate::domain::Urgency;
 
 const GOOD: &str = r##"
 [storage]
@@ -615,4 +616,32 @@ fn spikes_section_loads_and_bad_values_name_their_key() {
     assert_eq!(err.key, "spikes.alpha");
     let err = refuse(&format!("{GOOD}\n[[spikes.overrides]]\nbrand = \"Globex\"\n"));
     assert_eq!(err.key, "spikes.overrides[0].brand");
+}
+
+#[test]
+fn queue_slas_fill_in_per_level_and_bad_ones_name_the_key() {
+    let queue = "[queue]\nfollow_up_after = \"2d\"\ntick = \"10s\"\n[queue.sla.critical]\nack = \"5m\"\n[queue.sla.low]\nresolve = \"1w\"\n";
+    let (_dir, path) = write(&format!("{queue}{GOOD}"));
+    let mut e = env();
+    e.push(("EARSHOT__QUEUE__SLA__HIGH__ACK".into(), "30m".into()));
+    let q = load_with_env(&path, &e).unwrap().queue;
+    let hours = |h: u64| std::time::Duration::from_secs(h * 3600);
+    assert_eq!((q.follow_up_after, q.tick), (hours(48), std::time::Duration::from_secs(10)));
+    assert_eq!(q.sla(Urgency::Critical), Sla { ack: std::time::Duration::from_secs(300), resolve: hours(4) });
+    assert_eq!(q.sla(Urgency::High).ack, std::time::Duration::from_secs(1800), "from the environment");
+    assert_eq!(q.sla(Urgency::Normal), Sla::default_for(Urgency::Normal));
+    assert_eq!(q.sla(Urgency::Low), Sla { ack: hours(24), resolve: hours(168) });
+    let (_plain, plain) = write(GOOD);
+    let defaults = load_with_env(&plain, &env()).unwrap().queue;
+    assert_eq!((defaults.follow_up_after, defaults.tick), (hours(72), std::time::Duration::from_secs(30)));
+
+    let err = refuse(&format!("[queue.sla.high]\nack = \"9h\"\n{GOOD}"));
+    assert_eq!(err.key, "queue.sla.high.ack", "{err}");
+    assert!(err.reason.contains("longer than the resolve SLA (8h)"), "{err}");
+    let err = refuse(&format!("[queue]\ntick = \"0s\"\n{GOOD}"));
+    assert_eq!(err.key, "queue.tick", "{err}");
+    let err = refuse(&format!("[queue.sla.urgentest]\nack = \"1m\"\n{GOOD}"));
+    assert!(err.reason.contains("urgentest"), "{err}");
+    let err = refuse(&format!("[queue.sla.normal]\nresolve = \"a while\"\n{GOOD}"));
+    assert_eq!(err.key, "queue.sla.normal.resolve", "{err}");
 }

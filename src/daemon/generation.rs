@@ -1,6 +1,7 @@
 //! One generation of running tasks for one [`Context`]: a delivery worker
-//! per receiver, the spike timer and a scheduler job per source. Start-up starts the first
-//! generation; a reload stops the old one (in-flight polls finish and
+//! per receiver, the spike timer, the queue clock and a scheduler job per
+//! source. Start-up starts the first generation; a reload stops the old
+//! one (in-flight polls finish and
 //! commit, each worker finishes the message in hand) and starts the next.
 
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub(super) struct Generation {
     scheduler: JobScheduler,
     /// Cancels polls (only at shutdown: a reload lets them finish).
     polls: CancellationToken,
+    /// Stops the delivery workers and the queue clock (at shutdown and
+    /// on reload: the next generation runs its own).
     deliveries: CancellationToken,
     tracker: TaskTracker,
 }
@@ -42,6 +45,10 @@ impl Generation {
         }
         let (spike_ctx, stop) = (ctx.clone(), deliveries.clone());
         tracker.spawn(spikes::run(spike_ctx, stop));
+        {
+            let (ctx, stop) = (ctx.clone(), deliveries.clone());
+            tracker.spawn(super::queue_timer::run(ctx, stop));
+        }
         let scheduler = scheduler::start(ctx.clone(), polls.clone(), tracker.clone(), poll_now).await?;
         Ok(Generation { ctx, scheduler, polls, deliveries, tracker })
     }

@@ -1,7 +1,8 @@
 //! What earlier polls tell the scorer: before a batch is scored, its
 //! posts' stored engagement (for momentum between polls) and their
-//! authors' complaints this week (repeat complaints) are read in one query
-//! each per platform; after it is stored, mentions read again are
+//! authors' complaints this week (repeat complaints) and customer records
+//! (their history and queue items, for alerts and follow-ups) are read
+//! per platform; after it is stored, mentions read again are
 //! refreshed, and one that rose to a level its routes alert on (a
 //! complaint going viral) is alerted to the receivers it newly reaches.
 //!
@@ -18,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Context;
 use crate::domain::{Mention, Platform, Post, SourceName};
 use crate::pipeline::History;
+use crate::queue::customer::{CustomerHistory, NewPost, HISTORY_WINDOW_DAYS};
 use crate::routing::inhibit::Inhibitor;
 use crate::routing::{Labels, Silence};
 use crate::store::{PriorReads, Reread, StoreError};
@@ -33,19 +35,25 @@ impl Prior {
     pub(super) fn history(&self, post: &Post) -> History {
         self.by_platform.get(&post.platform).map(|p| p.history(post, self.now)).unwrap_or_default()
     }
+
+    /// The customer history an alert about `mention` of `post` shows.
+    pub(super) fn customer(&self, post: &Post, mention: &Mention) -> CustomerHistory {
+        self.by_platform.get(&post.platform).map(|p| p.customer(post, mention)).unwrap_or_default()
+    }
 }
 
 impl Context {
     /// Reads what the store knows about `posts` as of `now`.
     pub(super) async fn prior_reads(&self, posts: &[Post], now: DateTime<Utc>) -> Result<Prior, StoreError> {
         let since = now - Duration::days(i64::from(crate::pipeline::scorer::REPEAT_WINDOW_DAYS));
+        let history_since = now - Duration::days(HISTORY_WINDOW_DAYS);
         let mut groups: HashMap<Platform, Vec<&Post>> = HashMap::new();
         for post in posts {
             groups.entry(post.platform).or_default().push(post);
         }
         let mut prior = Prior { by_platform: HashMap::with_capacity(groups.len()), now };
         for (platform, posts) in groups {
-            prior.by_platform.insert(platform, self.store.prior_reads(platform, &posts, since).await?);
+            prior.by_platform.insert(platform, self.store.prior_reads(platform, &posts, since, history_since).await?);
         }
         Ok(prior)
     }
@@ -99,5 +107,38 @@ impl Context {
             );
         }
         Ok(rows)
+    }
+}
+
+/// A queue item's customer, as `GET /api/v1/queue/{id}` shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ItemCustomer {
+    pub platform: Platform,
+    pub author: String,
+    /// Everything else heard from them (this item's post and the item
+    /// itself left out).
+    pub history: CustomerHistory,
+    /// The one line alerts show.
+    pub line: String,
+}
+
+impl Context {
+    /// The customer history of `item`'s author as of `now`.
+    pub async fn item_customer(
+        &self,
+        item: &crate::store::QueueItemRow,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ItemCustomer>, StoreError> {
+        let Some(who) = self.store.mention_author(item.mention_id).await? else { return Ok(None) };
+        let since = now - Duration::days(HISTORY_WINDOW_DAYS);
+        let mut records = self.store.customer_records(who.platform, &[who.author.as_str()], since).await?;
+        let mut record = records.remove(&who.author).unwrap_or_default();
+        record.items.retain(|i| i.id != item.id);
+        let post = NewPost { external_id: &who.external_id, brand: &who.brand, label: who.label, posted_at: now };
+        let complaints_since = now - Duration::days(i64::from(crate::pipeline::scorer::REPEAT_WINDOW_DAYS));
+        let mut history = record.history(post, complaints_since);
+        history.follow_up = None;
+        let line = history.line(who.label);
+        Ok(Some(ItemCustomer { platform: who.platform, author: who.author, history, line }))
     }
 }

@@ -145,6 +145,7 @@ impl Context {
                     mention: m,
                     deliveries,
                     open_queue_item: m.score.level >= self.queue_min_urgency,
+                    history: Some(prior.customer(&batch.posts[*i], m)),
                 }
             })
             .collect();

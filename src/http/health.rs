@@ -81,5 +81,8 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         let age = c.queue_oldest_open.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
         ctx.metrics.queue_oldest_unacked.set(age);
     }
+    if let Ok(depth) = ctx.store.queue_depth().await {
+        ctx.metrics.queue_depth(&depth, chrono::Utc::now());
+    }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ctx.metrics.render())
 }

@@ -2,7 +2,8 @@
 //!
 //! - `GET /api/v1/queue?state=&brand=&urgency=&assignee=&older_than=&before=&limit=`
 //!   lists items newest first; `next_before` pages on.
-//! - `GET /api/v1/queue/{id}`: the item and its audit trail.
+//! - `GET /api/v1/queue/{id}`: the item (with its SLA stamps and follow-up
+//!   outcome), its audit trail, its SLA breaches and its customer's history.
 //! - `POST /api/v1/queue/{id}/{ack|resolve|dismiss|reopen|follow_up}` with an
 //!   optional JSON body `{"actor", "note"}`; `POST .../assign`
 //!   `{"assignee": "dana" | null}`; `POST .../note` `{"note"}`.
@@ -88,10 +89,19 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): P
     if let Err(r) = authorize(&state, &headers) {
         return r;
     }
-    match state.handle.context().store.queue_item(QueueItemId(id)).await {
-        Ok(Some((item, events))) => Json(json!({ "item": item, "events": events })).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, format!("no queue item {id}")),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    let ctx = state.handle.context();
+    let (item, events) = match ctx.store.queue_item(QueueItemId(id)).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no queue item {id}")),
+        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let breaches = ctx.store.queue_breaches(item.id).await;
+    let customer = ctx.item_customer(&item, Utc::now()).await;
+    match (breaches, customer) {
+        (Ok(breaches), Ok(customer)) => {
+            Json(json!({ "item": item, "events": events, "breaches": breaches, "customer": customer })).into_response()
+        }
+        (Err(e), _) | (_, Err(e)) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
 }
 
@@ -139,7 +149,7 @@ pub async fn act(
             None => return error(StatusCode::NOT_FOUND, format!("unknown action {other:?}")),
         },
     };
-    match state.handle.context().store.queue_change(QueueItemId(id), &change, Utc::now()).await {
+    match state.handle.context().queue_change(QueueItemId(id), &change).await {
         Ok(item) => Json(json!({ "item": item })).into_response(),
         Err(QueueError::NotFound(_)) => error(StatusCode::NOT_FOUND, format!("no queue item {id}")),
         Err(QueueError::Invalid(e)) => error(StatusCode::CONFLICT, e.to_string()),

@@ -3,7 +3,8 @@
 //! is `v0=` + hex HMAC-SHA256 over `v0:{timestamp}:{raw body}` with the
 //! app's signing secret, compared in constant time, and timestamps more
 //! than 5 minutes off are refused (replays). Then the `payload` form field's
-//! `block_actions` become queue moves (`ack`, `resolve`, `assign_me`) made
+//! `block_actions` become queue moves (`ack`, `resolve`, `follow_up`,
+//! `assign_me`) made
 //! by `slack:{user}`, and the original message is updated through its
 //! `response_url` (only under `slack.response_url_prefix`), off the
 //! request path, because Slack wants an answer within 3 seconds.
@@ -110,10 +111,13 @@ pub async fn actions(State(state): State<AppState>, headers: HeaderMap, body: By
         let change = match action.action_id.as_str() {
             "ack" => Change { mv: Some(Move::Ack), assign: None, note: None, actor: &actor, via: Via::Slack },
             "resolve" => Change { mv: Some(Move::Resolve), assign: None, note: None, actor: &actor, via: Via::Slack },
+            "follow_up" => {
+                Change { mv: Some(Move::FollowUp), assign: None, note: None, actor: &actor, via: Via::Slack }
+            }
             "assign_me" => Change { mv: None, assign: Some(Some(&user)), note: None, actor: &actor, via: Via::Slack },
             _ => continue,
         };
-        let line = match ctx.store.queue_change(QueueItemId(id), &change, Utc::now()).await {
+        let line = match ctx.queue_change(QueueItemId(id), &change).await {
             Ok(item) => format!("{} by @{} ({})", item.state, escape(&user), Utc::now().format("%H:%M UTC")),
             // A second click on the same button: say so, change nothing.
             Err(QueueError::Invalid(e)) => format!("no change: {e}"),

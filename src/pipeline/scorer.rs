@@ -401,7 +401,7 @@ fn duration(minutes: f64) -> String {
 }
 
 /// 1st, 2nd, 3rd, 4th, 11th, 21st.
-fn ordinal(n: u64) -> String {
+pub(crate) fn ordinal(n: u64) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",

@@ -11,7 +11,14 @@
 //! resolved / followed_up / dismissed ──reopen──▶ open ◀────────────────┘
 //! ```
 //!
+//! SLA rules are in `sla.rs`, follow-up outcomes in `follow_up.rs`,
+//! customer history in `customer.rs`.
+//!
 //! Tests: in this module (every valid and invalid move).
+
+pub mod customer;
+pub mod follow_up;
+pub mod sla;
 
 use std::fmt;
 

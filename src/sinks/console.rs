@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{DeliveryId, Digest, MentionAlert, Notification, Sink, SinkError, SourceHealthAlert, SpikeAlert};
+use super::{
+    DeliveryId, Digest, FollowUpAlert, ItemRef, MentionAlert, Notification, Sink, SinkError, SlaBreachAlert,
+    SourceHealthAlert, SpikeAlert,
+};
 
 /// Where the console receiver writes; a std mutex is enough because
 /// nothing awaits while holding it.
@@ -55,6 +58,8 @@ pub fn render(n: &Notification) -> String {
         Notification::SourceHealth(h) => render_health(h),
         Notification::Digest(d) => render_digest(d),
         Notification::Spike(s) => render_spike(s),
+        Notification::SlaBreach(b) => render_breach(b),
+        Notification::FollowUp(f) => render_follow_up(f),
     }
 }
 
@@ -117,6 +122,49 @@ fn render_spike(s: &SpikeAlert) -> String {
     sanitize(&out)
 }
 
+fn render_breach(b: &SlaBreachAlert) -> String {
+    let i = &b.item;
+    let head = format!(
+        "[SLA BREACH] {} {} · queue item #{} not {} by {} (open since {}) · {} · assignee {}",
+        i.level.as_str().to_uppercase(),
+        i.brand,
+        i.item,
+        b.breach.past_participle(),
+        b.deadline.to_rfc3339(),
+        b.since.to_rfc3339(),
+        i.state,
+        i.assignee.as_deref().unwrap_or("nobody"),
+    );
+    render_item(&head, i)
+}
+
+fn render_follow_up(f: &FollowUpAlert) -> String {
+    let i = &f.item;
+    let said =
+        f.outcome.map_or("no post from the customer since".to_string(), |o| format!("customer since: {}", o.words()));
+    let head = format!(
+        "[FOLLOW UP] {} · queue item #{} resolved {} · is @{} happy again? {said}",
+        i.brand,
+        i.item,
+        f.resolved_at.to_rfc3339(),
+        i.author,
+    );
+    render_item(&head, i)
+}
+
+/// The alert's first line, then the item's post quoted and its link.
+fn render_item(head: &str, i: &ItemRef) -> String {
+    let mut s = sanitize(head);
+    s.push('\n');
+    for line in sanitize(&i.excerpt).lines().take(3) {
+        s.push_str("  > ");
+        s.push_str(&truncate_chars(line, 200));
+        s.push('\n');
+    }
+    s.push_str(&format!("  @{} on {} · {}\n\n", sanitize(&i.author), i.platform.display_name(), sanitize(&i.url)));
+    s
+}
+
 fn render_health(h: &SourceHealthAlert) -> String {
     let what = if h.recovered { "RECOVERED" } else { "SOURCE SILENT" };
     let last_ok = h.last_success.map_or("never since start".to_string(), |t| t.to_rfc3339());
@@ -156,6 +204,9 @@ fn render_mention(n: &MentionAlert) -> String {
     }
     if let Some(q) = n.queue_item {
         s.push_str(&format!(" · queue item #{q}"));
+    }
+    if let Some(h) = &n.history {
+        s.push_str(&format!("\n  customer: {}", h.line(m.score.label)));
     }
     s.push_str("\n\n");
     s

@@ -140,6 +140,7 @@ pub(crate) mod tests {
                     reasons: vec![],
                 },
             },
+            history: None,
         })
     }
 

@@ -9,6 +9,7 @@
 pub mod console;
 pub mod digest;
 pub mod http;
+pub mod queue_alerts;
 pub mod slack;
 pub mod webhook;
 
@@ -22,6 +23,8 @@ use crate::config::{ReceiverKind, ReceiverSettings};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{BrandName, Mention, MentionId, Platform, Post, QueueItemId, SourceName, Urgency};
+
+pub use self::queue_alerts::{FollowUpAlert, ItemRef, SlaBreachAlert};
 
 /// What one outbox row asks a receiver to say. Serialized into the outbox
 /// row when it is written, so delivery needs no joins.
@@ -37,6 +40,10 @@ pub enum Notification {
     /// Negative mentions of a brand (or brand and topic) far above normal,
     /// or back to normal.
     Spike(SpikeAlert),
+    /// A queue item missed its SLA (kind `sla_breach`).
+    SlaBreach(SlaBreachAlert),
+    /// A resolved queue item is due for its follow-up (kind `follow_up`).
+    FollowUp(FollowUpAlert),
 }
 
 impl Notification {
@@ -47,6 +54,20 @@ impl Notification {
             Notification::SourceHealth(h) => h.level(),
             Notification::Digest(d) => d.level(),
             Notification::Spike(s) => s.level(),
+            Notification::SlaBreach(b) => b.item.level,
+            Notification::FollowUp(f) => f.item.level,
+        }
+    }
+
+    /// The alert's kind, as in its JSON `kind` and routing labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notification::Mention(_) => "mention",
+            Notification::SourceHealth(_) => "source_health",
+            Notification::Digest(_) => "digest",
+            Notification::Spike(_) => "spike",
+            Notification::SlaBreach(_) => "sla_breach",
+            Notification::FollowUp(_) => "follow_up",
         }
     }
 
@@ -57,6 +78,8 @@ impl Notification {
             Notification::SourceHealth(h) => h.source.as_str(),
             Notification::Digest(d) => d.group.as_str(),
             Notification::Spike(s) => s.brand.as_str(),
+            Notification::SlaBreach(b) => b.item.brand.as_str(),
+            Notification::FollowUp(f) => f.item.brand.as_str(),
         }
     }
 }
@@ -71,6 +94,10 @@ pub struct MentionAlert {
     pub source: SourceName,
     pub post: Post,
     pub mention: Mention,
+    /// What earshot heard from the author before (absent in alerts for a
+    /// mention read again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::queue::customer::CustomerHistory>,
 }
 
 /// A source's health changed: it has failed for longer than its

@@ -18,8 +18,8 @@ macro_rules! board_repository {
                     BoardScope::Unresolved { brand } => (None, 1_i64, brand),
                     BoardScope::Item(id) => (Some(id.0), 0, None),
                 };
-                let rows = sqlx::query(&self.sql(
-                    "SELECT q.id, q.mention_id, q.brand, q.level, q.state, q.assignee, q.opened_at, q.updated_at,
+                let rows = sqlx::query(&self.sql(concat!(
+                    "SELECT ", super::queue_repo::queue_columns!(q), ",
                             m.platform, m.author_handle, m.body, m.url, m.posted_at, m.topics, m.reasons
                      FROM queue_items q JOIN mentions m ON m.id = q.mention_id
                      WHERE (?1 IS NULL OR q.id = ?1)
@@ -27,8 +27,8 @@ macro_rules! board_repository {
                        AND (?4 IS NULL OR q.brand = ?4)
                      ORDER BY (CASE q.level WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 ELSE 3 END) DESC,
                               q.opened_at, q.id
-                     LIMIT ?3",
-                ))
+                     LIMIT ?3"
+                )))
                 .bind(only_id)
                 .bind(unresolved)
                 .bind(i64::from(limit))
@@ -50,13 +50,13 @@ macro_rules! board_repository {
                             assignee: item.assignee,
                             opened_at: item.opened_at,
                             updated_at: item.updated_at,
-                            platform: r.try_get(8)?,
-                            author: r.try_get(9)?,
-                            text: r.try_get(10)?,
-                            url: r.try_get(11)?,
-                            posted_at: from_ms(r.try_get(12)?),
-                            topics: strings(r.try_get(13)?)?,
-                            reasons: strings(r.try_get(14)?)?,
+                            platform: r.try_get(13)?,
+                            author: r.try_get(14)?,
+                            text: r.try_get(15)?,
+                            url: r.try_get(16)?,
+                            posted_at: from_ms(r.try_get(17)?),
+                            topics: strings(r.try_get(18)?)?,
+                            reasons: strings(r.try_get(19)?)?,
                         })
                     })
                     .collect()

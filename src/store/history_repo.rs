@@ -8,7 +8,12 @@
 //! Written once for both backends like `repo.rs`: the post and author
 //! lists are bound as ONE JSON array each (`json_each(?)`, which the
 //! PostgreSQL dialect turns into `json_array_elements_text`), so a batch
-//! costs two queries, whatever its size.
+//! costs four queries, whatever its size.
+//!
+//! The same author query gives each author's customer record (their
+//! posts in the history window and their queue items), from which the
+//! daemon sums up the history an alert shows and notices a post that
+//! follows up on a resolved item (`queue::customer`).
 //!
 //! Tests: `store/tests.rs` (both backends) and `tests/it/flow.rs`.
 
@@ -20,8 +25,9 @@ macro_rules! history_repository {
                 platform: Platform,
                 posts: &[&Post],
                 complaints_since: DateTime<Utc>,
+                history_since: DateTime<Utc>,
             ) -> Result<PriorReads, StoreError> {
-                let mut prior = PriorReads::default();
+                let mut prior = PriorReads { complaints_since, ..PriorReads::default() };
                 if posts.is_empty() {
                     return Ok(prior);
                 }
@@ -50,20 +56,100 @@ macro_rules! history_repository {
                 let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
                 authors.sort_unstable();
                 authors.dedup();
+                prior.customers = self.customer_records(platform, &authors, history_since).await?;
+                for (author, record) in &prior.customers {
+                    let complaints: Vec<String> = record
+                        .posts
+                        .iter()
+                        .filter(|p| p.label == Label::Negative && p.posted_at >= complaints_since)
+                        .map(|p| p.external_id.clone())
+                        .collect();
+                    if !complaints.is_empty() {
+                        prior.complaints.insert(author.clone(), complaints);
+                    }
+                }
+                Ok(prior)
+            }
+
+            /// Per author: their posts since `history_since` (one per post)
+            /// and their queue items that are not dismissed. Two queries.
+            pub async fn customer_records(
+                &self,
+                platform: Platform,
+                authors: &[&str],
+                history_since: DateTime<Utc>,
+            ) -> Result<std::collections::HashMap<String, CustomerRecord>, StoreError> {
+                let mut out: std::collections::HashMap<String, CustomerRecord> = std::collections::HashMap::new();
+                if authors.is_empty() {
+                    return Ok(out);
+                }
+                let authors = json(authors);
                 let rows = sqlx::query(&self.sql(
-                    "SELECT DISTINCT author_handle, external_id FROM mentions
-                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?))
-                       AND label = 'negative' AND posted_at >= ?",
+                    "SELECT author_handle, external_id, MIN(label), MIN(posted_at) FROM mentions
+                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
+                     GROUP BY author_handle, external_id",
                 ))
                 .bind(platform.as_str())
-                .bind(json(&authors))
-                .bind(to_ms(complaints_since))
+                .bind(&authors)
+                .bind(to_ms(history_since))
                 .fetch_all(&self.pool)
                 .await?;
                 for r in rows {
-                    prior.complaints.entry(r.get(0)).or_default().push(r.get(1));
+                    let label: String = r.get(2);
+                    let label = Label::parse(&label)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown sentiment label {label:?}")))?;
+                    out.entry(r.get(0)).or_default().posts.push(PastPost {
+                        external_id: r.get(1),
+                        label,
+                        posted_at: from_ms(r.get(3)),
+                    });
                 }
-                Ok(prior)
+                let rows = sqlx::query(&self.sql(
+                    "SELECT m.author_handle, q.id, q.brand, q.state, q.resolved_at
+                     FROM queue_items q JOIN mentions m ON m.id = q.mention_id
+                     WHERE m.platform = ? AND m.author_handle IN (SELECT value FROM json_each(?))
+                       AND q.state <> 'dismissed'",
+                ))
+                .bind(platform.as_str())
+                .bind(&authors)
+                .fetch_all(&self.pool)
+                .await?;
+                for r in rows {
+                    let state: String = r.get(3);
+                    let state = QueueState::parse(&state)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown queue state {state:?}")))?;
+                    out.entry(r.get(0)).or_default().items.push(CustomerItem {
+                        id: QueueItemId(r.get(1)),
+                        brand: r.get(2),
+                        state,
+                        resolved_at: r.get::<Option<i64>, _>(4).map(from_ms),
+                    });
+                }
+                Ok(out)
+            }
+
+            /// Who wrote a stored mention, where, and what it said.
+            pub async fn mention_author(&self, id: MentionId) -> Result<Option<MentionAuthor>, StoreError> {
+                let Some(r) = sqlx::query(&self.sql(
+                    "SELECT platform, author_handle, external_id, label, posted_at, brand FROM mentions WHERE id = ?",
+                ))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let (platform, label): (String, String) = (r.get(0), r.get(3));
+                Ok(Some(MentionAuthor {
+                    platform: Platform::parse(&platform)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown platform {platform:?}")))?,
+                    author: r.get(1),
+                    external_id: r.get(2),
+                    label: Label::parse(&label)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown sentiment label {label:?}")))?,
+                    posted_at: from_ms(r.get(4)),
+                    brand: r.get(5),
+                }))
             }
 
             pub async fn record_rereads(
@@ -106,6 +192,7 @@ macro_rules! history_repository {
                         source: source.clone(),
                         post: post.clone(),
                         mention: r.mention.clone(),
+                        history: None,
                     }))?;
                     for d in &r.deliveries {
                         self.write_outbox(&mut tx, Some(r.mention_id.0), &payload, d, r_now).await?;
@@ -120,3 +207,38 @@ macro_rules! history_repository {
 }
 
 pub(crate) use history_repository;
+
+/// Inside `commit_poll`'s transaction `$tx`: records on queue item `$f.item`
+/// what the new mention `$mention` (a post by the same author about the
+/// same brand, after the item's resolve) says, with an audit event, when
+/// it changes what the item knew.
+macro_rules! record_follow_up {
+    ($this:ident, $tx:ident, $f:expr, $mention:expr, $now:expr) => {{
+        let outcome = $f.outcome.as_str();
+        let changed = sqlx::query(&$this.sql(
+            "UPDATE queue_items SET outcome = ?, outcome_mention_id = ?, updated_at = ?
+             WHERE id = ? AND state IN ('resolved', 'followed_up') AND (outcome IS NULL OR outcome <> ?)",
+        ))
+        .bind(outcome)
+        .bind($mention.0)
+        .bind($now)
+        .bind($f.item.0)
+        .bind(outcome)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            sqlx::query(&$this.sql(
+                "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
+                 SELECT id, state, state, 'earshot', 'pipeline', ?, ? FROM queue_items WHERE id = ?",
+            ))
+            .bind(format!("customer posted again (mention {}): {}", $mention.0, $f.outcome.words()))
+            .bind($now)
+            .bind($f.item.0)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+pub(crate) use record_follow_up;

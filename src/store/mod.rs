@@ -23,6 +23,8 @@ mod queue_repo;
 mod repo;
 mod routing_repo;
 pub mod scratch;
+mod sla;
+mod sla_repo;
 mod spike_repo;
 mod sqlite;
 
@@ -45,6 +47,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{BrandName, Mention, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::pipeline::History;
+use crate::queue::customer::{CustomerHistory, CustomerRecord, NewPost};
 use crate::routing::{Delivery, Matcher, Silence, SilenceId};
 use crate::sources::Cursor;
 
@@ -55,6 +58,7 @@ pub use self::leases::LeaseRow;
 pub use self::postgres::PgStore;
 pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 pub use self::queue_repo::Change;
+pub use self::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 pub use self::spike_repo::{NegativeMention, SeriesRow};
 pub use self::sqlite::SqliteStore;
 
@@ -85,6 +89,9 @@ pub struct NewMention<'a> {
     pub deliveries: Vec<Delivery>,
     /// Open a rapid-response queue item (only if the mention is new).
     pub open_queue_item: bool,
+    /// The author's history, shown in the alert; a post that follows up on
+    /// a resolved item records its outcome on that item (only if new).
+    pub history: Option<CustomerHistory>,
 }
 
 /// Everything one poll stores, committed together.
@@ -241,6 +248,11 @@ pub struct PriorReads {
     /// Per author handle: the external ids of their negative mentions since
     /// the asked time (several brands of one post count once).
     pub complaints: std::collections::HashMap<String, Vec<String>>,
+    /// Per author handle: their posts in the history window and their
+    /// queue items.
+    pub customers: std::collections::HashMap<String, CustomerRecord>,
+    /// The start of the complaint window the complaints were read for.
+    pub complaints_since: DateTime<Utc>,
 }
 
 /// A stored mention of a post being read again.
@@ -273,10 +285,35 @@ impl PriorReads {
         }
     }
 
+    /// The history an alert about `mention` of `post` shows.
+    pub fn customer(&self, post: &Post, mention: &Mention) -> CustomerHistory {
+        let new = NewPost {
+            external_id: post.external_id.as_str(),
+            brand: mention.brand.as_str(),
+            label: mention.score.label,
+            posted_at: post.created_at,
+        };
+        self.customers
+            .get(&post.author.handle)
+            .map(|r| r.history(new, self.complaints_since))
+            .unwrap_or_else(|| CustomerRecord::default().history(new, self.complaints_since))
+    }
+
     /// The stored mention of `post` for `brand`, if it was read before.
     pub fn stored(&self, post: &Post, brand: &BrandName) -> Option<&StoredMention> {
         self.posts.get(post.external_id.as_str())?.iter().find(|m| &m.brand == brand)
     }
+}
+
+/// Who wrote a stored mention, where, and what it said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentionAuthor {
+    pub platform: Platform,
+    pub author: String,
+    pub external_id: String,
+    pub brand: String,
+    pub label: crate::domain::Label,
+    pub posted_at: DateTime<Utc>,
 }
 
 /// A mention read again whose engagement or score changed.
@@ -373,15 +410,33 @@ impl Store {
     }
 
     /// What earlier polls stored about `posts` (all from `platform`): their
-    /// stored mentions and their authors' negative mentions since
-    /// `complaints_since`. Two queries, whatever the batch size.
+    /// stored mentions, their authors' posts since `history_since` and queue
+    /// items, and so their negative mentions since `complaints_since`. Four
+    /// queries, whatever the batch size.
     pub async fn prior_reads(
         &self,
         platform: Platform,
         posts: &[&Post],
         complaints_since: DateTime<Utc>,
+        history_since: DateTime<Utc>,
     ) -> Result<PriorReads, StoreError> {
-        dispatch!(self, s => s.prior_reads(platform, posts, complaints_since).await)
+        dispatch!(self, s => s.prior_reads(platform, posts, complaints_since, history_since).await)
+    }
+
+    /// Who wrote the mention `id`, where, and what it said.
+    pub async fn mention_author(&self, id: MentionId) -> Result<Option<MentionAuthor>, StoreError> {
+        dispatch!(self, s => s.mention_author(id).await)
+    }
+
+    /// Per author of `platform`: their posts since `history_since` and
+    /// their queue items that are not dismissed.
+    pub async fn customer_records(
+        &self,
+        platform: Platform,
+        authors: &[&str],
+        history_since: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, CustomerRecord>, StoreError> {
+        dispatch!(self, s => s.customer_records(platform, authors, history_since).await)
     }
 
     /// Refreshes re-read mentions (engagement, score, read time) and writes
@@ -541,6 +596,49 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<QueueItemRow, QueueError> {
         dispatch!(self, s => s.queue_change(id, change, now).await)
+    }
+
+    /// Items whose `cutoffs.kind` SLA is late and not yet escalated in
+    /// their current cycle, oldest first.
+    pub async fn sla_due(&self, cutoffs: &crate::queue::sla::Cutoffs, limit: u32) -> Result<Vec<DueItem>, StoreError> {
+        dispatch!(self, s => s.sla_due(cutoffs, limit).await)
+    }
+
+    /// Resolved items, resolved at or before `resolved_before`, whose
+    /// follow-up reminder was not sent; oldest first.
+    pub async fn follow_ups_due(&self, resolved_before: DateTime<Utc>, limit: u32) -> Result<Vec<DueItem>, StoreError> {
+        dispatch!(self, s => s.follow_ups_due(resolved_before, limit).await)
+    }
+
+    /// Records a breach or a follow-up reminder once (see `sla_repo.rs`):
+    /// only the first call writes the audit event and the outbox rows.
+    /// Returns the rows written if this call recorded it.
+    pub async fn queue_escalate(
+        &self,
+        item: &QueueItemRow,
+        esc: &Escalation,
+        deliveries: &[Delivery],
+        n: &crate::sinks::Notification,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RoutedReport>, StoreError> {
+        dispatch!(self, s => s.queue_escalate(item, esc, deliveries, n, now).await)
+    }
+
+    /// The SLA breaches recorded for an item, oldest first.
+    pub async fn queue_breaches(&self, item: QueueItemId) -> Result<Vec<Breach>, StoreError> {
+        dispatch!(self, s => s.queue_breaches(item).await)
+    }
+
+    /// Items per state and the oldest open one.
+    pub async fn queue_depth(&self) -> Result<QueueDepth, StoreError> {
+        dispatch!(self, s => s.queue_depth().await)
+    }
+
+    /// p50/p90 time to acknowledge and resolve, and breaches, per urgency
+    /// level (most urgent first, all four), over items whose SLA clock
+    /// started at or after `since`; dismissed items are left out.
+    pub async fn sla_figures(&self, since: DateTime<Utc>) -> Result<Vec<SlaFigure>, StoreError> {
+        dispatch!(self, s => s.sla_figures(since).await)
     }
 
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {

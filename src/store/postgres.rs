@@ -17,12 +17,16 @@ use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, encode, json, repository};
 use super::routing_repo::routing_repository;
+use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
+use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
 use super::{
-    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread, StoreCounts,
-    StoreError, StoredMention,
+    from_ms, to_ms, CommitReport, MentionAuthor, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread,
+    StoreCounts, StoreError, StoredMention,
 };
-use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::domain::{BrandName, Label, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
+use crate::queue::sla::{Cutoffs, SlaKind};
 use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
@@ -67,6 +71,7 @@ board_repository!(PgStore);
 lease_repository!(PgStore);
 routing_repository!(PgStore, sqlx::Postgres);
 spike_repository!(PgStore);
+sla_repository!(PgStore);
 
 /// Rewrites the shared SQLite-style SQL for PostgreSQL: `?N` → `$N`, each
 /// bare `?` → the next `$n`, `/*LOCK*/` → `FOR UPDATE SKIP LOCKED`, and

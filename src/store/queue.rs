@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::StoreError;
 use crate::domain::{MentionId, QueueItemId, Urgency};
-use crate::queue::{InvalidMove, QueueState};
+use crate::queue::follow_up::Outcome;
+use crate::queue::{InvalidMove, Move, QueueState};
 
 /// A queue item as listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,6 +20,34 @@ pub struct QueueItemRow {
     pub assignee: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the SLA clock started: opened, or last reopened.
+    pub sla_since: DateTime<Utc>,
+    /// Acknowledged (or resolved) in this SLA cycle.
+    pub acked_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When the follow-up reminder for this resolve was queued.
+    pub reminded_at: Option<DateTime<Utc>>,
+    /// What the customer's latest post after the resolve said.
+    pub outcome: Option<Outcome>,
+}
+
+impl QueueItemRow {
+    /// Stamps the SLA clocks for `mv` made at `now`: an ack stops the
+    /// acknowledge clock, a resolve stops both, a reopen starts a new cycle.
+    pub(crate) fn stamp(&mut self, mv: Move, now: DateTime<Utc>) {
+        match mv {
+            Move::Ack => self.acked_at = Some(now),
+            Move::Resolve => {
+                self.acked_at.get_or_insert(now);
+                self.resolved_at = Some(now);
+            }
+            Move::Reopen => {
+                self.sla_since = now;
+                (self.acked_at, self.resolved_at, self.reminded_at, self.outcome) = (None, None, None, None);
+            }
+            Move::FollowUp | Move::Dismiss => {}
+        }
+    }
 }
 
 /// One entry of an item's audit trail.

@@ -3,14 +3,17 @@
 //! A move reads the item's state under a row lock (`/*ROWLOCK*/`, `FOR
 //! UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises
 //! writers), checks it with `queue::apply`, and writes the new state and
-//! its audit event in the same transaction.
+//! its audit event in the same transaction, with the SLA clocks the move
+//! stamps (`QueueItemRow::stamp`).
 
 macro_rules! queue_repository {
     ($store:ident) => {
         impl $store {
             pub async fn queue_list(&self, f: &QueueFilter) -> Result<Vec<QueueItemRow>, StoreError> {
-                let rows = sqlx::query(&self.sql(
-                    "SELECT id, mention_id, brand, level, state, assignee, opened_at, updated_at FROM queue_items
+                let rows = sqlx::query(&self.sql(concat!(
+                    "SELECT ",
+                    super::queue_repo::queue_columns!(),
+                    " FROM queue_items
                      WHERE (?1 IS NULL OR state = ?1)
                        AND (?2 IS NULL OR brand = ?2)
                        AND (CASE level WHEN 'low' THEN 0 WHEN 'normal' THEN 1 WHEN 'high' THEN 2 ELSE 3 END) >= ?3
@@ -18,7 +21,7 @@ macro_rules! queue_repository {
                        AND opened_at <= ?5
                        AND id < ?6
                      ORDER BY id DESC LIMIT ?7",
-                ))
+                )))
                 .bind(f.state.map(QueueState::as_str))
                 .bind(f.brand.as_deref())
                 .bind(f.min_level.map_or(0, super::queue::level_rank))
@@ -35,10 +38,11 @@ macro_rules! queue_repository {
                 &self,
                 id: QueueItemId,
             ) -> Result<Option<(QueueItemRow, Vec<QueueEvent>)>, StoreError> {
-                let Some(row) = sqlx::query(&self.sql(
-                    "SELECT id, mention_id, brand, level, state, assignee, opened_at, updated_at
-                     FROM queue_items WHERE id = ?",
-                ))
+                let Some(row) = sqlx::query(&self.sql(concat!(
+                    "SELECT ",
+                    super::queue_repo::queue_columns!(),
+                    " FROM queue_items WHERE id = ?"
+                )))
                 .bind(id.0)
                 .fetch_optional(&self.pool)
                 .await?
@@ -74,10 +78,11 @@ macro_rules! queue_repository {
                 now: DateTime<Utc>,
             ) -> Result<QueueItemRow, QueueError> {
                 let mut tx = self.begin_write().await?;
-                let Some(row) = sqlx::query(&self.sql(
-                    "SELECT id, mention_id, brand, level, state, assignee, opened_at, updated_at
-                     FROM queue_items WHERE id = ? /*ROWLOCK*/",
-                ))
+                let Some(row) = sqlx::query(&self.sql(concat!(
+                    "SELECT ",
+                    super::queue_repo::queue_columns!(),
+                    " FROM queue_items WHERE id = ? /*ROWLOCK*/"
+                )))
                 .bind(id.0)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -88,18 +93,30 @@ macro_rules! queue_repository {
                 let from = item.state;
                 if let Some(mv) = change.mv {
                     item.state = rules::apply(from, mv)?;
+                    item.stamp(mv, now);
                 }
                 if let Some(assignee) = change.assign {
                     item.assignee = assignee.map(str::to_string);
                 }
                 item.updated_at = now;
-                sqlx::query(&self.sql("UPDATE queue_items SET state = ?, assignee = ?, updated_at = ? WHERE id = ?"))
-                    .bind(item.state.as_str())
-                    .bind(item.assignee.as_deref())
-                    .bind(to_ms(now))
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(&self.sql(
+                    "UPDATE queue_items SET state = ?, assignee = ?, updated_at = ?, sla_since = ?, acked_at = ?,
+                         resolved_at = ?, reminded_at = ?, outcome = ?,
+                         outcome_mention_id = CASE WHEN ? IS NULL THEN NULL ELSE outcome_mention_id END
+                     WHERE id = ?",
+                ))
+                .bind(item.state.as_str())
+                .bind(item.assignee.as_deref())
+                .bind(to_ms(now))
+                .bind(to_ms(item.sla_since))
+                .bind(item.acked_at.map(to_ms))
+                .bind(item.resolved_at.map(to_ms))
+                .bind(item.reminded_at.map(to_ms))
+                .bind(item.outcome.map(|o| o.as_str()))
+                .bind(item.outcome.map(|o| o.as_str()))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query(&self.sql(
                     "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
                      VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -121,6 +138,21 @@ macro_rules! queue_repository {
 }
 
 pub(crate) use queue_repository;
+
+/// The `queue_items` columns [`queue_row`] reads, in its order; `(q)`
+/// qualifies them for joins.
+macro_rules! queue_columns {
+    () => {
+        "id, mention_id, brand, level, state, assignee, opened_at, updated_at, COALESCE(sla_since, opened_at),
+         acked_at, resolved_at, reminded_at, outcome"
+    };
+    (q) => {
+        "q.id, q.mention_id, q.brand, q.level, q.state, q.assignee, q.opened_at, q.updated_at,
+         COALESCE(q.sla_since, q.opened_at), q.acked_at, q.resolved_at, q.reminded_at, q.outcome"
+    };
+}
+
+pub(crate) use queue_columns;
 
 use crate::queue::{Move, Via};
 
@@ -157,9 +189,12 @@ where
     i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     let level: String = r.try_get(3)?;
     let state: String = r.try_get(4)?;
+    let outcome: Option<String> = r.try_get(12)?;
+    let stamp = |i: usize| r.try_get::<Option<i64>, _>(i).map(|t| t.map(super::from_ms));
     Ok(super::QueueItemRow {
         id: crate::domain::QueueItemId(r.try_get(0)?),
         mention_id: crate::domain::MentionId(r.try_get(1)?),
@@ -171,5 +206,15 @@ where
         assignee: r.try_get(5)?,
         opened_at: super::from_ms(r.try_get(6)?),
         updated_at: super::from_ms(r.try_get(7)?),
+        sla_since: super::from_ms(r.try_get(8)?),
+        acked_at: stamp(9)?,
+        resolved_at: stamp(10)?,
+        reminded_at: stamp(11)?,
+        outcome: outcome
+            .map(|o| {
+                crate::queue::follow_up::Outcome::parse(&o)
+                    .ok_or_else(|| super::StoreError::Corrupt(format!("unknown follow-up outcome {o:?}")))
+            })
+            .transpose()?,
     })
 }

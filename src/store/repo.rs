@@ -96,6 +96,10 @@ macro_rules! repository {
                     None
                 };
 
+                if let Some(f) = m.history.as_ref().and_then(|h| h.follow_up) {
+                    super::history_repo::record_follow_up!(self, tx, f, mention_id, now);
+                }
+
                 if !m.deliveries.is_empty() {
                     let payload = encode(&Notification::Mention(MentionAlert {
                         mention_id,
@@ -103,6 +107,7 @@ macro_rules! repository {
                         source: commit.source.clone(),
                         post: post.clone(),
                         mention: m.mention.clone(),
+                        history: m.history.clone(),
                     }))?;
                     for d in &m.deliveries {
                         let state = self.write_outbox(&mut tx, Some(mention_id.0), &payload, d, commit.now).await?;

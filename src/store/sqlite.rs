@@ -9,10 +9,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 use super::{
-    from_ms, to_ms, CommitReport, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread, StoreCounts,
-    StoreError, StoredMention,
+    from_ms, to_ms, CommitReport, MentionAuthor, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread,
+    StoreCounts, StoreError, StoredMention,
 };
-use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::domain::{BrandName, Label, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
+use crate::queue::sla::{Cutoffs, SlaKind};
 use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
@@ -24,6 +26,8 @@ use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
 use super::repo::{clamp_i64, create_dir, encode, json, repository};
 use super::routing_repo::routing_repository;
+use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
+use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -83,3 +87,4 @@ board_repository!(SqliteStore);
 lease_repository!(SqliteStore);
 routing_repository!(SqliteStore, sqlx::Sqlite);
 spike_repository!(SqliteStore);
+sla_repository!(SqliteStore);

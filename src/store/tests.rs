@@ -104,6 +104,7 @@ async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows(store: Store) {
             mention: &m,
             deliveries: receivers.iter().cloned().map(Delivery::to).collect(),
             open_queue_item: true,
+            history: None,
         }],
         now: now(),
     };
@@ -147,6 +148,7 @@ async fn a_failed_commit_stores_nothing_and_keeps_the_cursor(store: Store) {
                 mention: &m,
                 deliveries: vec![Delivery::to(ReceiverName::new("x"))],
                 open_queue_item: false,
+                history: None,
             }],
             now: now(),
         })
@@ -168,8 +170,8 @@ async fn same_post_for_two_brands_is_two_mentions(store: Store) {
             source: &source,
             cursor: None,
             mentions: vec![
-                NewMention { post: &p, mention: &a, deliveries: vec![], open_queue_item: false },
-                NewMention { post: &p, mention: &b, deliveries: vec![], open_queue_item: false },
+                NewMention { post: &p, mention: &a, deliveries: vec![], open_queue_item: false, history: None },
+                NewMention { post: &p, mention: &b, deliveries: vec![], open_queue_item: false, history: None },
             ],
             now: now(),
         })
@@ -193,6 +195,7 @@ async fn claims_are_leased_and_released(store: Store) {
                 mention: &m,
                 deliveries: vec![Delivery::to(rx.clone())],
                 open_queue_item: true,
+                history: None,
             }],
             now: now(),
         })
@@ -257,8 +260,8 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
             source: &source,
             cursor: None,
             mentions: vec![
-                NewMention { post: &p1, mention: &m, deliveries: vec![], open_queue_item: true },
-                NewMention { post: &p2, mention: &low, deliveries: vec![], open_queue_item: true },
+                NewMention { post: &p1, mention: &m, deliveries: vec![], open_queue_item: true, history: None },
+                NewMention { post: &p2, mention: &low, deliveries: vec![], open_queue_item: true, history: None },
             ],
             now: now(),
         })
@@ -315,4 +318,5 @@ mod board;
 mod history;
 mod leases;
 mod routing;
+mod sla;
 mod spikes;

@@ -51,10 +51,16 @@ fn init_logs() {
 
 /// A daemon whose source is the Hacker News simulator serving `corpus`.
 pub async fn spawn_hn(corpus: Vec<SimHit>) -> (TestApp, Arc<HnSimulator>) {
+    spawn_hn_with_env(corpus, Vec::new()).await
+}
+
+/// [`spawn_hn`] with `env` as the daemon's environment (`EARSHOT__...`
+/// overrides).
+pub async fn spawn_hn_with_env(corpus: Vec<SimHit>, env: Vec<(String, String)>) -> (TestApp, Arc<HnSimulator>) {
     let hn = Arc::new(HnSimulator::start(corpus).await.expect("simulator starts"));
     let keys =
         format!("type = \"hackernews\"\nbase_url = \"{}\"\nhits_per_page = 2\noverlap = \"5m\"\n", hn.base_url());
-    (spawn_app(keys, Vec::new()).await, hn)
+    (spawn_app(keys, env).await, hn)
 }
 
 /// [`spawn_hn`] with `extra` TOML (sections such as `[spikes]`) in the
@@ -148,6 +154,8 @@ timeout = "1s"
 watch_file = false
 [queue]
 min_urgency = "low"
+# The queue clock ticks once at start; tests drive `queue_tick` themselves.
+tick = "1h"
 [delivery]
 interval = "20ms"
 backoff_base = "50ms"

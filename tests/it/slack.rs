@@ -50,6 +50,7 @@ fn notification(text: &str) -> Notification {
                 reasons: vec!["complaint stated as fact".into()],
             },
         },
+        history: None,
     })
 }
 

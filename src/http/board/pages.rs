@@ -254,8 +254,7 @@ pub async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
         Err(msg) => return html::message(StatusCode::BAD_REQUEST, "Bad request", Some(&viewer.chrome()), &msg),
     };
     let id = QueueItemId(id);
-    let store = state.handle.context().store.clone();
-    match store.queue_change(id, &change, Utc::now()).await {
+    match state.handle.context().queue_change(id, &change).await {
         Ok(_) if fields.get("back").map(String::as_str) == Some("item") => {
             Redirect::to(&format!("/board/items/{id}")).into_response()
         }

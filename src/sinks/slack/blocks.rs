@@ -77,6 +77,8 @@ pub fn payload(n: &Notification, interactive: bool) -> Value {
         Notification::SourceHealth(h) => super::health::payload(h),
         Notification::Digest(d) => super::digest::payload(d),
         Notification::Spike(s) => super::spike::payload(s),
+        Notification::SlaBreach(b) => super::queue::breach_payload(b, interactive),
+        Notification::FollowUp(f) => super::queue::follow_up_payload(f, interactive),
     }
 }
 
@@ -171,6 +173,9 @@ fn context(n: &MentionAlert) -> Vec<Value> {
     lines.extend(list("terms", &n.mention.terms, ", "));
     lines.extend(list("topics", &s.topics, ", "));
     lines.extend(list("why", &s.reasons, "; "));
+    if let Some(h) = &n.history {
+        lines.push(format!("customer: {}", h.line(s.label)));
+    }
     lines.push(format!(
         "{} · source {} · {}",
         n.post.platform.display_name(),
@@ -199,7 +204,7 @@ pub(super) fn web_url(url: &str) -> Option<String> {
     ok.then(|| url.to_string())
 }
 
-pub(super) fn level_word(u: Urgency) -> &'static str {
+pub(crate) fn level_word(u: Urgency) -> &'static str {
     match u {
         Urgency::Critical => "Critical",
         Urgency::High => "High",
@@ -242,6 +247,7 @@ pub(crate) mod tests {
                     reasons: vec!["complaint stated as fact: \"3 hours <on hold>\"".into()],
                 },
             },
+            history: None,
         }
     }
 
@@ -319,6 +325,28 @@ pub(crate) mod tests {
         let b = p["blocks"].as_array().unwrap();
         assert_eq!(b.len(), 3);
         assert!(b.iter().all(|b| b["type"] != "actions"), "{p}");
+    }
+
+    #[test]
+    fn the_customer_history_is_one_context_line() {
+        let mut n = sample("still waiting");
+        n.history = Some(crate::queue::customer::CustomerHistory {
+            previous_mentions: 2,
+            negative: 2,
+            complaints_this_week: 2,
+            open_items: 1,
+            last: Some(Label::Negative),
+            ..Default::default()
+        });
+        let p = mention_payload(&n, true);
+        let ctx: Vec<&str> =
+            p["blocks"][2]["elements"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
+        assert!(
+            ctx.contains(
+                &"customer: 3rd complaint this week · 2 earlier mentions (2 negative) · 1 open item · last: negative"
+            ),
+            "{ctx:?}"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod blocks;
 mod digest;
 mod gate;
 mod health;
+mod queue;
 mod spike;
 
 use std::fmt;

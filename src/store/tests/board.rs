@@ -20,7 +20,7 @@ async fn store_item(
     m.score.label = label;
     m.score.topics = topics.iter().map(|t| t.to_string()).collect();
     let source = SourceName::new("hn");
-    let mentions = vec![NewMention { post: p, mention: &m, deliveries: vec![], open_queue_item: true }];
+    let mentions = vec![NewMention { post: p, mention: &m, deliveries: vec![], open_queue_item: true, history: None }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: at }).await.unwrap();
     let items = store.queue_list(&QueueFilter { limit: 1, ..Default::default() }).await.unwrap();
     items[0].id

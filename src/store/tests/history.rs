@@ -4,9 +4,14 @@ use super::*;
 
 both_backends!(prior_reads_give_engagement_and_the_authors_complaints, rereads_refresh_and_alert_once);
 
+/// The start of a history window that holds every test post.
+fn long_ago() -> DateTime<Utc> {
+    now() - chrono::Duration::days(90)
+}
+
 async fn store_one(store: &Store, p: &Post, m: &Mention, at: DateTime<Utc>) {
     let source = SourceName::new("hn");
-    let mentions = vec![NewMention { post: p, mention: m, deliveries: vec![], open_queue_item: false }];
+    let mentions = vec![NewMention { post: p, mention: m, deliveries: vec![], open_queue_item: false, history: None }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: at }).await.unwrap();
 }
 
@@ -21,7 +26,8 @@ async fn prior_reads_give_engagement_and_the_authors_complaints(store: Store) {
     let later = now() + chrono::Duration::minutes(30);
     let fresh = post("9");
     let batch = [&first, &fresh];
-    let prior = store.prior_reads(Platform::Hackernews, &batch, now() - chrono::Duration::days(7)).await.unwrap();
+    let prior =
+        store.prior_reads(Platform::Hackernews, &batch, now() - chrono::Duration::days(7), long_ago()).await.unwrap();
     let stored = prior.stored(&first, &BrandName::new("Globex")).expect("stored for both brands");
     assert_eq!((stored.interactions, stored.level), (4, Urgency::High));
     assert!(prior.stored(&fresh, &BrandName::new("Acme Air")).is_none());
@@ -34,11 +40,13 @@ async fn prior_reads_give_engagement_and_the_authors_complaints(store: Store) {
     assert_eq!(prior.history(&fresh, later).previous_engagement, None);
 
     // Complaints older than the window, and other platforms, do not count.
-    let old = store.prior_reads(Platform::Hackernews, &batch, now() + chrono::Duration::hours(1)).await.unwrap();
+    let old =
+        store.prior_reads(Platform::Hackernews, &batch, now() + chrono::Duration::hours(1), long_ago()).await.unwrap();
     assert_eq!(old.history(&fresh, later).author_recent_complaints, 0);
-    let elsewhere = store.prior_reads(Platform::Reddit, &batch, now() - chrono::Duration::days(7)).await.unwrap();
+    let elsewhere =
+        store.prior_reads(Platform::Reddit, &batch, now() - chrono::Duration::days(7), long_ago()).await.unwrap();
     assert!(elsewhere.posts.is_empty() && elsewhere.complaints.is_empty());
-    assert!(store.prior_reads(Platform::Reddit, &[], now()).await.unwrap().posts.is_empty());
+    assert!(store.prior_reads(Platform::Reddit, &[], now(), long_ago()).await.unwrap().posts.is_empty());
 }
 
 async fn rereads_refresh_and_alert_once(store: Store) {
@@ -61,7 +69,7 @@ async fn rereads_refresh_and_alert_once(store: Store) {
 
     let row = store.recent_mentions(1).await.unwrap().remove(0);
     assert_eq!((row.id, row.level.as_str()), (id, "critical"));
-    let prior = store.prior_reads(Platform::Hackernews, &[&viral], now()).await.unwrap();
+    let prior = store.prior_reads(Platform::Hackernews, &[&viral], now(), long_ago()).await.unwrap();
     let stored = prior.stored(&viral, &BrandName::new("Acme Air")).unwrap();
     assert_eq!((stored.interactions, stored.read_at), (5_000, later));
     let claimed = store.claim_due(&ReceiverName::new("leads"), later, 10, Duration::from_secs(60)).await.unwrap();

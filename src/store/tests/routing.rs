@@ -32,7 +32,8 @@ fn delivery(state: DeliveryState, grouped: bool) -> Delivery {
 
 async fn commit(store: &Store, id: &str, d: Delivery, at: DateTime<Utc>) -> CommitReport {
     let (source, p, m) = (SourceName::new("hn"), post(id), mention("Acme Air"));
-    let mentions = vec![NewMention { post: &p, mention: &m, deliveries: vec![d], open_queue_item: false }];
+    let mentions =
+        vec![NewMention { post: &p, mention: &m, deliveries: vec![d], open_queue_item: false, history: None }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: at }).await.unwrap()
 }
 

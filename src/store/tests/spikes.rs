@@ -15,7 +15,7 @@ both_backends!(
 async fn store_at(store: &Store, id: &str, m: &Mention, stored: DateTime<Utc>, posted: DateTime<Utc>) {
     let p = Post { created_at: posted, ..post(id) };
     let source = SourceName::new("hn");
-    let mentions = vec![NewMention { post: &p, mention: m, deliveries: vec![], open_queue_item: false }];
+    let mentions = vec![NewMention { post: &p, mention: m, deliveries: vec![], open_queue_item: false, history: None }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: stored }).await.unwrap();
 }
 
@@ -102,12 +102,13 @@ async fn inhibited_rows_are_stored_not_sent(store: Store) {
             source: &source,
             cursor: None,
             mentions: vec![
-                NewMention { post: &p1, mention: &m, deliveries: vec![held], open_queue_item: false },
+                NewMention { post: &p1, mention: &m, deliveries: vec![held], open_queue_item: false, history: None },
                 NewMention {
                     post: &p2,
                     mention: &m,
                     deliveries: vec![Delivery::to(rx.clone())],
                     open_queue_item: false,
+                    history: None,
                 },
             ],
             now: now(),

@@ -1,0 +1,237 @@
+//! Customer history: what earshot has heard from one author on one
+//! platform before a new post: their earlier mentions and sentiment, their
+//! complaints this week, their live queue items, and whether the new post
+//! follows up on an item of the same brand that was resolved. Alerts show
+//! it on one line ("3rd complaint this week · 1 open item · last:
+//! negative"). Pure: the store reads the record, this module sums it up.
+//!
+//! Tests: in this module.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::follow_up::Outcome;
+use super::QueueState;
+use crate::domain::{Label, QueueItemId};
+
+/// How far back an author's earlier mentions count.
+pub const HISTORY_WINDOW_DAYS: i64 = 90;
+
+/// An author's stored record, as read for a batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerRecord {
+    /// Their stored posts in the history window, one per post.
+    pub posts: Vec<PastPost>,
+    /// Their queue items that are not dismissed.
+    pub items: Vec<CustomerItem>,
+}
+
+/// One earlier post of an author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastPost {
+    pub external_id: String,
+    pub label: Label,
+    pub posted_at: DateTime<Utc>,
+}
+
+/// One queue item opened for an author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerItem {
+    pub id: QueueItemId,
+    pub brand: String,
+    pub state: QueueState,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// The new post being summed up against a record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPost<'a> {
+    pub external_id: &'a str,
+    pub brand: &'a str,
+    pub label: Label,
+    pub posted_at: DateTime<Utc>,
+}
+
+/// A customer's history as an alert shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerHistory {
+    /// Earlier posts in the history window (this one not counted).
+    pub previous_mentions: u32,
+    pub negative: u32,
+    pub neutral: u32,
+    pub positive: u32,
+    /// Earlier negative posts since the complaint window's start.
+    pub complaints_this_week: u32,
+    /// Items still open or acknowledged (this post's own not counted).
+    pub open_items: u32,
+    /// The sentiment of the latest earlier post.
+    pub last: Option<Label>,
+    /// This post follows an item of the same brand resolved before it.
+    pub follow_up: Option<FollowUpNote>,
+}
+
+/// The item a new post follows up on, and what the post says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpNote {
+    pub item: QueueItemId,
+    pub outcome: Outcome,
+}
+
+impl CustomerRecord {
+    /// The history `post` is seen with: other posts only, complaints since
+    /// `complaints_since`, and the latest resolved item of the post's brand
+    /// resolved before the post (the follow-up it answers).
+    pub fn history(&self, post: NewPost<'_>, complaints_since: DateTime<Utc>) -> CustomerHistory {
+        let mut h = CustomerHistory::default();
+        let mut last: Option<&PastPost> = None;
+        for p in self.posts.iter().filter(|p| p.external_id != post.external_id) {
+            h.previous_mentions += 1;
+            match p.label {
+                Label::Negative => {
+                    h.negative += 1;
+                    if p.posted_at >= complaints_since {
+                        h.complaints_this_week += 1;
+                    }
+                }
+                Label::Neutral => h.neutral += 1,
+                Label::Positive => h.positive += 1,
+            }
+            if last.is_none_or(|l| p.posted_at > l.posted_at) {
+                last = Some(p);
+            }
+        }
+        h.last = last.map(|p| p.label);
+        h.open_items =
+            self.items.iter().filter(|i| matches!(i.state, QueueState::Open | QueueState::Acknowledged)).count() as u32;
+        h.follow_up = self
+            .items
+            .iter()
+            .filter(|i| matches!(i.state, QueueState::Resolved | QueueState::FollowedUp) && i.brand == post.brand)
+            .filter_map(|i| Some((i, i.resolved_at?)))
+            .filter(|(_, resolved)| *resolved < post.posted_at)
+            .max_by_key(|(_, resolved)| *resolved)
+            .map(|(i, _)| FollowUpNote { item: i.id, outcome: Outcome::of(post.label) });
+        h
+    }
+}
+
+impl CustomerHistory {
+    /// One line for an alert about a post with sentiment `label`:
+    /// "3rd complaint this week · 1 open item · last: negative".
+    pub fn line(&self, label: Label) -> String {
+        let mut parts = Vec::new();
+        if label == Label::Negative && self.complaints_this_week > 0 {
+            parts.push(format!(
+                "{} complaint this week",
+                crate::pipeline::scorer::ordinal(u64::from(self.complaints_this_week) + 1)
+            ));
+        } else if self.previous_mentions == 0 {
+            parts.push("first mention from this author".to_string());
+        }
+        if self.previous_mentions > 0 {
+            parts.push(format!(
+                "{} earlier {} ({} negative)",
+                self.previous_mentions,
+                plural(self.previous_mentions, "mention", "mentions"),
+                self.negative
+            ));
+        }
+        if self.open_items > 0 {
+            parts.push(format!("{} open {}", self.open_items, plural(self.open_items, "item", "items")));
+        }
+        if let Some(l) = self.last {
+            parts.push(format!("last: {}", l.as_str()));
+        }
+        if let Some(f) = self.follow_up {
+            parts.push(format!("after item #{} was resolved: {}", f.item, f.outcome.words()));
+        }
+        parts.join(" · ")
+    }
+}
+
+fn plural<'a>(n: u32, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn t(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, day, 12, 0, 0).unwrap()
+    }
+
+    fn past(id: &str, label: Label, day: u32) -> PastPost {
+        PastPost { external_id: id.into(), label, posted_at: t(day) }
+    }
+
+    fn new_post(label: Label, day: u32) -> NewPost<'static> {
+        NewPost { external_id: "new", brand: "Acme Air", label, posted_at: t(day) }
+    }
+
+    #[test]
+    fn a_repeat_complainer_with_an_open_item() {
+        let record = CustomerRecord {
+            posts: vec![
+                past("a", Label::Negative, 1),
+                past("b", Label::Negative, 10),
+                past("c", Label::Positive, 3),
+                past("new", Label::Negative, 12),
+            ],
+            items: vec![CustomerItem {
+                id: QueueItemId(4),
+                brand: "Acme Air".into(),
+                state: QueueState::Open,
+                resolved_at: None,
+            }],
+        };
+        let h = record.history(new_post(Label::Negative, 12), t(5));
+        assert_eq!((h.previous_mentions, h.negative, h.positive, h.complaints_this_week), (3, 2, 1, 1));
+        assert_eq!((h.open_items, h.last, h.follow_up), (1, Some(Label::Negative), None));
+        assert_eq!(
+            h.line(Label::Negative),
+            "2nd complaint this week · 3 earlier mentions (2 negative) · 1 open item · last: negative"
+        );
+    }
+
+    #[test]
+    fn a_first_post_says_so() {
+        let h = CustomerRecord::default().history(new_post(Label::Negative, 2), t(1));
+        assert_eq!(h, CustomerHistory::default());
+        assert_eq!(h.line(Label::Negative), "first mention from this author");
+    }
+
+    #[test]
+    fn a_post_after_a_resolve_of_the_same_brand_is_its_follow_up() {
+        let item = |id, brand: &str, state, resolved: Option<u32>| CustomerItem {
+            id: QueueItemId(id),
+            brand: brand.into(),
+            state,
+            resolved_at: resolved.map(t),
+        };
+        let record = CustomerRecord {
+            posts: vec![past("a", Label::Negative, 1)],
+            items: vec![
+                item(1, "Acme Air", QueueState::Resolved, Some(2)),
+                item(2, "Acme Air", QueueState::FollowedUp, Some(4)),
+                item(3, "Globex", QueueState::Resolved, Some(5)),
+                item(4, "Acme Air", QueueState::Resolved, Some(9)),
+            ],
+        };
+        let h = record.history(new_post(Label::Positive, 6), t(1));
+        assert_eq!(h.follow_up, Some(FollowUpNote { item: QueueItemId(2), outcome: Outcome::Recovered }));
+        assert_eq!(
+            h.line(Label::Positive),
+            "1 earlier mention (1 negative) · last: negative · after item #2 was resolved: recovered"
+        );
+        let still = record.history(new_post(Label::Negative, 6), t(1)).follow_up.unwrap();
+        assert_eq!(still.outcome, Outcome::StillNegative);
+        assert_eq!(record.history(new_post(Label::Positive, 2), t(1)).follow_up, None, "not after the resolve");
+    }
+}
