@@ -38,6 +38,8 @@ pub struct Worker<'a> {
     pub sink: &'a dyn Sink,
     pub cfg: &'a DeliverySettings,
     pub metrics: &'a Metrics,
+    /// Bumped when new rows were committed: a round starts at once.
+    pub wake: &'a tokio::sync::watch::Sender<u64>,
 }
 
 impl Worker<'_> {
@@ -145,8 +147,9 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// Delivers until `cancel` fires: a round every `interval`, or at once
-    /// again when a round was full. The round in flight when `cancel` fires
+    /// Delivers until `cancel` fires: a round every `interval`, at once
+    /// when `wake` is bumped (a poll committed alerts), or at once again
+    /// when a round was full. The round in flight when `cancel` fires
     /// finishes its current message (the daemon bounds this by
     /// `drain_timeout`).
     pub async fn run(self, cancel: CancellationToken) {
@@ -155,6 +158,7 @@ impl Worker<'_> {
         // Rounds failed in a row (the database is away): logged once, and
         // the next round waits longer, up to STORE_RETRY_MAX.
         let mut failing: u32 = 0;
+        let mut woken = self.wake.subscribe();
         loop {
             let pause = if failing == 0 {
                 Duration::ZERO
@@ -164,6 +168,7 @@ impl Worker<'_> {
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 _ = async { tick.tick().await; tokio::time::sleep(pause).await } => {}
+                _ = woken.changed(), if failing == 0 => {}
             }
             loop {
                 match self.deliver_due(&cancel).await {
@@ -226,5 +231,69 @@ mod tests {
             let d30 = backoff(&cfg, 30);
             assert!(d30 >= Duration::from_secs(30) && d30 <= Duration::from_secs(60), "{d30:?}");
         }
+    }
+
+    /// Records what it is handed.
+    #[derive(Debug, Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+
+    #[async_trait::async_trait]
+    impl Sink for Recorder {
+        async fn deliver(&self, n: &Notification) -> Result<(), SinkError> {
+            self.0.lock().unwrap().push(n.subject().to_string());
+            Ok(())
+        }
+    }
+
+    fn health_alert(source: &str) -> Notification {
+        Notification::SourceHealth(crate::sinks::SourceHealthAlert {
+            source: crate::domain::SourceName::new(source),
+            platform: crate::domain::Platform::Hackernews,
+            recovered: false,
+            last_success: None,
+            failing_since: Utc::now(),
+            consecutive_failures: 3,
+            last_error: "timeout".into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_bumped_wake_delivers_before_the_next_tick() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/w.db", dir.path().display())).await.unwrap();
+        store.migrate().await.unwrap();
+        let receiver = ReceiverName::new("team");
+        let sink = Recorder::default();
+        // Only the first tick (at once) falls inside the test.
+        let cfg = DeliverySettings { interval: Duration::from_secs(3600), ..DeliverySettings::default() };
+        let metrics = Metrics::new();
+        let wake = tokio::sync::watch::Sender::new(0u64);
+        let worker =
+            Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics, wake: &wake };
+        let cancel = CancellationToken::new();
+        let delivered = |n: usize| {
+            let sink = &sink;
+            async move {
+                let bound = std::time::Instant::now() + Duration::from_secs(10);
+                while sink.0.lock().unwrap().len() < n {
+                    assert!(std::time::Instant::now() < bound, "{n} deliveries within 10 s");
+                    tokio::task::yield_now().await;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        };
+        // The first round (the immediate tick) delivers what is due.
+        store.enqueue(&[receiver.clone()], &health_alert("first"), Utc::now()).await.unwrap();
+        let run = worker.run(cancel.clone());
+        let drive = async {
+            delivered(1).await;
+            // The next tick is an hour away: only the wake can deliver this.
+            store.enqueue(&[receiver.clone()], &health_alert("second"), Utc::now()).await.unwrap();
+            wake.send_modify(|n| *n += 1);
+            delivered(2).await;
+            cancel.cancel();
+        };
+        tokio::join!(run, drive);
+        assert_eq!(sink.0.lock().unwrap().len(), 2);
     }
 }

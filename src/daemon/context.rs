@@ -45,6 +45,9 @@ pub struct Context {
     pub default_queries: Vec<String>,
     pub queue_min_urgency: Urgency,
     pub settings: Settings,
+    /// Bumped after a commit that queued alerts: wakes the delivery workers
+    /// at once instead of at their next `delivery.interval` tick.
+    pub outbox_wake: tokio::sync::watch::Sender<u64>,
 }
 
 impl Context {
@@ -97,6 +100,7 @@ impl Context {
             default_queries: default_queries(&settings),
             queue_min_urgency: settings.queue.min_urgency,
             settings,
+            outbox_wake: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -113,6 +117,7 @@ impl Context {
             sink: sink.as_ref(),
             cfg: &self.settings.delivery,
             metrics: &self.metrics,
+            wake: &self.outbox_wake,
         })
     }
 }

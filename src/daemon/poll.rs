@@ -152,6 +152,9 @@ impl Context {
         let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
         let risen = self.record_rereads(source, &batch.posts, &scored, &prior, &silences, &inhibitor).await?;
         self.metrics.routed(&commit.routed);
+        if commit.outbox_rows + risen > 0 {
+            self.outbox_wake.send_modify(|n| *n = n.wrapping_add(1));
+        }
 
         let label = SourceLabel { source: source.to_string() };
         self.metrics.source_posts.get_or_create(&label).inc_by(batch.posts.len() as u64);

@@ -15,7 +15,7 @@ use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
-use super::repo::{clamp_i64, encode, json, repository};
+use super::repo::{chunks, clamp_i64, encode, json, repository, values_sql};
 use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
@@ -56,6 +56,11 @@ impl PgStore {
 
     fn sql(&self, q: &'static str) -> Cow<'static, str> {
         Cow::Owned(to_postgres(q))
+    }
+
+    /// A query built at run time, in the shared dialect, for PostgreSQL.
+    fn sql_owned(&self, q: String) -> String {
+        to_postgres(&q)
     }
 
     #[cfg(test)]

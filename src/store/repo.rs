@@ -30,92 +30,134 @@ macro_rules! repository {
             let now = to_ms(commit.now);
             let mut report = CommitReport::default();
             let mut tx = self.begin_write().await?;
-            for m in &commit.mentions {
-                let post = m.post;
-                let score = &m.mention.score;
-                let inserted = sqlx::query(&self.sql("INSERT INTO mentions (platform, external_id, brand, source, url, author_handle, author_name,
+
+            // Mentions, a few multi-row INSERTs; RETURNING names the new
+            // ones (a duplicate returns nothing), matched back by key.
+            let key = |m: &crate::store::NewMention<'_>| {
+                (m.post.platform.as_str().to_string(), m.post.external_id.as_str().to_string(), m.mention.brand.to_string())
+            };
+            let mut new_ids: std::collections::HashMap<(String, String, String), i64> = std::collections::HashMap::with_capacity(commit.mentions.len());
+            for chunk in chunks(&commit.mentions) {
+                let sql = self.sql_owned(values_sql(
+                    "INSERT INTO mentions (platform, external_id, brand, source, url, author_handle, author_name,
                         author_followers, body, lang, likes, reposts, replies, posted_at, stored_at, terms,
-                        compound, label, urgency, level, topics, reasons)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (platform, external_id, brand) DO NOTHING
-                     RETURNING id"),
-                )
-                .bind(post.platform.as_str())
-                .bind(post.external_id.as_str())
-                .bind(m.mention.brand.as_str())
-                .bind(commit.source.as_str())
-                .bind(&post.url)
-                .bind(&post.author.handle)
-                .bind(&post.author.display_name)
-                .bind(post.author.followers.map(clamp_i64))
-                .bind(&post.text)
-                .bind(&post.lang)
-                .bind(post.engagement.likes.map(clamp_i64))
-                .bind(post.engagement.reposts.map(clamp_i64))
-                .bind(post.engagement.replies.map(clamp_i64))
-                .bind(to_ms(post.created_at))
-                .bind(now)
-                .bind(json(&m.mention.terms))
-                .bind(score.compound)
-                .bind(score.label.as_str())
-                .bind(score.urgency)
-                .bind(score.level.as_str())
-                .bind(json(&score.topics))
-                .bind(json(&score.reasons))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = inserted else {
-                    report.duplicates += 1;
-                    continue;
-                };
-                report.inserted += 1;
-                let mention_id = MentionId(row.get(0));
+                        compound, label, urgency, level, topics, reasons)",
+                    22,
+                    chunk.len(),
+                    "ON CONFLICT (platform, external_id, brand) DO NOTHING RETURNING id, platform, external_id, brand",
+                ));
+                let mut query = sqlx::query(&sql);
+                for m in chunk {
+                    let (post, score) = (m.post, &m.mention.score);
+                    query = query
+                        .bind(post.platform.as_str())
+                        .bind(post.external_id.as_str())
+                        .bind(m.mention.brand.as_str())
+                        .bind(commit.source.as_str())
+                        .bind(&post.url)
+                        .bind(&post.author.handle)
+                        .bind(&post.author.display_name)
+                        .bind(post.author.followers.map(clamp_i64))
+                        .bind(&post.text)
+                        .bind(&post.lang)
+                        .bind(post.engagement.likes.map(clamp_i64))
+                        .bind(post.engagement.reposts.map(clamp_i64))
+                        .bind(post.engagement.replies.map(clamp_i64))
+                        .bind(to_ms(post.created_at))
+                        .bind(now)
+                        .bind(json(&m.mention.terms))
+                        .bind(score.compound)
+                        .bind(score.label.as_str())
+                        .bind(score.urgency)
+                        .bind(score.level.as_str())
+                        .bind(json(&score.topics))
+                        .bind(json(&score.reasons));
+                }
+                for row in query.fetch_all(&mut *tx).await? {
+                    new_ids.insert((row.get(1), row.get(2), row.get(3)), row.get(0));
+                }
+            }
+            // In commit order: the first of equal keys is the new one.
+            let mut inserted: Vec<(&crate::store::NewMention<'_>, MentionId)> = Vec::with_capacity(new_ids.len());
+            for m in &commit.mentions {
+                match new_ids.remove(&key(m)) {
+                    Some(id) => inserted.push((m, MentionId(id))),
+                    None => report.duplicates += 1,
+                }
+            }
+            report.inserted = inserted.len() as u64;
 
-                let queue_item = if m.open_queue_item {
-                    let id: i64 = sqlx::query(&self.sql("INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at)
-                         VALUES (?, ?, ?, 'open', ?, ?) RETURNING id"),
-                    )
-                    .bind(mention_id.0)
-                    .bind(m.mention.brand.as_str())
-                    .bind(score.level.as_str())
-                    .bind(now)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .get(0);
-                    sqlx::query(&self.sql("INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
-                         VALUES (?, NULL, 'open', 'earshot', 'pipeline', NULL, ?)"),
-                    )
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    report.queue_items += 1;
-                    Some(QueueItemId(id))
-                } else {
-                    None
-                };
+            // Queue items of the new mentions, each with its opening event.
+            let opening: Vec<&(&crate::store::NewMention<'_>, MentionId)> = inserted.iter().filter(|(m, _)| m.open_queue_item).collect();
+            let mut items: std::collections::HashMap<i64, QueueItemId> = std::collections::HashMap::with_capacity(opening.len());
+            for chunk in chunks(&opening) {
+                let sql = self.sql_owned(values_sql(
+                    "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at)",
+                    6,
+                    chunk.len(),
+                    "RETURNING id, mention_id",
+                ));
+                let mut query = sqlx::query(&sql);
+                for (m, id) in chunk.iter().copied() {
+                    query = query
+                        .bind(id.0)
+                        .bind(m.mention.brand.as_str())
+                        .bind(m.mention.score.level.as_str())
+                        .bind("open")
+                        .bind(now)
+                        .bind(now);
+                }
+                let rows = query.fetch_all(&mut *tx).await?;
+                let sql = self.sql_owned(values_sql(
+                    "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)",
+                    7,
+                    rows.len(),
+                    "",
+                ));
+                let mut events = sqlx::query(&sql);
+                for row in &rows {
+                    let item: i64 = row.get(0);
+                    items.insert(row.get(1), QueueItemId(item));
+                    events = events
+                        .bind(item)
+                        .bind(None::<String>)
+                        .bind("open")
+                        .bind("earshot")
+                        .bind("pipeline")
+                        .bind(None::<String>)
+                        .bind(now);
+                }
+                if !rows.is_empty() {
+                    events.execute(&mut *tx).await?;
+                }
+                report.queue_items += rows.len() as u64;
+            }
 
+            // Follow-ups, then outbox rows, each as routing decided
+            // (pending, grouped, held).
+            for (m, mention_id) in &inserted {
+                let mention_id = *mention_id;
                 if let Some(f) = m.history.as_ref().and_then(|h| h.follow_up) {
                     super::history_repo::record_follow_up!(self, tx, f, mention_id, now);
                 }
-
-                if !m.deliveries.is_empty() {
-                    let payload = encode(&Notification::Mention(MentionAlert {
-                        mention_id,
-                        queue_item,
-                        source: commit.source.clone(),
-                        post: post.clone(),
-                        mention: m.mention.clone(),
-                        history: m.history.clone(),
-                    }))?;
-                    for d in &m.deliveries {
-                        let state = self.write_outbox(&mut tx, Some(mention_id.0), &payload, d, commit.now).await?;
-                        report.routed.count(state);
-                        report.outbox_rows += 1;
-                    }
+                if m.deliveries.is_empty() {
+                    continue;
+                }
+                let payload = encode(&Notification::Mention(MentionAlert {
+                    mention_id,
+                    queue_item: items.get(&mention_id.0).copied(),
+                    source: commit.source.clone(),
+                    post: m.post.clone(),
+                    mention: m.mention.clone(),
+                    history: m.history.clone(),
+                }))?;
+                for d in &m.deliveries {
+                    let state = self.write_outbox(&mut tx, Some(mention_id.0), &payload, d, commit.now).await?;
+                    report.routed.count(state);
+                    report.outbox_rows += 1;
                 }
             }
+
             if let Some(cursor) = commit.cursor {
                 sqlx::query(&self.sql("INSERT INTO source_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
                      ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at"),
@@ -304,6 +346,45 @@ pub(crate) fn encode(n: &Notification) -> Result<String, StoreError> {
 
 pub(crate) fn clamp_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Most rows one multi-row INSERT carries (a power of two). 256 mentions
+/// bind 5,632 values: within SQLite's 32,766 and PostgreSQL's 65,535.
+pub(crate) const MAX_ROWS_PER_INSERT: usize = 256;
+
+/// `items` in runs of power-of-two lengths, longest first, at most
+/// [`MAX_ROWS_PER_INSERT`]: a batch of any size takes a few statements, and
+/// a connection prepares at most nine shapes per table.
+pub(crate) fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.len().min(MAX_ROWS_PER_INSERT);
+        let run = 1usize << (usize::BITS - 1 - len.leading_zeros());
+        let (head, tail) = rest.split_at(run);
+        rest = tail;
+        Some(head)
+    })
+}
+
+/// `{head} VALUES (?, ...), (?, ...) {tail}`: `rows` tuples of `columns`
+/// placeholders, in the shared SQLite-style dialect.
+pub(crate) fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
+    let tuple = format!("({})", vec!["?"; columns].join(", "));
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows * (tuple.len() + 2) + 16);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&tuple);
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
 }
 
 pub(crate) fn json<T: serde::Serialize>(v: &[T]) -> String {

@@ -24,7 +24,7 @@ use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
-use super::repo::{clamp_i64, create_dir, encode, json, repository};
+use super::repo::{chunks, clamp_i64, create_dir, encode, json, repository, values_sql};
 use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
@@ -71,6 +71,11 @@ impl SqliteStore {
     /// SQLite reads the shared SQL as written.
     fn sql(&self, q: &'static str) -> std::borrow::Cow<'static, str> {
         std::borrow::Cow::Borrowed(q)
+    }
+
+    /// A query built at run time, in the shared dialect: as written.
+    fn sql_owned(&self, q: String) -> String {
+        q
     }
 
     /// The pool, for tests in this module that inspect rows directly.

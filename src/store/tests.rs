@@ -314,6 +314,7 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
     assert_eq!(mine.len(), 1);
 }
 
+mod batch;
 mod board;
 mod history;
 mod leases;

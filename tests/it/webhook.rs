@@ -109,7 +109,8 @@ async fn the_worker_retries_with_the_same_delivery_id_and_counts_permanent_failu
         ..DeliverySettings::default()
     };
     let metrics = Metrics::new();
-    let worker = Worker { store: &store, receiver: &receiver, sink: &s, cfg: &cfg, metrics: &metrics };
+    let wake = tokio::sync::watch::Sender::new(0);
+    let worker = Worker { store: &store, receiver: &receiver, sink: &s, cfg: &cfg, metrics: &metrics, wake: &wake };
     let cancel = CancellationToken::new();
     store.enqueue(std::slice::from_ref(&receiver), &health(), chrono::Utc::now()).await.unwrap();
 

@@ -223,8 +223,13 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The product's high bits depend on every input bit, its low bits
+    /// only on the input's low bits; hashbrown picks the bucket from the
+    /// low bits, so they are rotated in (as rustc-hash 2 does). Without it,
+    /// words sharing their first bytes, and automaton edges sharing a word,
+    /// all probe the same buckets.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }

@@ -1,0 +1,219 @@
+//! Load command: the whole ingest path (parse -> match -> score -> route ->
+//! store) under a sustained stream of fake platform pages, with the ingest
+//! lag of every page.
+//!
+//! ```sh
+//! cargo bench --profile perf --bench load -- [backend=sqlite|postgres] [seconds=60] [rate=0] [brands=1000] \
+//!     [pages=FILE] [brands_toml=FILE]
+//! ```
+//!
+//! - backend: a fresh SQLite file in a temporary directory, or a scratch
+//!   database on the PostgreSQL server `EARSHOT_TEST_PG` points at;
+//! - seconds: how long to feed;
+//! - rate (0 = as fast as it goes): offered posts per second; pages of 100
+//!   posts are due at a steady pace and the lag of a page is the time from
+//!   when it was due to when its commit returned, so a store that cannot
+//!   keep up shows a growing lag;
+//! - brands: how many brands of ten watch terms;
+//! - pages, brands_toml (used by `benches/python_peer.py`): read the pages
+//!   (one JSON answer per line) from a file, each once, instead of making
+//!   them, and the `[[brands]]` tables from another.
+//!
+//! Each page is a Hacker News `search_by_date` answer in the real wire
+//! format, made by a producer thread; the consumer does what a poll does
+//! after the HTTP read: `SearchPage` parse, `hit_to_post`, then
+//! [`Context::store_batch`] (prior reads, matcher, scorer, router, one
+//! commit with outbox rows and queue items). Prints one line per 10 s
+//! window (posts/s, lag p50/p99/max), then the totals and the process's
+//! peak RSS.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use earshot::config;
+use earshot::daemon::Context;
+use earshot::domain::SourceName;
+use earshot::sources::{hackernews, Batch};
+use earshot::store::scratch::ScratchPostgres;
+
+const PAGE: usize = 100;
+const WINDOW: Duration = Duration::from_secs(10);
+
+struct Args {
+    postgres: bool,
+    seconds: f64,
+    rate: f64,
+    brands: usize,
+    pages: Option<String>,
+    brands_toml: Option<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args { postgres: false, seconds: 60.0, rate: 0.0, brands: 1000, pages: None, brands_toml: None };
+    // `cargo bench` passes `--bench`; everything starting with `--` is its.
+    for arg in std::env::args().skip(1).filter(|a| !a.starts_with("--")) {
+        let (key, value) = arg.split_once('=').unwrap_or_else(|| panic!("{arg:?}: expected key=value"));
+        let num = || value.parse::<f64>().unwrap_or_else(|_| panic!("{key}: {value:?} is not a number"));
+        match key {
+            "backend" => a.postgres = value == "postgres",
+            "seconds" => a.seconds = num(),
+            "rate" => a.rate = num(),
+            "brands" => a.brands = num() as usize,
+            "pages" => a.pages = Some(value.to_string()),
+            "brands_toml" => a.brands_toml = Some(value.to_string()),
+            _ => panic!("unknown argument {key:?}"),
+        }
+    }
+    a
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = args();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let scratch = if args.postgres {
+        let admin = std::env::var("EARSHOT_TEST_PG").map_err(|_| anyhow::anyhow!("EARSHOT_TEST_PG is not set"))?;
+        Some(ScratchPostgres::create(&admin, "earshot_load").await?)
+    } else {
+        None
+    };
+    let url = scratch.as_ref().map_or_else(|| format!("sqlite://{}/load.db", dir.path().display()), |s| s.url.clone());
+    let brands = support::brands(args.brands * 10);
+    let terms: Vec<String> = brands.iter().flat_map(|b| b.terms.iter().cloned()).collect();
+    let brands_toml = match &args.brands_toml {
+        Some(file) => std::fs::read_to_string(file)?,
+        None => support::brands_toml(&brands),
+    };
+    let path = dir.path().join("earshot.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[storage]\nurl = \"{url}\"\n[http]\nlisten = \"127.0.0.1:0\"\n\
+             [[receivers]]\nname = \"team\"\ntype = \"slack\"\nurl = \"http://127.0.0.1:9/hook\"\n\
+             [[routes]]\nreceivers = [\"team\"]\nmin_urgency = \"high\"\n\
+             [[sources]]\nname = \"load\"\ntype = \"hackernews\"\ncron = \"0 0 0 1 1 *\"\n{brands_toml}"
+        ),
+    )?;
+    let settings = config::load_with_env(&path, &[])?;
+    let ctx = Context::build(settings).await?;
+    let source = SourceName::new("load");
+    println!(
+        "load: {} into {}, {} brands / {} terms, pages of {PAGE}, offered {}",
+        humantime::format_duration(Duration::from_secs_f64(args.seconds)),
+        if args.postgres { "PostgreSQL" } else { "SQLite" },
+        ctx.settings.brands.len(),
+        ctx.settings.brands.iter().map(|b| b.terms.len()).sum::<usize>(),
+        if args.rate > 0.0 { format!("{:.0} posts/s", args.rate) } else { "as fast as it goes".into() }
+    );
+
+    // The platform: pages made ahead on another thread, each with the time
+    // it is due (with no rate: when the consumer asks for it).
+    let (tx, rx) = mpsc::sync_channel::<(Option<Instant>, Vec<u8>)>(8);
+    let start = Instant::now();
+    let (seconds, rate) = (args.seconds, args.rate);
+    let recorded = match &args.pages {
+        Some(file) => Some(std::fs::read_to_string(file)?),
+        None => None,
+    };
+    std::thread::spawn(move || {
+        if let Some(recorded) = recorded {
+            for line in recorded.lines().filter(|l| !l.is_empty()) {
+                if tx.send((None, line.as_bytes().to_vec())).is_err() {
+                    break;
+                }
+            }
+            return;
+        }
+        let mut words = support::Words(0x2545_f491_4f6c_dd1d);
+        let created = chrono::Utc::now().timestamp();
+        for page in 0u64.. {
+            let due = (rate > 0.0).then(|| start + Duration::from_secs_f64((page as f64 * PAGE as f64) / rate));
+            if due.is_some_and(|d| d > start + Duration::from_secs_f64(seconds)) {
+                break;
+            }
+            let body = support::hn_page(&mut words, &terms, 1 + page * PAGE as u64, PAGE, created);
+            if tx.send((due, body)).is_err() {
+                break;
+            }
+        }
+    });
+
+    let mut window = Stats::default();
+    let mut total = Stats::default();
+    let mut window_start = Instant::now();
+    let mut mentions = 0u64;
+    let deadline = start + Duration::from_secs_f64(args.seconds);
+    while Instant::now() < deadline {
+        let Ok((due, body)) = rx.recv() else { break };
+        if let Some(due) = due {
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let taken = Instant::now();
+        let page: hackernews::SearchPage = serde_json::from_slice(&body)?;
+        let posts = page.hits.iter().filter_map(|h| hackernews::hit_to_post(h).ok()).map(|(p, _)| p).collect();
+        let batch = Batch { posts, next: None, pages: 1, throttle: None };
+        let report = ctx.store_batch(&source, &batch).await?;
+        mentions += report.commit.inserted;
+        let lag = due.map_or_else(|| taken.elapsed(), |d| d.elapsed());
+        window.add(batch.posts.len(), lag);
+        total.add(batch.posts.len(), lag);
+        if window_start.elapsed() >= WINDOW {
+            window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), window_start.elapsed());
+            window = Stats::default();
+            window_start = Instant::now();
+        }
+    }
+    if window.posts > 0 {
+        window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), window_start.elapsed());
+    }
+    total.print("total", start.elapsed());
+    println!("mentions stored: {mentions}; peak RSS: {} MiB", peak_rss_kib() / 1024);
+    drop(ctx);
+    drop(scratch);
+    Ok(())
+}
+
+/// Posts and per-page lags of a stretch of the run.
+#[derive(Default)]
+struct Stats {
+    posts: usize,
+    lags: Vec<Duration>,
+}
+
+impl Stats {
+    fn add(&mut self, posts: usize, lag: Duration) {
+        self.posts += posts;
+        self.lags.push(lag);
+    }
+
+    fn print(&mut self, label: &str, elapsed: Duration) {
+        self.lags.sort_unstable();
+        let at = |q: f64| self.lags[((self.lags.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{label}: {:>7.0} posts/s  lag p50 {:>8.1?}  p99 {:>8.1?}  max {:>8.1?}",
+            self.posts as f64 / elapsed.as_secs_f64(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+    }
+}
+
+/// The process's peak resident set (`VmHWM`), in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

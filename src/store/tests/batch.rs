@@ -1,0 +1,71 @@
+//! `commit_poll` with batches larger than one multi-row INSERT, on both
+//! backends: every row stored once, duplicates (inside the batch and from
+//! an earlier poll) counted, each new mention's outbox row and queue item
+//! tied to it.
+
+use super::*;
+use crate::store::repo::{chunks, MAX_ROWS_PER_INSERT};
+
+both_backends!(a_batch_larger_than_one_insert_is_stored_whole);
+
+async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
+    let source = SourceName::new("hn");
+    let receivers = vec![ReceiverName::new("slack"), ReceiverName::new("lead")];
+    let earlier = post("0");
+    let m = mention("Acme Air");
+    let first = vec![NewMention {
+        post: &earlier,
+        mention: &m,
+        receivers: receivers.clone(),
+        open_queue_item: true,
+        history: None,
+    }];
+    store.commit_poll(PollCommit { source: &source, cursor: None, mentions: first, now: now() }).await.unwrap();
+
+    // 300 new posts (two INSERTs), the earlier one again, and one twice.
+    let posts: Vec<Post> = (0..=300).map(|i| post(&i.to_string())).collect();
+    let mut mentions: Vec<NewMention<'_>> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| NewMention {
+            post: p,
+            mention: &m,
+            receivers: receivers.clone(),
+            open_queue_item: i % 2 == 0,
+            history: None,
+        })
+        .collect();
+    mentions.push(NewMention { post: &posts[7], mention: &m, receivers: receivers.clone(), open_queue_item: true });
+    let cursor = Cursor("next".into());
+    let report = store.commit_poll(PollCommit { source: &source, cursor: Some(&cursor), mentions, now: now() }).await;
+    let report = report.unwrap();
+    // Posts 1..=300 are new; post 0 and the second post 7 are duplicates.
+    assert_eq!(report, CommitReport { inserted: 300, duplicates: 2, outbox_rows: 600, queue_items: 150 });
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.mentions, counts.outbox_pending, counts.queue_open), (301, 602, 151));
+    assert_eq!(store.cursor(&source).await.unwrap(), Some(cursor));
+
+    // Each alert names its own mention and, when one was opened, its item.
+    let rows = store.claim_due(&receivers[0], now(), 1_000, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(rows.len(), 301);
+    let mut with_item = 0;
+    for row in &rows {
+        let crate::sinks::Notification::Mention(alert) = serde_json::from_str(&row.payload).unwrap() else {
+            panic!("a mention alert");
+        };
+        assert_eq!(Some(alert.mention_id), row.mention_id);
+        with_item += usize::from(alert.queue_item.is_some());
+    }
+    assert_eq!(with_item, 151);
+}
+
+#[test]
+fn chunks_are_powers_of_two_and_cover_the_batch() {
+    for n in [0, 1, 2, 3, 100, 255, 256, 257, 1_000] {
+        let items: Vec<usize> = (0..n).collect();
+        let parts: Vec<&[usize]> = chunks(&items).collect();
+        assert_eq!(parts.concat(), items, "{n} items in order");
+        assert!(parts.iter().all(|p| p.len().is_power_of_two() && p.len() <= MAX_ROWS_PER_INSERT), "{n}: {parts:?}");
+        assert!(parts.windows(2).all(|w| w[0].len() >= w[1].len()), "{n}: longest first");
+    }
+}
