@@ -239,7 +239,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl Sink for Recorder {
-        async fn deliver(&self, n: &Notification) -> Result<(), SinkError> {
+        async fn deliver(&self, _id: crate::sinks::DeliveryId, n: &Notification) -> Result<(), SinkError> {
             self.0.lock().unwrap().push(n.subject().to_string());
             Ok(())
         }

@@ -78,6 +78,10 @@ pub(crate) struct Phrasebook {
     negations: Vec<u32>,
     /// (state << 32 | word) → next state; state 0 is the root.
     goto: FxMap<u64, u32>,
+    /// The root's transitions by word id (0: none), looked up without
+    /// hashing: after a miss every scan restarts at the root, so most
+    /// steps are taken from it.
+    root: Vec<u32>,
     fail: Vec<u32>,
     /// Per state: the next state on its failure chain that ends a literal.
     output_link: Vec<u32>,
@@ -315,6 +319,12 @@ impl BookBuilder {
                 lit = next_own[lit as usize];
             }
         }
+        let mut root = vec![0u32; FIRST_WORD as usize + self.names.len()];
+        for &(parent, w, child) in &edges {
+            if parent == 0 {
+                root[w as usize] = child;
+            }
+        }
         let mut output_at = Vec::with_capacity(own.len());
         let mut outputs = Vec::new();
         for out in &own {
@@ -325,6 +335,7 @@ impl BookBuilder {
             vocab: self.vocab,
             negations: self.negations,
             goto,
+            root,
             fail,
             output_link,
             output_at,
@@ -380,7 +391,7 @@ impl Phrasebook {
                 continue;
             }
             state = loop {
-                if let Some(&next) = self.goto.get(&key(state, w)) {
+                if let Some(next) = self.step(state, w) {
                     break next;
                 }
                 if state == 0 {
@@ -400,6 +411,15 @@ impl Phrasebook {
                 at = self.output_link[at as usize];
             }
         }
+    }
+
+    /// The transition from `state` on word `w`.
+    #[inline]
+    fn step(&self, state: u32, w: u32) -> Option<u32> {
+        if state == 0 {
+            return self.root.get(w as usize).copied().filter(|&next| next != 0);
+        }
+        self.goto.get(&key(state, w)).copied()
     }
 
     /// A part of `pattern` found at tokens `first..=last`: a whole hit, the

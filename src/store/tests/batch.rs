@@ -13,13 +13,9 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     let receivers = vec![ReceiverName::new("slack"), ReceiverName::new("lead")];
     let earlier = post("0");
     let m = mention("Acme Air");
-    let first = vec![NewMention {
-        post: &earlier,
-        mention: &m,
-        receivers: receivers.clone(),
-        open_queue_item: true,
-        history: None,
-    }];
+    let to = || receivers.iter().cloned().map(Delivery::to).collect::<Vec<_>>();
+    let first =
+        vec![NewMention { post: &earlier, mention: &m, deliveries: to(), open_queue_item: true, history: None }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions: first, now: now() }).await.unwrap();
 
     // 300 new posts (two INSERTs), the earlier one again, and one twice.
@@ -27,20 +23,15 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     let mut mentions: Vec<NewMention<'_>> = posts
         .iter()
         .enumerate()
-        .map(|(i, p)| NewMention {
-            post: p,
-            mention: &m,
-            receivers: receivers.clone(),
-            open_queue_item: i % 2 == 0,
-            history: None,
-        })
+        .map(|(i, p)| NewMention { post: p, mention: &m, deliveries: to(), open_queue_item: i % 2 == 0, history: None })
         .collect();
-    mentions.push(NewMention { post: &posts[7], mention: &m, receivers: receivers.clone(), open_queue_item: true });
+    mentions.push(NewMention { post: &posts[7], mention: &m, deliveries: to(), open_queue_item: true, history: None });
     let cursor = Cursor("next".into());
     let report = store.commit_poll(PollCommit { source: &source, cursor: Some(&cursor), mentions, now: now() }).await;
     let report = report.unwrap();
     // Posts 1..=300 are new; post 0 and the second post 7 are duplicates.
-    assert_eq!(report, CommitReport { inserted: 300, duplicates: 2, outbox_rows: 600, queue_items: 150 });
+    let routed = RoutedReport { pending: 600, ..Default::default() };
+    assert_eq!(report, CommitReport { inserted: 300, duplicates: 2, outbox_rows: 600, queue_items: 150, routed });
     let counts = store.counts().await.unwrap();
     assert_eq!((counts.mentions, counts.outbox_pending, counts.queue_open), (301, 602, 151));
     assert_eq!(store.cursor(&source).await.unwrap(), Some(cursor));
