@@ -139,7 +139,9 @@ async fn kill_between_send_and_mark(store: Store, backend: &str) {
         let (store, receiver) = (store.clone(), receiver.clone());
         let task = tokio::spawn(async move {
             let (cfg, metrics) = (settings(), Metrics::new());
-            let worker = Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics };
+            let wake = tokio::sync::watch::Sender::new(0);
+            let worker =
+                Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics, wake: &wake };
             worker.run(CancellationToken::new()).await;
         });
         tokio::time::timeout(BOUND, died).await.expect("a message was sent").unwrap();
@@ -150,7 +152,8 @@ async fn kill_between_send_and_mark(store: Store, backend: &str) {
     // dead ones had claimed once their lease ran out.
     let sink = slack(&fake);
     let (cfg, metrics) = (settings(), Metrics::new());
-    let worker = Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics };
+    let wake = tokio::sync::watch::Sender::new(0);
+    let worker = Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics, wake: &wake };
     let cancel = CancellationToken::new();
     wait_until(BOUND, "every alert sent", || async {
         worker.deliver_due(&cancel).await.unwrap();
@@ -174,7 +177,8 @@ async fn send_to_mark_window(store: Store, backend: &str) {
     let sink = slack(&fake);
     let cfg = DeliverySettings { batch: 1, ..settings() };
     let metrics = Metrics::new();
-    let worker = Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics };
+    let wake = tokio::sync::watch::Sender::new(0);
+    let worker = Worker { store: &store, receiver: &receiver, sink: &sink, cfg: &cfg, metrics: &metrics, wake: &wake };
     let cancel = CancellationToken::new();
     let mut windows = Vec::with_capacity(N);
     for i in 0..N {
