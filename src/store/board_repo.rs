@@ -1,7 +1,7 @@
 //! The web board's queries, written once for both backends like `repo.rs`:
 //! [`board_repository!`] expands them into an `impl` for a backend struct.
-//! Everything is grouped in SQL (one row per brand × bucket, per topic, per
-//! item), so a trends page costs three queries whatever the volume.
+//! Everything is grouped in SQL (one row per brand × bucket, per topic), so
+//! a trends page costs a few queries whatever the volume.
 //! A mention's topics are a JSON array in `mentions.topics`, unnested with
 //! `json_each(m.topics)` (PostgreSQL: `json_array_elements_text`).
 
@@ -116,38 +116,6 @@ macro_rules! board_repository {
                         mentions: u64::try_from(r.get::<i64, _>(1)).unwrap_or(0),
                     })
                     .collect())
-            }
-
-            /// For each item opened since `since`: its urgency and how long
-            /// it took to its first acknowledgement (or resolution, which
-            /// answers it too) and to its first resolution.
-            pub async fn item_times(
-                &self,
-                since: DateTime<Utc>,
-            ) -> Result<Vec<super::board::ItemTimes>, StoreError> {
-                let rows = sqlx::query(&self.sql(
-                    "SELECT q.level,
-                        (SELECT MIN(e.at) FROM queue_events e
-                          WHERE e.item_id = q.id AND e.to_state IN ('acknowledged', 'resolved')) - q.opened_at,
-                        (SELECT MIN(e.at) FROM queue_events e
-                          WHERE e.item_id = q.id AND e.to_state = 'resolved') - q.opened_at
-                     FROM queue_items q WHERE q.opened_at >= ?",
-                ))
-                .bind(to_ms(since))
-                .fetch_all(&self.pool)
-                .await?;
-                let span = |ms: Option<i64>| ms.map(|ms| std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
-                rows.iter()
-                    .map(|r| {
-                        let level: String = r.get(0);
-                        Ok(super::board::ItemTimes {
-                            level: Urgency::parse(&level)
-                                .ok_or_else(|| StoreError::Corrupt(format!("unknown urgency {level:?}")))?,
-                            to_ack: span(r.get(1)),
-                            to_resolve: span(r.get(2)),
-                        })
-                    })
-                    .collect()
             }
         }
     };

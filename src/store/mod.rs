@@ -51,9 +51,7 @@ use crate::queue::customer::{CustomerHistory, CustomerRecord, NewPost};
 use crate::routing::{Delivery, Matcher, Silence, SilenceId};
 use crate::sources::Cursor;
 
-pub use self::board::{
-    sla_by_level, BoardItem, BoardScope, ItemTimes, LevelSla, Percentiles, TopicCount, VolumeBucket,
-};
+pub use self::board::{BoardItem, BoardScope, TopicCount, VolumeBucket};
 pub use self::leases::LeaseRow;
 pub use self::postgres::PgStore;
 pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};

@@ -1,8 +1,9 @@
 //! `GET /board/trends?days=&bucket=`: how the conversation goes, as
 //! server-drawn SVG: mention volume and negative share per brand over time
 //! buckets (hourly or daily; last 7 days by default), the most frequent
-//! complaint topics, and SLA percentiles (time to acknowledge and to
-//! resolve, p50/p90 per urgency) of the items opened in the window.
+//! complaint topics, and SLA figures (time to acknowledge and to resolve,
+//! p50/p90, and breaches per urgency, from `Store::sla_figures`) of the
+//! items whose SLA clock started in the window.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -17,7 +18,7 @@ use super::auth;
 use super::html::{self, span, when, Esc};
 use super::svg::{self, Bar, Column};
 use crate::http::AppState;
-use crate::store::{self, LevelSla, TopicCount, VolumeBucket};
+use crate::store::{SlaFigure, TopicCount, VolumeBucket};
 
 /// The longest window, in days.
 pub const MAX_DAYS: u32 = 90;
@@ -139,9 +140,9 @@ pub async fn trends(
     let read = tokio::try_join!(
         store.mention_volume(window.start, window.end, window.bucket),
         store.complaint_topics(window.start, TOP_TOPICS),
-        store.item_times(window.start),
+        store.sla_figures(window.start),
     );
-    let (volume, topics, times) = match read {
+    let (volume, topics, sla) = match read {
         Ok(r) => r,
         Err(e) => {
             let chrome = viewer.chrome();
@@ -159,7 +160,7 @@ pub async fn trends(
         form = window_form(&window),
         volume = volume_section(&window, &volume),
         topics = topics_section(&topics),
-        sla = sla_section(&store::sla_by_level(&times)),
+        sla = sla_section(&sla),
     );
     html::page(StatusCode::OK, "Trends", Some(&viewer.chrome()), &body)
 }
@@ -220,41 +221,45 @@ fn topics_section(topics: &[TopicCount]) -> String {
     svg::bars("Topics of negative mentions", &bars)
 }
 
-fn sla_section(levels: &[LevelSla]) -> String {
+/// The SLA table (items, answered, p50/p90, breaches per urgency) and
+/// charts of the percentiles; levels without items are left out.
+fn sla_section(figures: &[SlaFigure]) -> String {
+    let levels: Vec<&SlaFigure> = figures.iter().filter(|f| f.items > 0).collect();
     if levels.is_empty() {
         return r#"<p class="muted">No queue items opened in this window.</p>"#.to_string();
     }
     let mut s = String::from(
         "<table><thead><tr><th>Urgency</th><th>Items</th><th>Acknowledged</th><th>Ack p50</th><th>Ack p90</th>\
-         <th>Resolved</th><th>Resolve p50</th><th>Resolve p90</th></tr></thead><tbody>",
+         <th>Ack breaches</th><th>Resolved</th><th>Resolve p50</th><th>Resolve p90</th><th>Resolve breaches</th>\
+         </tr></thead><tbody>",
     );
     let cell = |d: Option<Duration>| d.map_or("—".to_string(), |d| span(d.as_secs() as i64));
-    for l in levels {
+    for f in &levels {
         let _ = write!(
             s,
-            r#"<tr class="lvl-{lvl}"><td>{lvl}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            l.items,
-            l.ack.count,
-            cell(l.ack.p50),
-            cell(l.ack.p90),
-            l.resolve.count,
-            cell(l.resolve.p50),
-            cell(l.resolve.p90),
-            lvl = l.level,
+            r#"<tr class="lvl-{lvl}"><td>{lvl}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            f.items,
+            f.acknowledged,
+            cell(f.ack_p50),
+            cell(f.ack_p90),
+            f.ack_breaches,
+            f.resolved,
+            cell(f.resolve_p50),
+            cell(f.resolve_p90),
+            f.resolve_breaches,
+            lvl = f.level,
         );
     }
     s.push_str("</tbody></table>");
-    for (title, pick) in [
-        ("Time to acknowledge", (|l: &LevelSla| l.ack) as fn(&LevelSla) -> store::Percentiles),
-        ("Time to resolve", |l: &LevelSla| l.resolve),
-    ] {
+    let charts: [(&str, fn(&SlaFigure) -> [Option<Duration>; 2]); 2] =
+        [("Time to acknowledge", |f| [f.ack_p50, f.ack_p90]), ("Time to resolve", |f| [f.resolve_p50, f.resolve_p90])];
+    for (title, pick) in charts {
         let bars: Vec<Bar> = levels
             .iter()
-            .flat_map(|l| {
-                let p = pick(l);
-                [("p50", p.p50), ("p90", p.p90)].into_iter().filter_map(move |(name, d)| {
+            .flat_map(|f| {
+                ["p50", "p90"].into_iter().zip(pick(f)).filter_map(move |(name, d)| {
                     d.map(|d| Bar {
-                        label: format!("{} {name}", l.level),
+                        label: format!("{} {name}", f.level),
                         value: d.as_secs_f64(),
                         text: span(d.as_secs() as i64),
                     })
@@ -323,5 +328,29 @@ mod tests {
         assert_eq!((cols[5].value, cols[5].share), (4.0, Some(0.25)));
         assert_eq!(cols[5].tooltip, "May 09: 4 mentions, 25% negative");
         assert_eq!((cols[0].value, cols[0].share), (0.0, None));
+    }
+
+    #[test]
+    fn sla_figures_become_a_table_and_percentile_charts() {
+        use crate::domain::Urgency;
+        let mins = |m: u64| Some(Duration::from_secs(m * 60));
+        let figure = |level, items| SlaFigure {
+            level,
+            items,
+            acknowledged: items,
+            resolved: 1,
+            ack_p50: mins(5),
+            ack_p90: mins(20),
+            resolve_p50: mins(65),
+            resolve_p90: None,
+            ack_breaches: 1,
+            resolve_breaches: 0,
+        };
+        let html = sla_section(&[figure(Urgency::Critical, 2), figure(Urgency::High, 0)]);
+        assert!(html.contains("<td>critical</td><td>2</td><td>2</td><td>5m</td><td>20m</td><td>1</td>"), "{html}");
+        assert!(!html.contains("<td>high</td>"), "levels without items are left out");
+        assert_eq!(html.matches("<svg").count(), 2);
+        assert!(html.contains("critical p90") && html.contains("1h 05m"));
+        assert!(sla_section(&[figure(Urgency::Low, 0)]).contains("No queue items"));
     }
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::queue::{Move, QueueState, Via};
 
-both_backends!(board_lists_unresolved_items_by_urgency_then_age, trends_count_volume_topics_and_response_times);
+both_backends!(board_lists_unresolved_items_by_urgency_then_age, trends_count_volume_and_complaint_topics);
 
 /// Stores `p` as a mention of Acme Air at `level` with `topics`, opening a
 /// queue item at `at`; returns the item.
@@ -72,15 +72,14 @@ async fn board_lists_unresolved_items_by_urgency_then_age(store: Store) {
     assert!(store.board_items(BoardScope::Item(QueueItemId(9999)), 10).await.unwrap().is_empty());
 }
 
-async fn trends_count_volume_topics_and_response_times(store: Store) {
+async fn trends_count_volume_and_complaint_topics(store: Store) {
     let day = chrono::Duration::days(1);
     let at = |id: &str, when: DateTime<Utc>| Post { created_at: when, ..post(id) };
     let d0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
     let t = now();
     // Day 0: two negative (delays twice, refund once), one positive. Day 1: one negative.
-    let a = store_item(&store, &at("1", d0 + minutes(60)), Urgency::Critical, Label::Negative, &["delay", "refund"], t)
-        .await;
-    let b = store_item(&store, &at("2", d0 + minutes(600)), Urgency::Critical, Label::Negative, &["delay"], t).await;
+    store_item(&store, &at("1", d0 + minutes(60)), Urgency::Critical, Label::Negative, &["delay", "refund"], t).await;
+    store_item(&store, &at("2", d0 + minutes(600)), Urgency::Critical, Label::Negative, &["delay"], t).await;
     store_item(&store, &at("3", d0 + minutes(700)), Urgency::Low, Label::Positive, &["delay", "staff"], t).await;
     store_item(&store, &at("4", d0 + day + minutes(5)), Urgency::High, Label::Negative, &["baggage"], t).await;
     // Posted before the window: not counted.
@@ -100,19 +99,4 @@ async fn trends_count_volume_topics_and_response_times(store: Store) {
     let got: Vec<(&str, u64)> = topics.iter().map(|t| (t.topic.as_str(), t.mentions)).collect();
     assert_eq!(got, [("delay", 2), ("baggage", 1), ("refund", 1)], "negative mentions only, most frequent first");
     assert_eq!(store.complaint_topics(d0, 1).await.unwrap().len(), 1);
-
-    make(&store, a, Move::Ack, t + minutes(5)).await;
-    make(&store, a, Move::Resolve, t + minutes(65)).await;
-    make(&store, b, Move::Resolve, t + minutes(20)).await;
-    let times = store.item_times(t - minutes(1)).await.unwrap();
-    assert_eq!(times.len(), 4, "items opened since: {times:?}");
-    let figures = sla_by_level(&times);
-    let critical = figures.iter().find(|f| f.level == Urgency::Critical).unwrap();
-    assert_eq!((critical.items, critical.ack.count, critical.resolve.count), (2, 2, 2));
-    // a: acked after 5 min, resolved after 65; b: resolved (and so answered) after 20.
-    assert_eq!(critical.ack.p50, Some(Duration::from_secs(5 * 60)));
-    assert_eq!(critical.ack.p90, Some(Duration::from_secs(20 * 60)));
-    assert_eq!(critical.resolve.p90, Some(Duration::from_secs(65 * 60)));
-    let high = figures.iter().find(|f| f.level == Urgency::High).unwrap();
-    assert_eq!((high.items, high.ack.count, high.ack.p50), (1, 0, None));
 }
