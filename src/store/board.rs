@@ -47,6 +47,8 @@ pub struct BoardItem {
     pub assignee: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the SLA clock started: opened, or last reopened.
+    pub sla_since: DateTime<Utc>,
     pub platform: String,
     pub author: String,
     /// The post's full text (untrusted: escape before display).

@@ -50,6 +50,7 @@ macro_rules! board_repository {
                             assignee: item.assignee,
                             opened_at: item.opened_at,
                             updated_at: item.updated_at,
+                            sla_since: item.sla_since,
                             platform: r.try_get(13)?,
                             author: r.try_get(14)?,
                             text: r.try_get(15)?,

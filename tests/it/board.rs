@@ -200,12 +200,14 @@ async fn the_board_lists_by_urgency_then_age_and_trends_draw_charts() {
     assert_eq!(levels[0].id, angry, "the angrier post is more urgent: {levels:?}");
     assert!(a < c, "more urgent first");
     assert!(page.contains(r#"<meta http-equiv="refresh" content="60">"#));
+    assert!(page.contains(r#"<span class="due">ack due in"#), "open items show their ack clock: {page}");
     let (_, _, none) = get(&app, "/board?brand=Globex", with_cookie(&cookie)).await;
     assert!(!none.contains(&format!(r#"id="item-{angry}""#)), "another brand's items only");
     let (_, _, acme) = get(&app, "/board?brand=Acme+Air", with_cookie(&cookie)).await;
     assert!(acme.contains(&format!(r#"id="item-{angry}""#)) && acme.contains(r#"<option value="Acme Air" selected>"#));
     let (_, _, shown) = get(&app, &format!("/board/items/{angry}"), with_cookie(&cookie)).await;
     assert!(shown.contains("Why this urgency</th><td>") && shown.contains("sentiment"), "{shown}");
+    assert!(shown.contains("SLA breaches</th><td>none") && shown.contains("Customer</th>"), "{shown}");
 
     let (status, _, trends) = get(&app, "/board/trends", with_cookie(&cookie)).await;
     assert_eq!(status, StatusCode::OK);

@@ -165,7 +165,7 @@ text-align:left;vertical-align:top}th{background:#eef0f4;font-weight:600}td.post
 form.inline{display:inline;margin:0}button{font:inherit;padding:.2em .6em;cursor:pointer}
 blockquote{white-space:pre-wrap;background:#fff;border-left:4px solid #ccd;margin:1em 0;padding:.6em 1em}
 .message{background:#fff3cd;padding:.6em 1em}.muted{color:#667}label{display:block;margin:.6em 0}
-.topics{color:#667;font-size:.9em}select{font:inherit}
+.topics{color:#667;font-size:.9em}.overdue{color:#b3261e;font-weight:600}.due{color:#445}select{font:inherit}
 svg{background:#fff;max-width:100%;height:auto;display:block;margin:.5em 0}
 ";
 

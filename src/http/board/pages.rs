@@ -17,10 +17,12 @@ use chrono::{DateTime, Utc};
 use super::auth::{self, csrf_input, Viewer};
 use super::form_fields;
 use super::html::{self, excerpt, post_link, span, when, Esc};
+use crate::config::QueueSettings;
 use crate::domain::{Platform, QueueItemId, Urgency};
 use crate::http::AppState;
+use crate::queue::sla::{self, SlaKind};
 use crate::queue::{self as rules, Move, QueueState, Via};
-use crate::store::{BoardItem, BoardScope, Change, QueueError, QueueEvent};
+use crate::store::{BoardItem, BoardScope, Breach, Change, QueueError, QueueEvent};
 
 /// Items the queue page shows at most.
 const MAX_ITEMS: u32 = 500;
@@ -62,12 +64,12 @@ pub async fn queue(
         let _ = write!(
             body,
             r#"<h2 id="level-{level}">{title} ({n})</h2><table><thead><tr><th>Age</th><th>State</th><th>Brand</th>
-<th>Platform</th><th>Author</th><th>Assignee</th><th>Post</th><th></th></tr></thead><tbody>"#,
+<th>Platform</th><th>Author</th><th>Assignee</th><th>SLA</th><th>Post</th><th></th></tr></thead><tbody>"#,
             title = level_title(level),
             n = of_level.len(),
         );
         for item in of_level {
-            body.push_str(&queue_row(item, &viewer, now));
+            body.push_str(&queue_row(item, &viewer, &ctx.settings.queue, now));
         }
         body.push_str("</tbody></table>");
     }
@@ -106,7 +108,7 @@ fn summary(items: &[BoardItem], now: DateTime<Utc>, truncated: bool) -> String {
     s
 }
 
-fn queue_row(item: &BoardItem, viewer: &Viewer, now: DateTime<Utc>) -> String {
+fn queue_row(item: &BoardItem, viewer: &Viewer, sla: &QueueSettings, now: DateTime<Utc>) -> String {
     let buttons: String = [(Move::Ack, "Acknowledge"), (Move::Resolve, "Resolve")]
         .into_iter()
         .filter(|(mv, _)| rules::apply(item.state, *mv).is_ok())
@@ -115,7 +117,7 @@ fn queue_row(item: &BoardItem, viewer: &Viewer, now: DateTime<Utc>) -> String {
     format!(
         r#"<tr id="item-{id}" class="lvl-{level}"><td title="opened {opened}">{age}</td>
 <td class="state state-{state}">{state}</td><td>{brand}</td><td>{platform}</td><td>{author}</td><td>{assignee}</td>
-<td class="post"><a href="/board/items/{id}">#{id}</a> {text}{topics}</td>
+<td>{due}</td><td class="post"><a href="/board/items/{id}">#{id}</a> {text}{topics}</td>
 <td><form method="post" action="/board/items/{id}" class="inline">{csrf}<input type="hidden" name="back" value="queue">{buttons}</form></td></tr>
 "#,
         id = item.id,
@@ -127,10 +129,27 @@ fn queue_row(item: &BoardItem, viewer: &Viewer, now: DateTime<Utc>) -> String {
         platform = Esc(platform_name(&item.platform)),
         author = Esc(&item.author),
         assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        due = sla_due(item, sla, now),
         text = Esc(&excerpt(&item.text, EXCERPT_CHARS)),
         topics = topics(&item.topics),
         csrf = csrf_input(viewer),
     )
+}
+
+/// The running SLA clock of an unresolved item: "ack due in 12m" or
+/// "resolve overdue 3m" (the resolve clock once acknowledged).
+fn sla_due(item: &BoardItem, settings: &QueueSettings, now: DateTime<Utc>) -> String {
+    let Some(kind) = [SlaKind::Ack, SlaKind::Resolve].into_iter().find(|k| k.running_in().contains(&item.state)) else {
+        return String::new();
+    };
+    let allowed =
+        chrono::Duration::from_std(sla::allowance(settings, item.level, kind)).unwrap_or(chrono::Duration::MAX);
+    let left = (item.sla_since.checked_add_signed(allowed).unwrap_or(DateTime::<Utc>::MAX_UTC) - now).num_seconds();
+    if left >= 0 {
+        format!(r#"<span class="due">{kind} due in {}</span>"#, span(left))
+    } else {
+        format!(r#"<span class="overdue">{kind} overdue {}</span>"#, span(-left))
+    }
 }
 
 /// A mention's topics after its text, muted.
@@ -147,22 +166,34 @@ pub async fn item(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(v) => v,
         Err(r) => return r.for_page(),
     };
-    let store = state.handle.context().store.clone();
+    let ctx = state.handle.context();
+    let store = &ctx.store;
     let id = QueueItemId(id);
     let found = match store.board_items(BoardScope::Item(id), 1).await {
         Ok(items) => items.into_iter().next(),
         Err(e) => return unavailable(&viewer, &e.to_string()),
     };
-    let events = match store.queue_item(id).await {
-        Ok(found) => found.map(|(_, events)| events).unwrap_or_default(),
+    let Some(item) = found else {
+        return not_found(&viewer, id);
+    };
+    let now = Utc::now();
+    let (row, events) = match store.queue_item(id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(&viewer, id),
         Err(e) => return unavailable(&viewer, &e.to_string()),
     };
-    let Some(item) = found else {
-        return html::message(StatusCode::NOT_FOUND, "No such item", Some(&viewer.chrome()), &format!("No item {id}."));
+    let (breaches, customer) = match (store.queue_breaches(id).await, ctx.item_customer(&row, now).await) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) | (_, Err(e)) => return unavailable(&viewer, &e.to_string()),
+    };
+    let service = ServiceRecord {
+        customer: customer.map(|c| c.line).filter(|l| !l.is_empty()),
+        breaches: &breaches,
+        outcome: row.outcome.map(|o| o.words()),
     };
     let body = format!(
         "{details}<blockquote>{text}</blockquote>{actions}<h2>Audit trail</h2>{trail}",
-        details = details(&item, Utc::now()),
+        details = details(&item, &service, now),
         text = Esc(&item.text),
         actions = item_actions(&item, &viewer),
         trail = audit_trail(&events),
@@ -170,7 +201,31 @@ pub async fn item(State(state): State<AppState>, headers: HeaderMap, Path(id): P
     html::page(StatusCode::OK, &format!("Item {id}"), Some(&viewer.chrome()), &body)
 }
 
-fn details(item: &BoardItem, now: DateTime<Utc>) -> String {
+/// What the queue knows beyond the post: the customer's history line,
+/// SLA breaches, the follow-up outcome.
+struct ServiceRecord<'a> {
+    customer: Option<String>,
+    breaches: &'a [Breach],
+    outcome: Option<&'static str>,
+}
+
+impl ServiceRecord<'_> {
+    fn breaches(&self) -> String {
+        if self.breaches.is_empty() {
+            return "none".to_string();
+        }
+        let lines: Vec<String> = self
+            .breaches
+            .iter()
+            .map(|b| {
+                format!(r#"<span class="overdue">not {} by {}</span>"#, b.kind.past_participle(), when(b.deadline))
+            })
+            .collect();
+        lines.join("<br>")
+    }
+}
+
+fn details(item: &BoardItem, service: &ServiceRecord<'_>, now: DateTime<Utc>) -> String {
     format!(
         r#"<table class="details"><tbody>
 <tr><th>State</th><td class="state state-{state}" id="state">{state}</td></tr>
@@ -179,6 +234,9 @@ fn details(item: &BoardItem, now: DateTime<Utc>) -> String {
 <tr><th>Platform</th><td>{platform}</td></tr>
 <tr><th>Author</th><td>{author}</td></tr>
 <tr><th>Assignee</th><td>{assignee}</td></tr>
+<tr><th>Customer</th><td>{customer}</td></tr>
+<tr><th>SLA breaches</th><td>{breaches}</td></tr>
+<tr><th>Follow-up</th><td>{outcome}</td></tr>
 <tr><th>Topics</th><td>{topics}</td></tr>
 <tr><th>Why this urgency</th><td>{reasons}</td></tr>
 <tr><th>Posted</th><td>{posted} {link}</td></tr>
@@ -190,6 +248,9 @@ fn details(item: &BoardItem, now: DateTime<Utc>) -> String {
         platform = Esc(platform_name(&item.platform)),
         author = Esc(&item.author),
         assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        customer = Esc(service.customer.as_deref().unwrap_or("first time we hear from them")),
+        breaches = service.breaches(),
+        outcome = service.outcome.unwrap_or("—"),
         topics = Esc(&item.topics.join(", ")),
         reasons = Esc(&item.reasons.join("; ")),
         posted = when(item.posted_at),
@@ -259,9 +320,7 @@ pub async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
             Redirect::to(&format!("/board/items/{id}")).into_response()
         }
         Ok(_) => Redirect::to(&format!("/board#item-{id}")).into_response(),
-        Err(QueueError::NotFound(_)) => {
-            html::message(StatusCode::NOT_FOUND, "No such item", Some(&viewer.chrome()), &format!("No item {id}."))
-        }
+        Err(QueueError::NotFound(_)) => not_found(&viewer, id),
         Err(QueueError::Invalid(e)) => html::message(
             StatusCode::CONFLICT,
             "Not possible",
@@ -284,6 +343,10 @@ fn change<'a>(fields: &'a HashMap<String, String>, viewer: &'a Viewer) -> Result
         other => (Some(Move::parse(other).ok_or_else(|| format!("unknown action {other:?}"))?), None),
     };
     Ok(Change { mv, assign, note, actor: viewer.name(), via: Via::Web })
+}
+
+fn not_found(viewer: &Viewer, id: QueueItemId) -> Response {
+    html::message(StatusCode::NOT_FOUND, "No such item", Some(&viewer.chrome()), &format!("No item {id}."))
 }
 
 fn unavailable(viewer: &Viewer, error: &str) -> Response {
@@ -312,4 +375,40 @@ fn move_label(mv: Move) -> &'static str {
 /// A platform's display name, or the stored name when unknown.
 fn platform_name(stored: &str) -> &str {
     Platform::parse(stored).map_or(stored, |p| p.display_name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_running_sla_clock_is_shown_due_or_overdue() {
+        let settings = QueueSettings::default();
+        let now = Utc::now();
+        let mut item = BoardItem {
+            id: QueueItemId(1),
+            brand: "Acme Air".into(),
+            level: Urgency::Critical,
+            state: QueueState::Open,
+            assignee: None,
+            opened_at: now,
+            updated_at: now,
+            sla_since: now,
+            platform: "x".into(),
+            author: "dana".into(),
+            text: String::new(),
+            url: String::new(),
+            posted_at: now,
+            topics: vec![],
+            reasons: vec![],
+        };
+        let ack = chrono::Duration::from_std(sla::allowance(&settings, Urgency::Critical, SlaKind::Ack)).unwrap();
+        assert!(sla_due(&item, &settings, now).starts_with(r#"<span class="due">ack due in"#));
+        let late = now + ack + chrono::Duration::minutes(3);
+        assert_eq!(sla_due(&item, &settings, late), r#"<span class="overdue">ack overdue 3m</span>"#);
+        item.state = QueueState::Acknowledged;
+        assert!(sla_due(&item, &settings, now).contains("resolve due in"));
+        item.state = QueueState::Resolved;
+        assert_eq!(sla_due(&item, &settings, now), "");
+    }
 }
