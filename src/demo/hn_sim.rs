@@ -285,6 +285,12 @@ impl HnSimulator {
         lock(&self.state).corpus.retain(|h| h.object_id != object_id);
     }
 
+    /// Removes every item created before `created_at_i` (unix seconds), so
+    /// a long load run keeps each search's cost bounded.
+    pub fn forget_before(&self, created_at_i: i64) {
+        lock(&self.state).corpus.retain(|h| h.created_at_i >= created_at_i);
+    }
+
     /// Every request so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state).requests.clone()

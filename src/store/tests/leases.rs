@@ -2,7 +2,12 @@
 
 use super::*;
 
-both_backends!(a_lease_has_one_holder_until_it_lapses, a_released_lease_is_free_at_once, racing_replicas_get_one_lease);
+both_backends!(
+    a_lease_has_one_holder_until_it_lapses,
+    a_released_lease_is_free_at_once,
+    racing_replicas_get_one_lease,
+    long_lapsed_leases_are_pruned,
+);
 
 const TTL: Duration = Duration::from_secs(30);
 
@@ -54,4 +59,14 @@ async fn racing_replicas_get_one_lease(store: Store) {
         }
         assert_eq!(won, 1, "exactly one replica wins {name}");
     }
+}
+
+async fn long_lapsed_leases_are_pruned(store: Store) {
+    let t0 = now();
+    assert!(store.lease_acquire("replica:gone", "gone", t0, TTL).await.unwrap());
+    assert!(store.lease_acquire("replica:alive", "alive", t0 + chrono::Duration::minutes(10), TTL).await.unwrap());
+    let pruned = store.lease_prune(t0 + chrono::Duration::minutes(5)).await.unwrap();
+    assert_eq!(pruned, 1);
+    let names: Vec<String> = store.leases().await.unwrap().into_iter().map(|l| l.name).collect();
+    assert_eq!(names, ["replica:alive"]);
 }
