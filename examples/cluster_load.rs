@@ -36,7 +36,7 @@ const TEXTS: [&str; 4] = [
 ];
 
 /// Seconds a post stays searchable in the simulator.
-const RETAIN_S: i64 = 20;
+const RETAIN_S: i64 = 10;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -65,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
     // were out at the end of every second.
     let published = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
+    let load_before = loadavg();
     let mut marks: Vec<(Instant, u64)> = Vec::new();
     let sampler = tokio::spawn(sample_counts(store.clone(), stop.clone()));
     let mut slice = tokio::time::interval(Duration::from_millis(10));
@@ -118,12 +119,39 @@ async fn main() -> anyhow::Result<()> {
     let mean = |xs: &[i64]| xs.iter().sum::<i64>() as f64 / xs.len().max(1) as f64;
     println!(
         "rate {rate}/s for {seconds}s: published {total}, stored {stored}; \
-         lag mean first half {:.0} ms, second half {:.0} ms, max {} ms",
+         lag mean first half {:.0} ms, second half {:.0} ms, max {} ms; \
+         trend over the second half {:+.1} ms per second; load average {load_before} -> {}",
         mean(&lags[..half]),
         mean(&lags[half..]),
-        lags.iter().max().copied().unwrap_or(0)
+        lags.iter().max().copied().unwrap_or(0),
+        slope(&lags[half..]),
+        loadavg()
     );
     Ok(())
+}
+
+/// Least-squares slope of `ys` against their index (ms per second).
+fn slope(ys: &[i64]) -> f64 {
+    let n = ys.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let mx = (n - 1.0) / 2.0;
+    let my = ys.iter().sum::<i64>() as f64 / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for (i, y) in ys.iter().enumerate() {
+        num += (i as f64 - mx) * (*y as f64 - my);
+        den += (i as f64 - mx).powi(2);
+    }
+    num / den
+}
+
+/// The 1-minute load average, to judge how busy the machine was.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split(' ').next().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Mentions stored, sampled every 50 ms until `stop`.
@@ -175,7 +203,7 @@ brands = ["Nobody"]
     for (i, q) in queries.iter().enumerate() {
         out.push_str(&format!(
             "[[sources]]\nname = \"hn{i}\"\ntype = \"hackernews\"\nbase_url = \"{}\"\nqueries = [\"acme air {q}\"]\n\
-             every = \"1s\"\nbackfill = \"1h\"\nhits_per_page = 1000\nmax_pages = 50\noverlap = \"2s\"\n",
+             every = \"1s\"\nbackfill = \"1h\"\nhits_per_page = 1000\nmax_pages = 50\noverlap = \"1s\"\n",
             hn.base_url()
         ));
     }
