@@ -8,7 +8,8 @@
 //! so tests drive it with any time, and the loop ([`run`]) gives it the
 //! wall time as moved by tokio's clock (paused in tests). Escalating twice
 //! is impossible by construction: the store records a breach or a reminder
-//! once, and only that first record writes alerts.
+//! once, and only that first record writes alerts. In a cluster only the
+//! holder of the `timer:queue` lease ticks.
 //!
 //! Tests: `store/tests/sla.rs` (the store's half, both backends),
 //! `tests/it/sla.rs` (escalation through routes to fake Slack) and the
@@ -188,12 +189,20 @@ where
     }
 }
 
-/// The daemon's queue clock for one generation.
+/// The lease whose holder runs the queue clock (one replica per cluster).
+pub const QUEUE_LEASE: &str = "timer:queue";
+
+/// The daemon's queue clock for one generation; ticks only on the replica
+/// holding [`QUEUE_LEASE`].
 pub(super) async fn run(ctx: Arc<Context>, stop: CancellationToken) {
     let clock = TimerClock::starting_at(Utc::now());
     every(ctx.settings.queue.tick, clock, stop, |now| {
         let ctx = ctx.clone();
         async move {
+            // With several replicas, only the lease holder runs the clock.
+            if !ctx.leases.is_leader(QUEUE_LEASE).await {
+                return;
+            }
             match ctx.queue_tick(now).await {
                 Ok(r) if r != TickReport::default() => tracing::info!(
                     ack_breaches = r.ack_breaches,
