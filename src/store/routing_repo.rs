@@ -101,6 +101,17 @@ macro_rules! routing_repository {
             ) -> Result<super::FlushReport, StoreError> {
                 let now_ms = super::to_ms(now);
                 let mut report = super::FlushReport::default();
+                // Most rounds have nothing due: find out without the write lock.
+                let due = sqlx::query(&self.sql(
+                    "SELECT 1 FROM alert_groups WHERE receiver = ? AND flush_at IS NOT NULL AND flush_at <= ? LIMIT 1",
+                ))
+                .bind(receiver.as_str())
+                .bind(now_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+                if due.is_none() {
+                    return Ok(report);
+                }
                 let mut tx = self.begin_write().await?;
                 let keys: Vec<String> = sqlx::query(&self.sql(
                     "SELECT group_key FROM alert_groups
