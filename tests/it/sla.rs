@@ -1,5 +1,6 @@
 //! SLA escalation through the running daemon: the queue clock escalates a
-//! late item to the routes once per breach, records the breach (shown by
+//! late item once per breach, through a route on `kind = sla_breach` to a
+//! leads' channel, records the breach (shown by
 //! the API and counted in /metrics), and leaves an item acknowledged in
 //! time with only its resolve SLA to breach. SLAs of seconds, so the
 //! alerts are due at once (the clock itself is tested with explicit times
@@ -8,7 +9,10 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_hn_with_env, wait_until, TestApp, API_TOKEN, BOUND};
+use earshot::demo::hn_sim::HnSimulator;
+
+use crate::fakes::slack::FakeSlack;
+use crate::helpers::{spawn_routed, wait_until, TestApp, API_TOKEN, BOUND};
 
 async fn api(app: &TestApp, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
     let mut req = reqwest::Client::new().request(method, app.http(path)).bearer_auth(API_TOKEN);
@@ -36,9 +40,23 @@ fn short_slas() -> Vec<(String, String)> {
     env
 }
 
+/// Mentions to the responders' Slack, SLA breaches to the leads' channel
+/// by their `kind` label.
+fn routes(leads: &FakeSlack) -> String {
+    format!(
+        "[[receivers]]\nname = \"leads\"\ntype = \"slack\"\nurl = \"{}\"\nmin_interval = \"10ms\"\n\
+         [[routes]]\nreceivers = [\"slack\"]\nmatchers = [\"kind = mention\"]\n\
+         [[routes]]\nreceivers = [\"leads\"]\nmatchers = [\"kind = sla_breach\"]\n",
+        leads.url()
+    )
+}
+
 #[tokio::test]
-async fn late_items_are_escalated_once_per_breach() {
-    let (mut app, _hn) = spawn_hn_with_env(vec![], short_slas()).await;
+async fn late_items_are_escalated_once_per_breach_to_the_leads() {
+    let leads = FakeSlack::start().await.expect("leads' fake Slack");
+    let hn = HnSimulator::start(vec![]).await.expect("simulator");
+    let keys = format!("type = \"hackernews\"\nbase_url = \"{}\"\n", hn.base_url());
+    let mut app = spawn_routed(keys, short_slas(), &routes(&leads)).await;
     let late = push(&app, "s-1", "Acme Air cancelled my flight and nobody answers. Awful.").await;
     let acked = push(&app, "s-2", "Acme Air lost my bag, still waiting for an answer.").await;
     let opened = Utc::now();
@@ -54,9 +72,9 @@ async fn late_items_are_escalated_once_per_breach() {
     assert_eq!((later.ack_breaches, later.resolve_breaches), (1, 2), "the acknowledged item breaches resolve only");
     let next = ctx.queue_tick(Utc::now()).await.expect("tick");
     assert_eq!((next.ack_breaches, next.resolve_breaches), (0, 0), "not again on the next tick");
-    app.wait_for_slack(5).await;
-    let breaches: Vec<String> =
-        app.slack.received()[2..].iter().map(Value::to_string).filter(|m| m.contains("SLA breach")).collect();
+    wait_until(BOUND, "3 breaches in the leads' channel", || async { leads.received().len() >= 3 }).await;
+    let breaches: Vec<String> = leads.received().iter().map(Value::to_string).collect();
+    assert!(breaches.iter().all(|m| m.contains("SLA breach")), "{breaches:?}");
     assert_eq!(breaches.len(), 3, "{breaches:?}");
     assert!(breaches.iter().any(|m| m.contains(&format!("item #{late} not acknowledged in time"))), "{breaches:?}");
     assert!(breaches.iter().any(|m| m.contains(&format!("item #{acked} not resolved in time"))), "{breaches:?}");
@@ -77,4 +95,6 @@ async fn late_items_are_escalated_once_per_breach() {
     assert!(metrics.contains("earshot_queue_items{state=\"acknowledged\"} 1"), "{metrics}");
     assert!(metrics.contains("earshot_queue_ack_duration_seconds_count{"), "{metrics}");
     app.stop().await;
+    assert_eq!(leads.received().len(), 3, "once per breach");
+    assert_eq!(app.slack.received().len(), 2, "the responders' channel had the two mentions only");
 }
