@@ -113,6 +113,9 @@ pub async fn run(settings: &Settings, cmd: QueueCommand, login: &str) -> anyhow:
             );
             println!("mention {} · opened {}", item.mention_id.0, item.opened_at.to_rfc3339());
             println!("{}", sla_line(&item));
+            if let Some(c) = store.item_customer(&item, Utc::now()).await? {
+                println!("customer @{} on {}: {}", c.author, c.platform.display_name(), c.line);
+            }
             for b in store.queue_breaches(item.id).await? {
                 println!(
                     "  SLA breach: not {} by {} (clock from {}), escalated {}",

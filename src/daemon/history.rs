@@ -19,10 +19,10 @@ use chrono::{DateTime, Duration, Utc};
 use super::Context;
 use crate::domain::{Mention, Platform, Post, SourceName};
 use crate::pipeline::History;
-use crate::queue::customer::{CustomerHistory, NewPost, HISTORY_WINDOW_DAYS};
+use crate::queue::customer::{CustomerHistory, HISTORY_WINDOW_DAYS};
 use crate::routing::inhibit::Inhibitor;
 use crate::routing::{Labels, Silence};
-use crate::store::{PriorReads, Reread, StoreError};
+use crate::store::{ItemCustomer, PriorReads, Reread, StoreError};
 
 /// The batch's prior reads, per platform.
 #[derive(Debug, Default)]
@@ -110,35 +110,14 @@ impl Context {
     }
 }
 
-/// A queue item's customer, as `GET /api/v1/queue/{id}` shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ItemCustomer {
-    pub platform: Platform,
-    pub author: String,
-    /// Everything else heard from them (this item's post and the item
-    /// itself left out).
-    pub history: CustomerHistory,
-    /// The one line alerts show.
-    pub line: String,
-}
-
 impl Context {
-    /// The customer history of `item`'s author as of `now`.
+    /// The customer history of `item`'s author as of `now`
+    /// ([`Store::item_customer`](crate::store::Store::item_customer)).
     pub async fn item_customer(
         &self,
         item: &crate::store::QueueItemRow,
         now: DateTime<Utc>,
     ) -> Result<Option<ItemCustomer>, StoreError> {
-        let Some(who) = self.store.mention_author(item.mention_id).await? else { return Ok(None) };
-        let since = now - Duration::days(HISTORY_WINDOW_DAYS);
-        let mut records = self.store.customer_records(who.platform, &[who.author.as_str()], since).await?;
-        let mut record = records.remove(&who.author).unwrap_or_default();
-        record.items.retain(|i| i.id != item.id);
-        let post = NewPost { external_id: &who.external_id, brand: &who.brand, label: who.label, posted_at: now };
-        let complaints_since = now - Duration::days(i64::from(crate::pipeline::scorer::REPEAT_WINDOW_DAYS));
-        let mut history = record.history(post, complaints_since);
-        history.follow_up = None;
-        let line = history.line(who.label);
-        Ok(Some(ItemCustomer { platform: who.platform, author: who.author, history, line }))
+        self.store.item_customer(item, now).await
     }
 }

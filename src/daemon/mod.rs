@@ -39,13 +39,13 @@ use crate::config::Settings;
 
 pub use self::context::{default_queries, Context, SourceHandle};
 pub use self::health::Health;
-pub use self::history::ItemCustomer;
 pub use self::leases::{source_lease, Leases};
 pub use self::notify::{Notifier, SystemdEnv};
 pub use self::poll::{PollError, PollReport};
 pub use self::queue_timer::TickReport;
 pub use self::reload::{ReloadOrigin, ReloadSource, ReloadSummary};
 pub use self::scheduler::SourceState;
+pub use crate::store::ItemCustomer;
 
 use self::generation::Generation;
 

@@ -15,6 +15,7 @@
 //! Tests: `store/tests.rs` (real SQLite files) and `tests/it/`.
 
 mod board_repo;
+mod customer;
 mod history_repo;
 mod leases;
 mod postgres;
@@ -52,6 +53,7 @@ use crate::routing::{Delivery, Matcher, Silence, SilenceId};
 use crate::sources::Cursor;
 
 pub use self::board::{BoardItem, BoardScope, TopicCount, VolumeBucket};
+pub use self::customer::ItemCustomer;
 pub use self::leases::LeaseRow;
 pub use self::postgres::PgStore;
 pub use self::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};

@@ -124,5 +124,7 @@ async fn the_cli_moves_items_too() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("cannot ack an item that is acknowledged"), "{again:?}");
     let shown = String::from_utf8_lossy(&earshot(&["show", &id]).stdout).into_owned();
     assert!(shown.contains("open -> acknowledged by dana via cli · calling them"), "{shown}");
+    assert!(shown.contains("SLA clock from") && shown.contains("acknowledged 20"), "{shown}");
+    assert!(shown.contains("customer @") && shown.contains("first mention from this author"), "{shown}");
     app.stop().await;
 }
