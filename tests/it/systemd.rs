@@ -156,6 +156,7 @@ async fn notify_protocol_watchdog_reload_and_stop_and_no_secret_in_logs() {
     let (port, slack_port) = (free_port(), free_port());
     let path = config(dir.path(), port, slack_port);
     let mut child = spawn(&path, &socket_path, slack_port);
+    let logs = collect_logs(&mut child);
     let mut seen = Vec::new();
 
     expect_message(&sock, "READY=1", &mut seen);
@@ -200,7 +201,7 @@ async fn notify_protocol_watchdog_reload_and_stop_and_no_secret_in_logs() {
     expect_message(&sock, "RELOADING=1", &mut seen);
     signal(&child, "-TERM");
     expect_message(&sock, "STOPPING=1", &mut seen);
-    let out = wait_with_bound(&mut child);
+    let out = wait_with_bound(&mut child, logs);
     assert_eq!(out.0, Some(0), "SIGTERM exits 0");
 
     let logs = out.1;
@@ -215,14 +216,23 @@ async fn notify_protocol_watchdog_reload_and_stop_and_no_secret_in_logs() {
     }
 }
 
-fn wait_with_bound(child: &mut Child) -> (Option<i32>, String) {
+/// Reads the daemon's stderr while it runs: debug logs outgrow a pipe's
+/// buffer, and a full pipe would stall the daemon mid-log.
+fn collect_logs(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut logs = String::new();
+        let _ = stderr.read_to_string(&mut logs);
+        logs
+    })
+}
+
+fn wait_with_bound(child: &mut Child, logs: std::thread::JoinHandle<String>) -> (Option<i32>, String) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut logs = String::new();
-            use std::io::Read;
-            child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
-            return (status.code(), logs);
+            return (status.code(), logs.join().expect("log reader"));
         }
         assert!(Instant::now() < deadline, "daemon did not exit");
         std::thread::sleep(Duration::from_millis(20));
