@@ -359,6 +359,7 @@ impl Settings {
         }
         out.push_str(&format!("  routes: {}\n", self.routes.len()));
         out.push_str(&crate::routing::render(&self.routes, "    "));
+        out.push_str(&self.spikes.summary());
         out
     }
 }

@@ -91,6 +91,22 @@ impl SpikeSettings {
         rule
     }
 
+    /// One line for `earshot check-config`.
+    pub fn summary(&self) -> String {
+        if !self.enabled {
+            return "  spikes: off\n".into();
+        }
+        format!(
+            "  spikes: every {}, fire at {}x normal and >= {} negative mentions, warm-up {}{}, {} override(s)\n",
+            humantime::format_duration(self.interval),
+            self.sensitivity,
+            self.min_count,
+            humantime::format_duration(self.warmup),
+            if self.per_topic { ", per brand and topic" } else { ", per brand" },
+            self.overrides.len()
+        )
+    }
+
     /// The cross-checks serde cannot do: `(key, reason)` of the first
     /// problem.
     pub fn check(&self, brands: &[BrandName]) -> Result<(), (String, String)> {
@@ -173,6 +189,11 @@ mod tests {
         assert_eq!((s.rule(&acme, Some("refunds")).sensitivity, s.rule(&acme, Some("refunds")).min_count), (8.0, 3));
         assert_eq!(s.rule(&BrandName::new("Globex"), Some("refunds")).sensitivity, 4.0);
         assert_eq!(s.check(&[acme.clone()]), Ok(()));
+        assert_eq!(
+            s.summary(),
+            "  spikes: every 10m, fire at 4x normal and >= 10 negative mentions, warm-up 1h, per brand and topic, \
+             2 override(s)\n"
+        );
         assert_eq!(s.check(&[]).unwrap_err().0, "spikes.overrides[0].brand");
     }
 
