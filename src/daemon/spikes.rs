@@ -197,7 +197,10 @@ pub async fn run(ctx: Arc<Context>, cancel: CancellationToken) {
     if !ctx.settings.spikes.enabled {
         return;
     }
-    let mut tick = tokio::time::interval(ctx.settings.spikes.interval.min(Duration::from_secs(30)));
+    // The first round one period after start (or reload), not at once:
+    // a generation's start is busy enough.
+    let period = ctx.settings.spikes.interval.min(Duration::from_secs(30));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
