@@ -10,8 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError};
-use crate::domain::{QueueItemId, Urgency};
-use crate::queue::QueueState;
+use crate::domain::QueueItemId;
 
 impl Store {
     /// The board's items (see [`BoardScope`]): most urgent first, oldest
@@ -40,15 +39,8 @@ impl Store {
 /// A queue item with what a responder needs to see of its mention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardItem {
-    pub id: QueueItemId,
-    pub brand: String,
-    pub level: Urgency,
-    pub state: QueueState,
-    pub assignee: Option<String>,
-    pub opened_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// When the SLA clock started: opened, or last reopened.
-    pub sla_since: DateTime<Utc>,
+    /// The item itself, as the queue API lists it.
+    pub queue: super::QueueItemRow,
     pub platform: String,
     pub author: String,
     /// The post's full text (untrusted: escape before display).

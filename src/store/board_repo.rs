@@ -41,16 +41,8 @@ macro_rules! board_repository {
                 };
                 rows.iter()
                     .map(|r| {
-                        let item = queue_row(r)?;
                         Ok(super::board::BoardItem {
-                            id: item.id,
-                            brand: item.brand,
-                            level: item.level,
-                            state: item.state,
-                            assignee: item.assignee,
-                            opened_at: item.opened_at,
-                            updated_at: item.updated_at,
-                            sla_since: item.sla_since,
+                            queue: queue_row(r)?,
                             platform: r.try_get(13)?,
                             author: r.try_get(14)?,
                             text: r.try_get(15)?,

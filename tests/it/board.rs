@@ -27,7 +27,7 @@ pub async fn push(app: &TestApp, id: &str, author: &str, text: &str) -> QueueIte
     assert_eq!(resp.status(), 202, "{}", resp.text().await.unwrap_or_default());
     let items = app.ctx.store.board_items(BoardScope::UNRESOLVED, 100).await.expect("items");
     let text_of = |t: &str| t == text;
-    items.iter().find(|i| text_of(&i.text)).map(|i| i.id).expect("the post opened a queue item")
+    items.iter().find(|i| text_of(&i.text)).map(|i| i.queue.id).expect("the post opened a queue item")
 }
 
 /// A client that shows redirects instead of following them.
@@ -197,7 +197,7 @@ async fn the_board_lists_by_urgency_then_age_and_trends_draw_charts() {
     let (a, c) =
         (page.find(&format!(r#"id="item-{angry}""#)).unwrap(), page.find(&format!(r#"id="item-{calm}""#)).unwrap());
     let levels = app.ctx.store.board_items(BoardScope::UNRESOLVED, 10).await.unwrap();
-    assert_eq!(levels[0].id, angry, "the angrier post is more urgent: {levels:?}");
+    assert_eq!(levels[0].queue.id, angry, "the angrier post is more urgent: {levels:?}");
     assert!(a < c, "more urgent first");
     assert!(page.contains(r#"<meta http-equiv="refresh" content="60">"#));
     assert!(page.contains(r#"<span class="due">ack due in"#), "open items show their ack clock: {page}");

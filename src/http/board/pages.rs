@@ -57,7 +57,7 @@ pub async fn queue(
     let mut body = brand_filter(&brands, brand);
     body.push_str(&summary(&items, now, truncated));
     for level in [Urgency::Critical, Urgency::High, Urgency::Normal, Urgency::Low] {
-        let of_level: Vec<&BoardItem> = items.iter().filter(|i| i.level == level).collect();
+        let of_level: Vec<&BoardItem> = items.iter().filter(|i| i.queue.level == level).collect();
         if of_level.is_empty() {
             continue;
         }
@@ -94,8 +94,8 @@ fn summary(items: &[BoardItem], now: DateTime<Utc>, truncated: bool) -> String {
     if items.is_empty() {
         return r#"<p class="message">Nothing waiting: no open or acknowledged items.</p>"#.to_string();
     }
-    let open: Vec<&BoardItem> = items.iter().filter(|i| i.state == QueueState::Open).collect();
-    let oldest = open.iter().map(|i| i.opened_at).min();
+    let open: Vec<&BoardItem> = items.iter().filter(|i| i.queue.state == QueueState::Open).collect();
+    let oldest = open.iter().map(|i| i.queue.opened_at).min();
     let mut s =
         format!("<p>{} unresolved: {} open, {} acknowledged", items.len(), open.len(), items.len() - open.len());
     if let Some(t) = oldest {
@@ -111,7 +111,7 @@ fn summary(items: &[BoardItem], now: DateTime<Utc>, truncated: bool) -> String {
 fn queue_row(item: &BoardItem, viewer: &Viewer, sla: &QueueSettings, now: DateTime<Utc>) -> String {
     let buttons: String = [(Move::Ack, "Acknowledge"), (Move::Resolve, "Resolve")]
         .into_iter()
-        .filter(|(mv, _)| rules::apply(item.state, *mv).is_ok())
+        .filter(|(mv, _)| rules::apply(item.queue.state, *mv).is_ok())
         .map(|(mv, label)| format!(r#"<button type="submit" name="action" value="{}">{label}</button> "#, mv.as_str()))
         .collect();
     format!(
@@ -120,15 +120,15 @@ fn queue_row(item: &BoardItem, viewer: &Viewer, sla: &QueueSettings, now: DateTi
 <td>{due}</td><td class="post"><a href="/board/items/{id}">#{id}</a> {text}{topics}</td>
 <td><form method="post" action="/board/items/{id}" class="inline">{csrf}<input type="hidden" name="back" value="queue">{buttons}</form></td></tr>
 "#,
-        id = item.id,
-        level = item.level,
-        opened = when(item.opened_at),
-        age = span((now - item.opened_at).num_seconds()),
-        state = item.state,
-        brand = Esc(&item.brand),
+        id = item.queue.id,
+        level = item.queue.level,
+        opened = when(item.queue.opened_at),
+        age = span((now - item.queue.opened_at).num_seconds()),
+        state = item.queue.state,
+        brand = Esc(&item.queue.brand),
         platform = Esc(platform_name(&item.platform)),
         author = Esc(&item.author),
-        assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        assignee = Esc(item.queue.assignee.as_deref().unwrap_or("—")),
         due = sla_due(item, sla, now),
         text = Esc(&excerpt(&item.text, EXCERPT_CHARS)),
         topics = topics(&item.topics),
@@ -139,12 +139,14 @@ fn queue_row(item: &BoardItem, viewer: &Viewer, sla: &QueueSettings, now: DateTi
 /// The running SLA clock of an unresolved item: "ack due in 12m" or
 /// "resolve overdue 3m" (the resolve clock once acknowledged).
 fn sla_due(item: &BoardItem, settings: &QueueSettings, now: DateTime<Utc>) -> String {
-    let Some(kind) = [SlaKind::Ack, SlaKind::Resolve].into_iter().find(|k| k.running_in().contains(&item.state)) else {
+    let Some(kind) = [SlaKind::Ack, SlaKind::Resolve].into_iter().find(|k| k.running_in().contains(&item.queue.state))
+    else {
         return String::new();
     };
     let allowed =
-        chrono::Duration::from_std(sla::allowance(settings, item.level, kind)).unwrap_or(chrono::Duration::MAX);
-    let left = (item.sla_since.checked_add_signed(allowed).unwrap_or(DateTime::<Utc>::MAX_UTC) - now).num_seconds();
+        chrono::Duration::from_std(sla::allowance(settings, item.queue.level, kind)).unwrap_or(chrono::Duration::MAX);
+    let left =
+        (item.queue.sla_since.checked_add_signed(allowed).unwrap_or(DateTime::<Utc>::MAX_UTC) - now).num_seconds();
     if left >= 0 {
         format!(r#"<span class="due">{kind} due in {}</span>"#, span(left))
     } else {
@@ -242,12 +244,12 @@ fn details(item: &BoardItem, service: &ServiceRecord<'_>, now: DateTime<Utc>) ->
 <tr><th>Posted</th><td>{posted} {link}</td></tr>
 <tr><th>Opened</th><td>{opened} ({age} ago)</td></tr>
 </tbody></table>"#,
-        state = item.state,
-        level = item.level,
-        brand = Esc(&item.brand),
+        state = item.queue.state,
+        level = item.queue.level,
+        brand = Esc(&item.queue.brand),
         platform = Esc(platform_name(&item.platform)),
         author = Esc(&item.author),
-        assignee = Esc(item.assignee.as_deref().unwrap_or("—")),
+        assignee = Esc(item.queue.assignee.as_deref().unwrap_or("—")),
         customer = Esc(service.customer.as_deref().unwrap_or("first time we hear from them")),
         breaches = service.breaches(),
         outcome = service.outcome.unwrap_or("—"),
@@ -255,26 +257,26 @@ fn details(item: &BoardItem, service: &ServiceRecord<'_>, now: DateTime<Utc>) ->
         reasons = Esc(&item.reasons.join("; ")),
         posted = when(item.posted_at),
         link = post_link(&item.url, "open the post"),
-        opened = when(item.opened_at),
-        age = span((now - item.opened_at).num_seconds()),
+        opened = when(item.queue.opened_at),
+        age = span((now - item.queue.opened_at).num_seconds()),
     )
 }
 
 fn item_actions(item: &BoardItem, viewer: &Viewer) -> String {
     let mut buttons: String = Move::ALL
         .into_iter()
-        .filter(|mv| rules::apply(item.state, *mv).is_ok())
+        .filter(|mv| rules::apply(item.queue.state, *mv).is_ok())
         .map(|mv| {
             format!(r#"<button type="submit" name="action" value="{}">{}</button> "#, mv.as_str(), move_label(mv))
         })
         .collect();
-    if item.assignee.as_deref() != Some(viewer.name()) {
+    if item.queue.assignee.as_deref() != Some(viewer.name()) {
         buttons.push_str(r#"<button type="submit" name="action" value="assign_me">Assign to me</button>"#);
     }
     format!(
         r#"<form method="post" action="/board/items/{id}">{csrf}<input type="hidden" name="back" value="item">
 <label>Note (optional) <input name="note" maxlength="{MAX_NOTE_CHARS}" size="60"></label>{buttons}</form>"#,
-        id = item.id,
+        id = item.queue.id,
         csrf = csrf_input(viewer),
     )
 }
@@ -380,20 +382,29 @@ fn platform_name(stored: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::MentionId;
+    use crate::store::QueueItemRow;
 
     #[test]
     fn the_running_sla_clock_is_shown_due_or_overdue() {
         let settings = QueueSettings::default();
         let now = Utc::now();
         let mut item = BoardItem {
-            id: QueueItemId(1),
-            brand: "Acme Air".into(),
-            level: Urgency::Critical,
-            state: QueueState::Open,
-            assignee: None,
-            opened_at: now,
-            updated_at: now,
-            sla_since: now,
+            queue: QueueItemRow {
+                id: QueueItemId(1),
+                mention_id: MentionId(1),
+                brand: "Acme Air".into(),
+                level: Urgency::Critical,
+                state: QueueState::Open,
+                assignee: None,
+                opened_at: now,
+                updated_at: now,
+                sla_since: now,
+                acked_at: None,
+                resolved_at: None,
+                reminded_at: None,
+                outcome: None,
+            },
             platform: "x".into(),
             author: "dana".into(),
             text: String::new(),
@@ -406,9 +417,9 @@ mod tests {
         assert!(sla_due(&item, &settings, now).starts_with(r#"<span class="due">ack due in"#));
         let late = now + ack + chrono::Duration::minutes(3);
         assert_eq!(sla_due(&item, &settings, late), r#"<span class="overdue">ack overdue 3m</span>"#);
-        item.state = QueueState::Acknowledged;
+        item.queue.state = QueueState::Acknowledged;
         assert!(sla_due(&item, &settings, now).contains("resolve due in"));
-        item.state = QueueState::Resolved;
+        item.queue.state = QueueState::Resolved;
         assert_eq!(sla_due(&item, &settings, now), "");
     }
 }

@@ -46,16 +46,19 @@ async fn board_lists_unresolved_items_by_urgency_then_age(store: Store) {
     make(&store, high, Move::Ack, t).await;
 
     let items = store.board_items(BoardScope::UNRESOLVED, 10).await.unwrap();
-    let ids: Vec<QueueItemId> = items.iter().map(|i| i.id).collect();
+    let ids: Vec<QueueItemId> = items.iter().map(|i| i.queue.id).collect();
     assert_eq!(ids, [critical, older_high, high, low], "by urgency, then oldest first; resolved left out");
     let first = &items[2];
-    assert_eq!((first.state, first.level, first.brand.as_str()), (QueueState::Acknowledged, Urgency::High, "Acme Air"));
+    assert_eq!(
+        (first.queue.state, first.queue.level, first.queue.brand.as_str()),
+        (QueueState::Acknowledged, Urgency::High, "Acme Air")
+    );
     assert_eq!(
         (first.platform.as_str(), first.author.as_str(), first.text.as_str()),
         ("hackernews", "dana", "Acme Air lost my bag")
     );
     assert_eq!(
-        (first.url.as_str(), first.posted_at, first.opened_at),
+        (first.url.as_str(), first.posted_at, first.queue.opened_at),
         ("https://news.ycombinator.com/item?id=1", post("1").created_at, t)
     );
     assert_eq!(
@@ -68,7 +71,7 @@ async fn board_lists_unresolved_items_by_urgency_then_age(store: Store) {
     assert!(store.board_items(of("Globex"), 10).await.unwrap().is_empty(), "one brand's items only");
 
     let one = store.board_items(BoardScope::Item(resolved), 10).await.unwrap();
-    assert_eq!((one.len(), one[0].state), (1, QueueState::Resolved), "one item whatever its state");
+    assert_eq!((one.len(), one[0].queue.state), (1, QueueState::Resolved), "one item whatever its state");
     assert!(store.board_items(BoardScope::Item(QueueItemId(9999)), 10).await.unwrap().is_empty());
 }
 
