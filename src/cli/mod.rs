@@ -173,10 +173,20 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 async fn run_daemon(settings: Settings, env: Vec<(String, String)>) -> anyhow::Result<()> {
     tracing::info!(config = %settings.file.display(), "starting earshot {}", env!("CARGO_PKG_VERSION"));
-    let daemon = Daemon::build(settings, env).await?;
-    tracing::info!(listen = %daemon.local_addr()?, "HTTP listening");
+    let starting = Daemon::bind(settings, env).await?;
+    tracing::info!(listen = %starting.local_addr()?, "HTTP listening");
+    // SIGTERM while waiting for the database ends the wait.
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let daemon = tokio::select! {
+        daemon = starting.connect() => daemon?,
+        () = &mut shutdown => {
+            tracing::info!("stopped before the database could be opened");
+            return Ok(());
+        }
+    };
     let hup = tokio::spawn(reload_on_sighup(daemon.handle()));
-    let result = daemon.run_until_stopped(shutdown_signal()).await;
+    let result = daemon.run_until_stopped(shutdown).await;
     hup.abort();
     result
 }

@@ -1,5 +1,7 @@
-//! The running daemon: [`Daemon::build`] turns checked settings into a
-//! [`Context`] and binds the HTTP listener; [`Daemon::run_until_stopped`]
+//! The running daemon: [`Daemon::bind`] binds the HTTP listener,
+//! [`Starting::connect`] waits for the database (`start.rs`: backoff, a
+//! not-ready `/readyz` meanwhile) and turns checked settings into a
+//! [`Context`]; [`Daemon::run_until_stopped`]
 //! runs one [`generation`] of tasks (delivery workers, scheduled polls),
 //! serves HTTP, reloads on request, keeps systemd's watchdog fed, and when
 //! the shutdown future completes stops polling and drains deliveries within
@@ -24,6 +26,7 @@ mod reload;
 mod route;
 mod scheduler;
 pub mod spikes;
+mod start;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +48,7 @@ pub use self::poll::{PollError, PollReport};
 pub use self::queue_timer::TickReport;
 pub use self::reload::{ReloadOrigin, ReloadSource, ReloadSummary};
 pub use self::scheduler::SourceState;
+pub use self::start::StartStatus;
 pub use crate::store::ItemCustomer;
 
 use self::generation::Generation;
@@ -89,27 +93,71 @@ pub struct Daemon {
     systemd: SystemdEnv,
 }
 
-impl Daemon {
-    /// Builds the context and binds `http.listen` (port 0 picks a free one).
-    /// `env` is the environment snapshot reloads read (the same one the
-    /// settings were loaded with).
-    pub async fn build(settings: Settings, env: Vec<(String, String)>) -> anyhow::Result<Daemon> {
-        let listen = settings.http.listen;
-        let reload_from = ReloadSource { path: settings.file.clone(), env };
-        let file_seen = reload_from.modified();
-        let systemd = SystemdEnv::from_env(&reload_from.env);
-        let ctx = Context::build(settings).await?;
-        let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+/// A daemon with its HTTP listener bound, before its database is open:
+/// [`Starting::connect`] waits for the database and builds the [`Daemon`].
+pub struct Starting {
+    settings: Settings,
+    listener: TcpListener,
+    reload_from: ReloadSource,
+    file_seen: Option<std::time::SystemTime>,
+    systemd: SystemdEnv,
+}
+
+impl Starting {
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Waits for the database (see [`start`]), answering `/healthz` and a
+    /// not-ready `/readyz` on the listener meanwhile, then migrates it and
+    /// builds the context. Fails at once on a configuration error.
+    pub async fn connect(self) -> anyhow::Result<Daemon> {
+        let Starting { settings, listener, reload_from, file_seen, systemd } = self;
+        let notifier = Notifier::new(&systemd);
+        let status = StartStatus::default();
+        // The start-up server gets a clone of the socket and gives it back
+        // when it stops; connections arriving in between wait in the backlog.
+        let listener = listener.into_std().context("taking over the listener")?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let server = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(crate::http::serve_starting(
+            TcpListener::from_std(listener.try_clone().context("cloning the listener")?)?,
+            status.clone(),
+            stop.clone().cancelled_owned(),
+        )));
+        let store = start::wait_for_store(&settings.storage.url, &status, &notifier).await;
+        stop.cancel();
+        // A client holding a request open does not hold up the start.
+        let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        let ctx = Context::with_store(settings, store?, Arc::new(crate::telemetry::Metrics::new()), None)?;
         let (tx, rx) = mpsc::channel(8);
         Ok(Daemon {
             handle: Handle { current: Arc::new(RwLock::new(Arc::new(ctx))), reloads: tx },
             reload_rx: rx,
-            listener,
+            listener: TcpListener::from_std(listener)?,
             ready: Arc::new(AtomicBool::new(false)),
             reload_from,
             file_seen,
             systemd,
         })
+    }
+}
+
+impl Daemon {
+    /// Binds `http.listen` (port 0 picks a free one); the database is
+    /// opened by [`Starting::connect`]. `env` is the environment snapshot
+    /// reloads read (the same one the settings were loaded with).
+    pub async fn bind(settings: Settings, env: Vec<(String, String)>) -> anyhow::Result<Starting> {
+        let listen = settings.http.listen;
+        let reload_from = ReloadSource { path: settings.file.clone(), env };
+        let file_seen = reload_from.modified();
+        let systemd = SystemdEnv::from_env(&reload_from.env);
+        let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        Ok(Starting { settings, listener, reload_from, file_seen, systemd })
+    }
+
+    /// [`Daemon::bind`], then [`Starting::connect`].
+    pub async fn build(settings: Settings, env: Vec<(String, String)>) -> anyhow::Result<Daemon> {
+        Self::bind(settings, env).await?.connect().await
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

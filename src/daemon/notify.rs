@@ -1,6 +1,7 @@
 //! systemd's notify protocol (sd_notify(3)), spoken directly over the
 //! datagram socket in `NOTIFY_SOCKET`: `READY=1` once migrations ran and the
-//! HTTP listener is up, `STATUS=...`, `RELOADING=1` around reloads,
+//! HTTP listener is up, `STATUS=...` (with `EXTEND_TIMEOUT_USEC=` while
+//! start-up waits for the database), `RELOADING=1` around reloads,
 //! `WATCHDOG=1` keep-alives, `STOPPING=1` on shutdown. Without
 //! `NOTIFY_SOCKET` every call is a no-op.
 //!
@@ -51,6 +52,11 @@ impl Notifier {
     }
     pub fn status(&self, status: &str) {
         self.send(&format!("STATUS={status}"));
+    }
+    /// Still starting (waiting for the database): why, and more time
+    /// before systemd's start-up timeout (`TimeoutStartSec=`) gives up.
+    pub fn waiting(&self, status: &str, extend: Duration) {
+        self.send(&format!("STATUS={status}\nEXTEND_TIMEOUT_USEC={}", extend.as_micros()));
     }
     pub fn reloading(&self) {
         self.send("RELOADING=1");

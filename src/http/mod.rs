@@ -2,8 +2,8 @@
 //! `POST /-/reload`, the queue API under `/api/v1/queue`, silences under
 //! `/api/v1/silences`, and Slack
 //! interactivity at `POST /slack/actions`, the web board under `/board`
-//! (`board/`). The only module
-//! that knows axum; handlers stay thin and call into the store or metrics.
+//! (`board/`); while start-up waits for the database, only `/healthz` and
+//! a 503 `/readyz` (`starting.rs`). The only module that knows axum; handlers stay thin and call into the store or metrics.
 //!
 //! Tests: `tests/it/http.rs`.
 
@@ -15,6 +15,7 @@ mod queue_api;
 mod reload;
 mod silences_api;
 mod slack_actions;
+mod starting;
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -28,6 +29,7 @@ use crate::daemon::Handle;
 
 pub use self::auth::constant_time_eq;
 pub use self::ingest::INGEST_SOURCE;
+pub use self::starting::serve_starting;
 
 /// What handlers may reach.
 #[derive(Debug, Clone)]

@@ -28,6 +28,7 @@ mod sla;
 mod sla_repo;
 mod spike_repo;
 mod sqlite;
+mod transient;
 
 /// Runs the same call on whichever backend the store is.
 macro_rules! dispatch {
@@ -388,6 +389,18 @@ impl Store {
             return Ok(Store::Postgres(PgStore::open(url).await?));
         }
         Err(StoreError::UnsupportedUrl(crate::config::redact_url_password(url)))
+    }
+
+    /// Opens and migrates the database, reporting why it cannot when it
+    /// cannot (PostgreSQL is probed with one direct connection first).
+    /// [`StoreError::is_transient`] says whether trying again may help.
+    pub async fn open_migrated(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            PgStore::probe(url).await?;
+        }
+        let store = Store::open(url).await?;
+        store.migrate().await?;
+        Ok(store)
     }
 
     /// Applies pending migrations; safe to run at every start.

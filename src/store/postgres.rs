@@ -45,6 +45,15 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// One direct connection, opened and closed: an unreachable server is
+    /// reported with its own error at once, where the pool would retry
+    /// until its acquire timeout and report only that.
+    pub async fn probe(url: &str) -> Result<(), StoreError> {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(url).await?.close().await?;
+        Ok(())
+    }
+
     pub async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.pool).await?;
         Ok(())

@@ -1,5 +1,6 @@
 //! SQLite backend: one file in WAL mode, a small pool, `BEGIN IMMEDIATE`
-//! transactions so the single writer never deadlocks on lock upgrades.
+//! transactions so the single writer never deadlocks on lock upgrades, and
+//! no pooled connection kept after a COMMIT failed (full disk, I/O error).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -52,6 +53,7 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
+            .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
             .connect_with(opts)
             .await?;
         Ok(SqliteStore { pool })
@@ -83,6 +85,24 @@ impl SqliteStore {
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// Whether a connection handed back to the pool may be reused. A COMMIT
+/// that fails on a full disk or an I/O error can end the transaction
+/// inside SQLite while sqlx still counts it open; the ROLLBACK queued when
+/// the transaction is dropped then fails as well ("no transaction is
+/// active"), and every later transaction on that connection would fail
+/// (`BEGIN IMMEDIATE` inside a transaction) or nest as a savepoint. Such a
+/// connection is closed instead, and the pool opens a fresh one.
+async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // Runs after the queued ROLLBACK (one worker, in order).
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("closing a database connection left in a failed transaction (full disk or I/O error?)");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 repository!(SqliteStore);

@@ -1,7 +1,7 @@
 //! Fault tests: the real `earshot run` binary, several replicas at once,
 //! killed with SIGKILL mid-flood, cut off from PostgreSQL
 //! (`pg_terminate_backend`), facing a Slack that is down, or a SQLite file
-//! it cannot write. Loopback only; every wait is bounded. The PostgreSQL
+//! it cannot write, or started before its database is reachable. Loopback only; every wait is bounded. The PostgreSQL
 //! tests need `EARSHOT_TEST_PG` (each runs on a fresh scratch database)
 //! and print a loud skip without it. Set `TEST_LOG=1` to see the replicas'
 //! logs.
@@ -26,6 +26,7 @@ mod postgres_cut;
 mod replica;
 mod slack_down;
 mod sqlite;
+mod start;
 
 /// A fresh scratch PostgreSQL database, or `None` (with a loud skip line)
 /// when `EARSHOT_TEST_PG` is unset.

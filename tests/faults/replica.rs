@@ -23,16 +23,24 @@ impl Replica {
     /// Starts `earshot --config CONFIG run` with `replica_id` set through
     /// the environment, as an operator would per pod.
     pub fn spawn(config: &Path, id: &str) -> Replica {
-        Self::start(Command::new(env!("CARGO_BIN_EXE_earshot")), config, id)
+        Self::spawn_with_env(config, id, &[])
+    }
+
+    /// Like [`Replica::spawn`], with more environment (`NOTIFY_SOCKET`...).
+    pub fn spawn_with_env(config: &Path, id: &str, env: &[(&str, &str)]) -> Replica {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_earshot"));
+        cmd.env_remove("NOTIFY_SOCKET").envs(env.iter().copied());
+        Self::start(cmd, config, id)
     }
 
     /// Like [`Replica::spawn`], with no file allowed to grow past `blocks`
-    /// × 512 bytes (`ulimit -f`; SIGXFSZ ignored, so a write past it fails
+    /// × 512 bytes (`ulimit -S -f`, a soft limit that `prlimit` can raise later; SIGXFSZ ignored, so a write past it fails
     /// with EFBIG as on a full disk).
     pub fn spawn_with_file_limit(config: &Path, id: &str, blocks: u32) -> Replica {
         let mut sh = Command::new("sh");
+        sh.env_remove("NOTIFY_SOCKET");
         sh.arg("-c")
-            .arg(format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""))
+            .arg(format!("trap '' XFSZ; ulimit -S -f {blocks}; exec \"$0\" \"$@\""))
             .arg(env!("CARGO_BIN_EXE_earshot"));
         Self::start(sh, config, id)
     }
@@ -43,7 +51,6 @@ impl Replica {
             .arg("run")
             .env("EARSHOT__CLUSTER__REPLICA_ID", id)
             .env_remove("RUST_LOG")
-            .env_remove("NOTIFY_SOCKET")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -73,6 +80,11 @@ impl Replica {
     /// The `http://127.0.0.1:PORT` it listens on, once it logged it.
     pub fn base_url(&self) -> Option<String> {
         lock(&self.addr).as_ref().map(|a| format!("http://{a}"))
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Its log lines so far.
@@ -107,6 +119,14 @@ impl Replica {
         let resp = reqwest::Client::new().get(url).timeout(Duration::from_secs(2)).send().await.ok()?;
         let status = resp.status().as_u16();
         Some((status, resp.json().await.ok()?))
+    }
+
+    /// `GET path`: (HTTP status, body text), or `None` if it does not answer.
+    pub async fn get(&self, path: &str) -> Option<(u16, String)> {
+        let url = format!("{}{path}", self.base_url()?);
+        let resp = reqwest::Client::new().get(url).timeout(Duration::from_secs(2)).send().await.ok()?;
+        let status = resp.status().as_u16();
+        Some((status, resp.text().await.ok()?))
     }
 
     /// `GET /metrics` as text.

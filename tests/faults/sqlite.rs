@@ -3,7 +3,10 @@
 //! mention has its outbox row and queue item, each post stored once); a
 //! read-only database and a full disk (the file size limit of the process,
 //! `ulimit -f`) give a clear error and a non-ready `/readyz`, while the
-//! daemon keeps running instead of crash-looping.
+//! daemon keeps running instead of crash-looping; once the disk has room
+//! again (the limit raised with `prlimit`) it recovers by itself, its
+//! pooled connections no longer stuck in the transactions whose COMMIT
+//! failed, and nothing published meanwhile is lost.
 
 use std::time::Duration;
 
@@ -111,5 +114,58 @@ async fn a_full_disk_is_reported_not_ready() {
     not_ready_but_running(&mut replica, &["disk i/o error", "full"]).await;
     stop.cancel();
     pushing.await.expect("flood task");
+    replica.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_recovers_once_there_is_room() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = prepared(dir.path()).await;
+    let slack = FakeSlack::start().await.expect("fake Slack");
+    let flood = Flood::start().await;
+    let config = write_config(dir.path(), "full", &flood.config(&url, &slack, "5ms", ""));
+    let stop = CancellationToken::new();
+    let pushing = flood.run(100, stop.clone());
+    let mut replica = Replica::spawn_with_file_limit(&config, "full", 512);
+    not_ready_but_running(&mut replica, &["disk i/o error", "full"]).await;
+
+    let room = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", replica.pid()))
+        .arg("--fsize=unlimited")
+        .status()
+        .expect("prlimit runs");
+    assert!(room.success(), "prlimit raised the file size limit");
+    let r = &replica;
+    wait_until(Duration::from_secs(20), "/readyz 200 once the disk has room", || async {
+        matches!(r.readyz().await, Some((200, _)))
+    })
+    .await;
+    // Once a poll committed again, every later one does, on whichever
+    // pooled connection it gets: none is stuck in a failed transaction.
+    let store = earshot::store::Store::open(&url).await.expect("open");
+    let mut recovered_at = 0;
+    for round in 0..5 {
+        let before = store.counts().await.expect("counts").mentions;
+        wait_until(Duration::from_secs(10), &format!("round {round}: new posts committed"), || async {
+            store.counts().await.is_ok_and(|c| c.mentions > before)
+        })
+        .await;
+        if round == 0 {
+            recovered_at = replica.log().len();
+        }
+    }
+    stop.cancel();
+    pushing.await.expect("flood task");
+    let audit = Audit::settle(&flood, &store, &slack, Duration::from_secs(30)).await;
+    audit.assert_nothing_lost();
+    let log = replica.log();
+    let stuck: Vec<_> = log.iter().filter(|l| l.contains("transaction depth")).collect();
+    assert!(stuck.is_empty(), "a connection was reused inside a failed transaction: {stuck:?}");
+    let failed: Vec<_> = log[recovered_at..]
+        .iter()
+        .filter(|l| l.contains(r#""level":"WARN""#) || l.contains(r#""level":"ERROR""#))
+        .collect();
+    assert!(failed.is_empty(), "failures after the recovery: {failed:?}");
+    assert!(replica.exited().is_none(), "the daemon kept running");
     replica.terminate();
 }
