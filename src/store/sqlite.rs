@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use super::{
@@ -42,7 +42,6 @@ impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
@@ -56,11 +55,31 @@ impl SqliteStore {
             .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
             .connect_with(opts)
             .await?;
+        wal_mode(&pool).await?;
         Ok(SqliteStore { pool })
     }
 
+    /// Applies pending migrations. sqlx's SQLite migrator takes no lock and
+    /// applies each migration in a deferred transaction, so two processes
+    /// migrating one file at once (two replicas starting, the CLI next to
+    /// the daemon after an upgrade) both apply the same migration ("table
+    /// already exists") or fail to upgrade their read lock ("database is
+    /// locked"). With migrations pending, the run holds the write lock
+    /// (`BEGIN IMMEDIATE`, each migration a savepoint inside it), so the
+    /// others wait their turn and then find nothing to do. With none
+    /// pending it only reads, so a read-only file still opens.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await?;
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+        if MIGRATOR.iter().all(|m| applied.contains(&m.version)) {
+            MIGRATOR.run(&self.pool).await?;
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        MIGRATOR.run_direct(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -84,6 +103,30 @@ impl SqliteStore {
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Puts the file in WAL mode, once: the mode is stored in the file, and
+/// later connections find it there. Not a per-connection pragma: switching
+/// a new file to WAL needs an exclusive lock that SQLite does not wait for
+/// (no busy handler), so processes opening a fresh file at once got
+/// "database is locked"; here a busy answer is retried, for as long as the
+/// busy timeout.
+async fn wal_mode(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut delay = Duration::from_millis(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match sqlx::query_scalar::<_, String>("PRAGMA journal_mode = WAL").fetch_one(pool).await {
+            Ok(_) => return Ok(()),
+            Err(sqlx::Error::Database(e))
+                if e.code().is_some_and(|c| c == "5" || c.parse::<i32>().is_ok_and(|c| c & 0xff == 5))
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

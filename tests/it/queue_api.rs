@@ -96,33 +96,34 @@ async fn bad_requests_get_clear_errors() {
     app.stop().await;
 }
 
+/// Runs `earshot queue ARGS` on `config`. Off the test's runtime thread:
+/// the daemon under test runs on that thread, and a transaction it has
+/// open must be able to finish while the CLI waits for the write lock (a
+/// blocking wait there froze it, and the CLI gave up after its busy
+/// timeout with "database is locked" when the machine was loaded).
+async fn earshot_queue(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_earshot"));
+    cmd.arg("--config").arg(config).arg("queue").args(args).env_remove("EARSHOT_CONFIG");
+    tokio::task::spawn_blocking(move || cmd.output().expect("earshot runs")).await.expect("CLI thread")
+}
+
 #[tokio::test]
 async fn the_cli_moves_items_too() {
     let (mut app, _hn) = spawn_hn(vec![]).await;
     push(&app, "a", "Acme Air lost my bag").await;
     let config = app.dir.path().join("earshot.toml");
-    let earshot = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_earshot"))
-            .arg("--config")
-            .arg(&config)
-            .arg("queue")
-            .args(args)
-            .env_remove("EARSHOT_CONFIG")
-            .output()
-            .unwrap()
-    };
-    let list = earshot(&["list", "--state", "open"]);
+    let list = earshot_queue(&config, &["list", "--state", "open"]).await;
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
     let stdout = String::from_utf8_lossy(&list.stdout).into_owned();
     let id = stdout.split_whitespace().next().unwrap().trim_start_matches('#').to_string();
     assert!(stdout.contains("Acme Air"), "{stdout}");
 
-    let ack = earshot(&["ack", &id, "--as", "dana", "--note", "calling them"]);
+    let ack = earshot_queue(&config, &["ack", &id, "--as", "dana", "--note", "calling them"]).await;
     assert!(String::from_utf8_lossy(&ack.stdout).contains("is acknowledged"), "{ack:?}");
-    let again = earshot(&["ack", &id]);
+    let again = earshot_queue(&config, &["ack", &id]).await;
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("cannot ack an item that is acknowledged"), "{again:?}");
-    let shown = String::from_utf8_lossy(&earshot(&["show", &id]).stdout).into_owned();
+    let shown = String::from_utf8_lossy(&earshot_queue(&config, &["show", &id]).await.stdout).into_owned();
     assert!(shown.contains("open -> acknowledged by dana via cli · calling them"), "{shown}");
     assert!(shown.contains("SLA clock from") && shown.contains("acknowledged 20"), "{shown}");
     assert!(shown.contains("customer @") && shown.contains("first mention from this author"), "{shown}");
