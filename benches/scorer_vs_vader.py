@@ -4,7 +4,7 @@
 Run from anywhere (needs python3 with venv, cargo, network access to PyPI
 on first use):
 
-    python3 benches/scorer_vs_vader.py [SECONDS_PER_RUN] [RUNS]
+    python3 benches/scorer_vs_vader.py [SECONDS_PER_RUN] [RUNS] [NAME=SCORE_RATE_BINARY...]
 
 What it does:
 1. makes a venv under the cargo target dir (`$CARGO_TARGET_DIR` or
@@ -17,6 +17,10 @@ What it does:
    Python's `SentimentIntensityAnalyzer.polarity_scores` and earshot's
    full scorer (`score_text`) and VADER core (`vader_compound`);
 4. prints the medians and earshot's ratio to Python.
+
+Given NAME=PATH arguments, it measures those `score_rate` binaries
+instead of building one (a before/after comparison in the same run:
+copy the old binary from `$CARGO_TARGET_DIR/perf/deps/score_rate-*`).
 """
 
 import os
@@ -47,8 +51,11 @@ def python_rate(corpus: list, seconds: float, runs: int) -> list:
     return rates
 
 
-def rust_rates(path: str, seconds: float, runs: int) -> dict:
-    cmd = ["cargo", "bench", "--quiet", "--profile", PROFILE, "--bench", "score_rate", "--", path, str(seconds), str(runs)]
+def rust_rates(path: str, seconds: float, runs: int, binary=None) -> dict:
+    cmd = ["cargo", "bench", "--quiet", "--profile", PROFILE, "--bench", "score_rate", "--"]
+    if binary:
+        cmd = [binary]
+    cmd += [path, str(seconds), str(runs)]
     result = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
     rates = {}
     for line in result.stdout.splitlines():
@@ -62,6 +69,7 @@ def main() -> int:
     ensure_venv(__file__)
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    binaries = [a.split("=", 1) for a in sys.argv[3:]] or [("earshot", None)]
     corpus = texts()
     path = os.path.join(TARGET, "scorer_vs_vader_texts.txt")
     with open(path, "w", encoding="utf-8") as f:
@@ -70,7 +78,8 @@ def main() -> int:
     print(f"texts: {len(corpus)} posts of 20-280 characters (mean {avg:.0f}), {path}")
 
     # Build before pinning: the compile may use every core.
-    subprocess.run(["cargo", "bench", "--quiet", "--profile", PROFILE, "--bench", "score_rate", "--no-run"], cwd=ROOT, check=True)
+    if binaries[0][1] is None:
+        subprocess.run(["cargo", "bench", "--quiet", "--profile", PROFILE, "--bench", "score_rate", "--no-run"], cwd=ROOT, check=True)
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
     print(f"pinned to CPU {cpu}; {runs} runs of {seconds:g} s each, medians")
@@ -78,13 +87,14 @@ def main() -> int:
     py = python_rate(corpus, seconds, runs)
     py_median = statistics.median(py)
     print(f"python vaderSentiment {VADER_VERSION} polarity_scores: {py_median:,.0f} texts/s (runs: {', '.join(f'{r:.0f}' for r in py)})")
-    rust = rust_rates(path, seconds, runs)
-    for mode, label in (("score_text", "earshot full scorer (score_text)"), ("vader_compound", "earshot VADER core (compound)")):
-        if mode not in rust:
-            print(f"{label}: missing from score_rate's output", file=sys.stderr)
-            return 1
-        rate, line = rust[mode]
-        print(f"{label}: {rate:,.0f} texts/s = {rate / py_median:.1f}x python   [{line}]")
+    for name, binary in binaries:
+        rust = rust_rates(path, seconds, runs, binary)
+        for mode, label in (("score_text", "full scorer (score_text)"), ("vader_compound", "VADER core (compound)")):
+            if mode not in rust:
+                print(f"{name} {label}: missing from score_rate's output", file=sys.stderr)
+                return 1
+            rate, line = rust[mode]
+            print(f"{name} {label}: {rate:,.0f} texts/s = {rate / py_median:.1f}x python   [{line}]")
     return 0
 
 

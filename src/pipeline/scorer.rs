@@ -26,6 +26,7 @@
 mod cues;
 mod data;
 mod phrases;
+mod scratch;
 mod shared;
 mod social;
 mod text;
@@ -48,6 +49,7 @@ use crate::domain::{Label, Post, Score};
 use crate::pipeline::sentiment::{self, Adjust, Extra, Sentiment, SentimentAnalyzer};
 
 use self::data::{Tag, WordSet};
+use self::scratch::Scratch;
 use self::social::BrandTerms;
 use self::text::MatchText;
 
@@ -159,12 +161,18 @@ impl Scorer {
     }
 
     fn score(&self, text: &str, audience: Option<&Audience>, history: &History) -> Score {
+        scratch::with(|scratch| self.score_with(text, audience, history, scratch))
+    }
+
+    fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
         let cleaned = social::clean(text, &self.brands, &self.core.sentiment, &d.not_names);
         let words = MatchText::new(&cleaned.text);
-        let mut hits = Vec::new();
-        d.book.find(&words, &mut hits);
-        let outcome = cues::evaluate(d, &words, &hits);
+        let hits = &mut scratch.hits;
+        hits.clear();
+        d.book.find_with(&words, &mut scratch.find, hits);
+        let hits = &hits[..];
+        let outcome = cues::evaluate(d, &words, hits);
 
         let span = |a: usize, b: usize| (words.tokens[a].start, words.tokens[b].end);
         // Closing thanks are politeness after an enquiry or a request.
@@ -242,7 +250,7 @@ impl Scorer {
             label,
             urgency,
             level: level(urgency, &self.thresholds),
-            topics: topics::assign(d, &hits, &outcome.fired),
+            topics: topics::assign(d, hits, &outcome.fired),
             reasons,
         }
     }

@@ -357,11 +357,81 @@ struct Link {
     negated_gap: bool,
 }
 
+/// Buffers one scan needs, kept between scans so a post allocates
+/// nothing once they have grown (see [`Phrasebook::find_with`]).
+#[derive(Debug, Default)]
+pub(crate) struct FindScratch {
+    ids: Vec<u32>,
+    links: PendingLinks,
+}
+
+/// Chains waiting for their next part, threaded per pattern so a part
+/// looks only at its own pattern's chains, not at every pending one.
+#[derive(Debug, Default)]
+struct PendingLinks {
+    /// In the order they were made.
+    links: Vec<Link>,
+    /// Per link: the previous link of the same pattern, or [`NONE`].
+    previous: Vec<u32>,
+    /// Per pattern: its latest link, or [`NONE`]. Sized to the book's
+    /// patterns on first use, reset through `touched`.
+    latest: Vec<u32>,
+    /// Patterns with a link in this scan.
+    touched: Vec<u32>,
+    /// The links a part extends, newest first.
+    fits: Vec<u32>,
+}
+
+impl PendingLinks {
+    fn start(&mut self, patterns: usize) {
+        if self.latest.len() != patterns {
+            self.latest.clear();
+            self.latest.resize(patterns, NONE);
+        }
+    }
+
+    /// Back to empty, keeping the buffers.
+    fn finish(&mut self) {
+        for &pattern in &self.touched {
+            self.latest[pattern as usize] = NONE;
+        }
+        self.links.clear();
+        self.previous.clear();
+        self.touched.clear();
+    }
+
+    fn push(&mut self, link: Link) {
+        let slot = &mut self.latest[link.pattern as usize];
+        if *slot == NONE {
+            self.touched.push(link.pattern);
+        }
+        self.previous.push(*slot);
+        *slot = self.links.len() as u32;
+        self.links.push(link);
+    }
+
+    fn contains(&self, link: &Link) -> bool {
+        self.of(link.pattern).any(|k| self.links[k as usize] == *link)
+    }
+
+    /// The links of `pattern`, newest first.
+    fn of(&self, pattern: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut k = self.latest[pattern as usize];
+        std::iter::from_fn(move || {
+            let this = k;
+            (this != NONE).then(|| {
+                k = self.previous[this as usize];
+                this
+            })
+        })
+    }
+}
+
 /// The state of one scan for patterns with gaps.
 struct Chains<'a> {
     ids: &'a [u32],
     text: &'a MatchText,
-    pending: Vec<Link>,
+    pending: &'a mut PendingLinks,
 }
 
 /// No state: the end of an output chain.
@@ -374,18 +444,25 @@ fn key(state: u32, word: u32) -> u64 {
 impl Phrasebook {
     /// Every pattern in `text`, appended to `out` (not deduplicated: one
     /// pattern can match overlapping spans).
+    #[cfg(test)]
     pub(crate) fn find(&self, text: &MatchText, out: &mut Vec<Hit>) {
-        let ids: Vec<u32> = (0..text.tokens.len())
-            .map(|i| match text.tokens[i].kind {
-                Kind::Num => NUM,
-                Kind::Dur => DUR,
-                Kind::Break => BREAK,
-                Kind::Word | Kind::Emoji => self.vocab.get(text.word(i)).copied().unwrap_or(UNKNOWN),
-            })
-            .collect();
-        let mut cx = Chains { ids: &ids, text, pending: Vec::new() };
+        self.find_with(text, &mut FindScratch::default(), out);
+    }
+
+    /// [`Self::find`] with reused buffers.
+    pub(crate) fn find_with(&self, text: &MatchText, scratch: &mut FindScratch, out: &mut Vec<Hit>) {
+        let FindScratch { ids, links } = scratch;
+        ids.clear();
+        ids.extend((0..text.tokens.len()).map(|i| match text.tokens[i].kind {
+            Kind::Num => NUM,
+            Kind::Dur => DUR,
+            Kind::Break => BREAK,
+            Kind::Word | Kind::Emoji => self.vocab.get(text.word(i)).copied().unwrap_or(UNKNOWN),
+        }));
+        links.start(self.patterns.len());
+        let mut cx = Chains { ids, text, pending: links };
         let mut state = 0u32;
-        for (i, &w) in ids.iter().enumerate() {
+        for (i, &w) in cx.ids.iter().enumerate() {
             if w == UNKNOWN {
                 state = 0;
                 continue;
@@ -411,6 +488,7 @@ impl Phrasebook {
                 at = self.output_link[at as usize];
             }
         }
+        cx.pending.finish();
     }
 
     /// The transition from `state` on word `w`.
@@ -436,18 +514,18 @@ impl Phrasebook {
             return;
         }
         let gap = u32::from(p.gaps[usize::from(part) - 1]);
-        let mut k = 0;
-        while k < cx.pending.len() {
-            let link = cx.pending[k];
-            k += 1;
-            let fits = link.pattern == pattern
-                && link.next == part
+        let mut fits = std::mem::take(&mut cx.pending.fits);
+        fits.clear();
+        fits.extend(cx.pending.of(pattern).filter(|&k| {
+            let link = cx.pending.links[k as usize];
+            link.next == part
                 && first > link.last
                 && first - link.last - 1 <= gap
-                && cx.text.same_sentence(link.last as usize, first as usize);
-            if !fits {
-                continue;
-            }
+                && cx.text.same_sentence(link.last as usize, first as usize)
+        }));
+        // Oldest first: the order the links were made in.
+        for &k in fits.iter().rev() {
+            let link = cx.pending.links[k as usize];
             let gap_ids = &cx.ids[link.last as usize + 1..first as usize];
             let negated_gap = link.negated_gap || gap_ids.iter().any(|id| self.negations.contains(id));
             if part + 1 == p.parts {
@@ -462,6 +540,7 @@ impl Phrasebook {
                 }
             }
         }
+        cx.pending.fits = fits;
     }
 
     /// How many literal phrases the automaton holds.

@@ -1,0 +1,30 @@
+//! Per-thread buffers the scorer reuses from post to post, so scoring
+//! allocates nothing but what it returns once they have grown.
+//!
+//! Owns: [`with`], which lends the calling thread's [`Scratch`]. A
+//! thread scores one post at a time, so the buffers are never shared; a
+//! re-entrant call (none today) would get fresh buffers rather than
+//! panic.
+
+use std::cell::RefCell;
+
+use super::phrases::{FindScratch, Hit};
+
+/// The reusable buffers of one scoring thread.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub(crate) find: FindScratch,
+    pub(crate) hits: Vec<Hit>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers.
+pub(crate) fn with<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
