@@ -177,7 +177,11 @@ impl Daemon {
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let notifier = Notifier::new(&self.systemd);
         let http_stop = tokio_util::sync::CancellationToken::new();
-        let state = crate::http::AppState { handle: self.handle.clone(), ready: self.ready.clone() };
+        let state = crate::http::AppState {
+            handle: self.handle.clone(),
+            ready: self.ready.clone(),
+            login_throttle: Default::default(),
+        };
         let server = tokio::spawn(crate::http::serve(self.listener, state, http_stop.clone().cancelled_owned()));
 
         // Leases first: the first round probes the database and takes what

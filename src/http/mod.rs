@@ -39,6 +39,8 @@ pub struct AppState {
     pub handle: Handle,
     /// Set once the daemon's tasks are running; cleared on shutdown.
     pub ready: Arc<AtomicBool>,
+    /// Wrong board tokens per client address.
+    pub login_throttle: Arc<board::LoginThrottle>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -64,5 +66,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -1,4 +1,5 @@
-//! The web board over plain HTTP: login required (form and Basic), hostile
+//! The web board over plain HTTP: login required (form and Basic), wrong
+//! tokens limited per client address, hostile
 //! post text escaped, CSRF refused, moves through the board recorded with
 //! `via = web`, the trends page drawn. The browser test is `browser.rs`.
 
@@ -112,6 +113,48 @@ async fn the_board_needs_a_login() {
     let mut wrong = HeaderMap::new();
     wrong.insert(AUTHORIZATION, "Basic ZGFuYTp3cm9uZw==".parse().unwrap());
     assert_eq!(get(&app, "/board", wrong).await.0, StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+
+/// A login attempt as if from `client` (a proxy on this host forwards it).
+async fn login_from(app: &TestApp, client: &str, token: &str) -> reqwest::Response {
+    self::client()
+        .post(app.http("/board/login"))
+        .header("x-forwarded-for", format!("203.0.113.250, {client}"))
+        .form(&[("name", "dana"), ("token", token)])
+        .send()
+        .await
+        .expect("login")
+}
+
+#[tokio::test]
+async fn wrong_tokens_are_limited_per_client_address() {
+    let (mut app, _hn) = spawn_hn(vec![]).await;
+    for n in 0..10 {
+        assert_eq!(login_from(&app, "192.0.2.1", "guess").await.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let refused = login_from(&app, "192.0.2.1", "guess").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=300).contains(&wait), "{wait}");
+    let right = login_from(&app, "192.0.2.1", API_TOKEN).await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS, "not even the right token is compared");
+    assert!(right.headers().get(SET_COOKIE).is_none());
+    // HTTP Basic on a page spends the same budget ("dana:wrong").
+    let mut basic = HeaderMap::new();
+    basic.insert(AUTHORIZATION, "Basic ZGFuYTp3cm9uZw==".parse().unwrap());
+    basic.insert("x-forwarded-for", "192.0.2.1".parse().unwrap());
+    assert_eq!(get(&app, "/board", basic).await.0, StatusCode::TOO_MANY_REQUESTS);
+
+    // Another address is not affected, and its Basic guesses count too.
+    assert_eq!(login_from(&app, "192.0.2.2", API_TOKEN).await.status(), StatusCode::SEE_OTHER);
+    for _ in 0..10 {
+        let mut basic = HeaderMap::new();
+        basic.insert(AUTHORIZATION, "Basic ZGFuYTp3cm9uZw==".parse().unwrap());
+        basic.insert("x-forwarded-for", "192.0.2.3".parse().unwrap());
+        assert_eq!(get(&app, "/board", basic).await.0, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(login_from(&app, "192.0.2.3", API_TOKEN).await.status(), StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
 

@@ -1,12 +1,16 @@
 //! Who may see the board: login with the API token (a form that sets the
-//! signed session cookie), HTTP Basic with the token, logout, and the check
-//! every board handler starts with. With no token configured the board is
-//! closed, like the API. POST forms must carry the session's CSRF token.
+//! signed session cookie), HTTP Basic with the token, logout, and the
+//! extractors every board handler takes its responder from ([`PageViewer`],
+//! [`FormViewer`]). With no token configured the board is closed, like the
+//! API. POST forms must carry the session's CSRF token. Wrong tokens are
+//! counted per client address (`throttle.rs`).
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -15,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::form_fields;
 use super::html::{self, csrf_field, Chrome, Esc};
 use super::session::{self, Key, Session};
+use super::throttle::{self, ClientAddr};
 use crate::http::auth::constant_time_eq;
 use crate::http::AppState;
 
@@ -70,6 +75,8 @@ pub enum Refusal {
     Closed,
     /// No valid session or Basic credentials.
     Anonymous,
+    /// Too many wrong tokens from this address lately: try again after this.
+    Throttled(Duration),
 }
 
 impl Refusal {
@@ -77,6 +84,7 @@ impl Refusal {
     pub fn for_page(self) -> Response {
         match self {
             Refusal::Closed => closed(),
+            Refusal::Throttled(wait) => throttled(wait),
             Refusal::Anonymous => Redirect::to("/board/login").into_response(),
         }
     }
@@ -85,6 +93,7 @@ impl Refusal {
     pub fn for_post(self) -> Response {
         match self {
             Refusal::Closed => closed(),
+            Refusal::Throttled(wait) => throttled(wait),
             Refusal::Anonymous => html::message(
                 StatusCode::UNAUTHORIZED,
                 "Not signed in",
@@ -104,18 +113,66 @@ fn closed() -> Response {
     )
 }
 
+/// 429 with `Retry-After`: nothing compared, nothing done.
+fn throttled(wait: Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    let mut resp = html::message(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        None,
+        &format!("Too many wrong tokens from your address: try again in {secs} s."),
+    );
+    resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    resp
+}
+
 fn token(state: &AppState) -> Option<SecretString> {
     state.handle.context().settings.http.api_token.clone()
 }
 
 /// The signed-in responder: a valid session cookie, or HTTP Basic with
-/// the token as password.
-pub fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Refusal> {
+/// the token as password (a wrong one counts against the address).
+fn viewer(state: &AppState, parts: &Parts) -> Result<Viewer, Refusal> {
     let token = token(state).ok_or(Refusal::Closed)?;
     let key = Key::from_token(&token);
-    let from_cookie = session::cookie(headers).and_then(|v| session::verify(&key, v, Utc::now().timestamp()));
-    let session = from_cookie.or_else(|| session::basic(headers, &token)).ok_or(Refusal::Anonymous)?;
-    Ok(Viewer::new(session, key))
+    let headers = &parts.headers;
+    if let Some(s) = session::cookie(headers).and_then(|v| session::verify(&key, v, Utc::now().timestamp())) {
+        return Ok(Viewer::new(s, key));
+    }
+    if !session::offers_basic(headers) {
+        return Err(Refusal::Anonymous);
+    }
+    let (client, now) = (throttle::client(parts), Instant::now());
+    state.login_throttle.check(client, now).map_err(Refusal::Throttled)?;
+    match session::basic(headers, &token) {
+        Some(s) => Ok(Viewer::new(s, key)),
+        None => {
+            state.login_throttle.failed(client, now);
+            Err(Refusal::Anonymous)
+        }
+    }
+}
+
+/// The responder of a page request; anyone else is sent to the login form.
+pub struct PageViewer(pub Viewer);
+
+/// The responder of a form post; anyone else gets 401, nothing done.
+pub struct FormViewer(pub Viewer);
+
+impl FromRequestParts<AppState> for PageViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        viewer(state, parts).map(PageViewer).map_err(Refusal::for_page)
+    }
+}
+
+impl FromRequestParts<AppState> for FormViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        viewer(state, parts).map(FormViewer).map_err(Refusal::for_post)
+    }
 }
 
 /// `GET /board/login`
@@ -141,14 +198,24 @@ fn login_page(status: StatusCode, name: &str, error: Option<&str>) -> Response {
 }
 
 /// `POST /board/login` (form: `name`, `token`): sets the session cookie.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(expected) = token(&state) else {
         return closed();
     };
+    let now = Instant::now();
+    if let Err(wait) = state.login_throttle.check(client, now) {
+        return throttled(wait);
+    }
     let fields = form_fields(&body);
     let raw_name = fields.get("name").map_or("", String::as_str);
     let given = fields.get("token").map_or("", String::as_str);
     if !constant_time_eq(given.trim().as_bytes(), expected.expose_secret().as_bytes()) {
+        state.login_throttle.failed(client, now);
         return login_page(StatusCode::UNAUTHORIZED, raw_name, Some("Wrong token."));
     }
     let name = match session::responder_name(raw_name) {
@@ -162,11 +229,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 /// `POST /board/logout` (form: `csrf`): ends the session in this browser.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let viewer = match viewer(&state, &headers) {
-        Ok(v) => v,
-        Err(r) => return r.for_post(),
-    };
+pub async fn logout(FormViewer(viewer): FormViewer, body: Bytes) -> Response {
     if !viewer.csrf_ok(&form_fields(&body)) {
         return viewer.csrf_refused();
     }

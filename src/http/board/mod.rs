@@ -9,7 +9,8 @@
 //!   the same store path as the API, recorded with `via = web`;
 //! - `GET /board/trends?days=&bucket=`: volume, negative share, complaint
 //!   topics and SLA percentiles as SVG (`trends.rs`, `svg.rs`);
-//! - `GET|POST /board/login`, `POST /board/logout` (`auth.rs`, `session.rs`).
+//! - `GET|POST /board/login`, `POST /board/logout` (`auth.rs`, `session.rs`;
+//!   wrong tokens limited per client address, `throttle.rs`).
 //!
 //! Tests: unit tests per module, `tests/it/board.rs` (handlers) and
 //! `tests/it/browser.rs` (headless Chromium over WebDriver).
@@ -19,6 +20,7 @@ mod html;
 mod pages;
 mod session;
 mod svg;
+mod throttle;
 mod trends;
 
 use std::collections::HashMap;
@@ -27,6 +29,8 @@ use axum::routing::get;
 use axum::Router;
 
 use super::AppState;
+
+pub use self::throttle::LoginThrottle;
 
 /// The board's routes, merged into the daemon's router.
 pub fn routes() -> Router<AppState> {

@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
-use super::auth::{self, csrf_input, Viewer};
+use super::auth::{csrf_input, FormViewer, PageViewer, Viewer};
 use super::form_fields;
 use super::html::{self, excerpt, post_link, span, when, Esc};
 use crate::config::QueueSettings;
@@ -35,14 +35,10 @@ const MAX_NOTE_CHARS: usize = 2000;
 
 /// `GET /board?brand=`
 pub async fn queue(
+    PageViewer(viewer): PageViewer,
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let viewer = match auth::viewer(&state, &headers) {
-        Ok(v) => v,
-        Err(r) => return r.for_page(),
-    };
     let ctx = state.handle.context();
     let brand = q.get("brand").map(|b| b.trim()).filter(|b| !b.is_empty());
     let scope = BoardScope::Unresolved { brand: brand.map(str::to_string) };
@@ -163,11 +159,7 @@ fn topics(topics: &[String]) -> String {
 }
 
 /// `GET /board/items/{id}`
-pub async fn item(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let viewer = match auth::viewer(&state, &headers) {
-        Ok(v) => v,
-        Err(r) => return r.for_page(),
-    };
+pub async fn item(PageViewer(viewer): PageViewer, State(state): State<AppState>, Path(id): Path<i64>) -> Response {
     let ctx = state.handle.context();
     let store = &ctx.store;
     let id = QueueItemId(id);
@@ -303,11 +295,12 @@ fn audit_trail(events: &[QueueEvent]) -> String {
 
 /// `POST /board/items/{id}` (form: `csrf`, `action`, optional `note`,
 /// `back` = `item` to return to the item page rather than the queue).
-pub async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> Response {
-    let viewer = match auth::viewer(&state, &headers) {
-        Ok(v) => v,
-        Err(r) => return r.for_post(),
-    };
+pub async fn act(
+    FormViewer(viewer): FormViewer,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
     let fields = form_fields(&body);
     if !viewer.csrf_ok(&fields) {
         return viewer.csrf_refused();

@@ -113,6 +113,14 @@ pub fn basic(headers: &HeaderMap, token: &SecretString) -> Option<Session> {
     Some(Session { name, id: "basic".to_string() })
 }
 
+/// Whether a request offers HTTP Basic credentials (right or wrong).
+pub fn offers_basic(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Basic ") || v.starts_with("basic "))
+}
+
 /// The session cookie's value in a request, if any.
 pub fn cookie(headers: &HeaderMap) -> Option<&str> {
     headers

@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
-use super::auth;
+use super::auth::PageViewer;
 use super::html::{self, span, when, Esc};
 use super::svg::{self, Bar, Column};
 use crate::http::AppState;
@@ -124,14 +124,10 @@ fn store_time(ms: i64) -> DateTime<Utc> {
 
 /// `GET /board/trends`
 pub async fn trends(
+    PageViewer(viewer): PageViewer,
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let viewer = match auth::viewer(&state, &headers) {
-        Ok(v) => v,
-        Err(r) => return r.for_page(),
-    };
     let window = match Window::parse(&q, Utc::now()) {
         Ok(w) => w,
         Err(msg) => return html::message(StatusCode::BAD_REQUEST, "Bad request", Some(&viewer.chrome()), &msg),
