@@ -1,6 +1,12 @@
 //! Liveness (`/healthz`: the process answers), readiness (`/readyz`: the
 //! daemon is running and its database answers and takes writes; with the
-//! cluster's leases and who holds them) and Prometheus `/metrics`.
+//! cluster's leases and who holds them) and Prometheus `/metrics`. Each
+//! database query here gives up after [`DB_ANSWER`]: with the server
+//! unreachable the pool would wait its whole acquire timeout, and a probe
+//! must answer "not ready" promptly, not time out itself.
+
+use std::future::Future;
+use std::time::Duration;
 
 use std::sync::atomic::Ordering;
 
@@ -11,6 +17,18 @@ use axum::Json;
 use serde_json::json;
 
 use super::AppState;
+use crate::store::StoreError;
+
+/// How long `/readyz` and `/metrics` wait for each database query.
+const DB_ANSWER: Duration = Duration::from_secs(1);
+
+/// `query`, or an error once [`DB_ANSWER`] has passed.
+async fn bounded<T>(query: impl Future<Output = Result<T, StoreError>>) -> Result<T, String> {
+    match tokio::time::timeout(DB_ANSWER, query).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("the database did not answer within {}", humantime::format_duration(DB_ANSWER))),
+    }
+}
 
 pub async fn healthz() -> &'static str {
     "ok\n"
@@ -21,19 +39,17 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let running = state.ready.load(Ordering::SeqCst);
     // Ready needs a database that answers AND takes writes (the lease
     // heartbeat is the write probe: a read-only file or a full disk fails it).
-    let db = match ctx.store.ping().await {
+    let db = match bounded(ctx.store.ping()).await {
         Ok(()) => ctx.leases.store_problem().map_or(Ok(()), |p| Err(format!("database does not take writes: {p}"))),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     };
     if db.is_err() {
         ctx.metrics.cluster.store_up.set(0);
     }
     let now = chrono::Utc::now();
-    let leases: Vec<_> = ctx
-        .leases
-        .all()
-        .await
-        .unwrap_or_default()
+    // Not asked again of a database that just failed to answer.
+    let leases = if db.is_ok() { bounded(ctx.leases.all()).await.unwrap_or_default() } else { Vec::new() };
+    let leases: Vec<_> = leases
         .into_iter()
         .map(|l| {
             json!({
@@ -75,13 +91,13 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let ctx = state.handle.context();
-    if let Ok(c) = ctx.store.counts().await {
+    if let Ok(c) = bounded(ctx.store.counts()).await {
         ctx.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
         ctx.metrics.queue_open.set(i64::try_from(c.queue_open).unwrap_or(i64::MAX));
         let age = c.queue_oldest_open.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
         ctx.metrics.queue_oldest_unacked.set(age);
     }
-    if let Ok(depth) = ctx.store.queue_depth().await {
+    if let Ok(depth) = bounded(ctx.store.queue_depth()).await {
         ctx.metrics.queue_depth(&depth, chrono::Utc::now());
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], ctx.metrics.render())

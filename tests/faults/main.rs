@@ -1,6 +1,7 @@
 //! Fault tests: the real `earshot run` binary, several replicas at once,
 //! killed with SIGKILL mid-flood, cut off from PostgreSQL
-//! (`pg_terminate_backend`), facing a Slack that is down, or a SQLite file
+//! (`pg_terminate_backend`) or from the server altogether (a proxy cut),
+//! facing a Slack that is down, or a SQLite file
 //! it cannot write, or started before its database is reachable. Loopback only; every wait is bounded. The PostgreSQL
 //! tests need `EARSHOT_TEST_PG` (each runs on a fresh scratch database)
 //! and print a loud skip without it. Set `TEST_LOG=1` to see the replicas'
@@ -23,6 +24,8 @@ mod fakes {
 mod flood;
 mod kill;
 mod postgres_cut;
+mod postgres_down;
+mod proxy;
 mod replica;
 mod slack_down;
 mod sqlite;

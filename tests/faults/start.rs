@@ -11,11 +11,10 @@ use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
-
 use crate::fakes::slack::FakeSlack;
 use crate::flood::{Audit, Flood};
 use crate::helpers::wait_until;
+use crate::proxy::Proxy;
 use crate::replica::{write_config, Replica};
 
 const PASSWORD: &str = "pw-never-logged-7f3a";
@@ -25,29 +24,12 @@ async fn postgres_started_late_is_waited_for() {
     let Some(db) = crate::scratch_postgres("postgres_started_late_is_waited_for").await else {
         return;
     };
-    let server = url::Url::parse(&db.url).expect("scratch url");
-    let upstream = format!("{}:{}", server.host_str().expect("host"), server.port().unwrap_or(5432));
-    // A port with nothing behind it yet: connections are refused until the
-    // proxy binds it. The password is ignored by the trust-auth test server.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut url = server.clone();
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(port)).unwrap();
+    // Nothing listens behind the proxy's port until it opens. The password
+    // is ignored by the trust-auth test server.
+    let mut proxy = Proxy::closed(&Proxy::upstream_of(&db.url));
+    let mut url = proxy.url_for(&db.url);
     url.set_password(Some(PASSWORD)).unwrap();
-    waits_then_starts(url.as_ref(), &["connection refused"], || async move {
-        let proxy = TcpListener::bind(("127.0.0.1", port)).await.expect("proxy port still free");
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = proxy.accept().await {
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-            }
-        });
-    })
-    .await;
+    waits_then_starts(url.as_ref(), &["connection refused"], || proxy.open()).await;
     drop(db);
 }
 
