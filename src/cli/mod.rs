@@ -175,6 +175,9 @@ async fn run_daemon(settings: Settings, env: Vec<(String, String)>) -> anyhow::R
     tracing::info!(config = %settings.file.display(), "starting earshot {}", env!("CARGO_PKG_VERSION"));
     let starting = Daemon::bind(settings, env).await?;
     tracing::info!(listen = %starting.local_addr()?, "HTTP listening");
+    // Listening already: a SIGHUP while waiting for the database is held
+    // for later instead of ending the process (its default action).
+    let hangups = listen_for_hangups();
     // SIGTERM while waiting for the database ends the wait.
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -185,17 +188,29 @@ async fn run_daemon(settings: Settings, env: Vec<(String, String)>) -> anyhow::R
             return Ok(());
         }
     };
-    let hup = tokio::spawn(reload_on_sighup(daemon.handle()));
+    let hup = tokio::spawn(reload_on_sighup(hangups, daemon.handle()));
     let result = daemon.run_until_stopped(shutdown).await;
     hup.abort();
     result
 }
 
+#[cfg(unix)]
+type Hangups = std::io::Result<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Hangups = ();
+
+#[cfg(unix)]
+fn listen_for_hangups() -> Hangups {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+}
+#[cfg(not(unix))]
+fn listen_for_hangups() -> Hangups {}
+
 /// SIGHUP → reload; the outcome is logged by the daemon.
-async fn reload_on_sighup(handle: crate::daemon::Handle) {
+async fn reload_on_sighup(hangups: Hangups, handle: crate::daemon::Handle) {
     #[cfg(unix)]
     {
-        let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        let mut hup = match hangups {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot listen for SIGHUP; reload with POST /-/reload instead");
@@ -208,7 +223,7 @@ async fn reload_on_sighup(handle: crate::daemon::Handle) {
         }
     }
     #[cfg(not(unix))]
-    let _ = handle;
+    let _ = (hangups, handle);
 }
 
 /// Completes on SIGTERM or Ctrl-C (SIGINT).

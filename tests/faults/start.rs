@@ -1,7 +1,8 @@
 //! Start-up without a database: `earshot run` started before its
 //! database is reachable keeps running, answers `/healthz`, reports a
 //! 503 `/readyz` with the reason and tells systemd why (`STATUS=`, no
-//! `READY=1`), logs every attempt without the URL's password, and starts
+//! `READY=1`), logs every attempt without the URL's password, survives a
+//! SIGHUP meanwhile, and starts
 //! normally (migrates, polls, alerts) once the database appears: a
 //! PostgreSQL server behind a loopback proxy the test opens only later,
 //! or a SQLite directory whose path is blocked by a file until the test
@@ -80,6 +81,15 @@ where
     assert!(told.iter().any(|m| m.contains("EXTEND_TIMEOUT_USEC=")), "{told:?}");
     assert!(!told.iter().any(|m| m.contains("READY=1")), "not READY before the database: {told:?}");
     assert!(replica.exited().is_none(), "the daemon exited: {log}");
+    // A reload asked for while waiting does not end the process.
+    let hup = std::process::Command::new("kill").arg("-HUP").arg(replica.pid().to_string()).status();
+    assert!(hup.expect("kill runs").success());
+    let r = &replica;
+    wait_until(Duration::from_secs(5), "/readyz answers after SIGHUP", || async {
+        matches!(r.readyz().await, Some((503, _)))
+    })
+    .await;
+    assert!(replica.exited().is_none(), "SIGHUP ended the waiting daemon");
 
     make_reachable().await;
     let r = &replica;
