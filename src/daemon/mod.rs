@@ -180,7 +180,7 @@ impl Daemon {
         let state = crate::http::AppState {
             handle: self.handle.clone(),
             ready: self.ready.clone(),
-            login_throttle: Default::default(),
+            token_guesses: Default::default(),
         };
         let server = tokio::spawn(crate::http::serve(self.listener, state, http_stop.clone().cancelled_owned()));
 

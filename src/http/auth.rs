@@ -1,8 +1,20 @@
-//! Bearer-token checks for the write API: constant-time comparison, and a
-//! refusal when no token is configured (the API is then closed, not open).
+//! Bearer-token checks for the write API: constant-time comparison, a
+//! refusal when no token is configured (the API is then closed, not open),
+//! and [`ApiCaller`], the extractor every API handler takes, which also
+//! counts wrong tokens per client address (`token_guesses.rs`).
 
-use axum::http::HeaderMap;
+use std::time::Instant;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use super::token_guesses;
+use super::AppState;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +47,36 @@ pub fn check_bearer(headers: &HeaderMap, expected: Option<&SecretString>) -> Res
         Ok(())
     } else {
         Err(AuthError::Invalid)
+    }
+}
+
+/// A request with the API's bearer token. Anyone else gets 401 (JSON
+/// `error`), or 429 with `Retry-After` once their address has sent too
+/// many wrong tokens (then not even the right one is compared).
+pub struct ApiCaller;
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let token = state.handle.context().settings.http.api_token.clone();
+        let (client, now) = (token_guesses::client(parts), Instant::now());
+        if let Err(wait) = state.token_guesses.check(client, now) {
+            let secs = wait.as_secs().max(1);
+            let body = Json(json!({ "error": format!("too many wrong tokens from your address; retry in {secs} s") }));
+            return Err(
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, secs.to_string())], body).into_response()
+            );
+        }
+        match check_bearer(&parts.headers, token.as_ref()) {
+            Ok(()) => Ok(ApiCaller),
+            Err(e) => {
+                if e == AuthError::Invalid {
+                    state.token_guesses.failed(client, now);
+                }
+                Err((StatusCode::UNAUTHORIZED, Json(json!({ "error": e.message() }))).into_response())
+            }
+        }
     }
 }
 

@@ -14,14 +14,14 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::check_bearer;
+use super::auth::ApiCaller;
 use super::AppState;
 use crate::domain::{Author, Engagement, ExternalId, Platform, Post, SourceName};
 use crate::sources::Batch;
@@ -50,11 +50,8 @@ struct IngestPost {
     replies: Option<u64>,
 }
 
-pub async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn ingest(_: ApiCaller, State(state): State<AppState>, body: Bytes) -> Response {
     let ctx = state.handle.context();
-    if let Err(e) = check_bearer(&headers, ctx.settings.http.api_token.as_ref()) {
-        return error(StatusCode::UNAUTHORIZED, e.message());
-    }
     let posts = match parse(&body) {
         Ok(p) => p,
         Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),

@@ -16,6 +16,7 @@ mod reload;
 mod silences_api;
 mod slack_actions;
 mod starting;
+mod token_guesses;
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -39,8 +40,8 @@ pub struct AppState {
     pub handle: Handle,
     /// Set once the daemon's tasks are running; cleared on shutdown.
     pub ready: Arc<AtomicBool>,
-    /// Wrong board tokens per client address.
-    pub login_throttle: Arc<board::LoginThrottle>,
+    /// Wrong tokens (API and board) per client address.
+    pub token_guesses: Arc<token_guesses::TokenGuesses>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -16,14 +16,14 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::check_bearer;
+use super::auth::ApiCaller;
 use super::AppState;
 use crate::domain::{QueueItemId, Urgency};
 use crate::queue::{Move, QueueState, Via};
@@ -35,19 +35,7 @@ pub(super) fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(json!({ "error": msg.into() }))).into_response()
 }
 
-pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
-    let token = state.handle.context().settings.http.api_token.clone();
-    check_bearer(headers, token.as_ref()).map_err(|e| error(StatusCode::UNAUTHORIZED, e.message()))
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
+pub async fn list(_: ApiCaller, State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let filter = match filter(&q) {
         Ok(f) => f,
         Err(msg) => return error(StatusCode::BAD_REQUEST, msg),
@@ -85,10 +73,7 @@ fn filter(q: &HashMap<String, String>) -> Result<QueueFilter, String> {
     Ok(f)
 }
 
-pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
+pub async fn show(_: ApiCaller, State(state): State<AppState>, Path(id): Path<i64>) -> Response {
     let ctx = state.handle.context();
     let (item, events) = match ctx.store.queue_item(QueueItemId(id)).await {
         Ok(Some(found)) => found,
@@ -116,14 +101,11 @@ struct ActionBody {
 }
 
 pub async fn act(
+    _: ApiCaller,
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((id, action)): Path<(i64, String)>,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
     let body: ActionBody = if body.is_empty() {
         ActionBody::default()
     } else {

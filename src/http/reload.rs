@@ -2,20 +2,16 @@
 //! changed, or 400 with the file, key and reason; the running config stays.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::auth::check_bearer;
+use super::auth::ApiCaller;
 use super::AppState;
 use crate::daemon::ReloadOrigin;
 
-pub async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let token = state.handle.context().settings.http.api_token.clone();
-    if let Err(e) = check_bearer(&headers, token.as_ref()) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": e.message() }))).into_response();
-    }
+pub async fn reload(_: ApiCaller, State(state): State<AppState>) -> Response {
     match state.handle.reload(ReloadOrigin::Api).await {
         Ok(s) => Json(json!({
             "reloaded": true,

@@ -13,13 +13,14 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::queue_api::{authorize, error};
+use super::auth::ApiCaller;
+use super::queue_api::error;
 use super::AppState;
 use crate::routing::{Silence, SilenceId, SilenceRequest};
 use crate::store::NewSilence;
@@ -37,10 +38,7 @@ pub fn silence_json(s: &Silence) -> Value {
     })
 }
 
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
+pub async fn create(_: ApiCaller, State(state): State<AppState>, body: Bytes) -> Response {
     let req: SilenceRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
@@ -67,14 +65,7 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
+pub async fn list(_: ApiCaller, State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let mut expired = false;
     for (k, v) in &q {
         match (k.as_str(), v.as_str()) {
@@ -92,10 +83,7 @@ pub async fn list(
     }
 }
 
-pub async fn expire(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
+pub async fn expire(_: ApiCaller, State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return error(StatusCode::BAD_REQUEST, format!("not a silence id: {id:?}"));
     };

@@ -129,3 +129,33 @@ async fn the_cli_moves_items_too() {
     assert!(shown.contains("customer @") && shown.contains("first mention from this author"), "{shown}");
     app.stop().await;
 }
+
+/// `GET /api/v1/queue` as if from `client` (forwarded by a proxy on this
+/// host) with `token`, if any: (status, `Retry-After`).
+async fn list_from(app: &TestApp, client: &str, token: Option<&str>) -> (u16, Option<String>) {
+    let mut req = reqwest::Client::new().get(app.http("/api/v1/queue")).header("x-forwarded-for", client);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.expect("request");
+    let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    (resp.status().as_u16(), retry)
+}
+
+#[tokio::test]
+async fn wrong_api_tokens_are_limited_per_client_address() {
+    let (mut app, _hn) = spawn_hn(vec![]).await;
+    for n in 0..10 {
+        assert_eq!(list_from(&app, "192.0.2.9", Some("guess")).await, (401, None), "guess {n}");
+    }
+    let (status, retry) = list_from(&app, "192.0.2.9", Some(API_TOKEN)).await;
+    assert_eq!(status, 429, "not even the right token is compared");
+    assert!(retry.and_then(|r| r.parse::<u64>().ok()).is_some_and(|s| (1..=300).contains(&s)));
+    assert_eq!(list_from(&app, "192.0.2.10", Some(API_TOKEN)).await.0, 200, "another address is not affected");
+    // A missing token is no guess.
+    for _ in 0..12 {
+        assert_eq!(list_from(&app, "192.0.2.11", None).await.0, 401);
+    }
+    assert_eq!(list_from(&app, "192.0.2.11", Some(API_TOKEN)).await.0, 200);
+    app.stop().await;
+}

@@ -3,7 +3,7 @@
 //! extractors every board handler takes its responder from ([`PageViewer`],
 //! [`FormViewer`]). With no token configured the board is closed, like the
 //! API. POST forms must carry the session's CSRF token. Wrong tokens are
-//! counted per client address (`throttle.rs`).
+//! counted per client address (`http/token_guesses.rs`).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -19,8 +19,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::form_fields;
 use super::html::{self, csrf_field, Chrome, Esc};
 use super::session::{self, Key, Session};
-use super::throttle::{self, ClientAddr};
 use crate::http::auth::constant_time_eq;
+use crate::http::token_guesses::{self, ClientAddr};
 use crate::http::AppState;
 
 /// A signed-in responder.
@@ -142,12 +142,12 @@ fn viewer(state: &AppState, parts: &Parts) -> Result<Viewer, Refusal> {
     if !session::offers_basic(headers) {
         return Err(Refusal::Anonymous);
     }
-    let (client, now) = (throttle::client(parts), Instant::now());
-    state.login_throttle.check(client, now).map_err(Refusal::Throttled)?;
+    let (client, now) = (token_guesses::client(parts), Instant::now());
+    state.token_guesses.check(client, now).map_err(Refusal::Throttled)?;
     match session::basic(headers, &token) {
         Some(s) => Ok(Viewer::new(s, key)),
         None => {
-            state.login_throttle.failed(client, now);
+            state.token_guesses.failed(client, now);
             Err(Refusal::Anonymous)
         }
     }
@@ -208,14 +208,14 @@ pub async fn login(
         return closed();
     };
     let now = Instant::now();
-    if let Err(wait) = state.login_throttle.check(client, now) {
+    if let Err(wait) = state.token_guesses.check(client, now) {
         return throttled(wait);
     }
     let fields = form_fields(&body);
     let raw_name = fields.get("name").map_or("", String::as_str);
     let given = fields.get("token").map_or("", String::as_str);
     if !constant_time_eq(given.trim().as_bytes(), expected.expose_secret().as_bytes()) {
-        state.login_throttle.failed(client, now);
+        state.token_guesses.failed(client, now);
         return login_page(StatusCode::UNAUTHORIZED, raw_name, Some("Wrong token."));
     }
     let name = match session::responder_name(raw_name) {

@@ -10,7 +10,7 @@
 //! - `GET /board/trends?days=&bucket=`: volume, negative share, complaint
 //!   topics and SLA percentiles as SVG (`trends.rs`, `svg.rs`);
 //! - `GET|POST /board/login`, `POST /board/logout` (`auth.rs`, `session.rs`;
-//!   wrong tokens limited per client address, `throttle.rs`).
+//!   wrong tokens limited per client address, `http/token_guesses.rs`).
 //!
 //! Tests: unit tests per module, `tests/it/board.rs` (handlers) and
 //! `tests/it/browser.rs` (headless Chromium over WebDriver).
@@ -20,7 +20,6 @@ mod html;
 mod pages;
 mod session;
 mod svg;
-mod throttle;
 mod trends;
 
 use std::collections::HashMap;
@@ -29,8 +28,6 @@ use axum::routing::get;
 use axum::Router;
 
 use super::AppState;
-
-pub use self::throttle::LoginThrottle;
 
 /// The board's routes, merged into the daemon's router.
 pub fn routes() -> Router<AppState> {

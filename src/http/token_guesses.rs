@@ -1,7 +1,8 @@
 //! Wrong tokens per client address: after [`MAX_FAILURES`] wrong tokens
-//! (the login form, or HTTP Basic on a board page) within [`WINDOW`], that
-//! address is refused with 429 and `Retry-After` until its oldest failure
-//! ages out; the token is not even compared meanwhile, so guessing stalls.
+//! (the API's bearer token, the board's login form, HTTP Basic on a board
+//! page) within [`WINDOW`], that address is refused with 429 and
+//! `Retry-After` until its oldest failure ages out; the token is not even
+//! compared meanwhile, so guessing stalls.
 //! Other addresses are unaffected. Behind a reverse proxy on the same host
 //! (a loopback peer) the address is the one that proxy forwarded, the last
 //! `X-Forwarded-For` entry, which the proxy writes itself.
@@ -22,11 +23,11 @@ const MAX_ADDRESSES: usize = 10_000;
 
 /// Recent failures per address. Shared by every request of a daemon.
 #[derive(Debug, Default)]
-pub struct LoginThrottle {
+pub struct TokenGuesses {
     failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
 }
 
-impl LoginThrottle {
+impl TokenGuesses {
     /// `Err(wait)` while `client` has used up its failures.
     pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -102,7 +103,7 @@ mod tests {
 
     #[test]
     fn an_address_is_refused_after_its_failures_until_they_age_out() {
-        let t = LoginThrottle::default();
+        let t = TokenGuesses::default();
         let start = Instant::now();
         for n in 0..MAX_FAILURES {
             assert_eq!(t.check(ip(1), start), Ok(()), "attempt {n}");
@@ -117,7 +118,7 @@ mod tests {
 
     #[test]
     fn memory_stays_bounded() {
-        let t = LoginThrottle::default();
+        let t = TokenGuesses::default();
         let now = Instant::now();
         for n in 0..(MAX_ADDRESSES as u32 + 50) {
             t.failed(IpAddr::V4(Ipv4Addr::from(n)), now);
