@@ -1,6 +1,8 @@
 //! Benchmarks for the pure pipeline: the matcher's throughput (bytes/s)
-//! with 10, 1,000 and 10,000 watch terms, and the scorer over realistic
-//! 20-280 character posts.
+//! with 10, 1,000 and 10,000 watch terms, in wall-clock time (`matcher`)
+//! and in the thread's CPU time (`matcher_cpu`: what one core gives when
+//! others compete for it), and the scorer over realistic 20-280 character
+//! posts.
 //!
 //! `cargo bench --bench pipeline` for figures; `cargo bench --bench
 //! pipeline -- --test` runs each once as a smoke test.
@@ -8,6 +10,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
+use criterion::measurement::Measurement;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use earshot::pipeline::{Matcher, Pipeline, Scorer};
@@ -15,8 +18,25 @@ use earshot::pipeline::{Matcher, Pipeline, Scorer};
 use support::{brands, posts, POSTS};
 
 fn matcher(c: &mut Criterion) {
+    matcher_find(c, "matcher");
+
+    let mut group = c.benchmark_group("matcher_build");
+    group.sample_size(10);
+    for terms in [1_000, 10_000] {
+        let b = brands(terms);
+        group.bench_with_input(BenchmarkId::new("new", terms), &b, |bench, b| bench.iter(|| Matcher::new(b)));
+    }
+    group.finish();
+}
+
+fn matcher_cpu(c: &mut Criterion<cpu_time::ThreadCpuTime>) {
+    matcher_find(c, "matcher_cpu");
+}
+
+/// `find` over [`POSTS`] with 10, 1,000 and 10,000 terms.
+fn matcher_find<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let bytes: usize = POSTS.iter().map(|p| p.len()).sum();
-    let mut group = c.benchmark_group("matcher");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Bytes(bytes as u64));
     for terms in [10, 1_000, 10_000] {
         let m = Matcher::new(&brands(terms));
@@ -31,14 +51,66 @@ fn matcher(c: &mut Criterion) {
         });
     }
     group.finish();
+}
 
-    let mut group = c.benchmark_group("matcher_build");
-    group.sample_size(10);
-    for terms in [1_000, 10_000] {
-        let b = brands(terms);
-        group.bench_with_input(BenchmarkId::new("new", terms), &b, |bench, b| bench.iter(|| Matcher::new(b)));
+/// Criterion measurement in the calling thread's CPU time.
+mod cpu_time {
+    use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+
+    /// `CLOCK_THREAD_CPUTIME_ID` (Linux), nanoseconds as `f64`, printed
+    /// like wall-clock time.
+    pub struct ThreadCpuTime;
+
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
     }
-    group.finish();
+
+    extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+
+    fn now() -> f64 {
+        let mut t = Timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes one timespec (64-bit Linux layout)
+        // through a pointer to a live, writable one.
+        let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+        t.tv_sec as f64 * 1e9 + t.tv_nsec as f64
+    }
+
+    impl Measurement for ThreadCpuTime {
+        type Intermediate = f64;
+        type Value = f64;
+
+        fn start(&self) -> f64 {
+            now()
+        }
+
+        fn end(&self, start: f64) -> f64 {
+            now() - start
+        }
+
+        fn add(&self, a: &f64, b: &f64) -> f64 {
+            a + b
+        }
+
+        fn zero(&self) -> f64 {
+            0.0
+        }
+
+        fn to_f64(&self, value: &f64) -> f64 {
+            *value
+        }
+
+        fn formatter(&self) -> &dyn ValueFormatter {
+            // Wall time's formatter takes nanoseconds too.
+            WallTime.formatter()
+        }
+    }
 }
 
 fn scorer(c: &mut Criterion) {
@@ -69,4 +141,9 @@ fn scorer(c: &mut Criterion) {
 }
 
 criterion_group!(benches, matcher, scorer);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(cpu_time::ThreadCpuTime);
+    targets = matcher_cpu
+}
+criterion_main!(benches, cpu);

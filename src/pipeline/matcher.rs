@@ -1,21 +1,25 @@
 //! Watch-term matching: every brand's terms and exclude phrases compiled
-//! once into one Aho-Corasick automaton, so the cost of a post is flat in
-//! the number of brands and terms.
+//! once into an index of their first words (`matcher/word_index.rs`), so a
+//! post costs about one hash probe per word, flat in the number of brands
+//! and terms. The rare patterns without any word character (":-)", "<3")
+//! go to a small Aho-Corasick automaton.
 //!
 //! Owns: which brands a text concerns and which of their terms hit. Pure:
-//! no I/O, no allocation for a text that matches nothing and needs no
-//! normalising. Per-brand boolean queries, prefixes and languages are
-//! still to come (DESIGN.md); they would be evaluated over these hits.
-//! Tests: `matcher/tests.rs`.
+//! no I/O, no allocation for a text that matches nothing (the normalised
+//! copy, hits and excludes live in per-thread buffers). Per-brand boolean
+//! queries, prefixes and languages are still to come (DESIGN.md); they
+//! would be evaluated over these hits. Tests: `matcher/tests.rs`, and
+//! `matcher/reference_tests.rs` against a naive reading of the rules.
 //!
 //! Matching rules:
 //! - Case-insensitive for all of Unicode, and width- and compatibility-
 //!   insensitive: terms and text are compared in the normal form of
 //!   `matcher/normalize.rs` (NFKC, lower case, separator runs as one
-//!   space). A text already in that form up to ASCII case, the common
-//!   case, is searched in place with the automaton folding ASCII case;
-//!   any other text is searched in a normalised copy whose offsets are
-//!   mapped back.
+//!   space). A text already in that form up to ASCII case and separator
+//!   runs, the common case (all ASCII text is), is searched in place,
+//!   folding ASCII case and reading a pattern's space as any separator
+//!   run; any other text is searched in a normalised copy whose offsets
+//!   are mapped back.
 //! - Whole words only: no letter, digit, `_` or combining mark right
 //!   before or after a hit. `@`, `#`, `'`, `-` and emoji are boundaries,
 //!   so "acmeair" is found in "@acmeair", "#acmeair" and "acmeair's", and
@@ -32,17 +36,22 @@
 //!   normal form are one term, reported in their first configured spelling.
 
 mod normalize;
+mod word_index;
 
+#[cfg(test)]
+mod reference_tests;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use self::normalize::{is_search_ready, is_word_char, normalize_pattern, NormalizedText};
+use self::normalize::{is_search_ready, is_word_char, normalize_pattern, NormalizedText, ReadyCheck};
+use self::word_index::WordIndex;
 use crate::config::Brand;
 use crate::domain::BrandName;
 
@@ -67,23 +76,26 @@ pub struct TermHit<'m> {
 /// The watch terms could not be compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum MatcherError {
-    /// The automaton would pass aho-corasick's size limits (about two
-    /// billion states or patterns).
+    /// The automaton of patterns without a word character would pass
+    /// aho-corasick's size limits (about two billion states or patterns).
     #[error("watch terms too large to compile: {0}")]
     TooLarge(#[from] aho_corasick::BuildError),
 }
 
 /// All brands' terms and excludes, compiled.
 pub struct Matcher {
-    /// `None` when no brand has a usable term.
-    automaton: Option<AhoCorasick>,
+    /// The patterns with a word character: nearly all of them.
+    words: WordIndex,
+    /// The patterns without one, with their pattern ids; `None` when there
+    /// are none.
+    symbols: Option<(AhoCorasick, Vec<u32>)>,
     /// What each pattern means: `roles[role_starts[p]..role_starts[p + 1]]`.
     roles: Vec<Role>,
     role_starts: Vec<u32>,
     brands: Vec<CompiledBrand>,
-    /// Some pattern has several words, so texts need separator runs
-    /// collapsed before they can be searched.
-    multiword: bool,
+    /// Some pattern without a word character has several parts (": )"),
+    /// so the automaton needs separator runs collapsed in the text.
+    symbols_span_separators: bool,
 }
 
 #[derive(Debug)]
@@ -168,13 +180,21 @@ impl Matcher {
             compiled.push(CompiledBrand { name: brand.name.clone(), terms });
         }
 
-        let multiword = patterns.iter().any(|p| p.contains(' '));
-        let automaton = if patterns.is_empty() {
+        let has_word = |p: &str| p.chars().any(is_word_char);
+        let words = WordIndex::new(
+            patterns.iter().enumerate().filter(|(_, p)| has_word(p)).map(|(id, p)| (to_u32(id), p.as_str())),
+        );
+        let symbol_ids: Vec<u32> = (0..patterns.len()).filter(|&id| !has_word(&patterns[id])).map(to_u32).collect();
+        let symbols_span_separators = symbol_ids.iter().any(|&id| patterns[id as usize].contains(' '));
+        let symbols = if symbol_ids.is_empty() {
             None
         } else {
             // Standard semantics: the only kind that reports overlapping
-            // matches, which "acme" inside "acme air show" needs.
-            Some(AhoCorasick::builder().match_kind(MatchKind::Standard).ascii_case_insensitive(true).build(&patterns)?)
+            // matches, which ":-)" inside ":-))" needs.
+            let automaton = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(symbol_ids.iter().map(|&id| &patterns[id as usize]))?;
+            Some((automaton, symbol_ids))
         };
         let mut roles = Vec::with_capacity(pattern_roles.iter().map(Vec::len).sum());
         let mut role_starts = Vec::with_capacity(pattern_roles.len() + 1);
@@ -183,7 +203,7 @@ impl Matcher {
             roles.extend(r);
         }
         role_starts.push(to_u32(roles.len()));
-        Ok(Matcher { automaton, roles, role_starts, brands: compiled, multiword })
+        Ok(Matcher { words, symbols, roles, role_starts, brands: compiled, symbols_span_separators })
     }
 
     /// How many distinct patterns (terms and excludes) were compiled.
@@ -194,82 +214,158 @@ impl Matcher {
     /// The brands `text` concerns, in config order, each with the terms
     /// that hit and were not vetoed by an exclude.
     pub fn find(&self, text: &str) -> Vec<BrandHit> {
-        let mut hits = self.search(text).0;
-        if hits.is_empty() {
-            return Vec::new();
-        }
-        hits.sort_unstable_by_key(|h| (h.brand, h.term));
-        hits.dedup_by_key(|h| (h.brand, h.term));
-        let mut out: Vec<BrandHit> = Vec::new();
-        for hit in &hits {
-            let brand = &self.brands[hit.brand as usize];
-            let term = brand.terms[hit.term as usize].clone();
-            match out.last_mut() {
-                Some(last) if last.brand == brand.name => last.terms.push(term),
-                _ => out.push(BrandHit { brand: brand.name.clone(), terms: vec![term] }),
+        with_scratch(|scratch| {
+            self.search(text, scratch);
+            let hits = &mut scratch.hits;
+            if hits.is_empty() {
+                return Vec::new();
             }
-        }
-        out
+            hits.sort_unstable_by_key(|h| (h.brand, h.term));
+            hits.dedup_by_key(|h| (h.brand, h.term));
+            let mut out: Vec<BrandHit> = Vec::new();
+            for hit in hits.iter() {
+                let brand = &self.brands[hit.brand as usize];
+                let term = brand.terms[hit.term as usize].clone();
+                match out.last_mut() {
+                    Some(last) if last.brand == brand.name => last.terms.push(term),
+                    _ => out.push(BrandHit { brand: brand.name.clone(), terms: vec![term] }),
+                }
+            }
+            out
+        })
     }
 
     /// Every occurrence of a term that counts (boundaries and excludes
     /// applied), in text order, with byte ranges in `text`.
     pub fn find_spans(&self, text: &str) -> Vec<TermHit<'_>> {
-        let (mut hits, normalized) = self.search(text);
-        if let Some(normalized) = normalized {
-            for hit in &mut hits {
-                hit.span = normalized.original_start(hit.span.start)..normalized.original_end(hit.span.end);
+        with_scratch(|scratch| {
+            let normalized = self.search(text, scratch);
+            let hits = &mut scratch.hits;
+            if normalized {
+                for hit in hits.iter_mut() {
+                    let normal = &scratch.normal;
+                    hit.span = normal.original_start(hit.span.start)..normal.original_end(hit.span.end);
+                }
             }
-        }
-        hits.sort_by_key(|h| (h.span.start, h.span.end, h.brand, h.term));
-        hits.into_iter()
-            .map(|h| {
-                let brand = &self.brands[h.brand as usize];
-                TermHit { brand: &brand.name, term: &brand.terms[h.term as usize], span: h.span }
-            })
-            .collect()
+            hits.sort_by_key(|h| (h.span.start, h.span.end, h.brand, h.term));
+            hits.iter()
+                .map(|h| {
+                    let brand = &self.brands[h.brand as usize];
+                    TermHit { brand: &brand.name, term: &brand.terms[h.term as usize], span: h.span.clone() }
+                })
+                .collect()
+        })
     }
 
-    /// The surviving term hits, in the offsets of the searched haystack,
-    /// and the normalised copy when one was needed.
-    fn search(&self, text: &str) -> (Vec<Hit>, Option<NormalizedText>) {
-        let Some(automaton) = &self.automaton else { return (Vec::new(), None) };
-        let normalized = if is_search_ready(text, self.multiword) { None } else { Some(NormalizedText::new(text)) };
-        let haystack = normalized.as_ref().map_or(text, |n| n.text.as_str());
-
-        let mut hits: Vec<Hit> = Vec::new();
-        let mut excludes: Vec<(u32, Range<usize>)> = Vec::new();
-        for m in automaton.find_overlapping_iter(haystack) {
-            if !is_whole_word(haystack, m.start(), m.end()) {
-                continue;
+    /// Fills `scratch.hits` with the surviving term hits, in the offsets of
+    /// the searched haystack; true when that was the normalised copy in
+    /// `scratch.normal`.
+    fn search(&self, text: &str, scratch: &mut Scratch) -> bool {
+        let Scratch { normal, hits, excludes, max_end } = scratch;
+        hits.clear();
+        excludes.clear();
+        if self.roles.is_empty() {
+            return false;
+        }
+        // In place when the text allows it, checked while searching
+        // (all-ASCII text always does, unless the symbol automaton needs
+        // separator runs collapsed); else in a normalised copy.
+        let in_place = {
+            let mut record = |p: u32, span: Range<usize>| self.record(p, span, hits, excludes);
+            if self.symbols_span_separators {
+                is_search_ready(text, true) && self.words.find(text, |_, _| true, &mut record)
+            } else if text.is_ascii() {
+                self.words.find(text, |_, _| true, &mut record)
+            } else {
+                let mut check = ReadyCheck::default();
+                self.words.find(text, |c, at| check.accept(c, at), &mut record)
             }
-            let p = m.pattern().as_usize();
-            let roles = &self.roles[self.role_starts[p] as usize..self.role_starts[p + 1] as usize];
-            for role in roles {
-                match *role {
-                    Role::Term { brand, term } => hits.push(Hit { brand, term, span: m.range() }),
-                    Role::Exclude { brand } => excludes.push((brand, m.range())),
+        };
+        if !in_place {
+            // What an interrupted in-place search found is found again.
+            hits.clear();
+            excludes.clear();
+            normal.refill(text);
+        }
+        let haystack = if in_place { text } else { normal.text.as_str() };
+        let mut record = |p: u32, span: Range<usize>| self.record(p, span, hits, excludes);
+        if !in_place {
+            self.words.find(haystack, |_, _| true, &mut record);
+        }
+        if let Some((automaton, ids)) = &self.symbols {
+            for m in automaton.find_overlapping_iter(haystack) {
+                if is_whole_word(haystack, m.start(), m.end()) {
+                    record(ids[m.pattern().as_usize()], m.range());
                 }
             }
         }
         if !hits.is_empty() && !excludes.is_empty() {
-            let vetoes = Vetoes::new(excludes);
+            let vetoes = Vetoes::new(excludes, max_end);
             hits.retain(|h| !vetoes.covers(h.brand, &h.span));
         }
-        (hits, normalized)
+        !in_place
+    }
+
+    /// Records an occurrence of pattern `p` as what it is to each brand.
+    fn record(&self, p: u32, span: Range<usize>, hits: &mut Vec<Hit>, excludes: &mut Vec<(u32, Range<usize>)>) {
+        let p = p as usize;
+        for role in &self.roles[self.role_starts[p] as usize..self.role_starts[p + 1] as usize] {
+            match *role {
+                Role::Term { brand, term } => hits.push(Hit { brand, term, span: span.clone() }),
+                Role::Exclude { brand } => excludes.push((brand, span.clone())),
+            }
+        }
     }
 }
 
 impl fmt::Debug for Matcher {
-    // The automaton's own Debug prints every state: keep it to figures.
+    // Thousands of patterns: print their counts, not their contents.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Matcher")
             .field("brands", &self.brands.iter().map(|b| b.name.as_str()).collect::<Vec<_>>())
             .field("patterns", &self.pattern_count())
-            .field("kind", &self.automaton.as_ref().map(AhoCorasick::kind))
-            .field("multiword", &self.multiword)
+            .field("first_words", &self.words.anchor_count())
+            .field("symbol_patterns", &self.symbols.as_ref().map_or(0, |(_, ids)| ids.len()))
             .finish()
     }
+}
+
+/// Per-thread buffers for [`Matcher::search`], so a text allocates only
+/// for what it returns.
+#[derive(Default)]
+struct Scratch {
+    normal: NormalizedText,
+    hits: Vec<Hit>,
+    excludes: Vec<(u32, Range<usize>)>,
+    max_end: Vec<usize>,
+}
+
+/// Buffers past this are released after use, so one huge text does not
+/// keep its copy alive in every thread.
+const SCRATCH_KEPT_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let out = f(&mut scratch);
+            if scratch.normal.text.capacity() > SCRATCH_KEPT_BYTES {
+                scratch.normal.shrink_to(SCRATCH_KEPT_BYTES);
+            }
+            let kept_hits = SCRATCH_KEPT_BYTES / std::mem::size_of::<Hit>();
+            if scratch.hits.capacity() > kept_hits {
+                scratch.hits.shrink_to(kept_hits);
+                scratch.excludes.shrink_to(kept_hits);
+                scratch.max_end.shrink_to(kept_hits);
+            }
+            out
+        }
+        // Only if a search ever ran inside another on this thread.
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// No word character touches `start..end` on either side.
@@ -283,17 +379,17 @@ fn is_whole_word(haystack: &str, start: usize, end: usize) -> bool {
 }
 
 /// Exclude occurrences, sorted for overlap queries in O(log n).
-struct Vetoes {
+struct Vetoes<'s> {
     /// (brand, span), sorted by brand then start.
-    spans: Vec<(u32, Range<usize>)>,
+    spans: &'s [(u32, Range<usize>)],
     /// `max_end[i]`: the largest end among this brand's spans up to `i`.
-    max_end: Vec<usize>,
+    max_end: &'s [usize],
 }
 
-impl Vetoes {
-    fn new(mut spans: Vec<(u32, Range<usize>)>) -> Self {
+impl<'s> Vetoes<'s> {
+    fn new(spans: &'s mut [(u32, Range<usize>)], max_end: &'s mut Vec<usize>) -> Self {
         spans.sort_unstable_by_key(|(brand, span)| (*brand, span.start));
-        let mut max_end = Vec::with_capacity(spans.len());
+        max_end.clear();
         for (i, (brand, span)) in spans.iter().enumerate() {
             let prev = (i > 0 && spans[i - 1].0 == *brand).then(|| max_end[i - 1]);
             max_end.push(prev.map_or(span.end, |m: usize| m.max(span.end)));

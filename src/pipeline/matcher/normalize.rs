@@ -31,9 +31,14 @@ pub(super) fn is_separator(c: char) -> bool {
 /// "acmé", another word); emoji variation selectors do not.
 pub(super) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
-        return c.is_ascii_alphanumeric() || c == '_';
+        return is_ascii_word_byte(c as u8);
     }
     c.is_alphanumeric() || (is_combining_mark(c) && !is_variation_selector(c))
+}
+
+/// [`is_word_char`] for an ASCII byte.
+pub(super) fn is_ascii_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 fn is_variation_selector(c: char) -> bool {
@@ -53,13 +58,17 @@ pub(super) fn normalize_pattern(term: &str) -> String {
     }
 }
 
-/// Whether the automaton (built over normal-form patterns, ASCII case
-/// folded) can search `text` as it is: the text is NFKC, has no upper-case
-/// letter outside ASCII and, when some pattern has several words
-/// (`collapse_separators`), every separator run is exactly one space.
+/// Whether the matcher (patterns in normal form, ASCII case folded) can
+/// search `text` as it is: the text is NFKC and has no upper-case letter
+/// outside ASCII and, when `collapse_separators` (some pattern without a
+/// word character has several parts), every separator run is exactly one
+/// space.
 pub(super) fn is_search_ready(text: &str, collapse_separators: bool) -> bool {
+    if !collapse_separators && text.is_ascii() {
+        return true;
+    }
     let bytes = text.as_bytes();
-    let mut ascii = true;
+    let mut check = ReadyCheck::default();
     let mut prev_separator = false;
     let mut i = 0;
     while i < bytes.len() {
@@ -76,19 +85,48 @@ pub(super) fn is_search_ready(text: &str, collapse_separators: bool) -> bool {
             continue;
         }
         let Some(c) = text[i..].chars().next() else { break };
-        ascii = false;
-        if (collapse_separators && is_separator(c)) || lowercase_differs(c) {
+        if (collapse_separators && is_separator(c)) || !check.accept(c, i) {
             return false;
         }
         prev_separator = false;
         i += c.len_utf8();
     }
-    ascii || is_nfkc_quick(text.chars()) == IsNormalized::Yes
+    true
+}
+
+/// [`is_search_ready`] without separator collapsing, fed the non-ASCII
+/// characters of a text in order as a scan meets them (ASCII is always
+/// ready), so the matcher can check a text while it searches it.
+#[derive(Default)]
+pub(super) struct ReadyCheck {
+    /// The canonical combining class of the last character accepted...
+    last_class: u8,
+    /// ...which ended here: any other start means a starter came between.
+    last_end: usize,
+}
+
+impl ReadyCheck {
+    /// Whether the text is still ready with the non-ASCII `c` at byte `at`:
+    /// `c` is its own lower case, NFKC quick check "yes", and its marks
+    /// are in canonical order (`unicode_normalization`'s quick check, one
+    /// character at a time).
+    pub(super) fn accept(&mut self, c: char, at: usize) -> bool {
+        if at != self.last_end {
+            self.last_class = 0;
+        }
+        self.last_end = at + c.len_utf8();
+        let class = canonical_combining_class(c);
+        if (self.last_class > class && class != 0) || lowercase_differs(c) {
+            return false;
+        }
+        self.last_class = class;
+        is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+    }
 }
 
 /// [`is_separator`] for an ASCII byte: tab, line feed, vertical tab, form
 /// feed, carriage return, space, hyphen.
-fn is_ascii_separator(b: u8) -> bool {
+pub(super) fn is_ascii_separator(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b' ' | b'-')
 }
 
@@ -99,7 +137,7 @@ fn lowercase_differs(c: char) -> bool {
 
 /// A normalised copy of a text, with what is needed to map offsets in it
 /// back to the original.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct NormalizedText {
     pub(super) text: String,
     /// Segments whose normal form has a different length than the
@@ -115,11 +153,26 @@ struct Edit {
 }
 
 impl NormalizedText {
+    #[cfg(test)]
     pub(super) fn new(text: &str) -> NormalizedText {
         let mut normalized = String::with_capacity(text.len() + text.len() / 8);
         let mut edits = Vec::new();
         normalize_into(text, &mut normalized, Some(&mut edits));
         NormalizedText { text: normalized, edits }
+    }
+
+    /// Makes this the normalised copy of `text`, reusing its buffers.
+    pub(super) fn refill(&mut self, text: &str) {
+        self.text.clear();
+        self.edits.clear();
+        self.text.reserve(text.len() + text.len() / 8);
+        normalize_into(text, &mut self.text, Some(&mut self.edits));
+    }
+
+    /// Releases buffers grown by an unusually long text.
+    pub(super) fn shrink_to(&mut self, bytes: usize) {
+        self.text.shrink_to(bytes);
+        self.edits.shrink_to(bytes / 16);
     }
 
     /// The original offset where a match starting at `at` starts.
