@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo bench --profile perf --bench load -- [backend=sqlite|postgres] [seconds=60] [rate=0] [brands=1000] \
-//!     [pages=FILE] [brands_toml=FILE]
+//!     [sources=2] [pages=FILE] [brands_toml=FILE]
 //! ```
 //!
 //! - backend: a fresh SQLite file in a temporary directory, or a scratch
@@ -15,6 +15,9 @@
 //!   when it was due to when its commit returned, so a store that cannot
 //!   keep up shows a growing lag;
 //! - brands: how many brands of ten watch terms;
+//! - sources: how many sources store pages at once, each a task as the
+//!   daemon runs its sources (pages go to whichever is free), so one
+//!   page's matching and scoring overlaps another's commit;
 //! - pages, brands_toml (used by `benches/python_peer.py`): read the pages
 //!   (one JSON answer per line) from a file, each once, instead of making
 //!   them, and the `[[brands]]` tables from another.
@@ -30,7 +33,6 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use earshot::config;
@@ -47,12 +49,14 @@ struct Args {
     seconds: f64,
     rate: f64,
     brands: usize,
+    sources: usize,
     pages: Option<String>,
     brands_toml: Option<String>,
 }
 
 fn args() -> Args {
-    let mut a = Args { postgres: false, seconds: 60.0, rate: 0.0, brands: 1000, pages: None, brands_toml: None };
+    let mut a =
+        Args { postgres: false, seconds: 60.0, rate: 0.0, brands: 1000, sources: 2, pages: None, brands_toml: None };
     // `cargo bench` passes `--bench`; everything starting with `--` is its.
     for arg in std::env::args().skip(1).filter(|a| !a.starts_with("--")) {
         let (key, value) = arg.split_once('=').unwrap_or_else(|| panic!("{arg:?}: expected key=value"));
@@ -62,6 +66,7 @@ fn args() -> Args {
             "seconds" => a.seconds = num(),
             "rate" => a.rate = num(),
             "brands" => a.brands = num() as usize,
+            "sources" => a.sources = (num() as usize).max(1),
             "pages" => a.pages = Some(value.to_string()),
             "brands_toml" => a.brands_toml = Some(value.to_string()),
             _ => panic!("unknown argument {key:?}"),
@@ -102,20 +107,21 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ),
     )?;
     let settings = config::load_with_env(&path, &[])?;
-    let ctx = Context::build(settings).await?;
-    let source = SourceName::new("load");
+    let ctx = std::sync::Arc::new(Context::build(settings).await?);
     println!(
-        "load: {} into {}, {} brands / {} terms, pages of {PAGE}, offered {}",
+        "load: {} into {}, {} brands / {} terms, pages of {PAGE}, {} sources, offered {}",
         humantime::format_duration(Duration::from_secs_f64(args.seconds)),
         if args.postgres { "PostgreSQL" } else { "SQLite" },
         ctx.settings.brands.len(),
         ctx.settings.brands.iter().map(|b| b.terms.len()).sum::<usize>(),
+        args.sources,
         if args.rate > 0.0 { format!("{:.0} posts/s", args.rate) } else { "as fast as it goes".into() }
     );
 
     // The platform: pages made ahead on another thread, each with the time
-    // it is due (with no rate: when the consumer asks for it).
-    let (tx, rx) = mpsc::sync_channel::<(Option<Instant>, Vec<u8>)>(8);
+    // it is due (with no rate: when a source asks for it).
+    let (tx, rx) = tokio::sync::mpsc::channel::<(Option<Instant>, Vec<u8>)>(8);
+    let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
     let start = Instant::now();
     let (seconds, rate) = (args.seconds, args.rate);
     let recorded = match &args.pages {
@@ -125,7 +131,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     std::thread::spawn(move || {
         if let Some(recorded) = recorded {
             for line in recorded.lines().filter(|l| !l.is_empty()) {
-                if tx.send((None, line.as_bytes().to_vec())).is_err() {
+                if tx.blocking_send((None, line.as_bytes().to_vec())).is_err() {
                     break;
                 }
             }
@@ -139,47 +145,86 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 break;
             }
             let body = support::hn_page(&mut words, &terms, 1 + page * PAGE as u64, PAGE, created);
-            if tx.send((due, body)).is_err() {
+            if tx.blocking_send((due, body)).is_err() {
                 break;
             }
         }
     });
 
-    let mut window = Stats::default();
-    let mut total = Stats::default();
-    let mut window_start = Instant::now();
-    let mut mentions = 0u64;
+    // The sources: each takes the next page, waits until it is due, and
+    // stores it; every page's lag goes to the shared figures.
+    let figures = std::sync::Arc::new(std::sync::Mutex::new(Figures::new()));
     let deadline = start + Duration::from_secs_f64(args.seconds);
-    while Instant::now() < deadline {
-        let Ok((due, body)) = rx.recv() else { break };
-        if let Some(due) = due {
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                tokio::time::sleep(wait).await;
+    let mut sources = tokio::task::JoinSet::new();
+    for n in 0..args.sources {
+        let (ctx, rx, figures) = (ctx.clone(), rx.clone(), figures.clone());
+        let source = SourceName::new(if n == 0 { "load".to_string() } else { format!("load-{n}") });
+        sources.spawn(async move {
+            while Instant::now() < deadline {
+                let Some((due, body)) = rx.lock().await.recv().await else { break };
+                if let Some(due) = due {
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                let taken = Instant::now();
+                let page: hackernews::SearchPage = serde_json::from_slice(&body)?;
+                let posts = page.hits.iter().filter_map(|h| hackernews::hit_to_post(h).ok()).map(|(p, _)| p).collect();
+                let batch = Batch { posts, next: None, pages: 1, throttle: None };
+                let report = ctx.store_batch(&source, &batch).await?;
+                let lag = due.map_or_else(|| taken.elapsed(), |d| d.elapsed());
+                figures.lock().unwrap().add(batch.posts.len(), report.commit.inserted, lag, start);
             }
-        }
-        let taken = Instant::now();
-        let page: hackernews::SearchPage = serde_json::from_slice(&body)?;
-        let posts = page.hits.iter().filter_map(|h| hackernews::hit_to_post(h).ok()).map(|(p, _)| p).collect();
-        let batch = Batch { posts, next: None, pages: 1, throttle: None };
-        let report = ctx.store_batch(&source, &batch).await?;
-        mentions += report.commit.inserted;
-        let lag = due.map_or_else(|| taken.elapsed(), |d| d.elapsed());
-        window.add(batch.posts.len(), lag);
-        total.add(batch.posts.len(), lag);
-        if window_start.elapsed() >= WINDOW {
-            window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), window_start.elapsed());
-            window = Stats::default();
-            window_start = Instant::now();
-        }
+            anyhow::Ok(())
+        });
     }
-    if window.posts > 0 {
-        window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), window_start.elapsed());
+    while let Some(done) = sources.join_next().await {
+        done??;
     }
-    total.print("total", start.elapsed());
-    println!("mentions stored: {mentions}; peak RSS: {} MiB", peak_rss_kib() / 1024);
+    let mut figures = figures.lock().unwrap();
+    figures.finish(start);
+    println!("mentions stored: {}; peak RSS: {} MiB", figures.mentions, peak_rss_kib() / 1024);
     drop(ctx);
     drop(scratch);
     Ok(())
+}
+
+/// The run's figures: the current 10 s window's and the whole run's.
+struct Figures {
+    window: Stats,
+    total: Stats,
+    window_start: Instant,
+    mentions: u64,
+}
+
+impl Figures {
+    fn new() -> Self {
+        Figures { window: Stats::default(), total: Stats::default(), window_start: Instant::now(), mentions: 0 }
+    }
+
+    /// One page stored: its posts, new mentions and lag; prints a window
+    /// line every [`WINDOW`].
+    fn add(&mut self, posts: usize, mentions: u64, lag: Duration, start: Instant) {
+        self.mentions += mentions;
+        self.window.add(posts, lag);
+        self.total.add(posts, lag);
+        if self.window_start.elapsed() >= WINDOW {
+            self.print_window(start);
+        }
+    }
+
+    fn print_window(&mut self, start: Instant) {
+        self.window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), self.window_start.elapsed());
+        self.window = Stats::default();
+        self.window_start = Instant::now();
+    }
+
+    fn finish(&mut self, start: Instant) {
+        if self.window.posts > 0 {
+            self.print_window(start);
+        }
+        self.total.print("total", start.elapsed());
+    }
 }
 
 /// Posts and per-page lags of a stretch of the run.

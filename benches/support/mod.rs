@@ -162,7 +162,9 @@ pub fn brands_toml(brands: &[Brand]) -> String {
 
 /// A Hacker News `search_by_date` answer (the real wire format) of `n`
 /// comments with ids from `first_id` on: [`POSTS`] in turn, every third
-/// one naming one of `terms` too, by one of 5,000 authors.
+/// one naming one of `terms` too. One post in five is by one of 5,000
+/// regulars (who build up a history the scorer reads), the others by
+/// someone heard from for the first time, as in a real stream.
 pub fn hn_page(words: &mut Words, terms: &[String], first_id: u64, n: usize, created_at: i64) -> Vec<u8> {
     let hits: Vec<serde_json::Value> = (0..n as u64)
         .map(|k| {
@@ -176,7 +178,7 @@ pub fn hn_page(words: &mut Words, terms: &[String], first_id: u64, n: usize, cre
             let html = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<p>");
             serde_json::json!({
                 "created_at_i": created_at,
-                "author": format!("user{}", words.next() % 5_000),
+                "author": if words.next() % 5 == 0 { format!("user{}", words.next() % 5_000) } else { format!("u{id}") },
                 "points": words.next() % 50,
                 "comment_text": html,
                 "story_title": "Ask HN: which airline do you trust?",

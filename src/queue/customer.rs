@@ -18,12 +18,61 @@ use crate::domain::{Label, QueueItemId};
 pub const HISTORY_WINDOW_DAYS: i64 = 90;
 
 /// An author's stored record, as read for a batch.
+///
+/// The store sums up their posts in the history window in SQL
+/// (`earlier`), leaving out the posts being summed up against it (the
+/// batch's), and lists those of them stored before in `posts`, so each
+/// post of a batch sees the others but not itself. Reading a sum keeps a
+/// batch's cost flat in how much an author has posted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerRecord {
-    /// Their stored posts in the history window, one per post.
+    /// Their stored posts in the history window, the batch's left out.
+    pub earlier: PostTally,
+    /// The batch's posts by them that were stored before, one per post.
     pub posts: Vec<PastPost>,
     /// Their queue items that are not dismissed.
     pub items: Vec<CustomerItem>,
+}
+
+/// Posts summed up by sentiment, one per post.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PostTally {
+    pub negative: u32,
+    pub neutral: u32,
+    pub positive: u32,
+    /// Negative posts since the complaint window's start the tally was
+    /// read for.
+    pub complaints: u32,
+    /// The latest post's time and sentiment.
+    pub latest: Option<(DateTime<Utc>, Label)>,
+}
+
+impl PostTally {
+    /// Counts one more post: `in_window` says whether it falls in the
+    /// complaint window.
+    pub fn add(&mut self, label: Label, posted_at: DateTime<Utc>, in_window: bool) {
+        self.add_many(label, 1, u32::from(in_window && label == Label::Negative), posted_at);
+    }
+
+    /// Counts `n` posts of `label` of which `complaints` fall in the
+    /// complaint window, the latest posted at `latest`.
+    pub fn add_many(&mut self, label: Label, n: u32, complaints: u32, latest: DateTime<Utc>) {
+        match label {
+            Label::Negative => self.negative += n,
+            Label::Neutral => self.neutral += n,
+            Label::Positive => self.positive += n,
+        }
+        if label == Label::Negative {
+            self.complaints += complaints;
+        }
+        if n > 0 && self.latest.is_none_or(|(t, _)| latest > t) {
+            self.latest = Some((latest, label));
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.negative + self.neutral + self.positive
+    }
 }
 
 /// One earlier post of an author.
@@ -78,29 +127,31 @@ pub struct FollowUpNote {
 }
 
 impl CustomerRecord {
+    /// The author's posts other than `external_id`, summed up, with
+    /// complaints counted since `complaints_since` (the start the store
+    /// read `earlier` for).
+    pub fn others(&self, external_id: &str, complaints_since: DateTime<Utc>) -> PostTally {
+        let mut tally = self.earlier;
+        for p in self.posts.iter().filter(|p| p.external_id != external_id) {
+            tally.add(p.label, p.posted_at, p.posted_at >= complaints_since);
+        }
+        tally
+    }
+
     /// The history `post` is seen with: other posts only, complaints since
     /// `complaints_since`, and the latest resolved item of the post's brand
     /// resolved before the post (the follow-up it answers).
     pub fn history(&self, post: NewPost<'_>, complaints_since: DateTime<Utc>) -> CustomerHistory {
-        let mut h = CustomerHistory::default();
-        let mut last: Option<&PastPost> = None;
-        for p in self.posts.iter().filter(|p| p.external_id != post.external_id) {
-            h.previous_mentions += 1;
-            match p.label {
-                Label::Negative => {
-                    h.negative += 1;
-                    if p.posted_at >= complaints_since {
-                        h.complaints_this_week += 1;
-                    }
-                }
-                Label::Neutral => h.neutral += 1,
-                Label::Positive => h.positive += 1,
-            }
-            if last.is_none_or(|l| p.posted_at > l.posted_at) {
-                last = Some(p);
-            }
-        }
-        h.last = last.map(|p| p.label);
+        let others = self.others(post.external_id, complaints_since);
+        let mut h = CustomerHistory {
+            previous_mentions: others.total(),
+            negative: others.negative,
+            neutral: others.neutral,
+            positive: others.positive,
+            complaints_this_week: others.complaints,
+            last: others.latest.map(|(_, label)| label),
+            ..CustomerHistory::default()
+        };
         h.open_items =
             self.items.iter().filter(|i| matches!(i.state, QueueState::Open | QueueState::Acknowledged)).count() as u32;
         h.follow_up = self
@@ -190,6 +241,7 @@ mod tests {
                 state: QueueState::Open,
                 resolved_at: None,
             }],
+            ..CustomerRecord::default()
         };
         let h = record.history(new_post(Label::Negative, 12), t(5));
         assert_eq!((h.previous_mentions, h.negative, h.positive, h.complaints_this_week), (3, 2, 1, 1));
@@ -198,6 +250,27 @@ mod tests {
             h.line(Label::Negative),
             "2nd complaint this week · 3 earlier mentions (2 negative) · 1 open item · last: negative"
         );
+    }
+
+    #[test]
+    fn the_stored_tally_and_the_batch_s_other_posts_add_up() {
+        // Read from the store: two complaints (one this week) and a neutral
+        // post, the latest a complaint on day 10; the batch holds this post
+        // and another of the author's, both stored before.
+        let mut earlier = PostTally::default();
+        earlier.add_many(Label::Negative, 2, 1, t(10));
+        earlier.add_many(Label::Neutral, 1, 0, t(4));
+        let record = CustomerRecord {
+            earlier,
+            posts: vec![past("new", Label::Negative, 12), past("sibling", Label::Positive, 11)],
+            items: Vec::new(),
+        };
+        let h = record.history(new_post(Label::Negative, 12), t(5));
+        assert_eq!((h.previous_mentions, h.negative, h.neutral, h.positive), (4, 2, 1, 1));
+        assert_eq!((h.complaints_this_week, h.last), (1, Some(Label::Positive)), "the sibling is the latest other");
+        let sibling = NewPost { external_id: "sibling", ..new_post(Label::Positive, 11) };
+        let h = record.history(sibling, t(5));
+        assert_eq!((h.previous_mentions, h.complaints_this_week, h.last), (4, 2, Some(Label::Negative)));
     }
 
     #[test]
@@ -223,6 +296,7 @@ mod tests {
                 item(3, "Globex", QueueState::Resolved, Some(5)),
                 item(4, "Acme Air", QueueState::Resolved, Some(9)),
             ],
+            ..CustomerRecord::default()
         };
         let h = record.history(new_post(Label::Positive, 6), t(1));
         assert_eq!(h.follow_up, Some(FollowUpNote { item: QueueItemId(2), outcome: Outcome::Recovered }));

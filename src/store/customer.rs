@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{QueueItemRow, Store, StoreError};
+use super::{HistoryWindow, QueueItemRow, Store, StoreError};
 use crate::domain::Platform;
 use crate::queue::customer::{CustomerHistory, NewPost, HISTORY_WINDOW_DAYS};
 
@@ -31,12 +31,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<ItemCustomer>, StoreError> {
         let Some(who) = self.mention_author(item.mention_id).await? else { return Ok(None) };
-        let since = now - Duration::days(HISTORY_WINDOW_DAYS);
-        let mut records = self.customer_records(who.platform, &[who.author.as_str()], since).await?;
+        let complaints_since = now - Duration::days(i64::from(crate::pipeline::scorer::REPEAT_WINDOW_DAYS));
+        let window = HistoryWindow {
+            since: now - Duration::days(HISTORY_WINDOW_DAYS),
+            complaints_since,
+            leaving_out: &[who.external_id.as_str()],
+        };
+        let mut records = self.customer_records(who.platform, &[who.author.as_str()], window).await?;
         let mut record = records.remove(&who.author).unwrap_or_default();
         record.items.retain(|i| i.id != item.id);
         let post = NewPost { external_id: &who.external_id, brand: &who.brand, label: who.label, posted_at: now };
-        let complaints_since = now - Duration::days(i64::from(crate::pipeline::scorer::REPEAT_WINDOW_DAYS));
         let mut history = record.history(post, complaints_since);
         history.follow_up = None;
         let line = history.line(who.label);

@@ -31,21 +31,38 @@ macro_rules! history_repository {
                 if posts.is_empty() {
                     return Ok(prior);
                 }
-                let ids = json(&posts.iter().map(|p| p.external_id.as_str()).collect::<Vec<_>>());
+                let ids: Vec<&str> = posts.iter().map(|p| p.external_id.as_str()).collect();
                 let rows = sqlx::query(&self.sql(
-                    "SELECT external_id, brand, id, likes, reposts, replies, COALESCE(read_at, stored_at), level
+                    "SELECT external_id, brand, id, likes, reposts, replies, COALESCE(read_at, stored_at), level,
+                            author_handle, label, posted_at
                      FROM mentions WHERE platform = ? AND external_id IN (SELECT value FROM json_each(?))",
                 ))
                 .bind(platform.as_str())
-                .bind(&ids)
+                .bind(json(&ids))
                 .fetch_all(&self.pool)
                 .await?;
+                // The batch's posts stored before, per author, one per post
+                // (its first label and time over its brands, as the tally
+                // in SQL counts a post).
+                let mut stored: std::collections::HashMap<String, Vec<PastPost>> = std::collections::HashMap::new();
                 for r in rows {
                     let engagement = [r.get::<Option<i64>, _>(3), r.get(4), r.get(5)];
                     let level: String = r.get(7);
                     let level = Urgency::parse(&level)
                         .ok_or_else(|| StoreError::Corrupt(format!("unknown urgency level {level:?}")))?;
-                    prior.posts.entry(r.get(0)).or_default().push(StoredMention {
+                    let external_id: String = r.get(0);
+                    let (label, posted_at) = (parse_label(&r.get::<String, _>(9))?, from_ms(r.get(10)));
+                    let posts_of_author = stored.entry(r.get(8)).or_default();
+                    match posts_of_author.iter_mut().find(|p| p.external_id == external_id) {
+                        Some(p) => {
+                            if label.as_str() < p.label.as_str() {
+                                p.label = label;
+                            }
+                            p.posted_at = p.posted_at.min(posted_at);
+                        }
+                        None => posts_of_author.push(PastPost { external_id: external_id.clone(), label, posted_at }),
+                    }
+                    prior.posts.entry(external_id).or_default().push(StoredMention {
                         brand: BrandName::new(r.get::<String, _>(1)),
                         id: MentionId(r.get(2)),
                         interactions: engagement.iter().flatten().map(|n| u64::try_from(*n).unwrap_or(0)).sum(),
@@ -56,28 +73,24 @@ macro_rules! history_repository {
                 let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
                 authors.sort_unstable();
                 authors.dedup();
-                prior.customers = self.customer_records(platform, &authors, history_since).await?;
-                for (author, record) in &prior.customers {
-                    let complaints: Vec<String> = record
-                        .posts
-                        .iter()
-                        .filter(|p| p.label == Label::Negative && p.posted_at >= complaints_since)
-                        .map(|p| p.external_id.clone())
-                        .collect();
-                    if !complaints.is_empty() {
-                        prior.complaints.insert(author.clone(), complaints);
-                    }
+                let window = HistoryWindow { since: history_since, complaints_since, leaving_out: &ids };
+                prior.customers = self.customer_records(platform, &authors, window).await?;
+                for (author, posts_of_author) in stored {
+                    let record = prior.customers.entry(author).or_default();
+                    record.posts = posts_of_author.into_iter().filter(|p| p.posted_at >= history_since).collect();
                 }
                 Ok(prior)
             }
 
-            /// Per author: their posts since `history_since` (one per post)
-            /// and their queue items that are not dismissed. Two queries.
+            /// Per author: their posts in `window` summed up (one per
+            /// post, its first label and time over its brands), and their
+            /// queue items that are not dismissed. Two queries, each
+            /// returning a few rows per author however much they posted.
             pub async fn customer_records(
                 &self,
                 platform: Platform,
                 authors: &[&str],
-                history_since: DateTime<Utc>,
+                window: HistoryWindow<'_>,
             ) -> Result<std::collections::HashMap<String, CustomerRecord>, StoreError> {
                 let mut out: std::collections::HashMap<String, CustomerRecord> = std::collections::HashMap::new();
                 if authors.is_empty() {
@@ -85,30 +98,34 @@ macro_rules! history_repository {
                 }
                 let authors = json(authors);
                 let rows = sqlx::query(&self.sql(
-                    "SELECT author_handle, external_id, MIN(label), MIN(posted_at) FROM mentions
-                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
-                     GROUP BY author_handle, external_id",
+                    "SELECT author_handle, label, COUNT(*), SUM(CASE WHEN posted_at >= ? THEN 1 ELSE 0 END), MAX(posted_at)
+                     FROM (SELECT author_handle, external_id, MIN(label) AS label, MIN(posted_at) AS posted_at
+                           FROM mentions
+                           WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
+                             AND external_id NOT IN (SELECT value FROM json_each(?))
+                           GROUP BY author_handle, external_id) AS p
+                     GROUP BY author_handle, label",
                 ))
+                .bind(to_ms(window.complaints_since))
                 .bind(platform.as_str())
                 .bind(&authors)
-                .bind(to_ms(history_since))
+                .bind(to_ms(window.since))
+                .bind(json(window.leaving_out))
                 .fetch_all(&self.pool)
                 .await?;
                 for r in rows {
-                    let label: String = r.get(2);
-                    let label = Label::parse(&label)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown sentiment label {label:?}")))?;
-                    out.entry(r.get(0)).or_default().posts.push(PastPost {
-                        external_id: r.get(1),
-                        label,
-                        posted_at: from_ms(r.get(3)),
-                    });
+                    let label: String = r.get(1);
+                    let (n, complaints): (i64, i64) = (r.get(2), r.get(3));
+                    out.entry(r.get(0)).or_default().earlier.add_many(
+                        parse_label(&label)?,
+                        u32::try_from(n).unwrap_or(u32::MAX),
+                        u32::try_from(complaints).unwrap_or(u32::MAX),
+                        from_ms(r.get(4)),
+                    );
                 }
                 let rows = sqlx::query(&self.sql(
-                    "SELECT m.author_handle, q.id, q.brand, q.state, q.resolved_at
-                     FROM queue_items q JOIN mentions m ON m.id = q.mention_id
-                     WHERE m.platform = ? AND m.author_handle IN (SELECT value FROM json_each(?))
-                       AND q.state <> 'dismissed'",
+                    "SELECT author_handle, id, brand, state, resolved_at FROM queue_items
+                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND state <> 'dismissed'",
                 ))
                 .bind(platform.as_str())
                 .bind(&authors)
@@ -145,8 +162,7 @@ macro_rules! history_repository {
                         .ok_or_else(|| StoreError::Corrupt(format!("unknown platform {platform:?}")))?,
                     author: r.get(1),
                     external_id: r.get(2),
-                    label: Label::parse(&label)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown sentiment label {label:?}")))?,
+                    label: parse_label(&label)?,
                     posted_at: from_ms(r.get(4)),
                     brand: r.get(5),
                 }))
@@ -194,10 +210,8 @@ macro_rules! history_repository {
                         mention: r.mention.clone(),
                         history: None,
                     }))?;
-                    for d in &r.deliveries {
-                        self.write_outbox(&mut tx, Some(r.mention_id.0), &payload, d, r_now).await?;
-                        rows += 1;
-                    }
+                    let written = self.write_outbox(&mut tx, &super::OutboxWrite::all(Some(r.mention_id.0), &payload, &r.deliveries), r_now).await?;
+                    rows += written.len() as u64;
                 }
                 tx.commit().await?;
                 Ok(rows)

@@ -95,6 +95,16 @@ pub struct NewMention<'a> {
     pub history: Option<CustomerHistory>,
 }
 
+impl NewMention<'_> {
+    /// Rows written after it name it (a queue item, an alert, a
+    /// follow-up), so its insert must say its id.
+    pub(crate) fn is_named_later(&self) -> bool {
+        self.open_queue_item
+            || !self.deliveries.is_empty()
+            || self.history.as_ref().is_some_and(|h| h.follow_up.is_some())
+    }
+}
+
 /// Everything one poll stores, committed together.
 #[derive(Debug)]
 pub struct PollCommit<'a> {
@@ -114,6 +124,36 @@ pub struct CommitReport {
     pub queue_items: u64,
     /// The outbox rows by the state they were written in.
     pub routed: RoutedReport,
+}
+
+/// One outbox row to write: a notification's payload for one delivery.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OutboxWrite<'a> {
+    pub mention_id: Option<i64>,
+    pub payload: &'a str,
+    pub delivery: &'a Delivery,
+}
+
+impl<'a> OutboxWrite<'a> {
+    /// One row per delivery of the same payload.
+    pub fn all(mention_id: Option<i64>, payload: &'a str, deliveries: &'a [Delivery]) -> Vec<Self> {
+        deliveries.iter().map(|delivery| OutboxWrite { mention_id, payload, delivery }).collect()
+    }
+
+    /// The state the row is written in, when it is due (its group's
+    /// digest: when it may join), and the silence muting it.
+    fn placement(&self, now: DateTime<Utc>) -> (OutboxState, DateTime<Utc>, Option<i64>) {
+        use crate::routing::DeliveryState;
+        let grouped = self.delivery.group.is_some();
+        match self.delivery.state {
+            DeliveryState::Silenced(id) => (OutboxState::Silenced, now, Some(id.0)),
+            DeliveryState::Inhibited => (OutboxState::Inhibited, now, None),
+            DeliveryState::Quiet { until } if grouped => (OutboxState::Grouped, until, None),
+            DeliveryState::Quiet { until } => (OutboxState::Held, until, None),
+            DeliveryState::Deliver if grouped => (OutboxState::Grouped, now, None),
+            DeliveryState::Deliver => (OutboxState::Pending, now, None),
+        }
+    }
 }
 
 /// The state a routed outbox row is written in.
@@ -246,14 +286,23 @@ pub(crate) fn silence_row(
 pub struct PriorReads {
     /// Stored mentions by the post's external id (one per brand).
     pub posts: std::collections::HashMap<String, Vec<StoredMention>>,
-    /// Per author handle: the external ids of their negative mentions since
-    /// the asked time (several brands of one post count once).
-    pub complaints: std::collections::HashMap<String, Vec<String>>,
-    /// Per author handle: their posts in the history window and their
-    /// queue items.
+    /// Per author handle: their posts in the history window, summed up
+    /// (the batch's own listed apart), and their queue items.
     pub customers: std::collections::HashMap<String, CustomerRecord>,
     /// The start of the complaint window the complaints were read for.
     pub complaints_since: DateTime<Utc>,
+}
+
+/// Which of an author's posts a customer record sums up.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryWindow<'a> {
+    /// Posts since then count.
+    pub since: DateTime<Utc>,
+    /// Negative posts since then are this week's complaints.
+    pub complaints_since: DateTime<Utc>,
+    /// Posts with these external ids are left out (the ones being summed
+    /// up against the record).
+    pub leaving_out: &'a [&'a str],
 }
 
 /// A stored mention of a post being read again.
@@ -273,16 +322,14 @@ impl PriorReads {
     /// author's other complaints.
     pub fn history(&self, post: &Post, now: DateTime<Utc>) -> History {
         let previous = self.posts.get(post.external_id.as_str()).and_then(|m| m.first());
-        let complaints = self.complaints.get(&post.author.handle).map_or(0, |ids| {
-            let mut ids: Vec<&String> = ids.iter().filter(|id| id.as_str() != post.external_id.as_str()).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids.len()
-        });
+        let complaints = self
+            .customers
+            .get(&post.author.handle)
+            .map_or(0, |r| r.others(post.external_id.as_str(), self.complaints_since).complaints);
         History {
             previous_engagement: previous.map(|m| m.interactions),
             minutes_since_previous: previous.map(|m| (now - m.read_at).num_milliseconds() as f64 / 60_000.0),
-            author_recent_complaints: u32::try_from(complaints).unwrap_or(u32::MAX),
+            author_recent_complaints: complaints,
         }
     }
 
@@ -441,15 +488,15 @@ impl Store {
         dispatch!(self, s => s.mention_author(id).await)
     }
 
-    /// Per author of `platform`: their posts since `history_since` and
+    /// Per author of `platform`: their posts in `window`, summed up, and
     /// their queue items that are not dismissed.
     pub async fn customer_records(
         &self,
         platform: Platform,
         authors: &[&str],
-        history_since: DateTime<Utc>,
+        window: HistoryWindow<'_>,
     ) -> Result<std::collections::HashMap<String, CustomerRecord>, StoreError> {
-        dispatch!(self, s => s.customer_records(platform, authors, history_since).await)
+        dispatch!(self, s => s.customer_records(platform, authors, window).await)
     }
 
     /// Refreshes re-read mentions (engagement, score, read time) and writes
@@ -710,6 +757,11 @@ pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A stored sentiment label, or what is wrong with it.
+pub(crate) fn parse_label(label: &str) -> Result<crate::domain::Label, StoreError> {
+    crate::domain::Label::parse(label).ok_or_else(|| StoreError::Corrupt(format!("unknown sentiment label {label:?}")))
 }
 
 #[cfg(test)]

@@ -21,10 +21,10 @@ use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
 use super::{
-    from_ms, to_ms, CommitReport, MentionAuthor, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread,
-    StoreCounts, StoreError, StoredMention,
+    from_ms, parse_label, to_ms, CommitReport, HistoryWindow, MentionAuthor, MentionRow, OutboxId, OutboxRow,
+    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoredMention,
 };
-use crate::domain::{BrandName, Label, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
 use crate::queue::sla::{Cutoffs, SlaKind};
 use crate::queue::{self as rules, QueueState};

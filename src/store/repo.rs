@@ -31,69 +31,85 @@ macro_rules! repository {
             let mut report = CommitReport::default();
             let mut tx = self.begin_write().await?;
 
-            // Mentions, a few multi-row INSERTs; RETURNING names the new
-            // ones (a duplicate returns nothing), matched back by key.
+            // Mentions, a few multi-row INSERTs. Those that later rows
+            // name (queue item, alert, follow-up) come back by RETURNING
+            // (a duplicate returns nothing) and are matched back by key;
+            // the others are only counted, so quiet mentions cost no rows
+            // coming back.
             let key = |m: &crate::store::NewMention<'_>| {
                 (m.post.platform.as_str().to_string(), m.post.external_id.as_str().to_string(), m.mention.brand.to_string())
             };
-            let mut new_ids: std::collections::HashMap<(String, String, String), i64> = std::collections::HashMap::with_capacity(commit.mentions.len());
-            for chunk in chunks(&commit.mentions) {
-                let sql = self.sql_owned(values_sql(
-                    "INSERT INTO mentions (platform, external_id, brand, source, url, author_handle, author_name,
-                        author_followers, body, lang, likes, reposts, replies, posted_at, stored_at, terms,
-                        compound, label, urgency, level, topics, reasons)",
-                    22,
-                    chunk.len(),
-                    "ON CONFLICT (platform, external_id, brand) DO NOTHING RETURNING id, platform, external_id, brand",
-                ));
-                let mut query = sqlx::query(&sql);
-                for m in chunk {
-                    let (post, score) = (m.post, &m.mention.score);
-                    query = query
-                        .bind(post.platform.as_str())
-                        .bind(post.external_id.as_str())
-                        .bind(m.mention.brand.as_str())
-                        .bind(commit.source.as_str())
-                        .bind(&post.url)
-                        .bind(&post.author.handle)
-                        .bind(&post.author.display_name)
-                        .bind(post.author.followers.map(clamp_i64))
-                        .bind(&post.text)
-                        .bind(&post.lang)
-                        .bind(post.engagement.likes.map(clamp_i64))
-                        .bind(post.engagement.reposts.map(clamp_i64))
-                        .bind(post.engagement.replies.map(clamp_i64))
-                        .bind(to_ms(post.created_at))
-                        .bind(now)
-                        .bind(json(&m.mention.terms))
-                        .bind(score.compound)
-                        .bind(score.label.as_str())
-                        .bind(score.urgency)
-                        .bind(score.level.as_str())
-                        .bind(json(&score.topics))
-                        .bind(json(&score.reasons));
-                }
-                for row in query.fetch_all(&mut *tx).await? {
-                    new_ids.insert((row.get(1), row.get(2), row.get(3)), row.get(0));
+            let (named, quiet): (Vec<&crate::store::NewMention<'_>>, Vec<_>) = commit.mentions.iter().partition(|m| m.is_named_later());
+            let mut new_ids: std::collections::HashMap<(String, String, String), i64> = std::collections::HashMap::with_capacity(named.len());
+            let mut quiet_inserted = 0;
+            for (group, returning) in [(&named, true), (&quiet, false)] {
+                for chunk in chunks(group) {
+                    let sql = self.sql_owned(values_sql(
+                        "INSERT INTO mentions (platform, external_id, brand, source, url, author_handle, author_name,
+                            author_followers, body, lang, likes, reposts, replies, posted_at, stored_at, terms,
+                            compound, label, urgency, level, topics, reasons)",
+                        22,
+                        chunk.len(),
+                        if returning {
+                            "ON CONFLICT (platform, external_id, brand) DO NOTHING RETURNING id, platform, external_id, brand"
+                        } else {
+                            "ON CONFLICT (platform, external_id, brand) DO NOTHING"
+                        },
+                    ));
+                    let mut query = sqlx::query(&sql);
+                    for m in chunk {
+                        let (post, score) = (m.post, &m.mention.score);
+                        query = query
+                            .bind(post.platform.as_str())
+                            .bind(post.external_id.as_str())
+                            .bind(m.mention.brand.as_str())
+                            .bind(commit.source.as_str())
+                            .bind(&post.url)
+                            .bind(&post.author.handle)
+                            .bind(&post.author.display_name)
+                            .bind(post.author.followers.map(clamp_i64))
+                            .bind(&post.text)
+                            .bind(&post.lang)
+                            .bind(post.engagement.likes.map(clamp_i64))
+                            .bind(post.engagement.reposts.map(clamp_i64))
+                            .bind(post.engagement.replies.map(clamp_i64))
+                            .bind(to_ms(post.created_at))
+                            .bind(now)
+                            .bind(json(&m.mention.terms))
+                            .bind(score.compound)
+                            .bind(score.label.as_str())
+                            .bind(score.urgency)
+                            .bind(score.level.as_str())
+                            .bind(json(&score.topics))
+                            .bind(json(&score.reasons));
+                    }
+                    if !returning {
+                        quiet_inserted += query.execute(&mut *tx).await?.rows_affected();
+                        continue;
+                    }
+                    for row in query.fetch_all(&mut *tx).await? {
+                        new_ids.insert((row.get(1), row.get(2), row.get(3)), row.get(0));
+                    }
                 }
             }
             // In commit order: the first of equal keys is the new one.
             let mut inserted: Vec<(&crate::store::NewMention<'_>, MentionId)> = Vec::with_capacity(new_ids.len());
-            for m in &commit.mentions {
+            for m in named {
                 match new_ids.remove(&key(m)) {
                     Some(id) => inserted.push((m, MentionId(id))),
                     None => report.duplicates += 1,
                 }
             }
-            report.inserted = inserted.len() as u64;
+            report.duplicates += quiet.len() as u64 - quiet_inserted;
+            report.inserted = inserted.len() as u64 + quiet_inserted;
 
             // Queue items of the new mentions, each with its opening event.
             let opening: Vec<&(&crate::store::NewMention<'_>, MentionId)> = inserted.iter().filter(|(m, _)| m.open_queue_item).collect();
             let mut items: std::collections::HashMap<i64, QueueItemId> = std::collections::HashMap::with_capacity(opening.len());
             for chunk in chunks(&opening) {
                 let sql = self.sql_owned(values_sql(
-                    "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at)",
-                    6,
+                    "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)",
+                    8,
                     chunk.len(),
                     "RETURNING id, mention_id",
                 ));
@@ -105,7 +121,9 @@ macro_rules! repository {
                         .bind(m.mention.score.level.as_str())
                         .bind("open")
                         .bind(now)
-                        .bind(now);
+                        .bind(now)
+                        .bind(m.post.platform.as_str())
+                        .bind(&m.post.author.handle);
                 }
                 let rows = query.fetch_all(&mut *tx).await?;
                 let sql = self.sql_owned(values_sql(
@@ -134,7 +152,8 @@ macro_rules! repository {
             }
 
             // Follow-ups, then outbox rows, each as routing decided
-            // (pending, grouped, held).
+            // (pending, grouped, held), all written together.
+            let mut payloads: Vec<(i64, String, &[crate::routing::Delivery])> = Vec::new();
             for (m, mention_id) in &inserted {
                 let mention_id = *mention_id;
                 if let Some(f) = m.history.as_ref().and_then(|h| h.follow_up) {
@@ -151,11 +170,15 @@ macro_rules! repository {
                     mention: m.mention.clone(),
                     history: m.history.clone(),
                 }))?;
-                for d in &m.deliveries {
-                    let state = self.write_outbox(&mut tx, Some(mention_id.0), &payload, d, commit.now).await?;
-                    report.routed.count(state);
-                    report.outbox_rows += 1;
-                }
+                payloads.push((mention_id.0, payload, &m.deliveries));
+            }
+            let rows: Vec<super::OutboxWrite<'_>> = payloads
+                .iter()
+                .flat_map(|(id, payload, deliveries)| super::OutboxWrite::all(Some(*id), payload, deliveries))
+                .collect();
+            for state in self.write_outbox(&mut tx, &rows, commit.now).await? {
+                report.routed.count(state);
+                report.outbox_rows += 1;
             }
 
             if let Some(cursor) = commit.cursor {

@@ -12,65 +12,80 @@
 macro_rules! routing_repository {
     ($store:ident, $db:ty) => {
         impl $store {
-            /// Writes one outbox row as `d` says; schedules its group.
-            /// Returns the state written.
+            /// Writes outbox rows, each as its delivery says, with a few
+            /// multi-row INSERTs; schedules their groups (one read and one
+            /// upsert per group, however many of its rows the call
+            /// writes). Returns the states written, in `rows` order.
             pub(crate) async fn write_outbox(
                 &self,
                 tx: &mut sqlx::Transaction<'_, $db>,
-                mention_id: Option<i64>,
-                payload: &str,
-                d: &crate::routing::Delivery,
+                rows: &[super::OutboxWrite<'_>],
                 now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<super::OutboxState, StoreError> {
-                use super::OutboxState;
-                use crate::routing::DeliveryState;
-                let (state, ready, silence) = match d.state {
-                    DeliveryState::Silenced(id) => (OutboxState::Silenced, now, Some(id.0)),
-                    DeliveryState::Inhibited => (OutboxState::Inhibited, now, None),
-                    DeliveryState::Quiet { until } if d.group.is_some() => (OutboxState::Grouped, until, None),
-                    DeliveryState::Quiet { until } => (OutboxState::Held, until, None),
-                    DeliveryState::Deliver if d.group.is_some() => (OutboxState::Grouped, now, None),
-                    DeliveryState::Deliver => (OutboxState::Pending, now, None),
-                };
-                sqlx::query(&self.sql(
-                    "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at, route,
-                         group_key, silence_id)
-                     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-                ))
-                .bind(mention_id)
-                .bind(d.receiver.as_str())
-                .bind(payload)
-                .bind(state.column())
-                .bind(super::to_ms(ready))
-                .bind(super::to_ms(now))
-                .bind(&d.route)
-                .bind(d.group.as_ref().map(|g| g.key.as_str()))
-                .bind(silence)
-                .execute(&mut **tx)
-                .await?;
-                if let (OutboxState::Grouped, Some(group)) = (state, &d.group) {
+            ) -> Result<Vec<super::OutboxState>, StoreError> {
+                let placed: Vec<(super::OutboxState, chrono::DateTime<chrono::Utc>, Option<i64>)> =
+                    rows.iter().map(|r| r.placement(now)).collect();
+                let mut at = 0;
+                for chunk in chunks(rows) {
+                    let sql = self.sql_owned(values_sql(
+                        "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at, route,
+                             group_key, silence_id)",
+                        10,
+                        chunk.len(),
+                        "",
+                    ));
+                    let mut query = sqlx::query(&sql);
+                    for (r, (state, ready, silence)) in chunk.iter().zip(&placed[at..]) {
+                        let d = r.delivery;
+                        query = query
+                            .bind(r.mention_id)
+                            .bind(d.receiver.as_str())
+                            .bind(r.payload)
+                            .bind(state.column())
+                            .bind(0_i64)
+                            .bind(super::to_ms(*ready))
+                            .bind(super::to_ms(now))
+                            .bind(&d.route)
+                            .bind(d.group.as_ref().map(|g| g.key.as_str()))
+                            .bind(*silence);
+                    }
+                    query.execute(&mut **tx).await?;
+                    at += chunk.len();
+                }
+                // Each group's schedule, moved by its rows in turn.
+                let mut groups: Vec<(&str, &crate::routing::Group, Vec<chrono::DateTime<chrono::Utc>>)> = Vec::new();
+                for (r, (state, ready, _)) in rows.iter().zip(&placed) {
+                    let (super::OutboxState::Grouped, Some(group)) = (state, &r.delivery.group) else { continue };
+                    let receiver = r.delivery.receiver.as_str();
+                    match groups.iter_mut().find(|(rc, g, _)| *rc == receiver && g.key == group.key) {
+                        Some((_, _, readies)) => readies.push(*ready),
+                        None => groups.push((receiver, group, vec![*ready])),
+                    }
+                }
+                for (receiver, group, readies) in groups {
                     let row = sqlx::query(&self.sql(
                         "SELECT flush_at, last_flush_at FROM alert_groups WHERE receiver = ? AND group_key = ?",
                     ))
-                    .bind(d.receiver.as_str())
+                    .bind(receiver)
                     .bind(&group.key)
                     .fetch_optional(&mut **tx)
                     .await?;
-                    let (pending, last) = row.map_or((None, None), |r| {
+                    let (mut pending, last) = row.map_or((None, None), |r| {
                         (r.get::<Option<i64>, _>(0).map(super::from_ms), r.get::<Option<i64>, _>(1).map(super::from_ms))
                     });
-                    let flush = group.next_flush(now, ready, pending, last);
+                    for ready in readies {
+                        pending = Some(group.next_flush(now, ready, pending, last));
+                    }
                     sqlx::query(&self.sql(
                         "INSERT INTO alert_groups (receiver, group_key, flush_at, last_flush_at) VALUES (?, ?, ?, NULL)
                          ON CONFLICT (receiver, group_key) DO UPDATE SET flush_at = excluded.flush_at",
                     ))
-                    .bind(d.receiver.as_str())
+                    .bind(receiver)
                     .bind(&group.key)
-                    .bind(super::to_ms(flush))
+                    .bind(pending.map(super::to_ms))
                     .execute(&mut **tx)
                     .await?;
                 }
-                Ok(state)
+                Ok(placed.into_iter().map(|(state, _, _)| state).collect())
             }
 
             /// Writes the outbox rows of a notification that is not a
@@ -84,8 +99,8 @@ macro_rules! routing_repository {
                 let payload = encode(n)?;
                 let mut report = super::RoutedReport::default();
                 let mut tx = self.begin_write().await?;
-                for d in deliveries {
-                    let state = self.write_outbox(&mut tx, None, &payload, d, now).await?;
+                let rows = super::OutboxWrite::all(None, &payload, deliveries);
+                for state in self.write_outbox(&mut tx, &rows, now).await? {
                     report.count(state);
                 }
                 tx.commit().await?;

@@ -114,8 +114,7 @@ macro_rules! sla_repository {
                 .await?;
                 let payload = encode(n)?;
                 let mut report = super::RoutedReport::default();
-                for d in deliveries {
-                    let state = self.write_outbox(&mut tx, None, &payload, d, now).await?;
+                for state in self.write_outbox(&mut tx, &super::OutboxWrite::all(None, &payload, deliveries), now).await? {
                     report.count(state);
                 }
                 tx.commit().await?;

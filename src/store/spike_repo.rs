@@ -188,8 +188,8 @@ macro_rules! spike_repository {
                 let mut report = super::RoutedReport::default();
                 for (deliveries, n) in alerts {
                     let payload = encode(n)?;
-                    for d in deliveries {
-                        let state = self.write_outbox(&mut tx, None, &payload, d, now).await?;
+                    let rows = super::OutboxWrite::all(None, &payload, deliveries);
+                    for state in self.write_outbox(&mut tx, &rows, now).await? {
                         report.count(state);
                     }
                 }

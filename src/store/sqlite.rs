@@ -10,10 +10,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use super::{
-    from_ms, to_ms, CommitReport, MentionAuthor, MentionRow, OutboxId, OutboxRow, PollCommit, PriorReads, Reread,
-    StoreCounts, StoreError, StoredMention,
+    from_ms, parse_label, to_ms, CommitReport, HistoryWindow, MentionAuthor, MentionRow, OutboxId, OutboxRow,
+    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoredMention,
 };
-use crate::domain::{BrandName, Label, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
+use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
 use crate::queue::sla::{Cutoffs, SlaKind};
 use crate::queue::{self as rules, QueueState};
@@ -44,7 +44,15 @@ impl SqliteStore {
             .create_if_missing(true)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Statement journals (a multi-row INSERT that may fail half
+            // way keeps one) and sort spills in memory, not temp files.
+            .pragma("temp_store", "MEMORY")
+            // 8 MiB of page cache per connection (SQLite's default is
+            // 2 MiB): the mention indexes' upper levels stay cached as the
+            // table grows. Pages are cached as they are read, so an idle
+            // daemon does not pay for it.
+            .pragma("cache_size", "-8192");
         let path = opts.get_filename().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_dir(dir)?;

@@ -2,7 +2,11 @@
 
 use super::*;
 
-both_backends!(prior_reads_give_engagement_and_the_authors_complaints, rereads_refresh_and_alert_once);
+both_backends!(
+    prior_reads_give_engagement_and_the_authors_complaints,
+    customer_records_sum_up_an_author_and_leave_out_the_batch,
+    rereads_refresh_and_alert_once
+);
 
 /// The start of a history window that holds every test post.
 fn long_ago() -> DateTime<Utc> {
@@ -45,8 +49,59 @@ async fn prior_reads_give_engagement_and_the_authors_complaints(store: Store) {
     assert_eq!(old.history(&fresh, later).author_recent_complaints, 0);
     let elsewhere =
         store.prior_reads(Platform::Reddit, &batch, now() - chrono::Duration::days(7), long_ago()).await.unwrap();
-    assert!(elsewhere.posts.is_empty() && elsewhere.complaints.is_empty());
+    assert!(elsewhere.posts.is_empty() && elsewhere.customers.is_empty());
     assert!(store.prior_reads(Platform::Reddit, &[], now(), long_ago()).await.unwrap().posts.is_empty());
+}
+
+/// A post by dana `days` before `now()`, labelled `label` for `brands`.
+async fn store_labelled(store: &Store, id: &str, days: i64, label: Label, brands: &[&str]) -> Post {
+    let p = Post { created_at: now() - chrono::Duration::days(days), ..post(id) };
+    for brand in brands {
+        let mut m = mention(brand);
+        m.score.label = label;
+        store_one(store, &p, &m, now()).await;
+    }
+    p
+}
+
+async fn customer_records_sum_up_an_author_and_leave_out_the_batch(store: Store) {
+    use crate::queue::customer::NewPost;
+    // dana's record: a two-brand post labelled negative for one brand and
+    // neutral for the other (counts once, negative), an old complaint
+    // outside the complaint window, a positive post, one outside the
+    // history window; and two posts the batch reads again.
+    store_labelled(&store, "a", 4, Label::Negative, &["Acme Air"]).await;
+    let mut neutral = mention("Globex");
+    neutral.score.label = Label::Neutral;
+    store_one(&store, &Post { created_at: now() - chrono::Duration::days(4), ..post("a") }, &neutral, now()).await;
+    store_labelled(&store, "b", 20, Label::Negative, &["Acme Air"]).await;
+    store_labelled(&store, "c", 3, Label::Positive, &["Acme Air"]).await;
+    store_labelled(&store, "old", 200, Label::Negative, &["Acme Air"]).await;
+    let again = store_labelled(&store, "d", 0, Label::Negative, &["Acme Air", "Globex"]).await;
+    let also = store_labelled(&store, "e", 2, Label::Neutral, &["Acme Air"]).await;
+    let fresh = post("new");
+
+    let week = now() - chrono::Duration::days(7);
+    let prior = store.prior_reads(Platform::Hackernews, &[&again, &also, &fresh], week, long_ago()).await.unwrap();
+    let record = &prior.customers["dana"];
+    assert_eq!(
+        (record.earlier.negative, record.earlier.neutral, record.earlier.positive, record.earlier.complaints),
+        (2, 0, 1, 1),
+        "a, b and c, the batch's d and e left out: {record:?}"
+    );
+    assert_eq!(record.posts.len(), 2, "the batch's stored posts, one per post: {:?}", record.posts);
+
+    let seen = |p: &Post, label| {
+        let new = NewPost { external_id: p.external_id.as_str(), brand: "Acme Air", label, posted_at: p.created_at };
+        record.history(new, week)
+    };
+    let h = seen(&fresh, Label::Negative);
+    assert_eq!((h.previous_mentions, h.negative, h.neutral, h.positive), (5, 3, 1, 1));
+    assert_eq!((h.complaints_this_week, h.last), (2, Some(Label::Negative)), "d is the latest");
+    let h = seen(&again, Label::Negative);
+    assert_eq!((h.previous_mentions, h.complaints_this_week, h.last), (4, 1, Some(Label::Neutral)), "e is");
+    assert_eq!(prior.history(&again, now()).author_recent_complaints, 1);
+    assert_eq!(prior.history(&fresh, now()).author_recent_complaints, 2);
 }
 
 async fn rereads_refresh_and_alert_once(store: Store) {
