@@ -51,7 +51,6 @@ use crate::pipeline::sentiment::{self, Adjust, Extra, Sentiment, SentimentAnalyz
 use self::data::{Tag, WordSet};
 use self::scratch::Scratch;
 use self::social::BrandTerms;
-use self::text::MatchText;
 
 pub use self::data::ScoringError;
 pub use self::urgency::{engagement, level, momentum, reach, Audience, History, REPEAT_WINDOW_DAYS};
@@ -167,12 +166,13 @@ impl Scorer {
     fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
         let cleaned = social::clean(text, &self.brands, &self.core.sentiment, &d.not_names);
-        let words = MatchText::new(&cleaned.text);
-        let hits = &mut scratch.hits;
+        let Scratch { words, find, hits } = scratch;
+        words.read(&cleaned.text);
+        let words = &*words;
         hits.clear();
-        d.book.find_with(&words, &mut scratch.find, hits);
+        d.book.find_with(words, find, hits);
         let hits = &hits[..];
-        let outcome = cues::evaluate(d, &words, hits);
+        let outcome = cues::evaluate(d, words, hits);
 
         let span = |a: usize, b: usize| (words.tokens[a].start, words.tokens[b].end);
         // Closing thanks are politeness after an enquiry or a request.

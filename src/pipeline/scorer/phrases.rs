@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::text::{is_duration_word, Kind, MatchText, DUR_MARK, NUM_MARK};
-use crate::pipeline::sentiment::FxHasher;
+use crate::pipeline::sentiment::{FxHasher, WordTable};
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// A set of words with the lexicon's fast hash.
@@ -73,7 +73,7 @@ pub(crate) struct BookBuilder {
 /// Every pattern's literals in one automaton over word ids.
 #[derive(Debug)]
 pub(crate) struct Phrasebook {
-    vocab: FxMap<Box<str>, u32>,
+    vocab: WordTable<u32>,
     /// Ids of the negation words, for [`Hit::negated_gap`].
     negations: Vec<u32>,
     /// (state << 32 | word) → next state; state 0 is the root.
@@ -90,7 +90,18 @@ pub(crate) struct Phrasebook {
     outputs: Vec<u32>,
     /// Words per literal.
     lengths: Vec<u8>,
-    uses: Vec<Vec<(u32, u8)>>,
+    /// Per literal: what it stands for other than the first part of a
+    /// pattern with gaps (a whole pattern, or a later part), in data
+    /// order, as a range of `later`.
+    later_at: Vec<(u32, u32)>,
+    later: Vec<(u32, u8)>,
+    /// Per literal: the patterns with gaps it starts, ascending, as a
+    /// range of `starts`. A start is only remembered as an occurrence of
+    /// the literal; the patterns are looked up when a second part turns
+    /// up, so a common first word ("my", "i") costs one push, not one per
+    /// pattern it starts.
+    starts_at: Vec<(u32, u32)>,
+    starts: Vec<u32>,
     patterns: Vec<Pattern>,
 }
 
@@ -325,6 +336,17 @@ impl BookBuilder {
                 root[w as usize] = child;
             }
         }
+        let (mut later_at, mut later, mut starts_at, mut starts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for uses in &self.uses {
+            let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
+            let from = starts.len() as u32;
+            starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
+            starts[from as usize..].sort_unstable();
+            starts_at.push((from, starts.len() as u32));
+            let from = later.len() as u32;
+            later.extend(uses.iter().filter(|u| !first_parts(u)));
+            later_at.push((from, later.len() as u32));
+        }
         let mut output_at = Vec::with_capacity(own.len());
         let mut outputs = Vec::new();
         for out in &own {
@@ -332,7 +354,7 @@ impl BookBuilder {
             outputs.extend_from_slice(out);
         }
         Phrasebook {
-            vocab: self.vocab,
+            vocab: WordTable::new(self.vocab.into_iter()),
             negations: self.negations,
             goto,
             root,
@@ -341,7 +363,10 @@ impl BookBuilder {
             output_at,
             outputs,
             lengths,
-            uses: self.uses,
+            later_at,
+            later,
+            starts_at,
+            starts,
             patterns: self.patterns,
         }
     }
@@ -365,10 +390,20 @@ pub(crate) struct FindScratch {
     links: PendingLinks,
 }
 
+/// An occurrence of a literal that starts patterns with gaps.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    lit: u32,
+    first: u32,
+    last: u32,
+}
+
 /// Chains waiting for their next part, threaded per pattern so a part
 /// looks only at its own pattern's chains, not at every pending one.
 #[derive(Debug, Default)]
 struct PendingLinks {
+    /// Chain starts (see [`Phrasebook::starts`]), in the order they ended.
+    starts: Vec<Start>,
     /// In the order they were made.
     links: Vec<Link>,
     /// Per link: the previous link of the same pattern, or [`NONE`].
@@ -395,6 +430,7 @@ impl PendingLinks {
         for &pattern in &self.touched {
             self.latest[pattern as usize] = NONE;
         }
+        self.starts.clear();
         self.links.clear();
         self.previous.clear();
         self.touched.clear();
@@ -481,7 +517,12 @@ impl Phrasebook {
                 let (from, to) = self.output_at[at as usize];
                 for &lit in &self.outputs[from as usize..to as usize] {
                     let first = (i + 1 - usize::from(self.lengths[lit as usize])) as u32;
-                    for &(pattern, part) in &self.uses[lit as usize] {
+                    let (a, b) = self.starts_at[lit as usize];
+                    if a < b {
+                        cx.pending.starts.push(Start { lit, first, last: i as u32 });
+                    }
+                    let (a, b) = self.later_at[lit as usize];
+                    for &(pattern, part) in &self.later[a as usize..b as usize] {
                         self.hit(pattern, part, first, i as u32, &mut cx, out);
                     }
                 }
@@ -509,23 +550,42 @@ impl Phrasebook {
             out.push(Hit { tag: p.tag, first, last, negated_gap: false });
             return;
         }
-        if part == 0 {
-            cx.pending.push(Link { pattern, next: 1, first, last, negated_gap: false });
-            return;
-        }
         let gap = u32::from(p.gaps[usize::from(part) - 1]);
+        let reaches = |last: u32| first > last && first - last - 1 <= gap;
         let mut fits = std::mem::take(&mut cx.pending.fits);
         fits.clear();
-        fits.extend(cx.pending.of(pattern).filter(|&k| {
-            let link = cx.pending.links[k as usize];
-            link.next == part
-                && first > link.last
-                && first - link.last - 1 <= gap
-                && cx.text.same_sentence(link.last as usize, first as usize)
-        }));
+        if part == 1 {
+            // The pattern's starts: occurrences of its first-part literals,
+            // in the order they ended, so the last few tokens are enough.
+            let starts = &cx.pending.starts;
+            for (k, s) in starts.iter().enumerate().rev() {
+                if s.last >= first {
+                    continue;
+                }
+                if !reaches(s.last) {
+                    break;
+                }
+                let (a, b) = self.starts_at[s.lit as usize];
+                if cx.text.same_sentence(s.last as usize, first as usize)
+                    && self.starts[a as usize..b as usize].binary_search(&pattern).is_ok()
+                {
+                    fits.push(k as u32);
+                }
+            }
+        } else {
+            fits.extend(cx.pending.of(pattern).filter(|&k| {
+                let link = cx.pending.links[k as usize];
+                link.next == part && reaches(link.last) && cx.text.same_sentence(link.last as usize, first as usize)
+            }));
+        }
         // Oldest first: the order the links were made in.
         for &k in fits.iter().rev() {
-            let link = cx.pending.links[k as usize];
+            let link = if part == 1 {
+                let s = cx.pending.starts[k as usize];
+                Link { pattern, next: 1, first: s.first, last: s.last, negated_gap: false }
+            } else {
+                cx.pending.links[k as usize]
+            };
             let gap_ids = &cx.ids[link.last as usize + 1..first as usize];
             let negated_gap = link.negated_gap || gap_ids.iter().any(|id| self.negations.contains(id));
             if part + 1 == p.parts {
@@ -546,7 +606,7 @@ impl Phrasebook {
     /// How many literal phrases the automaton holds.
     #[cfg(test)]
     pub(crate) fn literal_count(&self) -> usize {
-        self.uses.len()
+        self.lengths.len()
     }
 }
 

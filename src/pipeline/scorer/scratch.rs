@@ -9,10 +9,12 @@
 use std::cell::RefCell;
 
 use super::phrases::{FindScratch, Hit};
+use super::text::MatchText;
 
 /// The reusable buffers of one scoring thread.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
+    pub(crate) words: MatchText,
     pub(crate) find: FindScratch,
     pub(crate) hits: Vec<Hit>,
 }

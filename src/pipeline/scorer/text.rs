@@ -41,7 +41,7 @@ pub(crate) struct Token {
 
 /// The normalised words of one text, framed by a sentence break at each
 /// end.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct MatchText {
     /// Lower-case text of the words, back to back.
     lower: String,
@@ -49,6 +49,8 @@ pub(crate) struct MatchText {
     /// Per token, the number of breaks at or before it: two tokens are in
     /// the same sentence when no break lies between them.
     pub(crate) breaks: Vec<u32>,
+    /// The tokens before durations are read, kept for reuse.
+    raw: Vec<RawToken>,
 }
 
 /// Private-use characters that stand for `_dur` and `_num` in patterns.
@@ -57,6 +59,7 @@ pub(crate) const NUM_MARK: char = '\u{E001}';
 
 impl MatchText {
     /// Tokenises a post.
+    #[cfg(test)]
     pub(crate) fn new(text: &str) -> MatchText {
         Self::build(text, false, true)
     }
@@ -73,10 +76,26 @@ impl MatchText {
         Self::build(text, true, false)
     }
 
+    /// Tokenises a post into this text's buffers, reusing them.
+    pub(crate) fn read(&mut self, text: &str) {
+        self.fill(text, false, true);
+    }
+
     fn build(text: &str, marks: bool, durations: bool) -> MatchText {
-        let mut raw = Raw { lower: String::with_capacity(text.len() + 8), tokens: Vec::with_capacity(text.len() / 4) };
+        let mut out = MatchText::default();
+        out.fill(text, marks, durations);
+        out
+    }
+
+    fn fill(&mut self, text: &str, marks: bool, durations: bool) {
+        let mut lower = std::mem::take(&mut self.lower);
+        let mut raw_tokens = std::mem::take(&mut self.raw);
+        lower.clear();
+        raw_tokens.clear();
+        let mut raw = Raw { lower, tokens: raw_tokens };
         raw.scan(text, marks);
-        let mut tokens: Vec<Token> = Vec::with_capacity(raw.tokens.len() + 2);
+        let mut tokens = std::mem::take(&mut self.tokens);
+        tokens.clear();
         tokens.push(Token::from(RawToken::virtual_break(0)));
         let mut i = 0;
         while i < raw.tokens.len() {
@@ -96,14 +115,14 @@ impl MatchText {
             tokens.push(Token::from(RawToken::virtual_break(text.len() as u32)));
         }
         let mut count = 0;
-        let breaks = tokens
-            .iter()
-            .map(|t| {
-                count += u32::from(t.kind == Kind::Break);
-                count
-            })
-            .collect();
-        MatchText { lower: raw.lower, tokens, breaks }
+        self.breaks.clear();
+        self.breaks.extend(tokens.iter().map(|t| {
+            count += u32::from(t.kind == Kind::Break);
+            count
+        }));
+        self.tokens = tokens;
+        self.lower = raw.lower;
+        self.raw = raw.tokens;
     }
 
     /// The token's text as patterns see it: the lower-case word, or `_num`,

@@ -31,6 +31,7 @@
 
 mod lexicon;
 mod rules;
+mod table;
 mod tokens;
 
 #[cfg(test)]
@@ -46,7 +47,20 @@ use self::rules::{
     booster_bigram, normalize, punctuation_emphasis, special_case, BOOSTER_DECAY, BUT_AFTER, BUT_BEFORE, C_INCR,
     NEVER_SO, N_SCALAR,
 };
-use self::tokens::Tokens;
+pub(crate) use self::table::WordTable;
+use self::tokens::{TokenBuffers, Tokens};
+
+/// Per-thread buffers [`SentimentAnalyzer`] reuses from text to text.
+#[derive(Debug, Default)]
+struct Buffers {
+    tokens: TokenBuffers,
+    words: Vec<WordInfo>,
+    scores: Vec<WordScore>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
 
 /// A compound at or above this is positive (VADER's published cut).
 pub const POSITIVE_THRESHOLD: f64 = 0.05;
@@ -148,9 +162,7 @@ impl SentimentAnalyzer {
     where
         I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
     {
-        let mut lexicon = Lexicon::embedded();
-        lexicon.overlay(overlay);
-        SentimentAnalyzer { lexicon }
+        SentimentAnalyzer { lexicon: Lexicon::with_overlay(overlay) }
     }
 
     /// The valence this analyser gives a lower-case word, if rated.
@@ -176,27 +188,58 @@ impl SentimentAnalyzer {
     }
 
     fn run<A: Adjust>(&self, text: &str, want_drivers: bool, adjust: &A, extra: Extra) -> Sentiment {
-        let tokens = Tokens::new(text, &self.lexicon);
+        BUFFERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buffers) => self.run_with(text, want_drivers, adjust, extra, &mut buffers),
+            // Re-entered (an `Adjust` that scores): fresh buffers.
+            Err(_) => self.run_with(text, want_drivers, adjust, extra, &mut Buffers::default()),
+        })
+    }
+
+    fn run_with<A: Adjust>(
+        &self,
+        text: &str,
+        want_drivers: bool,
+        adjust: &A,
+        extra: Extra,
+        buffers: &mut Buffers,
+    ) -> Sentiment {
+        let tokens = Tokens::with_buffers(text, &self.lexicon, std::mem::take(&mut buffers.tokens));
+        let sentiment = self.score_tokens(&tokens, text, want_drivers, adjust, extra, buffers);
+        buffers.tokens = tokens.into_buffers();
+        sentiment
+    }
+
+    fn score_tokens<A: Adjust>(
+        &self,
+        tokens: &Tokens<'_>,
+        text: &str,
+        want_drivers: bool,
+        adjust: &A,
+        extra: Extra,
+        buffers: &mut Buffers,
+    ) -> Sentiment {
         if tokens.is_empty() {
             return Sentiment { compound: compound_of(extra.valence, text), drivers: Vec::new() };
         }
         let base = text.as_ptr() as usize;
-        let words: Vec<WordInfo> = (0..tokens.len())
-            .map(|i| {
-                let lower = tokens.lower(i);
-                let entry = self.lexicon.entry(lower);
-                let at = (tokens.get(i).shown.as_ptr() as usize).wrapping_sub(base);
-                WordInfo {
-                    valence: adjust.valence(at, lower, entry.valence.map(f64::from)),
-                    booster: entry.booster,
-                    negation: entry.negation && adjust.negates(at, lower, true),
-                }
-            })
-            .collect();
+        let words = &mut buffers.words;
+        words.clear();
+        words.extend((0..tokens.len()).map(|i| {
+            let lower = tokens.lower(i);
+            let entry = self.lexicon.entry(lower);
+            let at = (tokens.get(i).shown.as_ptr() as usize).wrapping_sub(base);
+            WordInfo {
+                valence: adjust.valence(at, lower, entry.valence.map(f64::from)),
+                booster: entry.booster,
+                negation: entry.negation && adjust.negates(at, lower, true),
+            }
+        }));
         let uppers = (0..tokens.len()).filter(|&i| tokens.get(i).upper).count();
-        let text_rules = TextRules { tokens: &tokens, words: &words, cap_diff: uppers > 0 && uppers < tokens.len() };
+        let text_rules = TextRules { tokens, words, cap_diff: uppers > 0 && uppers < tokens.len() };
 
-        let mut scores: Vec<WordScore> = (0..tokens.len()).map(|i| text_rules.score(i)).collect();
+        let scores = &mut buffers.scores;
+        scores.clear();
+        scores.extend((0..tokens.len()).map(|i| text_rules.score(i)));
         if let Some(but) = (0..tokens.len()).find(|&i| tokens.lower(i) == "but") {
             for (i, s) in scores.iter_mut().enumerate() {
                 if i < but {
@@ -209,7 +252,7 @@ impl SentimentAnalyzer {
 
         let sum: f64 = scores.iter().map(|s| s.valence).sum::<f64>() + extra.valence;
         let compound = compound_of(sum, text);
-        let drivers = if want_drivers { drivers(&tokens, &scores, compound) } else { Vec::new() };
+        let drivers = if want_drivers { drivers(tokens, scores, compound) } else { Vec::new() };
         Sentiment { compound, drivers }
     }
 }

@@ -48,13 +48,31 @@ pub(crate) struct Tokens<'a> {
     lowered: String,
 }
 
+/// The buffers of a [`Tokens`], kept between texts so tokenising
+/// allocates nothing once they have grown.
+#[derive(Debug, Default)]
+pub(crate) struct TokenBuffers {
+    tokens: Vec<Token<'static>>,
+    lowered: String,
+}
+
 impl<'a> Tokens<'a> {
-    pub(crate) fn new(text: &'a str, lexicon: &Lexicon) -> Tokens<'a> {
-        let mut tokens = Tokens { tokens: Vec::with_capacity(text.len() / 5 + 1), lowered: String::new() };
+    /// Tokenises `text` into `buffers`; [`Self::into_buffers`] gives them
+    /// back.
+    pub(crate) fn with_buffers(text: &'a str, lexicon: &Lexicon, buffers: TokenBuffers) -> Tokens<'a> {
+        let TokenBuffers { tokens, mut lowered } = buffers;
+        lowered.clear();
+        let mut tokens = Tokens { tokens: recycle(tokens), lowered };
+        tokens.tokens.reserve(text.len() / 5 + 1);
         for chunk in Chunks(text) {
             tokens.push_chunk(chunk, lexicon);
         }
         tokens
+    }
+
+    /// The buffers, emptied, for the next text.
+    pub(crate) fn into_buffers(self) -> TokenBuffers {
+        TokenBuffers { tokens: recycle(self.tokens), lowered: self.lowered }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -147,6 +165,14 @@ impl<'a> Tokens<'a> {
         };
         self.tokens.push(Token { text, shown, upper, lower });
     }
+}
+
+/// An emptied vector of tokens of another lifetime, in the same
+/// allocation (the standard library collects in place when the element
+/// layout is the same; the map never runs on an empty vector).
+fn recycle<'b>(mut tokens: Vec<Token<'_>>) -> Vec<Token<'b>> {
+    tokens.clear();
+    tokens.into_iter().map(|_| unreachable!("the vector is empty")).collect()
 }
 
 /// The non-empty runs between separators, as Python's `str.split()`
