@@ -91,7 +91,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let ctx = state.handle.context();
-    if let Ok(c) = bounded(ctx.store.counts()).await {
+    if let Ok(c) = bounded(ctx.store.gauges()).await {
         ctx.metrics.outbox_pending.set(i64::try_from(c.outbox_pending).unwrap_or(i64::MAX));
         ctx.metrics.queue_open.set(i64::try_from(c.queue_open).unwrap_or(i64::MAX));
         let age = c.queue_oldest_open.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));

@@ -391,7 +391,16 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Totals for the demo summary, readiness and metrics.
+/// The store's live figures for `/metrics`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StoreGauges {
+    pub outbox_pending: u64,
+    pub queue_open: u64,
+    /// When the oldest still-open (unacknowledged) queue item was opened.
+    pub queue_oldest_open: Option<DateTime<Utc>>,
+}
+
+/// Totals for the demo summary and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct StoreCounts {
     pub mentions: u64,
@@ -701,6 +710,21 @@ impl Store {
         dispatch!(self, s => s.sla_figures(since).await)
     }
 
+    /// What `/metrics` shows of the store; each read is an index range,
+    /// whatever the tables hold.
+    pub async fn gauges(&self) -> Result<StoreGauges, StoreError> {
+        dispatch!(self, s => s.gauges().await)
+    }
+
+    /// How many mentions were stored after mention `after`, and the last
+    /// one's id (`after` if none): a running count that reads only what is
+    /// new.
+    pub async fn mentions_after(&self, after: MentionId) -> Result<(u64, MentionId), StoreError> {
+        dispatch!(self, s => s.mentions_after(after).await)
+    }
+
+    /// Totals for the demo summary and tests: counts whole tables, so its
+    /// cost grows with them (not for anything that runs often).
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
         dispatch!(self, s => s.counts().await)
     }

@@ -302,6 +302,30 @@ macro_rules! repository {
             Ok(())
         }
 
+        pub async fn gauges(&self) -> Result<StoreGauges, StoreError> {
+            let r = sqlx::query(&self.sql("SELECT
+                    (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
+                    (SELECT COUNT(*) FROM queue_items WHERE state = 'open'),
+                    (SELECT MIN(opened_at) FROM queue_items WHERE state = 'open')"),
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(StoreGauges {
+                outbox_pending: u64::try_from(r.get::<i64, _>(0)).unwrap_or(0),
+                queue_open: u64::try_from(r.get::<i64, _>(1)).unwrap_or(0),
+                queue_oldest_open: r.get::<Option<i64>, _>(2).map(from_ms),
+            })
+        }
+
+        pub async fn mentions_after(&self, after: MentionId) -> Result<(u64, MentionId), StoreError> {
+            let r = sqlx::query(&self.sql("SELECT COUNT(*), MAX(id) FROM mentions WHERE id > ?"))
+                .bind(after.0)
+                .fetch_one(&self.pool)
+                .await?;
+            let last = r.get::<Option<i64>, _>(1).map_or(after, MentionId);
+            Ok((u64::try_from(r.get::<i64, _>(0)).unwrap_or(0), last))
+        }
+
         pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
             let r = sqlx::query(&self.sql("SELECT
                     (SELECT COUNT(*) FROM mentions),

@@ -11,7 +11,7 @@ use sqlx::{Row, SqlitePool};
 
 use super::{
     from_ms, parse_label, to_ms, CommitReport, HistoryWindow, MentionAuthor, MentionRow, OutboxId, OutboxRow,
-    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoredMention,
+    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoreGauges, StoredMention,
 };
 use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
 use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};

@@ -6,7 +6,43 @@
 use super::*;
 use crate::store::repo::{chunks, MAX_ROWS_PER_INSERT};
 
-both_backends!(a_batch_larger_than_one_insert_is_stored_whole);
+both_backends!(a_batch_larger_than_one_insert_is_stored_whole, quiet_and_named_mentions_are_counted_alike);
+
+/// Mentions nothing refers to are inserted without RETURNING and only
+/// counted; both kinds report new and duplicate rows the same way, and
+/// the gauges and running count see them.
+async fn quiet_and_named_mentions_are_counted_alike(store: Store) {
+    let source = SourceName::new("hn");
+    let m = mention("Acme Air");
+    let posts: Vec<Post> = (0..20).map(|i| post(&format!("p{i}"))).collect();
+    let quiet = |p| NewMention { post: p, mention: &m, deliveries: vec![], open_queue_item: false, history: None };
+    let named = |p| NewMention {
+        post: p,
+        mention: &m,
+        deliveries: vec![Delivery::to(ReceiverName::new("slack"))],
+        open_queue_item: true,
+        history: None,
+    };
+    let commit = |mentions| PollCommit { source: &source, cursor: None, mentions, now: now() };
+    let first = store.commit_poll(commit(vec![quiet(&posts[0]), named(&posts[10])])).await.unwrap();
+    assert_eq!((first.inserted, first.duplicates, first.outbox_rows), (2, 0, 1));
+    let (_, after_first) = store.mentions_after(crate::domain::MentionId(0)).await.unwrap();
+
+    // Both earlier posts again, posts 1-9 quiet (post 1 twice), 11-15 named.
+    let mut batch = vec![quiet(&posts[0]), named(&posts[10]), quiet(&posts[1])];
+    batch.extend(posts[1..10].iter().map(quiet));
+    batch.extend(posts[11..16].iter().map(named));
+    let report = store.commit_poll(commit(batch)).await.unwrap();
+    let routed = RoutedReport { pending: 5, ..Default::default() };
+    assert_eq!(report, CommitReport { inserted: 14, duplicates: 3, outbox_rows: 5, queue_items: 5, routed });
+
+    assert_eq!(store.counts().await.unwrap().mentions, 16);
+    let gauges = store.gauges().await.unwrap();
+    assert_eq!((gauges.outbox_pending, gauges.queue_open, gauges.queue_oldest_open), (6, 6, Some(now())));
+    let (new, last) = store.mentions_after(after_first).await.unwrap();
+    assert_eq!(new, 14, "counted from the first commit's last mention on");
+    assert_eq!(store.mentions_after(last).await.unwrap(), (0, last));
+}
 
 async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     let source = SourceName::new("hn");
