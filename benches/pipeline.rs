@@ -18,6 +18,7 @@ use earshot::pipeline::{Matcher, Pipeline, Scorer};
 use support::{brands, posts, POSTS};
 
 fn matcher(c: &mut Criterion) {
+    report_matcher_memory(10_000);
     matcher_find(c, "matcher");
 
     let mut group = c.benchmark_group("matcher_build");
@@ -31,6 +32,22 @@ fn matcher(c: &mut Criterion) {
 
 fn matcher_cpu(c: &mut Criterion<cpu_time::ThreadCpuTime>) {
     matcher_find(c, "matcher_cpu");
+}
+
+/// Prints how much the resident set grows while a matcher for `terms`
+/// terms is built (first thing in the process, so little freed memory is
+/// there to reuse): what the daemon's idle RSS pays for it.
+fn report_matcher_memory(terms: usize) {
+    let resident = || {
+        let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux /proc/self/statm");
+        let pages: usize = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).expect("statm resident pages");
+        pages * 4096
+    };
+    let b = brands(terms);
+    let before = resident();
+    let m = Matcher::new(&b);
+    let grown = resident().saturating_sub(before);
+    eprintln!("matcher memory: {terms} terms ({} patterns) grew RSS by {} KiB", m.pattern_count(), grown / 1024);
 }
 
 /// `find` over [`POSTS`] with 10, 1,000 and 10,000 terms.
