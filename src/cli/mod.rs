@@ -124,6 +124,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run => {
+            crate::daemon::heap::limit_arenas();
             let settings = load(&cli.config)?;
             telemetry::init_logging(&settings.log);
             runtime()?.block_on(run_daemon(settings, env.clone())).map_err(CliError::from)

@@ -129,7 +129,7 @@ pub fn load_with_env(path: &Path, env: &[(String, String)]) -> Result<Settings, 
         .map_err(|(key, reason)| cx.err(key, reason))?;
     cx.check_delivery(&raw.delivery)?;
     raw.queue.check(|key, reason| cx.err(key, reason))?;
-    let scoring = cx.check_scoring(raw.scoring, &brands)?;
+    let scoring = cx.check_scoring(raw.scoring)?;
     let cluster = raw.cluster.check().map_err(|(key, reason)| cx.err(format!("cluster.{key}"), reason))?;
     let brand_names: Vec<crate::domain::BrandName> = brands.iter().map(|b| b.name.clone()).collect();
     raw.spikes.check(&brand_names).map_err(|(key, reason)| cx.err(key, reason))?;
@@ -414,7 +414,7 @@ impl Checker<'_> {
 
     /// Reads the cue and topic files and compiles the scorer once, so a bad
     /// phrase is refused here rather than when the daemon starts.
-    fn check_scoring(&self, mut s: ScoringSettings, brands: &[super::Brand]) -> Result<ScoringSettings, ConfigError> {
+    fn check_scoring(&self, mut s: ScoringSettings) -> Result<ScoringSettings, ConfigError> {
         let u = s.urgency;
         let ordered = 0.0 < u.normal && u.normal < u.high && u.high < u.critical && u.critical <= 1.0;
         if !ordered {
@@ -437,7 +437,11 @@ impl Checker<'_> {
         if let Some(path) = &s.topics_file {
             s.topics_file_text = Some(read(path, "scoring.topics_file")?);
         }
-        crate::pipeline::Scorer::with_settings(brands, &s).map_err(|e| self.err(e.key, e.reason))?;
+        // Without the brands: only the shared data can be refused, and it
+        // is compiled once per process and kept (`scorer/shared.rs`); the
+        // brands' part (an automaton over every watch term) cannot fail and
+        // is built once, by the daemon, not here and again there.
+        crate::pipeline::Scorer::with_settings(&[], &s).map_err(|e| self.err(e.key, e.reason))?;
         Ok(s)
     }
 

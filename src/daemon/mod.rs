@@ -16,6 +16,7 @@
 mod context;
 mod generation;
 mod health;
+pub mod heap;
 mod history;
 mod leases;
 mod notify;
@@ -124,11 +125,18 @@ impl Starting {
             status.clone(),
             stop.clone().cancelled_owned(),
         )));
+        // The matcher and the scorer compile on a blocking thread while the
+        // database opens and migrates, instead of after it.
+        let pipeline = tokio::task::spawn_blocking({
+            let settings = settings.clone();
+            move || context::build_pipeline(&settings)
+        });
         let store = start::wait_for_store(&settings.storage.url, &status, &notifier).await;
         stop.cancel();
         // A client holding a request open does not hold up the start.
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-        let ctx = Context::with_store(settings, store?, Arc::new(crate::telemetry::Metrics::new()), None)?;
+        let pipeline = pipeline.await.context("building the pipeline")??;
+        let ctx = Context::with_pipeline(settings, store?, pipeline, Arc::new(crate::telemetry::Metrics::new()), None)?;
         let (tx, rx) = mpsc::channel(8);
         Ok(Daemon {
             handle: Handle { current: Arc::new(RwLock::new(Arc::new(ctx))), reloads: tx },
@@ -199,6 +207,7 @@ impl Daemon {
         let status = status_line(&running.ctx);
         tracing::info!(status = %status, "earshot is running");
         notifier.ready(&status);
+        heap::release_free_pages();
 
         // The file's mtime as last loaded, and a changed mtime waiting one
         // more tick to prove the write is complete (editors and scripts
@@ -240,6 +249,7 @@ impl Daemon {
             file_changing = None;
             notifier.reloading();
             let outcome = reload_generation(&self.handle, &self.reload_from, &mut running, origin).await;
+            heap::release_free_pages();
             notifier.status(&status_line(&running.ctx));
             if let Some(reply) = reply {
                 let _ = reply.send(outcome);
