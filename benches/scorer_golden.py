@@ -8,7 +8,7 @@ EARSHOT is the binary (default: `$CARGO_TARGET_DIR/perf/earshot`, built
 with `cargo build --profile perf --bin earshot`). The golden files go to
 `$CARGO_TARGET_DIR/scorer-golden/` (not committed: about 20 MB).
 
-Input, one text per line (about 60,000 lines): every text of VADER's
+Input, one text per line (30,185 lines): every text of VADER's
 four ground-truth sets (`../shared/data/vader-groundtruth/`, when present);
 the customer-service sets (`tests/data/cs_*.tsv`) plain, upper-cased,
 lower-cased, and wrapped in handles, brand names, hashtags, URLs and

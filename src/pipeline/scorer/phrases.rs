@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::text::{is_duration_word, Kind, MatchText, DUR_MARK, NUM_MARK};
-use crate::pipeline::sentiment::{FxHasher, WordTable};
+use crate::pipeline::sentiment::FxHasher;
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// A set of words with the lexicon's fast hash.
@@ -73,7 +73,7 @@ pub(crate) struct BookBuilder {
 /// Every pattern's literals in one automaton over word ids.
 #[derive(Debug)]
 pub(crate) struct Phrasebook {
-    vocab: WordTable<u32>,
+    vocab: FxMap<Box<str>, u32>,
     /// Ids of the negation words, for [`Hit::negated_gap`].
     negations: Vec<u32>,
     /// (state << 32 | word) → next state; state 0 is the root.
@@ -354,7 +354,7 @@ impl BookBuilder {
             outputs.extend_from_slice(out);
         }
         Phrasebook {
-            vocab: WordTable::new(self.vocab.into_iter()),
+            vocab: self.vocab,
             negations: self.negations,
             goto,
             root,

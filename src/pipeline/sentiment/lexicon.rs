@@ -16,7 +16,6 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::rules::{BOOSTERS, NEGATIONS};
-use super::table::WordTable;
 
 /// `TOKEN<TAB>MEAN<TAB>STD-DEV<TAB>RAW-RATINGS`, CRLF line ends.
 const VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
@@ -40,7 +39,7 @@ pub(crate) struct Entry {
 /// Word valences and emoji descriptions.
 pub(crate) struct Lexicon {
     /// Lower-case token → its entry.
-    words: WordTable<Entry>,
+    words: FxMap<Cow<'static, str>, Entry>,
     /// Single-code-point emoji → its description ("pouting face"). Emoji
     /// written as several code points (skin tones, flags, ZWJ sequences)
     /// are read one code point at a time, as the reference does, so only
@@ -57,19 +56,8 @@ impl Lexicon {
     /// Parses the embedded lexicons (about 0.5 MB; well under a
     /// millisecond in a release build).
     pub(crate) fn embedded() -> Lexicon {
-        Self::with_overlay(std::iter::empty())
-    }
-
-    /// The embedded lexicons with valences replaced: `Some(v)` rates the
-    /// word `v`, `None` makes it unrated. Booster and negation roles are
-    /// kept.
-    pub(crate) fn with_overlay<I>(entries: I) -> Lexicon
-    where
-        I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
-    {
         let mut skipped_lines = 0;
-        let mut words: FxMap<Cow<'static, str>, Entry> =
-            FxMap::with_capacity_and_hasher(8_192, BuildHasherDefault::default());
+        let mut words = FxMap::with_capacity_and_hasher(8_192, BuildHasherDefault::default());
         for line in VADER_LEXICON.lines() {
             let line = line.trim();
             if line.is_empty() {
@@ -111,14 +99,22 @@ impl Lexicon {
         for (word, entry) in words.iter_mut() {
             entry.negation |= word.contains("n't");
         }
+        Lexicon { words, emoji, skipped_lines }
+    }
+
+    /// Replaces valences: `Some(v)` rates the word `v`, `None` makes it
+    /// unrated. Booster and negation roles are kept.
+    pub(crate) fn overlay<I>(&mut self, entries: I)
+    where
+        I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
+    {
         for (word, valence) in entries {
             let negation = word.contains("n't");
-            let entry = words.entry(word).or_default();
+            let entry = self.words.entry(word).or_default();
             entry.valence = valence;
             entry.negation |= negation;
         }
-        words.retain(|_, e| *e != Entry::default());
-        Lexicon { words: WordTable::new(words.into_iter()), emoji, skipped_lines }
+        self.words.retain(|_, e| *e != Entry::default());
     }
 
     /// Everything known about a lower-case token, in one lookup. Any
@@ -150,7 +146,7 @@ impl Lexicon {
 
     #[cfg(test)]
     pub(crate) fn word_count(&self) -> usize {
-        self.words.iter().filter(|(_, e)| e.valence.is_some()).count()
+        self.words.values().filter(|e| e.valence.is_some()).count()
     }
 
     #[cfg(test)]

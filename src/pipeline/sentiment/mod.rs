@@ -31,7 +31,6 @@
 
 mod lexicon;
 mod rules;
-mod table;
 mod tokens;
 
 #[cfg(test)]
@@ -47,7 +46,6 @@ use self::rules::{
     booster_bigram, normalize, punctuation_emphasis, special_case, BOOSTER_DECAY, BUT_AFTER, BUT_BEFORE, C_INCR,
     NEVER_SO, N_SCALAR,
 };
-pub(crate) use self::table::WordTable;
 use self::tokens::{TokenBuffers, Tokens};
 
 /// Per-thread buffers [`SentimentAnalyzer`] reuses from text to text.
@@ -162,7 +160,9 @@ impl SentimentAnalyzer {
     where
         I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
     {
-        SentimentAnalyzer { lexicon: Lexicon::with_overlay(overlay) }
+        let mut lexicon = Lexicon::embedded();
+        lexicon.overlay(overlay);
+        SentimentAnalyzer { lexicon }
     }
 
     /// The valence this analyser gives a lower-case word, if rated.
