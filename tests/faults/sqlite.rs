@@ -99,35 +99,47 @@ async fn a_read_only_database_is_reported_not_ready() {
     replica.terminate();
 }
 
+/// A replica whose files may grow to 256 KiB (the WAL fills up within a
+/// few polls) under a flood of `per_second` posts, already reported
+/// not ready for the full disk.
+struct FullDisk {
+    _dir: tempfile::TempDir,
+    url: String,
+    slack: FakeSlack,
+    flood: std::sync::Arc<Flood>,
+    stop: CancellationToken,
+    pushing: tokio::task::JoinHandle<()>,
+    replica: Replica,
+}
+
+impl FullDisk {
+    async fn start(per_second: u32) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = prepared(dir.path()).await;
+        let slack = FakeSlack::start().await.expect("fake Slack");
+        let flood = Flood::start().await;
+        let config = write_config(dir.path(), "full", &flood.config(&url, &slack, "5ms", ""));
+        let stop = CancellationToken::new();
+        let pushing = flood.run(per_second, stop.clone());
+        let mut replica = Replica::spawn_with_file_limit(&config, "full", 512);
+        // EFBIG reaches SQLite as a write error (or, on a really full disk, SQLITE_FULL).
+        not_ready_but_running(&mut replica, &["disk i/o error", "full"]).await;
+        FullDisk { _dir: dir, url, slack, flood, stop, pushing, replica }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_reported_not_ready() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = prepared(dir.path()).await;
-    let slack = FakeSlack::start().await.expect("fake Slack");
-    let flood = Flood::start().await;
-    let config = write_config(dir.path(), "full", &flood.config(&url, &slack, "5ms", ""));
-    let stop = CancellationToken::new();
-    let pushing = flood.run(200, stop.clone());
-    // Files may grow to 256 KiB: the WAL fills up within a few polls.
-    let mut replica = Replica::spawn_with_file_limit(&config, "full", 512);
-    // EFBIG reaches SQLite as a write error (or, on a really full disk, SQLITE_FULL).
-    not_ready_but_running(&mut replica, &["disk i/o error", "full"]).await;
-    stop.cancel();
-    pushing.await.expect("flood task");
-    replica.terminate();
+    // Held whole: its folder, fakes and flood live until the end.
+    let mut disk = FullDisk::start(200).await;
+    disk.stop.cancel();
+    (&mut disk.pushing).await.expect("flood task");
+    disk.replica.terminate();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_recovers_once_there_is_room() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = prepared(dir.path()).await;
-    let slack = FakeSlack::start().await.expect("fake Slack");
-    let flood = Flood::start().await;
-    let config = write_config(dir.path(), "full", &flood.config(&url, &slack, "5ms", ""));
-    let stop = CancellationToken::new();
-    let pushing = flood.run(100, stop.clone());
-    let mut replica = Replica::spawn_with_file_limit(&config, "full", 512);
-    not_ready_but_running(&mut replica, &["disk i/o error", "full"]).await;
+    let FullDisk { _dir, url, slack, flood, stop, pushing, mut replica } = FullDisk::start(100).await;
 
     let room = std::process::Command::new("prlimit")
         .arg(format!("--pid={}", replica.pid()))
