@@ -39,6 +39,7 @@ macro_rules! history_repository {
                 ))
                 .bind(platform.as_str())
                 .bind(json(&ids))
+                .persistent(Self::KEEP_LOOKUP_PLANS)
                 .fetch_all(&self.pool)
                 .await?;
                 // The batch's posts stored before, per author, one per post
@@ -111,6 +112,7 @@ macro_rules! history_repository {
                 .bind(&authors)
                 .bind(to_ms(window.since))
                 .bind(json(window.leaving_out))
+                .persistent(Self::KEEP_LOOKUP_PLANS)
                 .fetch_all(&self.pool)
                 .await?;
                 for r in rows {
@@ -129,6 +131,7 @@ macro_rules! history_repository {
                 ))
                 .bind(platform.as_str())
                 .bind(&authors)
+                .persistent(Self::KEEP_LOOKUP_PLANS)
                 .fetch_all(&self.pool)
                 .await?;
                 for r in rows {

@@ -102,6 +102,10 @@ impl SqliteStore {
         std::borrow::Cow::Borrowed(q)
     }
 
+    /// SQLite plans without table sizes (no `ANALYZE` is run), so a kept
+    /// plan is the one a fresh one would be.
+    const KEEP_LOOKUP_PLANS: bool = true;
+
     /// A query built at run time, in the shared dialect: as written.
     fn sql_owned(&self, q: String) -> String {
         q
