@@ -325,10 +325,24 @@ fn sentiment_reason(sentiment: &Sentiment, label: Label) -> String {
     reason.push(')');
     if label != Label::Neutral {
         for (i, driver) in sentiment.drivers.iter().enumerate() {
-            let _ = write!(reason, "{}{:?}", if i == 0 { ": " } else { ", " }, driver.phrase);
+            reason.push_str(if i == 0 { ": " } else { ", " });
+            push_quoted(&mut reason, &driver.phrase);
         }
     }
     reason
+}
+
+/// `{:?}` of a string: printable ASCII without quotes or backslashes is
+/// copied as it is (what `{:?}` does with it), anything else goes through
+/// the formatter.
+fn push_quoted(out: &mut String, s: &str) {
+    if s.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{s:?}");
+    }
 }
 
 /// `{:.2}` without the formatting machinery (this runs for every post).

@@ -94,7 +94,7 @@ pub(crate) struct Phrasebook {
     /// pattern with gaps (a whole pattern, or a later part), in data
     /// order, as a range of `later`.
     later_at: Vec<(u32, u32)>,
-    later: Vec<(u32, u8)>,
+    later: Vec<Use>,
     /// Per literal: the patterns with gaps it starts, ascending, as a
     /// range of `starts`. A start is only remembered as an occurrence of
     /// the literal; the patterns are looked up when a second part turns
@@ -344,7 +344,11 @@ impl BookBuilder {
             starts[from as usize..].sort_unstable();
             starts_at.push((from, starts.len() as u32));
             let from = later.len() as u32;
-            later.extend(uses.iter().filter(|u| !first_parts(u)));
+            later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| Use {
+                pattern,
+                tag: self.patterns[pattern as usize].tag,
+                part,
+            }));
             later_at.push((from, later.len() as u32));
         }
         let mut output_at = Vec::with_capacity(own.len());
@@ -370,6 +374,16 @@ impl BookBuilder {
             patterns: self.patterns,
         }
     }
+}
+
+/// What a literal stands for: part `part` of `pattern`, with the
+/// pattern's tag at hand so a whole-pattern hit (part 0 here: a pattern
+/// without gaps) needs nothing else from the pattern.
+#[derive(Debug, Clone, Copy)]
+struct Use {
+    pattern: u32,
+    tag: u32,
+    part: u8,
 }
 
 /// A chain of a pattern with gaps, waiting for its next part.
@@ -444,6 +458,18 @@ impl PendingLinks {
         self.previous.push(*slot);
         *slot = self.links.len() as u32;
         self.links.push(link);
+    }
+
+    /// Whether anything could precede part `part` (>= 1) of `pattern`: a
+    /// chain start for a second part, a link of the pattern otherwise. A
+    /// cheap test before the pattern's data is touched.
+    #[inline]
+    fn waits_for(&self, pattern: u32, part: u8) -> bool {
+        if part == 1 {
+            !self.starts.is_empty()
+        } else {
+            self.latest[pattern as usize] != NONE
+        }
     }
 
     fn contains(&self, link: &Link) -> bool {
@@ -522,8 +548,12 @@ impl Phrasebook {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
                     }
                     let (a, b) = self.later_at[lit as usize];
-                    for &(pattern, part) in &self.later[a as usize..b as usize] {
-                        self.hit(pattern, part, first, i as u32, &mut cx, out);
+                    for u in &self.later[a as usize..b as usize] {
+                        if u.part == 0 {
+                            out.push(Hit { tag: u.tag, first, last: i as u32, negated_gap: false });
+                        } else if cx.pending.waits_for(u.pattern, u.part) {
+                            self.hit(u.pattern, u.part, first, i as u32, &mut cx, out);
+                        }
                     }
                 }
                 at = self.output_link[at as usize];
@@ -541,15 +571,12 @@ impl Phrasebook {
         self.goto.get(&key(state, w)).copied()
     }
 
-    /// A part of `pattern` found at tokens `first..=last`: a whole hit, the
-    /// start of a chain, or the next link of a waiting one. Parts arrive in
-    /// the order they end, so a part's predecessor is always seen first.
+    /// A later part (`part >= 1`) of `pattern` found at tokens
+    /// `first..=last`: the second link of a chain from a start, the next
+    /// link of a waiting one, or the last, a hit. Parts arrive in the order
+    /// they end, so a part's predecessor is always seen first.
     fn hit(&self, pattern: u32, part: u8, first: u32, last: u32, cx: &mut Chains<'_>, out: &mut Vec<Hit>) {
         let p = &self.patterns[pattern as usize];
-        if p.parts == 1 {
-            out.push(Hit { tag: p.tag, first, last, negated_gap: false });
-            return;
-        }
         let gap = u32::from(p.gaps[usize::from(part) - 1]);
         let reaches = |last: u32| first > last && first - last - 1 <= gap;
         let mut fits = std::mem::take(&mut cx.pending.fits);

@@ -105,10 +105,7 @@ pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyze
     found.sort_unstable();
 
     let bytes = text.as_bytes();
-    let special = bytes.iter().any(|&b| b == b'@' || b == b'#')
-        || bytes
-            .windows(4)
-            .any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www.") || &w[1..] == b"://");
+    let special = bytes.iter().any(|&b| b == b'@' || b == b'#') || has_link(bytes);
     if blank.is_empty() && !special {
         // Nothing to take out: the common case.
         let mut out = text.to_string();
@@ -143,6 +140,21 @@ pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyze
         mask_names(&mut out, analyzer, not_names);
     }
     Cleaned { text: out, brands: found }
+}
+
+/// Whether `bytes` holds "http" or "www." (any case) or "://" after some
+/// byte: what a URL may start with. Only the bytes that can begin one are
+/// looked at closely.
+fn has_link(bytes: &[u8]) -> bool {
+    (0..bytes.len().saturating_sub(3)).any(|i| {
+        let w = &bytes[i..i + 4];
+        let start = match w[0] | 0x20 {
+            b'h' => w.eq_ignore_ascii_case(b"http"),
+            b'w' => w.eq_ignore_ascii_case(b"www."),
+            _ => false,
+        };
+        start || &w[1..] == b"://"
+    })
 }
 
 /// Appends one whitespace-separated chunk, dropping handles, e-mails and
@@ -217,8 +229,14 @@ fn push_word(out: &mut String, chunk: &str) {
 /// docs), in place.
 fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &WordSet) {
     // No upper-case letter before a lower-case one: no Title Case word.
-    let has_title =
-        text.as_bytes().windows(2).any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase()) || !text.is_ascii();
+    // In ASCII text a candidate below is a word starting after whitespace
+    // (the first word starts a sentence) with an upper-case letter and a
+    // lower-case one: without such a spot there is none.
+    let bytes = text.as_bytes();
+    let has_title = !text.is_ascii()
+        || bytes
+            .windows(3)
+            .any(|w| w[1].is_ascii_uppercase() && w[2].is_ascii_lowercase() && char::from(w[0]).is_whitespace());
     if !has_title {
         return;
     }

@@ -123,7 +123,7 @@ impl Lexicon {
     pub(crate) fn entry(&self, lower: &str) -> Entry {
         match self.words.get(lower) {
             Some(entry) => *entry,
-            None => Entry { negation: lower.contains("n't"), ..Entry::default() },
+            None => Entry { negation: contracted(lower), ..Entry::default() },
         }
     }
 
@@ -158,6 +158,13 @@ impl Lexicon {
     pub(crate) fn skipped_lines(&self) -> usize {
         self.skipped_lines
     }
+}
+
+/// Whether `word` holds "n't": `str::contains` without its searcher set-up,
+/// which costs more than the scan for a word of a few bytes.
+#[inline]
+fn contracted(word: &str) -> bool {
+    word.as_bytes().windows(3).any(|w| w == b"n't")
 }
 
 impl fmt::Debug for Lexicon {
