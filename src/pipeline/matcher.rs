@@ -93,6 +93,7 @@ pub struct Matcher {
     roles: Vec<Role>,
     role_starts: Vec<u32>,
     brands: Vec<CompiledBrand>,
+    spellings: Spellings,
     /// Some pattern without a word character has several parts (": )"),
     /// so the automaton needs separator runs collapsed in the text.
     symbols_span_separators: bool,
@@ -101,8 +102,37 @@ pub struct Matcher {
 #[derive(Debug)]
 struct CompiledBrand {
     name: BrandName,
-    /// Configured spellings, one per distinct normal form, in config order.
-    terms: Vec<String>,
+    /// Its configured spellings, one per distinct normal form, in config
+    /// order: `spellings[terms]`.
+    terms: Range<u32>,
+}
+
+/// Every brand's term spellings in one buffer: 10,000 terms are two
+/// allocations instead of 10,000 small ones the daemon keeps for its life.
+#[derive(Debug, Default)]
+struct Spellings {
+    text: String,
+    /// `text[ends[i - 1]..ends[i]]` is spelling `i`.
+    ends: Vec<u32>,
+}
+
+impl Spellings {
+    fn push(&mut self, spelling: &str) -> u32 {
+        self.text.push_str(spelling);
+        self.ends.push(to_u32(self.text.len()));
+        to_u32(self.ends.len() - 1)
+    }
+
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
 }
 
 /// What a pattern is to one brand.
@@ -142,6 +172,7 @@ impl Matcher {
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
         let mut pattern_roles: Vec<Vec<Role>> = Vec::new();
         let mut compiled = Vec::with_capacity(brands.len());
+        let mut spellings = Spellings::default();
         let mut add = |normal: String, role: Role| {
             let id = *pattern_ids.entry(normal).or_insert_with_key(|normal| {
                 patterns.push(normal.clone());
@@ -154,7 +185,7 @@ impl Matcher {
         };
         for (b, brand) in brands.iter().enumerate() {
             let b = to_u32(b);
-            let mut terms: Vec<String> = Vec::new();
+            let first = to_u32(spellings.ends.len());
             let mut normals: Vec<String> = Vec::new();
             for term in &brand.terms {
                 let normal = normalize_pattern(term);
@@ -165,7 +196,7 @@ impl Matcher {
                     Some(t) => t,
                     None => {
                         normals.push(normal.clone());
-                        terms.push(term.clone());
+                        spellings.push(term);
                         normals.len() - 1
                     }
                 };
@@ -177,7 +208,7 @@ impl Matcher {
                     add(normal, Role::Exclude { brand: b });
                 }
             }
-            compiled.push(CompiledBrand { name: brand.name.clone(), terms });
+            compiled.push(CompiledBrand { name: brand.name.clone(), terms: first..to_u32(spellings.ends.len()) });
         }
 
         let has_word = |p: &str| p.chars().any(is_word_char);
@@ -203,7 +234,8 @@ impl Matcher {
             roles.extend(r);
         }
         role_starts.push(to_u32(roles.len()));
-        Ok(Matcher { words, symbols, roles, role_starts, brands: compiled, symbols_span_separators })
+        spellings.shrink_to_fit();
+        Ok(Matcher { words, symbols, roles, role_starts, brands: compiled, spellings, symbols_span_separators })
     }
 
     /// How many distinct patterns (terms and excludes) were compiled.
@@ -225,7 +257,7 @@ impl Matcher {
             let mut out: Vec<BrandHit> = Vec::new();
             for hit in hits.iter() {
                 let brand = &self.brands[hit.brand as usize];
-                let term = brand.terms[hit.term as usize].clone();
+                let term = self.spelling(brand, hit.term).to_string();
                 match out.last_mut() {
                     Some(last) if last.brand == brand.name => last.terms.push(term),
                     _ => out.push(BrandHit { brand: brand.name.clone(), terms: vec![term] }),
@@ -251,10 +283,15 @@ impl Matcher {
             hits.iter()
                 .map(|h| {
                     let brand = &self.brands[h.brand as usize];
-                    TermHit { brand: &brand.name, term: &brand.terms[h.term as usize], span: h.span.clone() }
+                    TermHit { brand: &brand.name, term: self.spelling(brand, h.term), span: h.span.clone() }
                 })
                 .collect()
         })
+    }
+
+    /// A brand's `term`-th spelling.
+    fn spelling(&self, brand: &CompiledBrand, term: u32) -> &str {
+        self.spellings.get(brand.terms.start + term)
     }
 
     /// Fills `scratch.hits` with the surviving term hits, in the offsets of

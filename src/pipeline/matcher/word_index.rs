@@ -69,10 +69,11 @@ impl WordIndex {
     /// Indexes `(id, normal form)` pairs; each normal form must contain a
     /// word character and must not start or end with a space.
     pub(super) fn new<'p>(patterns: impl IntoIterator<Item = (u32, &'p str)>) -> WordIndex {
-        let mut arena = String::new();
-        let mut indexed = Vec::new();
-        let mut by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
         let patterns: Vec<(u32, &str)> = patterns.into_iter().collect();
+        // Sized exactly: the index lives as long as the daemon.
+        let mut arena = String::with_capacity(patterns.iter().map(|(_, p)| p.len()).sum());
+        let mut indexed = Vec::with_capacity(patterns.len());
+        let mut by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
         for &(id, pattern) in &patterns {
             let anchor = first_word(pattern).expect("indexed patterns have a word character");
             let start = arena.len();
