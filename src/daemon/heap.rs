@@ -2,17 +2,48 @@
 //! back to the kernel once start-up (or a reload) has built and dropped
 //! its scratch. Compiling 10,000 watch terms and the scoring data leaves
 //! megabytes of freed chunks below the live ones that glibc only returns
-//! on request (`malloc_trim`); and each thread that allocates may get an
+//! on request (`malloc_trim`), as do the first polls and every burst of
+//! load after them; and each thread that allocates may get an
 //! arena of its own, which an I/O-bound daemon does not need. Measured in
 //! BENCHMARKS.md ("Memory and start-up"). Elsewhere both are no-ops.
 //!
 //! Tests: below (a trim after freeing returns pages).
+
+use std::time::Duration;
 
 /// One malloc arena (glibc's default is up to 8 per core). Measured: with
 /// two, the pipeline built on a blocking thread lands in a second arena
 /// and idle RSS is 3 MB higher; glibc's per-thread cache serves most small
 /// allocations without taking the arena's lock anyway.
 const ARENAS: i32 = 1;
+
+/// When free pages are handed back besides after start-up and reloads:
+/// once the first polls have run (their HTTP and database scratch is
+/// freed by then), then now and again, so a burst of load does not stay
+/// resident for good. Each trim is logged at debug level with its time.
+const SETTLED: Duration = Duration::from_secs(5);
+const EVERY: Duration = Duration::from_secs(600);
+
+/// Trims [`SETTLED`] after it is started, then every [`EVERY`]; runs until
+/// aborted.
+pub async fn keep_trimmed() {
+    trim_on_schedule(|| {
+        let started = std::time::Instant::now();
+        let returned = release_free_pages();
+        tracing::debug!(returned, micros = started.elapsed().as_micros() as u64, "heap trimmed");
+    })
+    .await;
+}
+
+async fn trim_on_schedule(mut trim: impl FnMut()) {
+    tokio::time::sleep(SETTLED).await;
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        trim();
+        every.tick().await;
+    }
+}
 
 /// Caps the number of malloc arenas; call before the runtime starts its
 /// threads. `MALLOC_ARENA_MAX` in the environment still wins.
@@ -49,5 +80,22 @@ mod tests {
         let kept: Vec<Vec<u8>> = blocks.into_iter().step_by(10).collect();
         assert!(release_free_pages());
         assert_eq!(kept.len(), 400);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn trims_once_settled_then_every_ten_minutes() {
+        let trims = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = trims.clone();
+        let task = tokio::spawn(trim_on_schedule(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }));
+        let count = || trims.load(std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(SETTLED - Duration::from_millis(1)).await;
+        assert_eq!(count(), 0);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(count(), 1);
+        tokio::time::sleep(EVERY * 2).await;
+        assert_eq!(count(), 3);
+        task.abort();
     }
 }

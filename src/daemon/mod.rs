@@ -208,6 +208,7 @@ impl Daemon {
         tracing::info!(status = %status, "earshot is running");
         notifier.ready(&status);
         heap::release_free_pages();
+        let trimmer = tokio::spawn(heap::keep_trimmed());
 
         // The file's mtime as last loaded, and a changed mtime waiting one
         // more tick to prove the write is complete (editors and scripts
@@ -256,6 +257,7 @@ impl Daemon {
             }
         }
 
+        trimmer.abort();
         tracing::info!("shutting down: stopping polls, draining deliveries");
         notifier.stopping();
         self.ready.store(false, Ordering::SeqCst);
