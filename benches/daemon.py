@@ -2,6 +2,7 @@
 """Figures of the earshot daemon as a process: start-up, memory, alert latency.
 
     python3 benches/daemon.py [startup|memory|latency|all] [RUNS]
+    python3 benches/daemon.py compare BEFORE_BINARY AFTER_BINARY [ROUNDS]
 
 Builds `earshot` with `--profile perf` and runs it against local fakes
 (nothing leaves the machine):
@@ -12,6 +13,9 @@ Builds `earshot` with `--profile perf` and runs it against local fakes
 - memory: RSS (`VmRSS`) of that daemon idle 10 s after READY; then of a
   daemon started on a database holding 1,000,000 stored mentions (written
   with sqlite3 in earshot's schema), after /readyz and /metrics were read.
+- compare: start-up and idle RSS (10 s after READY, split into anonymous
+  and file-backed) of two builds, alternating, ROUNDS (5) runs each;
+  medians. Copy `$CARGO_TARGET_DIR/perf/earshot` of each commit first.
 - latency: a fake Hacker News API answers every poll (each second) with
   one new complaint; a fake Slack webhook records when each alert arrives.
   Latency = Slack request received - poll response written; p50/p99 over
@@ -197,6 +201,44 @@ def startup(runs: int) -> dict:
     return {"startup_ms": statistics.median(ms), "idle_rss_mib": idle[0] / 1024}
 
 
+def rss_split_kib(pid: int) -> tuple:
+    """(anonymous, file-backed) resident KiB of a process."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f.readlines()[1:]:
+            key, value = line.split(":", 1)
+            fields[key] = int(value.split()[0])
+    return fields["Anonymous"], fields["Rss"] - fields["Anonymous"]
+
+
+def compare(binaries: dict, rounds: int) -> None:
+    global BINARY
+    figures = {name: {"ms": [], "rss": [], "anon": [], "file": []} for name in binaries}
+    for _ in range(rounds):
+        for name, binary in binaries.items():
+            BINARY = binary
+            with tempfile.TemporaryDirectory() as d:
+                config = write_config(d, free_port(), dead_url() + "/hook", seven_sources(dead_url()))
+                daemon = Daemon(config, d)
+                try:
+                    figures[name]["ms"].append(daemon.wait_ready() * 1000)
+                    time.sleep(10)
+                    anon, file = rss_split_kib(daemon.proc.pid)
+                    figures[name]["rss"].append(daemon.rss_kib() / 1024)
+                    figures[name]["anon"].append(anon / 1024)
+                    figures[name]["file"].append(file / 1024)
+                finally:
+                    daemon.stop()
+    for name, f in figures.items():
+        runs = ", ".join(f"{x:.1f}" for x in sorted(f["rss"]))
+        print(
+            f"{name}: start-up median {statistics.median(f['ms']):.0f} ms; idle RSS median {statistics.median(f['rss']):.1f} MiB"
+            f" (runs {runs}; anonymous {statistics.median(f['anon']):.1f}, file-backed {statistics.median(f['file']):.1f})"
+        )
+    with open("/proc/loadavg") as f:
+        print("load average:", " ".join(f.read().split()[:3]))
+
+
 def memory_loaded(mentions: int = 1_000_000) -> None:
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
@@ -320,6 +362,9 @@ def latency(runs: int) -> None:
 
 def main() -> int:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what == "compare":
+        compare({"before": sys.argv[2], "after": sys.argv[3]}, int(sys.argv[4]) if len(sys.argv) > 4 else 5)
+        return 0
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 7
     build()
     if what in ("startup", "all"):
