@@ -36,11 +36,15 @@ macro_rules! repository {
             // (a duplicate returns nothing) and are matched back by key;
             // the others are only counted, so quiet mentions cost no rows
             // coming back.
-            let key = |m: &crate::store::NewMention<'_>| {
-                (m.post.platform.as_str().to_string(), m.post.external_id.as_str().to_string(), m.mention.brand.to_string())
-            };
             let (named, quiet): (Vec<&crate::store::NewMention<'_>>, Vec<_>) = commit.mentions.iter().partition(|m| m.is_named_later());
-            let mut new_ids: std::collections::HashMap<(String, String, String), i64> = std::collections::HashMap::with_capacity(named.len());
+            // Each key's first mention in commit order (the one a new row
+            // is), by borrowed key: rows coming back are looked up without
+            // copying their strings.
+            let mut first_of: std::collections::HashMap<(&str, &str, &str), usize> = std::collections::HashMap::with_capacity(named.len());
+            for (i, m) in named.iter().enumerate() {
+                first_of.entry((m.post.platform.as_str(), m.post.external_id.as_str(), m.mention.brand.as_str())).or_insert(i);
+            }
+            let mut ids: Vec<Option<MentionId>> = vec![None; named.len()];
             let mut quiet_inserted = 0;
             for (group, returning) in [(&named, true), (&quiet, false)] {
                 for chunk in chunks(group) {
@@ -88,15 +92,17 @@ macro_rules! repository {
                         continue;
                     }
                     for row in query.fetch_all(&mut *tx).await? {
-                        new_ids.insert((row.get(1), row.get(2), row.get(3)), row.get(0));
+                        let key: (&str, &str, &str) = (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+                        if let Some(&i) = first_of.get(&key) {
+                            ids[i] = Some(MentionId(row.try_get(0)?));
+                        }
                     }
                 }
             }
-            // In commit order: the first of equal keys is the new one.
-            let mut inserted: Vec<(&crate::store::NewMention<'_>, MentionId)> = Vec::with_capacity(new_ids.len());
-            for m in named {
-                match new_ids.remove(&key(m)) {
-                    Some(id) => inserted.push((m, MentionId(id))),
+            let mut inserted: Vec<(&crate::store::NewMention<'_>, MentionId)> = Vec::with_capacity(named.len());
+            for (m, id) in named.iter().zip(&ids) {
+                match id {
+                    Some(id) => inserted.push((m, *id)),
                     None => report.duplicates += 1,
                 }
             }
