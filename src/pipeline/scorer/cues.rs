@@ -107,9 +107,10 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
                 return false;
             }
             let negated = (h.first.saturating_sub(c.negation_window)..h.first).any(|k| {
+                // The cheap tests first: the set lookup hashes the word.
                 text.tokens[k].kind == Kind::Word
-                    && c.negations.contains(text.word(k))
                     && text.same_sentence(k, h.first)
+                    && c.negations.contains(text.word(k))
                     && !inside(&exceptions, k)
                     && !cue_spans.iter().any(|&(a, b)| (a, b) != (h.first, h.last) && a <= k && k <= b && b < h.first)
             });

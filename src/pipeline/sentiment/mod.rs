@@ -54,6 +54,8 @@ struct Buffers {
     tokens: TokenBuffers,
     words: Vec<WordInfo>,
     scores: Vec<WordScore>,
+    /// Driver candidates: token and valence.
+    candidates: Vec<(usize, f64)>,
 }
 
 thread_local! {
@@ -224,8 +226,12 @@ impl SentimentAnalyzer {
         let base = text.as_ptr() as usize;
         let words = &mut buffers.words;
         words.clear();
+        let mut but = None;
         words.extend((0..tokens.len()).map(|i| {
             let lower = tokens.lower(i);
+            if but.is_none() && lower == "but" {
+                but = Some(i);
+            }
             let entry = self.lexicon.entry(lower);
             let at = (tokens.get(i).shown.as_ptr() as usize).wrapping_sub(base);
             WordInfo {
@@ -240,7 +246,7 @@ impl SentimentAnalyzer {
         let scores = &mut buffers.scores;
         scores.clear();
         scores.extend((0..tokens.len()).map(|i| text_rules.score(i)));
-        if let Some(but) = (0..tokens.len()).find(|&i| tokens.lower(i) == "but") {
+        if let Some(but) = but {
             for (i, s) in scores.iter_mut().enumerate() {
                 if i < but {
                     s.valence *= BUT_BEFORE;
@@ -252,7 +258,8 @@ impl SentimentAnalyzer {
 
         let sum: f64 = scores.iter().map(|s| s.valence).sum::<f64>() + extra.valence;
         let compound = compound_of(sum, text);
-        let drivers = if want_drivers { drivers(tokens, scores, compound) } else { Vec::new() };
+        let drivers =
+            if want_drivers { drivers(tokens, scores, compound, &mut buffers.candidates) } else { Vec::new() };
         Sentiment { compound, drivers }
     }
 }
@@ -442,20 +449,28 @@ impl TextRules<'_, '_> {
 }
 
 /// The strongest words on the compound's side, as written.
-fn drivers(tokens: &Tokens<'_>, scores: &[WordScore], compound: f64) -> Vec<Driver> {
+/// `candidates` is a buffer kept between texts.
+fn drivers(
+    tokens: &Tokens<'_>,
+    scores: &[WordScore],
+    compound: f64,
+    candidates: &mut Vec<(usize, f64)>,
+) -> Vec<Driver> {
     if compound == 0.0 {
         return Vec::new();
     }
-    let mut candidates: Vec<(usize, f64)> = scores
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.valence != 0.0 && (s.valence > 0.0) == (compound > 0.0))
-        .map(|(i, s)| (i, s.valence))
-        .collect();
+    candidates.clear();
+    candidates.extend(
+        scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.valence != 0.0 && (s.valence > 0.0) == (compound > 0.0))
+            .map(|(i, s)| (i, s.valence)),
+    );
     // Stable: equal valences keep text order.
     candidates.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let mut drivers: Vec<Driver> = Vec::with_capacity(MAX_DRIVERS);
-    for (i, valence) in candidates {
+    for &(i, valence) in candidates.iter() {
         let phrase = phrase(tokens, scores[i].negated_by.unwrap_or(i), i);
         if drivers.iter().all(|d| d.phrase != phrase) {
             drivers.push(Driver { phrase, valence });
