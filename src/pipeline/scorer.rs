@@ -223,11 +223,20 @@ impl Scorer {
         };
         let urgency = round4(urgency::urgency(&signals, &self.thresholds));
 
-        let mut reasons = vec![sentiment_reason(&sentiment, label)];
+        // The sentiment, the cues, and up to four of reach, engagement,
+        // momentum and repeats: sized once.
+        let mut reasons = Vec::with_capacity(1 + outcome.fired.len() + 4);
+        reasons.push(sentiment_reason(&sentiment, label));
         for f in &outcome.fired {
             let (start, end) = span(f.first, f.last);
-            let excerpt = excerpt(&cleaned.text[start as usize..end as usize]);
-            reasons.push(format!("cue: {} ({excerpt})", d.categories[f.cat].name));
+            let name = &d.categories[f.cat].name;
+            let mut reason = String::with_capacity(8 + name.len() + (end - start) as usize);
+            reason.push_str("cue: ");
+            reason.push_str(name);
+            reason.push_str(" (");
+            push_excerpt(&mut reason, &cleaned.text[start as usize..end as usize]);
+            reason.push(')');
+            reasons.push(reason);
         }
         if let Some(audience) = audience {
             if let Some(followers) = audience.followers {
@@ -375,15 +384,23 @@ fn push_two_decimals(out: &mut String, x: f64) {
     out.push(char::from(b'0' + (hundredths % 10) as u8));
 }
 
-/// The words of a cue as written, on one line, without control or
-/// direction characters, cut to [`MAX_EXCERPT_CHARS`].
+/// [`push_excerpt`] into a new string.
+#[cfg(test)]
 fn excerpt(raw: &str) -> String {
+    let mut out = String::new();
+    push_excerpt(&mut out, raw);
+    out
+}
+
+/// Appends to `out` the words of a cue as written, on one line, without
+/// control or direction characters, cut to [`MAX_EXCERPT_CHARS`].
+fn push_excerpt(out: &mut String, raw: &str) {
+    let start = out.len();
     let trimmed = raw.trim_matches(|c: char| !c.is_alphanumeric() && !is_symbol(c));
-    let mut out = String::with_capacity(trimmed.len().min(MAX_EXCERPT_CHARS * 4));
     let mut chars = 0;
     for c in trimmed.chars() {
         let c = if c.is_whitespace() || c.is_control() || is_format(c) { ' ' } else { c };
-        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+        if c == ' ' && (out.len() == start || out.ends_with(' ')) {
             continue;
         }
         if chars == MAX_EXCERPT_CHARS {
@@ -393,7 +410,8 @@ fn excerpt(raw: &str) -> String {
         out.push(c);
         chars += 1;
     }
-    out.trim_end().to_string()
+    let kept = out[start..].trim_end().len();
+    out.truncate(start + kept);
 }
 
 /// Emoji and other symbols worth keeping at the edge of an excerpt.

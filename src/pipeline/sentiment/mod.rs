@@ -484,7 +484,7 @@ fn drivers(
 
 /// Tokens `from..=to` as shown, one emoji once, cut to a readable length.
 fn phrase(tokens: &Tokens<'_>, from: usize, to: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(24);
     let mut chars = 0;
     let mut last: Option<&str> = None;
     for k in from..=to {
