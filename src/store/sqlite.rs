@@ -33,10 +33,22 @@ use super::spike_repo::spike_repository;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Readers share a small pool; every write transaction goes through one
+/// writer connection of its own. SQLite takes one writer at a time
+/// anyway, and a connection throws its whole page cache away when it sees
+/// that another one committed: with commits spread over the pool, each
+/// write transaction started on a cold cache and read the mention indexes'
+/// upper levels again. The writer's cache stays warm across its own
+/// commits, and writers queue in the process instead of on SQLite's busy
+/// handler.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
+
+/// Reader connections (reads run beside the writer in WAL mode).
+const READERS: u32 = 3;
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -57,14 +69,10 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_dir(dir)?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
-            .connect_with(opts)
-            .await?;
+        let pool = pool_of(READERS).connect_with(opts.clone()).await?;
         wal_mode(&pool).await?;
-        Ok(SqliteStore { pool })
+        let writer = pool_of(1).connect_with(opts).await?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// Applies pending migrations. sqlx's SQLite migrator takes no lock and
@@ -94,7 +102,7 @@ impl SqliteStore {
     /// A write transaction: `BEGIN IMMEDIATE` takes the write lock up
     /// front, so two writers never deadlock upgrading a read lock.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// SQLite reads the shared SQL as written.
@@ -116,6 +124,15 @@ impl SqliteStore {
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// A pool of at most `connections`, which closes a connection a failed
+/// COMMIT left unusable.
+fn pool_of(connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
 }
 
 /// Puts the file in WAL mode, once: the mode is stored in the file, and
