@@ -291,7 +291,7 @@ async fn poll_once(settings: &Settings, name: &SourceName) -> anyhow::Result<()>
     let cx = PollContext {
         source: name.clone(),
         http: HttpClient::new(&settings.fetch)?,
-        queries: source_settings.queries.clone().unwrap_or_else(|| crate::daemon::default_queries(settings)),
+        queries: source_settings.queries.clone().unwrap_or_else(|| crate::daemon::default_queries(settings)).into(),
         now: chrono::Utc::now(),
         backfill: source_settings.backfill,
     };

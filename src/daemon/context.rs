@@ -42,7 +42,7 @@ pub struct Context {
     pub sinks: Vec<(ReceiverName, Box<dyn Sink>)>,
     /// Queries for sources without their own: every brand's watch terms,
     /// `@`/`#` stripped, deduplicated.
-    pub default_queries: Vec<String>,
+    pub default_queries: Arc<[String]>,
     pub queue_min_urgency: Urgency,
     pub settings: Settings,
     /// Bumped after a commit that queued alerts: wakes the delivery workers
@@ -110,7 +110,7 @@ impl Context {
             metrics,
             sources,
             sinks,
-            default_queries: default_queries(&settings),
+            default_queries: default_queries(&settings).into(),
             queue_min_urgency: settings.queue.min_urgency,
             settings,
             outbox_wake: tokio::sync::watch::Sender::new(0),

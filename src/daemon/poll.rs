@@ -110,7 +110,7 @@ impl Context {
         PollContext {
             source: settings.name.clone(),
             http: self.http.clone(),
-            queries: settings.queries.clone().unwrap_or_else(|| self.default_queries.clone()),
+            queries: settings.queries.as_deref().map(Into::into).unwrap_or_else(|| self.default_queries.clone()),
             now: Utc::now(),
             backfill: settings.backfill,
         }

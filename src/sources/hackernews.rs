@@ -167,7 +167,7 @@ impl Source for HackernewsSource {
         let since = window_start(watermark, cx.now, cx.backfill, self.cfg.overlap);
         let mut read = Read::default();
         let mut pages = 0;
-        for query in &cx.queries {
+        for query in cx.queries.iter() {
             pages += self.poll_query(cx, query, since, &mut read).await?;
         }
         let next = next_watermark(watermark, read.newest, cx.now).map(|w| Cursor(w.to_string()));

@@ -79,7 +79,8 @@ pub struct PollContext {
     pub http: HttpClient,
     /// Search queries to ask the platform for: the source's own `queries`
     /// or else every brand's watch terms, with `@`/`#` stripped, deduplicated.
-    pub queries: Vec<String>,
+    /// Shared, not copied per poll: 1,000 brands make about 9,000 of them.
+    pub queries: std::sync::Arc<[String]>,
     /// Wall-clock "now" for this poll (tests pin it).
     pub now: DateTime<Utc>,
     /// How far back the first poll (no stored cursor) reads.

@@ -296,7 +296,7 @@ impl Source for BlueskySource {
         let floor = old.newest.unwrap_or(since);
         let mut next = BlueskyCursor { newest: old.newest, backlog: BTreeMap::new() };
         let mut poll = Poll::new(cx);
-        for query in &cx.queries {
+        for query in cx.queries.iter() {
             let (left, newest) =
                 self.poll_query(&mut poll, query, (since, floor), old.backlog.get(query).copied()).await?;
             next.newest = next.newest.max(newest.map(|n| n.min(cx.now)));

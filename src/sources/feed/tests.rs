@@ -233,7 +233,7 @@ fn cx(now: DateTime<Utc>) -> PollContext {
     PollContext {
         source: crate::domain::SourceName::new("feeds"),
         http: crate::sources::HttpClient::new(&crate::config::FetchSettings::default()).unwrap(),
-        queries: vec![],
+        queries: Vec::new().into(),
         now,
         backfill: Duration::from_secs(2 * 3600),
     }

@@ -274,7 +274,7 @@ fn test_cx() -> PollContext {
     PollContext {
         source: crate::domain::SourceName::new("x"),
         http: crate::sources::HttpClient::new(&crate::config::FetchSettings::default()).unwrap(),
-        queries: vec!["acme air".into()],
+        queries: ["acme air".to_string()].into(),
         now: now(),
         backfill: Duration::from_secs(3600),
     }
