@@ -49,8 +49,7 @@ macro_rules! history_repository {
                 for r in rows {
                     let engagement = [r.get::<Option<i64>, _>(3), r.get(4), r.get(5)];
                     let level: String = r.get(7);
-                    let level = Urgency::parse(&level)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown urgency level {level:?}")))?;
+                    let level = crate::store::parse_stored(&level, "urgency level", Urgency::parse)?;
                     let external_id: String = r.get(0);
                     let (label, posted_at) = (parse_label(&r.get::<String, _>(9))?, from_ms(r.get(10)));
                     let posts_of_author = stored.entry(r.get(8)).or_default();
@@ -136,8 +135,7 @@ macro_rules! history_repository {
                 .await?;
                 for r in rows {
                     let state: String = r.get(3);
-                    let state = QueueState::parse(&state)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown queue state {state:?}")))?;
+                    let state = crate::store::parse_stored(&state, "queue state", QueueState::parse)?;
                     out.entry(r.get(0)).or_default().items.push(CustomerItem {
                         id: QueueItemId(r.get(1)),
                         brand: r.get(2),
@@ -161,8 +159,7 @@ macro_rules! history_repository {
                 };
                 let (platform, label): (String, String) = (r.get(0), r.get(3));
                 Ok(Some(MentionAuthor {
-                    platform: Platform::parse(&platform)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown platform {platform:?}")))?,
+                    platform: crate::store::parse_stored(&platform, "platform", Platform::parse)?,
                     author: r.get(1),
                     external_id: r.get(2),
                     label: parse_label(&label)?,

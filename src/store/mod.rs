@@ -785,7 +785,13 @@ pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
 
 /// A stored sentiment label, or what is wrong with it.
 pub(crate) fn parse_label(label: &str) -> Result<crate::domain::Label, StoreError> {
-    crate::domain::Label::parse(label).ok_or_else(|| StoreError::Corrupt(format!("unknown sentiment label {label:?}")))
+    parse_stored(label, "sentiment label", crate::domain::Label::parse)
+}
+
+/// A value stored as text (urgency, platform, queue state, ...) read back
+/// with its `parse`, or [`StoreError::Corrupt`] naming what it should be.
+pub(crate) fn parse_stored<T>(value: &str, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))
 }
 
 #[cfg(test)]

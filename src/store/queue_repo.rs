@@ -199,10 +199,8 @@ where
         id: crate::domain::QueueItemId(r.try_get(0)?),
         mention_id: crate::domain::MentionId(r.try_get(1)?),
         brand: r.try_get(2)?,
-        level: crate::domain::Urgency::parse(&level)
-            .ok_or_else(|| super::StoreError::Corrupt(format!("unknown urgency {level:?}")))?,
-        state: crate::queue::QueueState::parse(&state)
-            .ok_or_else(|| super::StoreError::Corrupt(format!("unknown queue state {state:?}")))?,
+        level: crate::store::parse_stored(&level, "urgency", crate::domain::Urgency::parse)?,
+        state: crate::store::parse_stored(&state, "queue state", crate::queue::QueueState::parse)?,
         assignee: r.try_get(5)?,
         opened_at: super::from_ms(r.try_get(6)?),
         updated_at: super::from_ms(r.try_get(7)?),
@@ -211,10 +209,7 @@ where
         resolved_at: stamp(10)?,
         reminded_at: stamp(11)?,
         outcome: outcome
-            .map(|o| {
-                crate::queue::follow_up::Outcome::parse(&o)
-                    .ok_or_else(|| super::StoreError::Corrupt(format!("unknown follow-up outcome {o:?}")))
-            })
+            .map(|o| crate::store::parse_stored(&o, "follow-up outcome", crate::queue::follow_up::Outcome::parse))
             .transpose()?,
     })
 }

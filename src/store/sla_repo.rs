@@ -133,8 +133,7 @@ macro_rules! sla_repository {
                     .map(|r| {
                         let kind: String = r.get(0);
                         Ok(Breach {
-                            kind: SlaKind::parse(&kind)
-                                .ok_or_else(|| StoreError::Corrupt(format!("unknown breach kind {kind:?}")))?,
+                            kind: crate::store::parse_stored(&kind, "breach kind", SlaKind::parse)?,
                             since: from_ms(r.get(1)),
                             deadline: from_ms(r.get(2)),
                             at: from_ms(r.get(3)),
@@ -153,8 +152,7 @@ macro_rules! sla_repository {
                 let mut depth = QueueDepth::default();
                 for r in rows {
                     let state: String = r.get(0);
-                    let state = QueueState::parse(&state)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown queue state {state:?}")))?;
+                    let state = crate::store::parse_stored(&state, "queue state", QueueState::parse)?;
                     depth.by_state.push((state, u64::try_from(r.get::<i64, _>(1)).unwrap_or(0)));
                     if let Some(t) = r.get::<Option<i64>, _>(2) {
                         depth.oldest_open = Some(from_ms(t));
@@ -173,7 +171,7 @@ macro_rules! sla_repository {
                 .fetch_all(&self.pool)
                 .await?;
                 let level = |s: String| {
-                    Urgency::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("unknown urgency {s:?}")))
+                    crate::store::parse_stored(&s, "urgency", Urgency::parse)
                 };
                 let rows = rows
                     .into_iter()
@@ -189,8 +187,7 @@ macro_rules! sla_repository {
                 .into_iter()
                 .map(|r| {
                     let kind: String = r.get(1);
-                    let kind = SlaKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown breach kind {kind:?}")))?;
+                    let kind = crate::store::parse_stored(&kind, "breach kind", SlaKind::parse)?;
                     Ok((level(r.get(0))?, kind, u64::try_from(r.get::<i64, _>(2)).unwrap_or(0)))
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;

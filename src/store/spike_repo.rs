@@ -119,13 +119,11 @@ macro_rules! spike_repository {
                     let text: String = r.get(4);
                     out.push(crate::sinks::SpikeExample {
                         mention_id: MentionId(r.get(0)),
-                        platform: Platform::parse(&platform)
-                            .ok_or_else(|| StoreError::Corrupt(format!("unknown platform {platform:?}")))?,
+                        platform: crate::store::parse_stored(&platform, "platform", Platform::parse)?,
                         url: r.get(2),
                         author: r.get(3),
                         text: text.chars().take(400).collect(),
-                        level: Urgency::parse(&level)
-                            .ok_or_else(|| StoreError::Corrupt(format!("unknown urgency level {level:?}")))?,
+                        level: crate::store::parse_stored(&level, "urgency level", Urgency::parse)?,
                         urgency: r.get(6),
                     });
                     if out.len() == limit {
