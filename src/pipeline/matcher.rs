@@ -117,10 +117,13 @@ struct Spellings {
 }
 
 impl Spellings {
-    fn push(&mut self, spelling: &str) -> u32 {
+    fn push(&mut self, spelling: &str) {
         self.text.push_str(spelling);
         self.ends.push(to_u32(self.text.len()));
-        to_u32(self.ends.len() - 1)
+    }
+
+    fn len(&self) -> u32 {
+        to_u32(self.ends.len())
     }
 
     fn get(&self, i: u32) -> &str {
@@ -185,7 +188,7 @@ impl Matcher {
         };
         for (b, brand) in brands.iter().enumerate() {
             let b = to_u32(b);
-            let first = to_u32(spellings.ends.len());
+            let first = spellings.len();
             let mut normals: Vec<String> = Vec::new();
             for term in &brand.terms {
                 let normal = normalize_pattern(term);
@@ -208,7 +211,7 @@ impl Matcher {
                     add(normal, Role::Exclude { brand: b });
                 }
             }
-            compiled.push(CompiledBrand { name: brand.name.clone(), terms: first..to_u32(spellings.ends.len()) });
+            compiled.push(CompiledBrand { name: brand.name.clone(), terms: first..spellings.len() });
         }
 
         let has_word = |p: &str| p.chars().any(is_word_char);
