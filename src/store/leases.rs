@@ -50,7 +50,7 @@ macro_rules! lease_repository {
                 .bind(now)
                 .bind(expires)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.writes())
                 .await?;
                 Ok(row.is_some())
             }
@@ -59,7 +59,7 @@ macro_rules! lease_repository {
                 sqlx::query(&self.sql("DELETE FROM leases WHERE name = ? AND holder = ?"))
                     .bind(name)
                     .bind(holder)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 Ok(())
             }
@@ -67,7 +67,7 @@ macro_rules! lease_repository {
             pub async fn lease_prune(&self, lapsed_before: DateTime<Utc>) -> Result<u64, StoreError> {
                 let done = sqlx::query(&self.sql("DELETE FROM leases WHERE expires_at < ?"))
                     .bind(to_ms(lapsed_before))
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 Ok(done.rows_affected())
             }

@@ -63,6 +63,11 @@ impl PgStore {
         self.pool.begin().await
     }
 
+    /// Where a write outside a transaction (one statement) runs: the pool.
+    fn writes(&self) -> &PgPool {
+        &self.pool
+    }
+
     fn sql(&self, q: &'static str) -> Cow<'static, str> {
         Cow::Owned(to_postgres(q))
     }

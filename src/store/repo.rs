@@ -247,7 +247,7 @@ macro_rules! repository {
             .bind(now_ms)
             .bind(now_ms)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(self.writes())
             .await?;
             let mut out: Vec<OutboxRow> = rows
                 .into_iter()
@@ -271,7 +271,7 @@ macro_rules! repository {
             )
             .bind(to_ms(now))
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
             Ok(())
         }
@@ -283,7 +283,7 @@ macro_rules! repository {
             .bind(to_ms(due))
             .bind(error)
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
             Ok(())
         }
@@ -291,7 +291,7 @@ macro_rules! repository {
         pub async fn release(&self, id: OutboxId) -> Result<(), StoreError> {
             sqlx::query(&self.sql("UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'"))
                 .bind(id.0)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
             Ok(())
         }
@@ -303,7 +303,7 @@ macro_rules! repository {
             .bind(error)
             .bind(to_ms(now))
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
             Ok(())
         }

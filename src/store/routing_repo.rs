@@ -234,7 +234,7 @@ macro_rules! routing_repository {
                 .bind(s.created_by)
                 .bind(s.comment)
                 .bind(super::to_ms(now))
-                .fetch_one(&self.pool)
+                .fetch_one(self.writes())
                 .await?
                 .get(0);
                 Ok(crate::routing::Silence {
@@ -278,7 +278,7 @@ macro_rules! routing_repository {
                 .bind(super::to_ms(now))
                 .bind(super::to_ms(now))
                 .bind(id.0)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.writes())
                 .await?;
                 row.map(|r| super::silence_row(r.get(0), &r.get::<String, _>(1), r.get(2), r.get(3), r.get(4), r.get(5)))
                     .transpose()

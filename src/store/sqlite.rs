@@ -33,7 +33,8 @@ use super::spike_repo::spike_repository;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Readers share a small pool; every write transaction goes through one
+/// Readers share a small pool; every write (a transaction from
+/// `begin_write`, or one statement through `writes()`) goes through one
 /// writer connection of its own. SQLite takes one writer at a time
 /// anyway, and a connection throws its whole page cache away when it sees
 /// that another one committed: with commits spread over the pool, each
@@ -103,6 +104,12 @@ impl SqliteStore {
     /// front, so two writers never deadlock upgrading a read lock.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Where a write outside a transaction (one statement) runs: on the
+    /// writer too, so every write goes through it.
+    fn writes(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// SQLite reads the shared SQL as written.
