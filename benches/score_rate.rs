@@ -9,7 +9,8 @@
 //! `MODE texts_per_s=MEDIAN runs=R1,R2,...`. Modes: `score_text` (the
 //! whole scorer: social cleaning, cues, topics, sentiment, urgency,
 //! reasons) and `vader_compound` (the VADER core alone, what
-//! vaderSentiment's `polarity_scores` computes).
+//! vaderSentiment's `polarity_scores` computes). `SCORE_RATE_MODE=MODE`
+//! runs one mode only (for a profile of it).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -31,8 +32,14 @@ fn main() {
 
     let scorer = Scorer::new();
     let budget = Duration::from_secs_f64(seconds);
-    report("score_text", &texts, budget, runs, |t| scorer.score_text(t).urgency);
-    report("vader_compound", &texts, budget, runs, |t| scorer.sentiment().compound(t));
+    let only = std::env::var("SCORE_RATE_MODE").ok();
+    let wanted = |mode: &str| only.as_deref().is_none_or(|m| m == mode);
+    if wanted("score_text") {
+        report("score_text", &texts, budget, runs, |t| scorer.score_text(t).urgency);
+    }
+    if wanted("vader_compound") {
+        report("vader_compound", &texts, budget, runs, |t| scorer.sentiment().compound(t));
+    }
 }
 
 /// Measures `score` over `texts` and prints the median rate.

@@ -165,9 +165,10 @@ impl Scorer {
 
     fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
-        let cleaned = social::clean(text, &self.brands, &self.core.sentiment, &d.not_names);
-        let Scratch { words, find, hits } = scratch;
-        words.read(&cleaned.text);
+        let Scratch { cleaned, words, find, hits } = scratch;
+        let named_brands = social::clean(text, cleaned, &self.brands, &self.core.sentiment, &d.not_names);
+        let cleaned = &*cleaned;
+        words.read(cleaned);
         let words = &*words;
         hits.clear();
         d.book.find_with(words, find, hits);
@@ -189,7 +190,7 @@ impl Scorer {
         let sentences = outcome.enquiries.iter().map(|&(a, b)| (words.tokens[a].end, words.tokens[b].start));
         let enquiry: Vec<(u32, u32)> = sentences.collect();
         let brand: Vec<&(String, Option<f32>)> =
-            cleaned.brands.iter().flat_map(|&b| self.brand_lexicons.get(b).into_iter().flatten()).collect();
+            named_brands.iter().flat_map(|&b| self.brand_lexicons.get(b).into_iter().flatten()).collect();
         let adjust = PostAdjust {
             neutral: &neutral,
             enquiry: &enquiry,
@@ -200,7 +201,7 @@ impl Scorer {
             complaint_after: outcome.complaint_after_but,
             sarcasm: outcome.sarcasm,
         };
-        let sentiment = self.core.sentiment.analyze_with(&cleaned.text, &adjust, Extra { valence: outcome.valence });
+        let sentiment = self.core.sentiment.analyze_with(cleaned, &adjust, Extra { valence: outcome.valence });
         let compound = sentiment.compound;
         let label = sentiment::label(compound);
 
@@ -234,7 +235,7 @@ impl Scorer {
             reason.push_str("cue: ");
             reason.push_str(name);
             reason.push_str(" (");
-            push_excerpt(&mut reason, &cleaned.text[start as usize..end as usize]);
+            push_excerpt(&mut reason, &cleaned[start as usize..end as usize]);
             reason.push(')');
             reasons.push(reason);
         }

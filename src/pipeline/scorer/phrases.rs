@@ -82,6 +82,11 @@ pub(crate) struct Phrasebook {
     /// hashing: after a miss every scan restarts at the root, so most
     /// steps are taken from it.
     root: Vec<u32>,
+    /// Per word id: whether some literal has the word after its first
+    /// word. From any other state, a word that is not leads where it
+    /// leads from the root (every failure chain ends there), so most
+    /// steps skip the `goto` lookups.
+    inner: Vec<bool>,
     fail: Vec<u32>,
     /// Per state: the next state on its failure chain that ends a literal.
     output_link: Vec<u32>,
@@ -331,9 +336,12 @@ impl BookBuilder {
             }
         }
         let mut root = vec![0u32; FIRST_WORD as usize + self.names.len()];
+        let mut inner = vec![false; root.len()];
         for &(parent, w, child) in &edges {
             if parent == 0 {
                 root[w as usize] = child;
+            } else {
+                inner[w as usize] = true;
             }
         }
         let (mut later_at, mut later, mut starts_at, mut starts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -362,6 +370,7 @@ impl BookBuilder {
             negations: self.negations,
             goto,
             root,
+            inner,
             fail,
             output_link,
             output_at,
@@ -528,6 +537,9 @@ impl Phrasebook {
             if w == UNKNOWN {
                 state = 0;
                 continue;
+            }
+            if !self.inner[w as usize] {
+                state = 0;
             }
             state = loop {
                 if let Some(next) = self.step(state, w) {

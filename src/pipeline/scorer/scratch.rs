@@ -14,6 +14,8 @@ use super::text::MatchText;
 /// The reusable buffers of one scoring thread.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
+    /// The post cleaned for scoring (`social.rs`).
+    pub(crate) cleaned: String,
     pub(crate) words: MatchText,
     pub(crate) find: FindScratch,
     pub(crate) hits: Vec<Hit>,

@@ -73,16 +73,17 @@ impl BrandTerms {
     }
 }
 
-/// What cleaning found.
-#[derive(Debug, Default)]
-pub(crate) struct Cleaned {
-    pub(crate) text: String,
-    /// Indexes of the configured brands named in the post, ascending.
-    pub(crate) brands: Vec<usize>,
-}
-
-/// Cleans `text` for scoring (see the module docs).
-pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyzer, not_names: &WordSet) -> Cleaned {
+/// Cleans `text` for scoring (see the module docs) into `out`, which is
+/// cleared first (a buffer kept between posts). Returns the indexes of the
+/// configured brands the post names, ascending.
+pub(crate) fn clean(
+    text: &str,
+    out: &mut String,
+    brands: &BrandTerms,
+    analyzer: &SentimentAnalyzer,
+    not_names: &WordSet,
+) -> Vec<usize> {
+    out.clear();
     let mut found = Vec::new();
     let mut blank: Vec<(usize, usize)> = Vec::new();
     if let Some(ac) = &brands.ac {
@@ -108,13 +109,13 @@ pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyze
     let special = bytes.iter().any(|&b| b == b'@' || b == b'#') || has_link(bytes);
     if blank.is_empty() && !special {
         // Nothing to take out: the common case.
-        let mut out = text.to_string();
+        out.push_str(text);
         if MASK_NAMES {
-            mask_names(&mut out, analyzer, not_names);
+            mask_names(out, analyzer, not_names);
         }
-        return Cleaned { text: out, brands: found };
+        return found;
     }
-    let mut out = String::with_capacity(text.len() + 8);
+    out.reserve(text.len() + 8);
     let mut next_blank = 0;
     let mut at = 0;
     for chunk in text.split_inclusive(char::is_whitespace) {
@@ -126,7 +127,7 @@ pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyze
         // Brand terms in this chunk: keep what surrounds them.
         let mut from = start;
         while let Some(&(s, e)) = blank.get(next_blank).filter(|&&(s, _)| s < at) {
-            push_word(&mut out, &text[from..s.max(from)]);
+            push_word(out, &text[from..s.max(from)]);
             out.push(' ');
             from = e.min(at).max(from);
             if e > at {
@@ -134,12 +135,12 @@ pub(crate) fn clean(text: &str, brands: &BrandTerms, analyzer: &SentimentAnalyze
             }
             next_blank += 1;
         }
-        push_word(&mut out, &text[from..at]);
+        push_word(out, &text[from..at]);
     }
     if MASK_NAMES {
-        mask_names(&mut out, analyzer, not_names);
+        mask_names(out, analyzer, not_names);
     }
-    Cleaned { text: out, brands: found }
+    found
 }
 
 /// Whether `bytes` holds "http" or "www." (any case) or "://" after some
@@ -228,37 +229,8 @@ fn push_word(out: &mut String, chunk: &str) {
 /// Blanks Title Case sentiment words that name something (see the module
 /// docs), in place.
 fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &WordSet) {
-    // No upper-case letter before a lower-case one: no Title Case word.
-    // In ASCII text a candidate below is a word starting after whitespace
-    // (the first word starts a sentence) with an upper-case letter and a
-    // lower-case one: without such a spot there is none.
-    let bytes = text.as_bytes();
-    let has_title = !text.is_ascii()
-        || bytes
-            .windows(3)
-            .any(|w| w[1].is_ascii_uppercase() && w[2].is_ascii_lowercase() && char::from(w[0]).is_whitespace());
-    if !has_title {
-        return;
-    }
-    // A cheap look first: a positive Title Case word inside a sentence.
-    let mut buf = String::new();
-    let mut sentence_start = true;
-    let mut candidate = false;
-    for (start, end) in word_spans(text) {
-        let w = &text[start..end];
-        if !sentence_start && w.as_bytes()[0].is_ascii_uppercase() || !w.is_ascii() {
-            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
-            if is_title(core) {
-                buf.clear();
-                buf.extend(core.chars().flat_map(char::to_lowercase));
-                if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
-                    candidate = true;
-                    break;
-                }
-            }
-        }
-        sentence_start = w.ends_with(['.', '!', '?', ':', ';', '\n']) || text[end..].starts_with('\n');
-    }
+    let candidate =
+        if text.is_ascii() { ascii_title_candidate(text, analyzer) } else { title_candidate(text, analyzer) };
     if !candidate {
         return;
     }
@@ -328,6 +300,61 @@ fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &WordS
             text.replace_range(core_start..core_end.max(core_start), &spaces);
         }
     }
+}
+
+/// A cheap look before [`mask_names`] does its work: a positive Title
+/// Case word inside a sentence.
+fn title_candidate(text: &str, analyzer: &SentimentAnalyzer) -> bool {
+    let mut buf = String::new();
+    let mut sentence_start = true;
+    for (start, end) in word_spans(text) {
+        let w = &text[start..end];
+        if !sentence_start && w.as_bytes()[0].is_ascii_uppercase() || !w.is_ascii() {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if is_title(core) {
+                buf.clear();
+                buf.extend(core.chars().flat_map(char::to_lowercase));
+                if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
+                    return true;
+                }
+            }
+        }
+        sentence_start = w.ends_with(['.', '!', '?', ':', ';', '\n']) || text[end..].starts_with('\n');
+    }
+    false
+}
+
+/// [`title_candidate`] for ASCII text, visiting only the words it can
+/// find: a Title Case word there starts after whitespace with an
+/// upper-case letter followed by a lower-case one (the first word starts a
+/// sentence), so most posts, capitalised only at the start or in "I",
+/// cost one pass over their bytes.
+fn ascii_title_candidate(text: &str, analyzer: &SentimentAnalyzer) -> bool {
+    let bytes = text.as_bytes();
+    let space = |b: u8| char::from(b).is_whitespace();
+    let mut buf = String::new();
+    for i in 1..bytes.len().saturating_sub(1) {
+        if !(bytes[i].is_ascii_uppercase() && bytes[i + 1].is_ascii_lowercase() && space(bytes[i - 1])) {
+            continue;
+        }
+        // The word before: none, or one ending a sentence, and this one
+        // starts a sentence.
+        let Some(p) = bytes[..i].iter().rposition(|&b| !space(b)) else { continue };
+        if matches!(bytes[p], b'.' | b'!' | b'?' | b':' | b';') || bytes[p + 1] == b'\n' {
+            continue;
+        }
+        let end = bytes[i..].iter().position(|&b| space(b)).map_or(bytes.len(), |k| i + k);
+        let core = text[i..end].trim_end_matches(|c: char| !c.is_alphanumeric());
+        if is_title(core) {
+            buf.clear();
+            buf.push_str(core);
+            buf.make_ascii_lowercase();
+            if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Byte spans of whitespace-separated words.

@@ -219,7 +219,16 @@ impl Raw {
                     open = Some((this, self.lower.len(), if digit { Kind::Num } else { Kind::Word }));
                 }
                 if len == 1 {
-                    self.lower.push(char::from(bytes[this].to_ascii_lowercase()));
+                    // The rest of this ASCII run of letters (or of digits)
+                    // goes on the same word: take it in one step.
+                    let mut end = at;
+                    while bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() && b.is_ascii_digit() == digit) {
+                        end += 1;
+                    }
+                    let from = self.lower.len();
+                    self.lower.push_str(&text[this..end]);
+                    self.lower[from..].make_ascii_lowercase();
+                    at = end;
                 } else {
                     self.lower.extend(c.to_lowercase());
                 }

@@ -65,7 +65,11 @@ impl<'a> Tokens<'a> {
         let mut tokens = Tokens { tokens: recycle(tokens), lowered };
         tokens.tokens.reserve(text.len() / 5 + 1);
         for chunk in Chunks(text) {
-            tokens.push_chunk(chunk, lexicon);
+            if chunk.ascii {
+                tokens.push_ascii_word(chunk.text, chunk.upper, chunk.lower);
+            } else {
+                tokens.push_chunk(chunk.text, lexicon);
+            }
         }
         tokens
     }
@@ -97,13 +101,10 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    /// Splits a whitespace-free chunk at its emoji: the pieces between them
-    /// are words, each emoji becomes the words of its description.
+    /// Splits a whitespace-free chunk holding non-ASCII characters at its
+    /// emoji: the pieces between them are words, each emoji becomes the
+    /// words of its description.
     fn push_chunk(&mut self, chunk: &'a str, lexicon: &Lexicon) {
-        if chunk.is_ascii() {
-            self.push_word(chunk, None);
-            return;
-        }
         let mut piece_start = 0;
         let mut after_emoji = false;
         let mut chars = chunk.char_indices().peekable();
@@ -133,6 +134,21 @@ impl<'a> Tokens<'a> {
             return;
         }
         self.push_word(piece, None);
+    }
+
+    /// Pushes an ASCII chunk as one word, given whether it holds upper- and
+    /// lower-case letters (punctuation stripping removes neither).
+    fn push_ascii_word(&mut self, raw: &'a str, has_upper: bool, has_lower: bool) {
+        let text = strip_ascii_punctuation(raw);
+        let lower = if has_upper {
+            let start = self.lowered.len();
+            self.lowered.push_str(text);
+            self.lowered[start..].make_ascii_lowercase();
+            Lower::Buffer(start, self.lowered.len())
+        } else {
+            Lower::Same
+        };
+        self.tokens.push(Token { text, shown: text, upper: has_upper && !has_lower, lower });
     }
 
     /// Pushes one word; `emoji` is the emoji it describes, if any.
@@ -179,30 +195,36 @@ fn recycle<'b>(mut tokens: Vec<Token<'_>>) -> Vec<Token<'b>> {
 /// finds them.
 struct Chunks<'a>(&'a str);
 
-impl<'a> Iterator for Chunks<'a> {
-    type Item = &'a str;
+/// One run, and what the pass that found it saw of its bytes.
+struct Chunk<'a> {
+    text: &'a str,
+    /// Only ASCII: no emoji to expand, one byte per character.
+    ascii: bool,
+    /// ASCII upper- and lower-case letters seen (meaningful when `ascii`).
+    upper: bool,
+    lower: bool,
+}
 
-    fn next(&mut self) -> Option<&'a str> {
+impl<'a> Iterator for Chunks<'a> {
+    type Item = Chunk<'a>;
+
+    fn next(&mut self) -> Option<Chunk<'a>> {
         let text = self.0;
         let bytes = text.as_bytes();
-        // The length of the character at `at` and whether it separates;
-        // ASCII without decoding.
-        let char_at = |at: usize| -> (usize, bool) {
-            let b = bytes[at];
-            if b < 0x80 {
-                (1, is_ascii_space(b))
-            } else {
-                text[at..].chars().next().map_or((1, false), |c| (c.len_utf8(), is_space(c)))
-            }
+        // The length of the character at `at` and whether it separates.
+        let wide_at = |at: usize| -> (usize, bool) {
+            text[at..].chars().next().map_or((1, false), |c| (c.len_utf8(), is_space(c)))
         };
         let mut start = 0;
         while start < bytes.len() {
-            let (len, space) = char_at(start);
+            let b = bytes[start];
+            let (len, space) = if b < 0x80 { (1, is_ascii_space(b)) } else { wide_at(start) };
             if !space {
                 break;
             }
             start += len;
         }
+        let (mut ascii, mut upper, mut lower) = (true, false, false);
         let mut end = start;
         while end < bytes.len() {
             let b = bytes[end];
@@ -210,17 +232,20 @@ impl<'a> Iterator for Chunks<'a> {
                 if is_ascii_space(b) {
                     break;
                 }
+                upper |= b.is_ascii_uppercase();
+                lower |= b.is_ascii_lowercase();
                 end += 1;
                 continue;
             }
-            let (len, space) = char_at(end);
+            let (len, space) = wide_at(end);
             if space {
                 break;
             }
+            ascii = false;
             end += len;
         }
         self.0 = &text[end..];
-        (start < end).then(|| &text[start..end])
+        (start < end).then(|| Chunk { text: &text[start..end], ascii, upper, lower })
     }
 }
 
@@ -254,6 +279,18 @@ fn strip_punctuation(token: &str) -> &str {
         token
     } else {
         stripped
+    }
+}
+
+/// [`strip_punctuation`] of an ASCII token: one byte per character.
+fn strip_ascii_punctuation(token: &str) -> &str {
+    let bytes = token.as_bytes();
+    let start = bytes.iter().position(|b| !b.is_ascii_punctuation()).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !b.is_ascii_punctuation()).map_or(start, |e| e + 1);
+    if end - start <= 2 {
+        token
+    } else {
+        &token[start..end]
     }
 }
 

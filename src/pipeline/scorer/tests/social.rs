@@ -12,7 +12,9 @@ use crate::pipeline::{Pipeline, Scorer};
 fn cleaned(text: &str, brands: &[Brand]) -> String {
     let s = scorer();
     let data = &s.core.data;
-    clean(text, &BrandTerms::new(brands), s.sentiment(), &data.not_names).text
+    let mut out = String::new();
+    clean(text, &mut out, &BrandTerms::new(brands), s.sentiment(), &data.not_names);
+    out
 }
 
 #[test]
