@@ -12,18 +12,19 @@ use super::phrases::Hit;
 
 /// The topic names of one post.
 pub(crate) fn assign(c: &Compiled, hits: &[Hit], fired: &[Fired]) -> Vec<String> {
-    let mut seen = vec![false; c.topics.len()];
-    for h in hits {
-        if let Tag::Topic(t) = c.tags[h.tag as usize] {
-            seen[usize::from(t)] = true;
-        }
+    let topic_hits = hits.iter().filter_map(|h| match c.tags[h.tag as usize] {
+        Tag::Topic(t) => Some(usize::from(t)),
+        _ => None,
+    });
+    let cue_topics = fired.iter().filter_map(|f| {
+        let category = &c.categories[f.cat];
+        category.topic.filter(|_| category.valence < 0.0)
+    });
+    let mut found: Vec<usize> = topic_hits.chain(cue_topics).collect();
+    if found.is_empty() {
+        return Vec::new();
     }
-    for f in fired {
-        if let Some(t) = c.categories[f.cat].topic {
-            if c.categories[f.cat].valence < 0.0 {
-                seen[t] = true;
-            }
-        }
-    }
-    c.topics.iter().zip(seen).filter(|(_, s)| *s).map(|(t, _)| t.name.clone()).collect()
+    found.sort_unstable();
+    found.dedup();
+    found.into_iter().map(|t| c.topics[t].name.clone()).collect()
 }
