@@ -120,8 +120,12 @@ impl Context {
     /// posts (with no cursor).
     pub async fn store_batch(&self, source: &SourceName, batch: &Batch) -> Result<PollReport, StoreError> {
         let now = Utc::now();
-        let prior = self.prior_reads(&batch.posts, now).await?;
-        let silences = self.active_silences(now).await?;
+        // The reads run at once, each on a reader connection of its own.
+        let (prior, silences, spiking) = tokio::try_join!(
+            self.prior_reads(&batch.posts, now),
+            self.active_silences(now),
+            self.store.firing_spike_brands()
+        )?;
         let scored: Vec<(usize, Mention)> = batch
             .posts
             .iter()
@@ -133,7 +137,7 @@ impl Context {
                 mentions.into_iter().map(move |m| (i, m))
             })
             .collect();
-        let inhibitor = Inhibitor::new(self.store.firing_spike_brands().await?);
+        let inhibitor = Inhibitor::new(spiking);
         let mentions = scored
             .iter()
             .map(|(i, m)| {

@@ -32,16 +32,28 @@ macro_rules! history_repository {
                     return Ok(prior);
                 }
                 let ids: Vec<&str> = posts.iter().map(|p| p.external_id.as_str()).collect();
-                let rows = sqlx::query(&self.sql(
-                    "SELECT external_id, brand, id, likes, reposts, replies, COALESCE(read_at, stored_at), level,
-                            author_handle, label, posted_at
-                     FROM mentions WHERE platform = ? AND external_id IN (SELECT value FROM json_each(?))",
-                ))
-                .bind(platform.as_str())
-                .bind(json(&ids))
-                .persistent(Self::KEEP_LOOKUP_PLANS)
-                .fetch_all(&self.pool)
-                .await?;
+                let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
+                authors.sort_unstable();
+                authors.dedup();
+                let window = HistoryWindow { since: history_since, complaints_since, leaving_out: &ids };
+                let ids_json = json(&ids);
+                // The posts' stored mentions and their authors' records,
+                // read at once on reader connections of their own.
+                let posts_read = async {
+                    sqlx::query(&self.sql(
+                        "SELECT external_id, brand, id, likes, reposts, replies, COALESCE(read_at, stored_at), level,
+                                author_handle, label, posted_at
+                         FROM mentions WHERE platform = ? AND external_id IN (SELECT value FROM json_each(?))",
+                    ))
+                    .bind(platform.as_str())
+                    .bind(&ids_json)
+                    .persistent(Self::KEEP_LOOKUP_PLANS)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::from)
+                };
+                let (rows, customers) = tokio::try_join!(posts_read, self.customer_records(platform, &authors, window))?;
+                prior.customers = customers;
                 // The batch's posts stored before, per author, one per post
                 // (its first label and time over its brands, as the tally
                 // in SQL counts a post).
@@ -70,11 +82,6 @@ macro_rules! history_repository {
                         level,
                     });
                 }
-                let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
-                authors.sort_unstable();
-                authors.dedup();
-                let window = HistoryWindow { since: history_since, complaints_since, leaving_out: &ids };
-                prior.customers = self.customer_records(platform, &authors, window).await?;
                 for (author, posts_of_author) in stored {
                     let record = prior.customers.entry(author).or_default();
                     record.posts = posts_of_author.into_iter().filter(|p| p.posted_at >= history_since).collect();
@@ -97,7 +104,9 @@ macro_rules! history_repository {
                     return Ok(out);
                 }
                 let authors = json(authors);
-                let rows = sqlx::query(&self.sql(
+                let leaving_out = json(window.leaving_out);
+                // The two reads run at once, on reader connections of their own.
+                let tally_sql = self.sql(
                     "SELECT author_handle, label, COUNT(*), SUM(CASE WHEN posted_at >= ? THEN 1 ELSE 0 END), MAX(posted_at)
                      FROM (SELECT author_handle, external_id, MIN(label) AS label, MIN(posted_at) AS posted_at
                            FROM mentions
@@ -105,15 +114,25 @@ macro_rules! history_repository {
                              AND external_id NOT IN (SELECT value FROM json_each(?))
                            GROUP BY author_handle, external_id) AS p
                      GROUP BY author_handle, label",
-                ))
+                );
+                let tally = sqlx::query(&tally_sql)
                 .bind(to_ms(window.complaints_since))
                 .bind(platform.as_str())
                 .bind(&authors)
                 .bind(to_ms(window.since))
-                .bind(json(window.leaving_out))
+                .bind(&leaving_out)
                 .persistent(Self::KEEP_LOOKUP_PLANS)
-                .fetch_all(&self.pool)
-                .await?;
+                .fetch_all(&self.pool);
+                let items_sql = self.sql(
+                    "SELECT author_handle, id, brand, state, resolved_at FROM queue_items
+                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND state <> 'dismissed'",
+                );
+                let items = sqlx::query(&items_sql)
+                .bind(platform.as_str())
+                .bind(&authors)
+                .persistent(Self::KEEP_LOOKUP_PLANS)
+                .fetch_all(&self.pool);
+                let (rows, items) = tokio::try_join!(tally, items)?;
                 for r in rows {
                     let label: String = r.get(1);
                     let (n, complaints): (i64, i64) = (r.get(2), r.get(3));
@@ -124,16 +143,7 @@ macro_rules! history_repository {
                         from_ms(r.get(4)),
                     );
                 }
-                let rows = sqlx::query(&self.sql(
-                    "SELECT author_handle, id, brand, state, resolved_at FROM queue_items
-                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND state <> 'dismissed'",
-                ))
-                .bind(platform.as_str())
-                .bind(&authors)
-                .persistent(Self::KEEP_LOOKUP_PLANS)
-                .fetch_all(&self.pool)
-                .await?;
-                for r in rows {
+                for r in items {
                     let state: String = r.get(3);
                     let state = crate::store::parse_stored(&state, "queue state", QueueState::parse)?;
                     out.entry(r.get(0)).or_default().items.push(CustomerItem {

@@ -29,6 +29,7 @@ mod sla_repo;
 mod spike_repo;
 mod sqlite;
 mod transient;
+mod wal_checkpoint;
 
 /// Runs the same call on whichever backend the store is.
 macro_rules! dispatch {

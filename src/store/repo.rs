@@ -32,11 +32,15 @@ macro_rules! repository {
             let mut tx = self.begin_write().await?;
 
             // Mentions, a few multi-row INSERTs. Those that later rows
-            // name (queue item, alert, follow-up) come back by RETURNING
-            // (a duplicate returns nothing) and are matched back by key;
-            // the others are only counted, so quiet mentions cost no rows
-            // coming back.
-            let (named, quiet): (Vec<&crate::store::NewMention<'_>>, Vec<_>) = commit.mentions.iter().partition(|m| m.is_named_later());
+            // name (queue item, alert, follow-up) need their ids. On
+            // PostgreSQL they come back by RETURNING (a duplicate returns
+            // nothing) and are matched back by key, and the others are
+            // only counted, so quiet mentions cost no rows coming back. On
+            // SQLite every mention's id is known without rows coming back
+            // (`IDS_FROM_LAST_ROWID`), so all go in one group.
+            let by_rowid = Self::IDS_FROM_LAST_ROWID;
+            let (named, quiet): (Vec<&crate::store::NewMention<'_>>, Vec<_>) =
+                commit.mentions.iter().partition(|m| by_rowid || m.is_named_later());
             // Each key's first mention in commit order (the one a new row
             // is), by borrowed key: rows coming back are looked up without
             // copying their strings.
@@ -46,7 +50,8 @@ macro_rules! repository {
             }
             let mut ids: Vec<Option<MentionId>> = vec![None; named.len()];
             let mut quiet_inserted = 0;
-            for (group, returning) in [(&named, true), (&quiet, false)] {
+            for (group, named_group) in [(&named, true), (&quiet, false)] {
+                let mut at = 0;
                 for chunk in chunks(group) {
                     let sql = self.sql_owned(values_sql(
                         "INSERT INTO mentions (platform, external_id, brand, source, url, author_handle, author_name,
@@ -54,7 +59,7 @@ macro_rules! repository {
                             compound, label, urgency, level, topics, reasons)",
                         22,
                         chunk.len(),
-                        if returning {
+                        if named_group && !by_rowid {
                             "ON CONFLICT (platform, external_id, brand) DO NOTHING RETURNING id, platform, external_id, brand"
                         } else {
                             "ON CONFLICT (platform, external_id, brand) DO NOTHING"
@@ -87,16 +92,41 @@ macro_rules! repository {
                             .bind(json(&score.topics))
                             .bind(json(&score.reasons));
                     }
-                    if !returning {
+                    if !named_group {
                         quiet_inserted += query.execute(&mut *tx).await?.rows_affected();
                         continue;
                     }
-                    for row in query.fetch_all(&mut *tx).await? {
+                    let returned = if by_rowid {
+                        let done = query.execute(&mut *tx).await?;
+                        let (added, last) = (done.rows_affected(), Self::last_rowid(&done));
+                        if added == chunk.len() as u64 {
+                            // No duplicate: one new row each, ids in order.
+                            for (k, id) in ids[at..at + chunk.len()].iter_mut().enumerate() {
+                                *id = Some(MentionId(last - (chunk.len() - 1 - k) as i64));
+                            }
+                            Vec::new()
+                        } else if added == 0 {
+                            Vec::new()
+                        } else {
+                            // Some were duplicates: the new rows are the
+                            // `added` highest ids up to `last`.
+                            sqlx::query(&self.sql("SELECT id, platform, external_id, brand FROM mentions
+                                 WHERE id <= ? ORDER BY id DESC LIMIT ?"))
+                            .bind(last)
+                            .bind(clamp_i64(added))
+                            .fetch_all(&mut *tx)
+                            .await?
+                        }
+                    } else {
+                        query.fetch_all(&mut *tx).await?
+                    };
+                    for row in returned {
                         let key: (&str, &str, &str) = (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
                         if let Some(&i) = first_of.get(&key) {
                             ids[i] = Some(MentionId(row.try_get(0)?));
                         }
                     }
+                    at += chunk.len();
                 }
             }
             let mut inserted: Vec<(&crate::store::NewMention<'_>, MentionId)> = Vec::with_capacity(named.len());
@@ -117,7 +147,7 @@ macro_rules! repository {
                     "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)",
                     8,
                     chunk.len(),
-                    "RETURNING id, mention_id",
+                    if by_rowid { "" } else { "RETURNING id, mention_id" },
                 ));
                 let mut query = sqlx::query(&sql);
                 for (m, id) in chunk.iter().copied() {
@@ -131,7 +161,14 @@ macro_rules! repository {
                         .bind(m.post.platform.as_str())
                         .bind(&m.post.author.handle);
                 }
-                let rows = query.fetch_all(&mut *tx).await?;
+                // (item, mention) of each item opened.
+                let rows: Vec<(i64, i64)> = if by_rowid {
+                    // A plain INSERT: every row is new, ids in order.
+                    let last = Self::last_rowid(&query.execute(&mut *tx).await?);
+                    chunk.iter().enumerate().map(|(k, (_, id))| (last - (chunk.len() - 1 - k) as i64, id.0)).collect()
+                } else {
+                    query.fetch_all(&mut *tx).await?.iter().map(|r| (r.get(0), r.get(1))).collect()
+                };
                 let sql = self.sql_owned(values_sql(
                     "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)",
                     7,
@@ -139,9 +176,8 @@ macro_rules! repository {
                     "",
                 ));
                 let mut events = sqlx::query(&sql);
-                for row in &rows {
-                    let item: i64 = row.get(0);
-                    items.insert(row.get(1), QueueItemId(item));
+                for &(item, mention) in &rows {
+                    items.insert(mention, QueueItemId(item));
                     events = events
                         .bind(item)
                         .bind(None::<String>)

@@ -30,6 +30,7 @@ use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
+use super::wal_checkpoint::{Checkpointer, AUTOCHECKPOINT};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -46,6 +47,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
+    checkpoints: Checkpointer,
 }
 
 /// Reader connections (reads run beside the writer in WAL mode).
@@ -65,7 +67,9 @@ impl SqliteStore {
             // 2 MiB): the mention indexes' upper levels stay cached as the
             // table grows. Pages are cached as they are read, so an idle
             // daemon does not pay for it.
-            .pragma("cache_size", "-8192");
+            .pragma("cache_size", "-8192")
+            // Checkpoints run beside the writer (`wal_checkpoint.rs`).
+            .pragma(AUTOCHECKPOINT.0, AUTOCHECKPOINT.1);
         let path = opts.get_filename().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_dir(dir)?;
@@ -73,7 +77,8 @@ impl SqliteStore {
         let pool = pool_of(READERS).connect_with(opts.clone()).await?;
         wal_mode(&pool).await?;
         let writer = pool_of(1).connect_with(opts).await?;
-        Ok(SqliteStore { pool, writer })
+        let checkpoints = Checkpointer::start(pool.clone());
+        Ok(SqliteStore { pool, writer, checkpoints })
     }
 
     /// Applies pending migrations. sqlx's SQLite migrator takes no lock and
@@ -103,12 +108,14 @@ impl SqliteStore {
     /// A write transaction: `BEGIN IMMEDIATE` takes the write lock up
     /// front, so two writers never deadlock upgrading a read lock.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+        self.checkpoints.wrote();
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// Where a write outside a transaction (one statement) runs: on the
     /// writer too, so every write goes through it.
     fn writes(&self) -> &SqlitePool {
+        self.checkpoints.wrote();
         &self.writer
     }
 
@@ -120,6 +127,20 @@ impl SqliteStore {
     /// SQLite plans without table sizes (no `ANALYZE` is run), so a kept
     /// plan is the one a fresh one would be.
     const KEEP_LOOKUP_PLANS: bool = true;
+
+    /// `commit_poll` computes the ids of the rows a multi-row INSERT added
+    /// instead of streaming them back by RETURNING (each row a hand-off
+    /// from the connection's thread, under the write lock): in a table
+    /// with AUTOINCREMENT, rows added by one statement get ids in VALUES
+    /// order, each above every id the table ever had, and the last one is
+    /// the connection's last inserted rowid. With the write lock held no
+    /// other insert can come between.
+    const IDS_FROM_LAST_ROWID: bool = true;
+
+    /// The id of the last row the INSERT `done` added.
+    fn last_rowid(done: &sqlx::sqlite::SqliteQueryResult) -> i64 {
+        done.last_insert_rowid()
+    }
 
     /// A query built at run time, in the shared dialect: as written.
     fn sql_owned(&self, q: String) -> String {
@@ -175,6 +196,12 @@ async fn wal_mode(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 /// connection is closed instead, and the pool opens a fresh one.
 async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
     use sqlx::Connection;
+    // No transaction open (a read, a single write, a transaction that
+    // committed): nothing queued that could fail, and no round trip to the
+    // connection's thread, which every read and commit used to wait for.
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     // Runs after the queued ROLLBACK (one worker, in order).
     conn.ping().await?;
     if conn.is_in_transaction() {

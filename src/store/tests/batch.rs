@@ -6,7 +6,11 @@
 use super::*;
 use crate::store::repo::{chunks, MAX_ROWS_PER_INSERT};
 
-both_backends!(a_batch_larger_than_one_insert_is_stored_whole, quiet_and_named_mentions_are_counted_alike);
+both_backends!(
+    a_batch_larger_than_one_insert_is_stored_whole,
+    quiet_and_named_mentions_are_counted_alike,
+    every_alert_and_queue_item_names_its_own_mention,
+);
 
 /// Mentions nothing refers to are inserted without RETURNING and only
 /// counted; both kinds report new and duplicate rows the same way, and
@@ -84,6 +88,56 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
         with_item += usize::from(alert.queue_item.is_some());
     }
     assert_eq!(with_item, 151);
+}
+
+/// The ids later rows name are the ids of their own mention's row, in
+/// chunks with and without duplicates (SQLite computes them from the last
+/// rowid, or reads them back when some rows were duplicates; PostgreSQL
+/// has them RETURNED), for posts named under two brands too.
+async fn every_alert_and_queue_item_names_its_own_mention(store: Store) {
+    let source = SourceName::new("hn");
+    let (acme, globex) = (mention("Acme Air"), mention("Globex"));
+    let posts: Vec<Post> = (0..44).map(|i| post(&format!("p{i}"))).collect();
+    let slack = ReceiverName::new("slack");
+    let new = |p, m, named: bool| NewMention {
+        post: p,
+        mention: m,
+        deliveries: if named { vec![Delivery::to(slack.clone())] } else { vec![] },
+        open_queue_item: named,
+        history: None,
+    };
+    let commit = |mentions| PollCommit { source: &source, cursor: None, mentions, now: now() };
+    store.commit_poll(commit(vec![new(&posts[5], &acme, true)])).await.unwrap();
+
+    // 44 posts for Acme Air (every third one quiet), p3 and p40 for Globex
+    // too, p5 stored before and p8 twice: the first INSERT (32 rows) has
+    // duplicates, the later ones none.
+    let mut batch: Vec<NewMention<'_>> = posts.iter().enumerate().map(|(i, p)| new(p, &acme, i % 3 != 0)).collect();
+    batch.insert(4, new(&posts[3], &globex, true));
+    batch.insert(9, new(&posts[8], &acme, true));
+    batch.push(new(&posts[40], &globex, false));
+    let report = store.commit_poll(commit(batch)).await.unwrap();
+    assert_eq!((report.inserted, report.duplicates, report.outbox_rows), (45, 2, 29), "{report:?}");
+
+    let rows = store.claim_due(&slack, now(), 1_000, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(rows.len() as u64, 1 + report.outbox_rows);
+    assert_eq!(report.queue_items, report.outbox_rows);
+    for row in &rows {
+        let crate::sinks::Notification::Mention(alert) = serde_json::from_str(&row.payload).unwrap() else {
+            panic!("a mention alert");
+        };
+        let stored = store.mention_author(alert.mention_id).await.unwrap().expect("the alert's mention is stored");
+        assert_eq!(
+            (stored.external_id.as_str(), stored.brand.as_str()),
+            (alert.post.external_id.as_str(), alert.mention.brand.as_str()),
+            "alert {:?} names another post's mention",
+            row.id
+        );
+        assert_eq!(row.mention_id, Some(alert.mention_id));
+        let Some(item) = alert.queue_item else { continue };
+        let (item, _) = store.queue_item(item).await.unwrap().expect("the alert's queue item is stored");
+        assert_eq!((item.mention_id, item.brand.as_str()), (alert.mention_id, alert.mention.brand.as_str()));
+    }
 }
 
 #[test]
