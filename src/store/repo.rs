@@ -142,12 +142,53 @@ macro_rules! repository {
             // Queue items of the new mentions, each with its opening event.
             let opening: Vec<&(&crate::store::NewMention<'_>, MentionId)> = inserted.iter().filter(|(m, _)| m.open_queue_item).collect();
             let mut items: std::collections::HashMap<i64, QueueItemId> = std::collections::HashMap::with_capacity(opening.len());
-            for chunk in chunks(&opening) {
+            if by_rowid && !opening.is_empty() {
+                // Two statements however many items: each item copied from
+                // its new mention's row, in mention id order (so the k-th
+                // item has the k-th id of the range the INSERT added), and
+                // the events from that range.
+                let mut mentions: Vec<i64> = opening.iter().map(|(_, id)| id.0).collect();
+                mentions.sort_unstable();
+                let done = sqlx::query(&self.sql(
+                    "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)
+                     SELECT id, brand, level, 'open', ?, ?, platform, author_handle FROM mentions
+                     WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                ))
+                .bind(now)
+                .bind(now)
+                .bind(json(&mentions))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != mentions.len() as u64 {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} queue items opened for {} new mentions",
+                        done.rows_affected(),
+                        mentions.len()
+                    )));
+                }
+                let last = Self::last_rowid(&done);
+                let first = last + 1 - mentions.len() as i64;
+                sqlx::query(&self.sql(
+                    "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
+                     SELECT id, NULL, 'open', 'earshot', 'pipeline', NULL, ? FROM queue_items
+                     WHERE id BETWEEN ? AND ? ORDER BY id",
+                ))
+                .bind(now)
+                .bind(first)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+                items.extend(mentions.iter().enumerate().map(|(k, &mention)| (mention, QueueItemId(first + k as i64))));
+                report.queue_items += mentions.len() as u64;
+            }
+            // PostgreSQL: multi-row INSERTs, ids RETURNED with their mention's.
+            let returning: &[_] = if by_rowid { &[] } else { &opening };
+            for chunk in chunks(returning) {
                 let sql = self.sql_owned(values_sql(
                     "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)",
                     8,
                     chunk.len(),
-                    if by_rowid { "" } else { "RETURNING id, mention_id" },
+                    "RETURNING id, mention_id",
                 ));
                 let mut query = sqlx::query(&sql);
                 for (m, id) in chunk.iter().copied() {
@@ -161,14 +202,7 @@ macro_rules! repository {
                         .bind(m.post.platform.as_str())
                         .bind(&m.post.author.handle);
                 }
-                // (item, mention) of each item opened.
-                let rows: Vec<(i64, i64)> = if by_rowid {
-                    // A plain INSERT: every row is new, ids in order.
-                    let last = Self::last_rowid(&query.execute(&mut *tx).await?);
-                    chunk.iter().enumerate().map(|(k, (_, id))| (last - (chunk.len() - 1 - k) as i64, id.0)).collect()
-                } else {
-                    query.fetch_all(&mut *tx).await?.iter().map(|r| (r.get(0), r.get(1))).collect()
-                };
+                let rows = query.fetch_all(&mut *tx).await?;
                 let sql = self.sql_owned(values_sql(
                     "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)",
                     7,
@@ -176,8 +210,9 @@ macro_rules! repository {
                     "",
                 ));
                 let mut events = sqlx::query(&sql);
-                for &(item, mention) in &rows {
-                    items.insert(mention, QueueItemId(item));
+                for row in &rows {
+                    let item: i64 = row.get(0);
+                    items.insert(row.get(1), QueueItemId(item));
                     events = events
                         .bind(item)
                         .bind(None::<String>)

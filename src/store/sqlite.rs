@@ -55,6 +55,7 @@ const READERS: u32 = 3;
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        no_memory_statistics();
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .synchronous(SqliteSynchronous::Normal)
@@ -152,6 +153,30 @@ impl SqliteStore {
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// Turns SQLite's memory statistics off, once, before the process's first
+/// connection initialises the library. With them on (the default), every
+/// allocation SQLite makes takes one process-wide mutex to count itself,
+/// and the writer's and the readers' threads queued on it (futex waits and
+/// context switches inside `sqlite3_step`). Nothing reads the statistics.
+/// When the library was initialised already (a connection opened some
+/// other way first) SQLite refuses the setting and nothing changes.
+fn no_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if std::env::var("EARSHOT_AB_MEMSTAT").is_ok_and(|v| v == "1") {
+        return;
+    }
+    ONCE.call_once(|| {
+        // SAFETY: sets one flag of SQLite's global configuration; called
+        // once, before this process opens a connection through the store.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int)
+        };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite was initialised already; its memory statistics stay on");
+        }
+    });
 }
 
 /// A pool of at most `connections`, which closes a connection a failed
