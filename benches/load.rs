@@ -27,8 +27,8 @@
 //! after the HTTP read: `SearchPage` parse, `hit_to_post`, then
 //! [`Context::store_batch`] (prior reads, matcher, scorer, router, one
 //! commit with outbox rows and queue items). Prints one line per 10 s
-//! window (posts/s, lag p50/p99/max), then the totals and the process's
-//! peak RSS.
+//! window (posts/s, lag p50/p99/max), then the totals, the process's
+//! peak RSS and (SQLite) the WAL file's size.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -184,6 +184,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut figures = figures.lock().unwrap();
     figures.finish(start);
     println!("mentions stored: {}; peak RSS: {} MiB", figures.mentions, peak_rss_kib() / 1024);
+    if !args.postgres {
+        // A WAL that is never started over grows by the write rate.
+        let wal = std::fs::metadata(dir.path().join("load.db-wal")).map_or(0, |m| m.len());
+        println!("SQLite WAL at the end: {:.1} MiB", wal as f64 / (1024.0 * 1024.0));
+    }
     drop(ctx);
     drop(scratch);
     Ok(())

@@ -30,7 +30,7 @@ use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
-use super::wal_checkpoint::{Checkpointer, AUTOCHECKPOINT};
+use super::wal_checkpoint::{Checkpointer, WRITER_THRESHOLD};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -69,8 +69,10 @@ impl SqliteStore {
             // table grows. Pages are cached as they are read, so an idle
             // daemon does not pay for it.
             .pragma("cache_size", "-8192")
-            // Checkpoints run beside the writer (`wal_checkpoint.rs`).
-            .pragma(AUTOCHECKPOINT.0, AUTOCHECKPOINT.1);
+            // Most of each checkpoint runs beside the writer
+            // (`wal_checkpoint.rs`); readers never commit, so never
+            // checkpoint by themselves.
+            .pragma("wal_autocheckpoint", WRITER_THRESHOLD);
         let path = opts.get_filename().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_dir(dir)?;
@@ -164,9 +166,6 @@ impl SqliteStore {
 /// other way first) SQLite refuses the setting and nothing changes.
 fn no_memory_statistics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    if std::env::var("EARSHOT_AB_MEMSTAT").is_ok_and(|v| v == "1") {
-        return;
-    }
     ONCE.call_once(|| {
         // SAFETY: sets one flag of SQLite's global configuration; called
         // once, before this process opens a connection through the store.
