@@ -165,7 +165,7 @@ impl Scorer {
 
     fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
-        let Scratch { cleaned, words, find, hits } = scratch;
+        let Scratch { cleaned, words, find, hits, cues: cue_buffers } = scratch;
         let named_brands = social::clean(text, cleaned, &self.brands, &self.core.sentiment, &d.not_names);
         let cleaned = &*cleaned;
         words.read(cleaned);
@@ -173,7 +173,7 @@ impl Scorer {
         hits.clear();
         d.book.find_with(words, find, hits);
         let hits = &hits[..];
-        let outcome = cues::evaluate(d, words, hits);
+        let outcome = cues::evaluate(d, words, hits, cue_buffers);
 
         let span = |a: usize, b: usize| (words.tokens[a].start, words.tokens[b].end);
         // Closing thanks are politeness after an enquiry or a request.

@@ -69,60 +69,76 @@ struct Cand {
     damped: bool,
 }
 
+/// Buffers [`evaluate`] reuses from post to post (kept in the scorer's
+/// per-thread scratch), so a post with cues allocates only what it
+/// returns.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    raw: Vec<Cand>,
+    cands: Vec<Cand>,
+    all: Vec<Cand>,
+    exceptions: Vec<(usize, usize)>,
+    blockers: Vec<(usize, usize)>,
+    resolutions: Vec<(usize, usize)>,
+    support: Vec<(usize, usize)>,
+    values: Vec<f64>,
+}
+
 /// Evaluates the phrase hits of one post.
-pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome {
+pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit], buffers: &mut Buffers) -> Outcome {
+    let Buffers { raw, cands, all, exceptions, blockers, resolutions, support, values } = buffers;
     let mut out = Outcome::default();
     let span = |h: &Hit| (h.first as usize, h.last as usize);
     let of = |want: Tag| hits.iter().filter(move |h| c.tags[h.tag as usize] == want).map(span);
     let openers = of(Tag::Enquiry).map(|(f, _)| (f, false)).chain(of(Tag::Question).map(|(f, _)| (f, true)));
     out.enquiries = enquiries(c, text, openers);
 
-    let raw: Vec<Cand> = hits
-        .iter()
-        .filter_map(|h| match c.tags[h.tag as usize] {
-            Tag::Cue { cat, with_complaint } if !h.negated_gap => Some(Cand {
-                cat: usize::from(cat),
-                with_complaint,
-                first: h.first as usize,
-                last: h.last as usize,
-                damped: false,
-            }),
-            _ => None,
-        })
-        .collect();
+    raw.clear();
+    raw.extend(hits.iter().filter_map(|h| match c.tags[h.tag as usize] {
+        Tag::Cue { cat, with_complaint } if !h.negated_gap => Some(Cand {
+            cat: usize::from(cat),
+            with_complaint,
+            first: h.first as usize,
+            last: h.last as usize,
+            damped: false,
+        }),
+        _ => None,
+    }));
     if raw.is_empty() {
         return out;
     }
-    let exceptions: Vec<(usize, usize)> = of(Tag::NegException).collect();
-    let blockers: Vec<(usize, usize)> = of(Tag::Blocker).collect();
+    exceptions.clear();
+    exceptions.extend(of(Tag::NegException));
+    blockers.clear();
+    blockers.extend(of(Tag::Blocker));
 
     let inside = |spans: &[(usize, usize)], k: usize| spans.iter().any(|&(a, b)| a <= k && k <= b);
-    let cue_spans: Vec<(usize, usize)> = raw.iter().map(|h| (h.first, h.last)).collect();
-    let mut cands: Vec<Cand> = raw
-        .iter()
-        .copied()
-        .filter(|h| {
-            let cat = &c.categories[h.cat];
-            if !cat.in_questions && out.enquiries.iter().any(|&(a, b)| a <= h.first && h.first <= b) {
-                return false;
-            }
-            let negated = (h.first.saturating_sub(c.negation_window)..h.first).any(|k| {
-                // The cheap tests first: the set lookup hashes the word.
-                text.tokens[k].kind == Kind::Word
-                    && text.same_sentence(k, h.first)
-                    && c.negations.contains(text.word(k))
-                    && !inside(&exceptions, k)
-                    && !cue_spans.iter().any(|&(a, b)| (a, b) != (h.first, h.last) && a <= k && k <= b && b < h.first)
-            });
-            let blocked = blockers
-                .iter()
-                .any(|&(_, b)| b < h.first && h.first - b <= c.blocker_window && text.same_sentence(b, h.first));
-            !negated && !blocked
-        })
-        .collect();
+    let raw = &raw[..];
+    cands.clear();
+    cands.extend(raw.iter().copied().filter(|h| {
+        let cat = &c.categories[h.cat];
+        if !cat.in_questions && out.enquiries.iter().any(|&(a, b)| a <= h.first && h.first <= b) {
+            return false;
+        }
+        let negated = (h.first.saturating_sub(c.negation_window)..h.first).any(|k| {
+            // The cheap tests first: the set lookup hashes the word.
+            text.tokens[k].kind == Kind::Word
+                && text.same_sentence(k, h.first)
+                && c.negations.contains(text.word(k))
+                && !inside(exceptions, k)
+                && !raw
+                    .iter()
+                    .any(|o| (o.first, o.last) != (h.first, h.last) && o.first <= k && k <= o.last && o.last < h.first)
+        });
+        let blocked = blockers
+            .iter()
+            .any(|&(_, b)| b < h.first && h.first - b <= c.blocker_window && text.same_sentence(b, h.first));
+        !negated && !blocked
+    }));
 
     // Drop hits inside a longer one (a critical cue always stays).
-    let all = cands.clone();
+    all.clear();
+    all.extend_from_slice(cands);
     cands.retain(|h| {
         c.categories[h.cat].critical
             || !all.iter().any(|o| o.first <= h.first && h.last <= o.last && (o.first, o.last) != (h.first, h.last))
@@ -132,8 +148,8 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
 
     let but = text.first_but();
     let between = |a: usize, b: usize| but.is_some_and(|x| a < x && x < b);
-    let resolutions: Vec<(usize, usize)> =
-        cands.iter().filter(|h| c.categories[h.cat].resolves).map(|h| (h.first, h.last)).collect();
+    resolutions.clear();
+    resolutions.extend(cands.iter().filter(|h| c.categories[h.cat].resolves).map(|h| (h.first, h.last)));
     for h in cands.iter_mut().filter(|h| c.categories[h.cat].valence < 0.0) {
         h.damped = resolutions
             .iter()
@@ -141,11 +157,13 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
     }
 
     // `with_complaint` phrases need an unresolved complaint beside them.
-    let support: Vec<(usize, usize)> = cands
-        .iter()
-        .filter(|h| !h.with_complaint && !h.damped && c.categories[h.cat].valence < 0.0)
-        .map(|h| (h.first, h.last))
-        .collect();
+    support.clear();
+    support.extend(
+        cands
+            .iter()
+            .filter(|h| !h.with_complaint && !h.damped && c.categories[h.cat].valence < 0.0)
+            .map(|h| (h.first, h.last)),
+    );
     let supported = |h: &Cand| support.iter().any(|&(f, l)| !between(l, h.first) && !between(h.last, f));
     cands.retain(|h| !h.with_complaint || supported(h));
 
@@ -164,7 +182,7 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
         position * if h.damped { RESOLVED } else { 1.0 }
     };
     let mut best: Vec<Fired> = Vec::new();
-    for h in &cands {
+    for h in cands.iter() {
         let weight = factor(h);
         match best.iter_mut().find(|f| f.cat == h.cat) {
             // Overlapping hits of one category are one cue: show it whole.
@@ -178,7 +196,7 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
             None => best.push(Fired { cat: h.cat, first: h.first, last: h.last, weight }),
         }
     }
-    out.valence = sum(&c.categories, &best, true) + sum(&c.categories, &best, false);
+    out.valence = sum(&c.categories, &best, true, values) + sum(&c.categories, &best, false, values);
     for f in best.iter().filter(|f| c.categories[f.cat].valence < 0.0) {
         let undamped = cands.iter().any(|h| h.cat == f.cat && !h.damped);
         if undamped {
@@ -195,12 +213,15 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit]) -> Outcome 
 
 /// The weighted valence of the fired negative (or positive) categories,
 /// strongest first, each next one counting [`DECAY`] of the one before.
-fn sum(categories: &[Category], fired: &[Fired], negative: bool) -> f64 {
-    let mut values: Vec<f64> = fired
-        .iter()
-        .map(|f| categories[f.cat].valence * f.weight)
-        .filter(|v| if negative { *v < 0.0 } else { *v > 0.0 })
-        .collect();
+fn sum(categories: &[Category], fired: &[Fired], negative: bool, values: &mut Vec<f64>) -> f64 {
+    values.clear();
+    values.extend(fired.iter().map(|f| categories[f.cat].valence * f.weight).filter(|v| {
+        if negative {
+            *v < 0.0
+        } else {
+            *v > 0.0
+        }
+    }));
     values.sort_by(|a, b| b.abs().total_cmp(&a.abs()));
     values.iter().enumerate().map(|(i, v)| v * DECAY.powi(i as i32)).sum()
 }

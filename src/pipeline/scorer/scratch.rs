@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+use super::cues;
 use super::phrases::{FindScratch, Hit};
 use super::text::MatchText;
 
@@ -19,6 +20,7 @@ pub(crate) struct Scratch {
     pub(crate) words: MatchText,
     pub(crate) find: FindScratch,
     pub(crate) hits: Vec<Hit>,
+    pub(crate) cues: cues::Buffers,
 }
 
 thread_local! {
