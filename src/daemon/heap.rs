@@ -1,20 +1,28 @@
-//! The daemon's heap on glibc: fewer malloc arenas, and free pages handed
-//! back to the kernel once start-up (or a reload) has built and dropped
-//! its scratch. Compiling 10,000 watch terms and the scoring data leaves
-//! megabytes of freed chunks below the live ones that glibc only returns
-//! on request (`malloc_trim`), as do the first polls and every burst of
-//! load after them; and each thread that allocates may get an
-//! arena of its own, which an I/O-bound daemon does not need. Measured in
-//! BENCHMARKS.md ("Memory and start-up"). Elsewhere both are no-ops.
+//! The daemon's heap on glibc: one malloc arena rather than glibc's
+//! eight per core (unless `MALLOC_ARENA_MAX` says otherwise), and free
+//! pages handed back to the kernel once start-up (or a reload) has built
+//! and dropped its scratch. Compiling 10,000 watch
+//! terms and the scoring data leaves megabytes of freed chunks below the
+//! live ones that glibc only returns on request (`malloc_trim`), as do the
+//! first polls and every burst of load after them. Measured in
+//! BENCHMARKS.md ("Memory and start-up", "Malloc arenas"). Elsewhere both
+//! are no-ops.
 //!
 //! Tests: below (a trim after freeing returns pages).
 
 use std::time::Duration;
 
-/// One malloc arena (glibc's default is up to 8 per core). Measured: with
-/// two, the pipeline built on a blocking thread lands in a second arena
-/// and idle RSS is 3 MB higher; glibc's per-thread cache serves most small
-/// allocations without taking the arena's lock anyway.
+/// Malloc arenas (glibc's default is up to 8 per core). One keeps an
+/// idle daemon under its 30 MB budget; a busy one pays for it: the tokio
+/// workers and SQLite's connection threads queue on the arena's lock, and
+/// the ingest path runs at 9,900 posts/s with one arena, 11,200 with two,
+/// 16,900 with three or four, for 0.9 MiB more idle memory with three
+/// (BENCHMARKS.md, "Malloc arenas"). Operators who ingest more than they
+/// idle set `MALLOC_ARENA_MAX=3` (the systemd unit and the container say
+/// where). Extra arenas cost that little because the data that lives (the
+/// compiled matcher and scorer) is built on the main thread, in the main
+/// heap (`Starting::connect`); built on a blocking thread, it left that
+/// thread's arena holding 3-4 MB of freed scratch no trim returned.
 const ARENAS: i32 = 1;
 
 /// When free pages are handed back besides after start-up and reloads:
@@ -46,7 +54,8 @@ async fn trim_on_schedule(mut trim: impl FnMut()) {
 }
 
 /// Caps the number of malloc arenas; call before the runtime starts its
-/// threads. `MALLOC_ARENA_MAX` in the environment still wins.
+/// threads (glibc fixes the cap when a second thread first allocates).
+/// `MALLOC_ARENA_MAX` in the environment still wins.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {

@@ -125,17 +125,22 @@ impl Starting {
             status.clone(),
             stop.clone().cancelled_owned(),
         )));
-        // The matcher and the scorer compile on a blocking thread while the
-        // database opens and migrates, instead of after it.
-        let pipeline = tokio::task::spawn_blocking({
-            let settings = settings.clone();
-            move || context::build_pipeline(&settings)
+        // The database opens and migrates on the runtime's workers while
+        // the matcher and the scorer compile here, instead of one after the
+        // other. Here is the thread that started the runtime under `earshot
+        // run` (its `block_on`): what the compile keeps and the scratch it
+        // frees stay in glibc's main heap, so the arenas the workers get
+        // (`heap.rs`) hold only what polls use and give it back on a trim.
+        let store = tokio::spawn({
+            let (url, status, notifier) = (settings.storage.url.clone(), status.clone(), notifier.clone());
+            async move { start::wait_for_store(&url, &status, &notifier).await }
         });
-        let store = start::wait_for_store(&settings.storage.url, &status, &notifier).await;
+        let pipeline = context::build_pipeline(&settings);
+        let store = store.await.context("opening the database")?;
         stop.cancel();
         // A client holding a request open does not hold up the start.
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-        let pipeline = pipeline.await.context("building the pipeline")??;
+        let pipeline = pipeline?;
         let ctx = Context::with_pipeline(settings, store?, pipeline, Arc::new(crate::telemetry::Metrics::new()), None)?;
         let (tx, rx) = mpsc::channel(8);
         Ok(Daemon {
