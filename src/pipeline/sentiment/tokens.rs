@@ -140,15 +140,20 @@ impl<'a> Tokens<'a> {
     /// lower-case letters (punctuation stripping removes neither).
     fn push_ascii_word(&mut self, raw: &'a str, has_upper: bool, has_lower: bool) {
         let text = strip_ascii_punctuation(raw);
-        let lower = if has_upper {
-            let start = self.lowered.len();
-            self.lowered.push_str(text);
-            self.lowered[start..].make_ascii_lowercase();
-            Lower::Buffer(start, self.lowered.len())
-        } else {
-            Lower::Same
-        };
+        let lower = self.ascii_lower(text, has_upper);
         self.tokens.push(Token { text, shown: text, upper: has_upper && !has_lower, lower });
+    }
+
+    /// Where the lower-case form of ASCII `text` lives: a copy in
+    /// [`Tokens::lowered`] when it has upper-case letters.
+    fn ascii_lower(&mut self, text: &str, has_upper: bool) -> Lower {
+        if !has_upper {
+            return Lower::Same;
+        }
+        let start = self.lowered.len();
+        self.lowered.push_str(text);
+        self.lowered[start..].make_ascii_lowercase();
+        Lower::Buffer(start, self.lowered.len())
     }
 
     /// Pushes one word; `emoji` is the emoji it describes, if any.
@@ -161,15 +166,7 @@ impl<'a> Tokens<'a> {
                 has_upper |= b.is_ascii_uppercase();
                 has_lower |= b.is_ascii_lowercase();
             }
-            let lower = if has_upper {
-                let start = self.lowered.len();
-                self.lowered.push_str(text);
-                self.lowered[start..].make_ascii_lowercase();
-                Lower::Buffer(start, self.lowered.len())
-            } else {
-                Lower::Same
-            };
-            (has_upper && !has_lower, lower)
+            (has_upper && !has_lower, self.ascii_lower(text, has_upper))
         } else if text.chars().any(lowercase_differs) {
             let start = self.lowered.len();
             // str::to_lowercase, not per char: it handles final sigma as
