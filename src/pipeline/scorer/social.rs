@@ -311,12 +311,8 @@ fn title_candidate(text: &str, analyzer: &SentimentAnalyzer) -> bool {
         let w = &text[start..end];
         if !sentence_start && w.as_bytes()[0].is_ascii_uppercase() || !w.is_ascii() {
             let core = w.trim_matches(|c: char| !c.is_alphanumeric());
-            if is_title(core) {
-                buf.clear();
-                buf.extend(core.chars().flat_map(char::to_lowercase));
-                if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
-                    return true;
-                }
+            if positive_title(core, &mut buf, analyzer) {
+                return true;
             }
         }
         sentence_start = w.ends_with(['.', '!', '?', ':', ';', '\n']) || text[end..].starts_with('\n');
@@ -345,16 +341,22 @@ fn ascii_title_candidate(text: &str, analyzer: &SentimentAnalyzer) -> bool {
         }
         let end = bytes[i..].iter().position(|&b| space(b)).map_or(bytes.len(), |k| i + k);
         let core = text[i..end].trim_end_matches(|c: char| !c.is_alphanumeric());
-        if is_title(core) {
-            buf.clear();
-            buf.push_str(core);
-            buf.make_ascii_lowercase();
-            if analyzer.valence(&buf).is_some_and(|v| v > 0.0) {
-                return true;
-            }
+        if positive_title(core, &mut buf, analyzer) {
+            return true;
         }
     }
     false
+}
+
+/// Whether `core` is a Title Case word the lexicon rates positive ("Joy",
+/// "Best"); `buf` holds its lower case form (a buffer kept by the caller).
+fn positive_title(core: &str, buf: &mut String, analyzer: &SentimentAnalyzer) -> bool {
+    if !is_title(core) {
+        return false;
+    }
+    buf.clear();
+    buf.extend(core.chars().flat_map(char::to_lowercase));
+    analyzer.valence(buf).is_some_and(|v| v > 0.0)
 }
 
 /// Byte spans of whitespace-separated words.
