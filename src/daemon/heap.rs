@@ -1,12 +1,11 @@
 //! The daemon's heap on glibc: one malloc arena rather than glibc's
 //! eight per core (unless `MALLOC_ARENA_MAX` says otherwise), and free
 //! pages handed back to the kernel once start-up (or a reload) has built
-//! and dropped its scratch. Compiling 10,000 watch
-//! terms and the scoring data leaves megabytes of freed chunks below the
-//! live ones that glibc only returns on request (`malloc_trim`), as do the
-//! first polls and every burst of load after them. Measured in
-//! BENCHMARKS.md ("Memory and start-up", "Malloc arenas"). Elsewhere both
-//! are no-ops.
+//! and dropped its scratch. Compiling 10,000 watch terms and the scoring
+//! data leaves megabytes of freed chunks below the live ones that glibc
+//! only returns on request (`malloc_trim`), as do the first polls and
+//! every burst of load after them. Measured in BENCHMARKS.md ("Memory and
+//! start-up", "Malloc arenas"). Elsewhere both are no-ops.
 //!
 //! Tests: below (a trim after freeing returns pages).
 

@@ -116,22 +116,22 @@ macro_rules! history_repository {
                      GROUP BY author_handle, label",
                 );
                 let tally = sqlx::query(&tally_sql)
-                .bind(to_ms(window.complaints_since))
-                .bind(platform.as_str())
-                .bind(&authors)
-                .bind(to_ms(window.since))
-                .bind(&leaving_out)
-                .persistent(Self::KEEP_LOOKUP_PLANS)
-                .fetch_all(&self.pool);
+                    .bind(to_ms(window.complaints_since))
+                    .bind(platform.as_str())
+                    .bind(&authors)
+                    .bind(to_ms(window.since))
+                    .bind(&leaving_out)
+                    .persistent(Self::KEEP_LOOKUP_PLANS)
+                    .fetch_all(&self.pool);
                 let items_sql = self.sql(
                     "SELECT author_handle, id, brand, state, resolved_at FROM queue_items
                      WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND state <> 'dismissed'",
                 );
                 let items = sqlx::query(&items_sql)
-                .bind(platform.as_str())
-                .bind(&authors)
-                .persistent(Self::KEEP_LOOKUP_PLANS)
-                .fetch_all(&self.pool);
+                    .bind(platform.as_str())
+                    .bind(&authors)
+                    .persistent(Self::KEEP_LOOKUP_PLANS)
+                    .fetch_all(&self.pool);
                 let (rows, items) = tokio::try_join!(tally, items)?;
                 for r in rows {
                     let label: String = r.get(1);
