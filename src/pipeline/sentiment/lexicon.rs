@@ -2,20 +2,22 @@
 //! source, version and licence), embedded with `include_str!` and parsed
 //! once when a [`Lexicon`] is built.
 //!
-//! Owns: parsing and lookup. Keys are borrowed slices of the embedded text,
-//! so building the maps copies no strings. Each word's entry also carries
-//! what the rule tables say about it (booster scalar, negation), so a
-//! token costs one hash lookup. Overlays (the scorer's domain lexicon, a
-//! brand's overrides) replace or remove valences after the embedded file
-//! is read. Knows nothing about how the rules use the values (`rules.rs`,
-//! `mod.rs`). Tests: `tests.rs` (`embedded_lexicons_parse_cleanly`).
+//! Owns: parsing and lookup. Each word's entry also carries what the rule
+//! tables say about it (booster, negation, the [`RuleWord`] it is), so a
+//! token costs one lookup: in a [`KeyTable`] for words of up to
+//! `keys::INLINE` bytes (all but a few dozen), in a map for the rest.
+//! Overlays (the scorer's domain lexicon, a brand's overrides) replace or
+//! remove valences before the tables are built. Knows nothing about how
+//! the rules use the values (`rules.rs`, `mod.rs`). Tests: `tests.rs`
+//! (`embedded_lexicons_parse_cleanly`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::rules::{BOOSTERS, NEGATIONS};
+use super::keys::{KeyTable, WordKey};
+use super::rules::{Boost, RuleWord, BOOSTERS, NEGATIONS, RULE_WORDS};
 
 /// `TOKEN<TAB>MEAN<TAB>STD-DEV<TAB>RAW-RATINGS`, CRLF line ends.
 const VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
@@ -24,22 +26,58 @@ const EMOJI_LEXICON: &str = include_str!("../../../data/emoji_utf8_lexicon.txt")
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// What the lexicon and the rule tables say about one lower-case word.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// What the lexicon and the rule tables say about one lower-case word, in
+/// eight bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Entry {
-    /// Mean valence in [-4, 4]; `None` for a word only the rule tables
-    /// know, or one an overlay made unrated.
-    pub(crate) valence: Option<f32>,
-    /// Booster (positive) or dampener (negative) scalar.
-    pub(crate) booster: Option<f64>,
-    /// A negation word ("not", "never", "without").
+    /// Mean valence in [-4, 4]; NaN for a word only the rule tables know,
+    /// or one an overlay made unrated.
+    valence: f32,
+    /// Booster or dampener.
+    pub(crate) booster: Option<Boost>,
+    /// A negation word ("not", "never", "without", any "n't").
     pub(crate) negation: bool,
+    /// The word, if a rule names it.
+    pub(crate) word: RuleWord,
+}
+
+impl Default for Entry {
+    fn default() -> Self {
+        Entry { valence: f32::NAN, booster: None, negation: false, word: RuleWord::Other }
+    }
+}
+
+impl Entry {
+    /// The entry of a word the lexicon does not hold.
+    #[inline]
+    fn unknown(negation: bool) -> Entry {
+        Entry { negation, ..Entry::default() }
+    }
+
+    /// The mean valence, if rated.
+    #[inline]
+    pub(crate) fn valence(&self) -> Option<f32> {
+        (!self.valence.is_nan()).then_some(self.valence)
+    }
+
+    fn set_valence(&mut self, valence: Option<f32>) {
+        self.valence = valence.unwrap_or(f32::NAN);
+    }
+
+    /// Says nothing: not worth keeping.
+    fn is_blank(&self) -> bool {
+        self.valence().is_none() && self.booster.is_none() && !self.negation && self.word == RuleWord::Other
+    }
 }
 
 /// Word valences and emoji descriptions.
 pub(crate) struct Lexicon {
-    /// Lower-case token → its entry.
-    words: FxMap<Cow<'static, str>, Entry>,
+    /// Lower-case words of up to `keys::INLINE` bytes → their entries.
+    short: KeyTable<Entry>,
+    /// Longer lower-case words → their entries.
+    long: FxMap<Cow<'static, str>, Entry>,
+    /// How many words are rated.
+    rated: usize,
     /// Single-code-point emoji → its description ("pouting face"). Emoji
     /// written as several code points (skin tones, flags, ZWJ sequences)
     /// are read one code point at a time, as the reference does, so only
@@ -55,9 +93,21 @@ pub(crate) struct Lexicon {
 impl Lexicon {
     /// Parses the embedded lexicons (about 0.5 MB; well under a
     /// millisecond in a release build).
+    #[cfg(test)]
     pub(crate) fn embedded() -> Lexicon {
+        Self::with_overlay(std::iter::empty())
+    }
+
+    /// The embedded lexicons with valences replaced: `Some(v)` rates the
+    /// word `v`, `None` makes it unrated. Booster, negation and rule roles
+    /// are kept.
+    pub(crate) fn with_overlay<I>(overlay: I) -> Lexicon
+    where
+        I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
+    {
         let mut skipped_lines = 0;
-        let mut words = FxMap::with_capacity_and_hasher(8_192, BuildHasherDefault::default());
+        let mut words: FxMap<Cow<'static, str>, Entry> =
+            FxMap::with_capacity_and_hasher(8_192, BuildHasherDefault::default());
         for line in VADER_LEXICON.lines() {
             let line = line.trim();
             if line.is_empty() {
@@ -67,8 +117,7 @@ impl Lexicon {
             match (fields.next(), fields.next().and_then(|v| v.parse::<f32>().ok())) {
                 (Some(word), Some(valence)) if !word.is_empty() && valence.is_finite() => {
                     // Later lines win, as in the reference's dict build.
-                    let entry: &mut Entry = words.entry(Cow::Borrowed(word)).or_default();
-                    entry.valence = Some(valence);
+                    words.entry(Cow::Borrowed(word)).or_default().set_valence(Some(valence));
                 }
                 _ => skipped_lines += 1,
             }
@@ -90,47 +139,55 @@ impl Lexicon {
                 _ => skipped_lines += 1,
             }
         }
-        for &(word, scalar) in BOOSTERS {
-            words.entry(Cow::Borrowed(word)).or_default().booster = Some(scalar);
+        for &(word, boost) in BOOSTERS {
+            words.entry(Cow::Borrowed(word)).or_default().booster = Some(boost);
         }
         for &word in NEGATIONS {
             words.entry(Cow::Borrowed(word)).or_default().negation = true;
         }
+        for &(word, rule_word) in RULE_WORDS {
+            words.entry(Cow::Borrowed(word)).or_default().word = rule_word;
+        }
+        for (word, valence) in overlay {
+            words.entry(word).or_default().set_valence(valence);
+        }
         for (word, entry) in words.iter_mut() {
-            entry.negation |= word.contains("n't");
+            entry.negation |= contracted(word);
         }
-        Lexicon { words, emoji, skipped_lines }
-    }
-
-    /// Replaces valences: `Some(v)` rates the word `v`, `None` makes it
-    /// unrated. Booster and negation roles are kept.
-    pub(crate) fn overlay<I>(&mut self, entries: I)
-    where
-        I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
-    {
-        for (word, valence) in entries {
-            let negation = word.contains("n't");
-            let entry = self.words.entry(word).or_default();
-            entry.valence = valence;
-            entry.negation |= negation;
-        }
-        self.words.retain(|_, e| *e != Entry::default());
+        words.retain(|_, e| !e.is_blank());
+        let rated = words.values().filter(|e| e.valence().is_some()).count();
+        let short: Vec<(WordKey, Entry)> =
+            words.iter().filter_map(|(word, &entry)| Some((WordKey::of(word)?, entry))).collect();
+        words.retain(|word, _| WordKey::of(word).is_none());
+        words.shrink_to_fit();
+        Lexicon { short: KeyTable::new(&short), long: words, rated, emoji, skipped_lines }
     }
 
     /// Everything known about a lower-case token, in one lookup. Any
     /// "n't" contraction is a negation even when not listed.
     #[inline]
     pub(crate) fn entry(&self, lower: &str) -> Entry {
-        match self.words.get(lower) {
+        let found = match WordKey::of(lower) {
+            Some(key) => self.short.get(key),
+            None => self.long.get(lower),
+        };
+        found.copied().unwrap_or_else(|| Entry::unknown(contracted(lower)))
+    }
+
+    /// [`Self::entry`] of the lower-case word packed in `key`; `apostrophe`:
+    /// whether the word may hold one (else it cannot be a contraction).
+    #[inline]
+    pub(crate) fn entry_of_key(&self, key: WordKey, apostrophe: bool) -> Entry {
+        match self.short.get(key) {
             Some(entry) => *entry,
-            None => Entry { negation: contracted(lower), ..Entry::default() },
+            None => Entry::unknown(apostrophe && key.contracted()),
         }
     }
 
     /// The valence of a lower-case token, if the lexicon rates it.
     #[inline]
     pub(crate) fn valence(&self, lower: &str) -> Option<f32> {
-        self.words.get(lower).and_then(|e| e.valence)
+        self.entry(lower).valence()
     }
 
     /// The description of a single-code-point emoji.
@@ -146,7 +203,7 @@ impl Lexicon {
 
     #[cfg(test)]
     pub(crate) fn word_count(&self) -> usize {
-        self.words.values().filter(|e| e.valence.is_some()).count()
+        self.rated
     }
 
     #[cfg(test)]
@@ -157,6 +214,11 @@ impl Lexicon {
     #[cfg(test)]
     pub(crate) fn skipped_lines(&self) -> usize {
         self.skipped_lines
+    }
+
+    #[cfg(test)]
+    pub(crate) fn longest_probe(&self) -> usize {
+        self.short.longest_probe()
     }
 }
 
@@ -170,7 +232,7 @@ fn contracted(word: &str) -> bool {
 impl fmt::Debug for Lexicon {
     // Thousands of entries: print their counts, not their contents.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lexicon").field("words", &self.words.len()).field("emoji", &self.emoji.len()).finish()
+        f.debug_struct("Lexicon").field("rated", &self.rated).field("emoji", &self.emoji.len()).finish()
     }
 }
 

@@ -9,6 +9,8 @@
 //! the scorer's (`pipeline::scorer`), not this module's.
 //!
 //! - `lexicon.rs`: the embedded word and emoji lexicons (`data/`).
+//! - `keys.rs`: the lexicon's fast path, words packed into two machine
+//!   words and an open-addressed table of them.
 //! - `tokens.rs`: VADER's tokeniser (words, emoticons, emoji descriptions).
 //! - `rules.rs`: boosters, negations, idioms, punctuation, normalisation.
 //! - `tests.rs`: the classic VADER examples, hostile input, and the parity
@@ -29,6 +31,7 @@
 //! valence, and is quadratic); emoji modifiers and glued text are handled
 //! as described in `tokens.rs`.
 
+mod keys;
 mod lexicon;
 mod rules;
 mod tokens;
@@ -43,8 +46,8 @@ use std::borrow::Cow;
 pub(crate) use self::lexicon::FxHasher;
 use self::lexicon::Lexicon;
 use self::rules::{
-    booster_bigram, normalize, punctuation_emphasis, special_case, BOOSTER_DECAY, BUT_AFTER, BUT_BEFORE, C_INCR,
-    NEVER_SO, N_SCALAR,
+    booster_bigram, normalize, punctuation_emphasis, special_case, Boost, RuleWord, BOOSTER_DECAY, BUT_AFTER,
+    BUT_BEFORE, C_INCR, NEVER_SO, N_SCALAR,
 };
 use self::tokens::{TokenBuffers, Tokens};
 
@@ -153,7 +156,7 @@ impl Default for SentimentAnalyzer {
 impl SentimentAnalyzer {
     /// Parses the embedded lexicons.
     pub fn new() -> Self {
-        SentimentAnalyzer { lexicon: Lexicon::embedded() }
+        Self::with_overlay(std::iter::empty())
     }
 
     /// The embedded lexicons with `overlay` applied: `Some(v)` rates a
@@ -162,9 +165,7 @@ impl SentimentAnalyzer {
     where
         I: IntoIterator<Item = (Cow<'static, str>, Option<f32>)>,
     {
-        let mut lexicon = Lexicon::embedded();
-        lexicon.overlay(overlay);
-        SentimentAnalyzer { lexicon }
+        SentimentAnalyzer { lexicon: Lexicon::with_overlay(overlay) }
     }
 
     /// The valence this analyser gives a lower-case word, if rated.
@@ -227,21 +228,25 @@ impl SentimentAnalyzer {
         let words = &mut buffers.words;
         words.clear();
         let mut but = None;
+        let mut uppers = 0;
         words.extend((0..tokens.len()).map(|i| {
-            let lower = tokens.lower(i);
-            if but.is_none() && lower == "but" {
+            let token = tokens.get(i);
+            let entry = token.entry;
+            if but.is_none() && entry.word == RuleWord::But {
                 but = Some(i);
             }
-            let entry = self.lexicon.entry(lower);
-            let at = (tokens.get(i).shown.as_ptr() as usize).wrapping_sub(base);
+            uppers += usize::from(token.upper);
+            let lower = tokens.lower(i);
+            let at = (token.shown.as_ptr() as usize).wrapping_sub(base);
             WordInfo {
-                valence: adjust.valence(at, lower, entry.valence.map(f64::from)),
-                booster: entry.booster,
+                valence: adjust.valence(at, lower, entry.valence().map(f64::from)),
+                booster: entry.booster.map(Boost::scalar),
                 negation: entry.negation && adjust.negates(at, lower, true),
+                word: entry.word,
+                upper: token.upper,
             }
         }));
-        let uppers = (0..tokens.len()).filter(|&i| tokens.get(i).upper).count();
-        let text_rules = TextRules { tokens, words, cap_diff: uppers > 0 && uppers < tokens.len() };
+        let text_rules = TextRules { words, cap_diff: uppers > 0 && uppers < tokens.len() };
 
         let scores = &mut buffers.scores;
         scores.clear();
@@ -288,6 +293,10 @@ struct WordInfo {
     booster: Option<f64>,
     /// A negation word ("not", "never", any "n't").
     negation: bool,
+    /// The word, if a rule names it.
+    word: RuleWord,
+    /// ALL CAPS.
+    upper: bool,
 }
 
 /// One token's contribution.
@@ -303,41 +312,41 @@ impl WordScore {
 }
 
 /// The per-token rules over one text's tokens.
-struct TextRules<'t, 'a> {
-    tokens: &'t Tokens<'a>,
+struct TextRules<'t> {
     /// Lexicon and rule-table facts, per token.
     words: &'t [WordInfo],
     /// Some but not all tokens are ALL CAPS, so caps mean emphasis.
     cap_diff: bool,
 }
 
-impl TextRules<'_, '_> {
+impl TextRules<'_> {
     #[inline]
-    fn word(&self, i: usize) -> &str {
-        self.tokens.lower(i)
+    fn word(&self, i: usize) -> RuleWord {
+        self.words[i].word
     }
 
     fn score(&self, i: usize) -> WordScore {
-        let n = self.tokens.len();
+        use RuleWord::*;
+        let n = self.words.len();
         // Most tokens are unrated: nothing to do.
         let Some(base) = self.words[i].valence else { return WordScore::ZERO };
         let word = self.word(i);
         // Modifiers carry no valence of their own.
-        if self.words[i].booster.is_some() || (word == "kind" && i + 1 < n && self.word(i + 1) == "of") {
+        if self.words[i].booster.is_some() || (word == Kind && i + 1 < n && self.word(i + 1) == Of) {
             return WordScore::ZERO;
         }
         let mut valence = base;
         let mut negated_by = None;
 
         // "no" before a rated word negates it rather than counting itself.
-        if word == "no" && i + 1 < n && self.words[i + 1].valence.is_some() {
+        if word == No && i + 1 < n && self.words[i + 1].valence.is_some() {
             valence = 0.0;
         }
-        let no_at = if i >= 1 && self.word(i - 1) == "no" {
+        let no_at = if i >= 1 && self.word(i - 1) == No {
             Some(i - 1)
-        } else if i >= 2 && self.word(i - 2) == "no" {
+        } else if i >= 2 && self.word(i - 2) == No {
             Some(i - 2)
-        } else if i >= 3 && self.word(i - 3) == "no" && matches!(self.word(i - 1), "or" | "nor") {
+        } else if i >= 3 && self.word(i - 3) == No && matches!(self.word(i - 1), Or | Nor) {
             Some(i - 3)
         } else {
             None
@@ -347,7 +356,7 @@ impl TextRules<'_, '_> {
             negated_by = no_at;
         }
 
-        if self.tokens.get(i).upper && self.cap_diff {
+        if self.words[i].upper && self.cap_diff {
             valence += if valence > 0.0 { C_INCR } else { -C_INCR };
         }
 
@@ -377,7 +386,7 @@ impl TextRules<'_, '_> {
         if valence < 0.0 {
             scalar = -scalar;
         }
-        if self.tokens.get(j).upper && self.cap_diff {
+        if self.words[j].upper && self.cap_diff {
             scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
         }
         scalar
@@ -385,8 +394,9 @@ impl TextRules<'_, '_> {
 
     /// Negation by the word `distance` before `i`.
     fn negation(&self, valence: f64, i: usize, distance: usize, negated_by: &mut Option<usize>) -> f64 {
+        use RuleWord::*;
         let w = |k: usize| self.word(k);
-        let so_or_this = |k: usize| matches!(w(k), "so" | "this");
+        let so_or_this = |k: usize| matches!(w(k), So | This);
         let j = i - distance;
         let negate = |negated_by: &mut Option<usize>| {
             *negated_by = Some(negated_by.map_or(j, |k| k.min(j)));
@@ -394,14 +404,14 @@ impl TextRules<'_, '_> {
         };
         match distance {
             1 if self.words[j].negation => negate(negated_by),
-            2 if w(i - 2) == "never" && so_or_this(i - 1) => valence * NEVER_SO,
-            2 if w(i - 2) == "without" && w(i - 1) == "doubt" => valence,
+            2 if w(i - 2) == Never && so_or_this(i - 1) => valence * NEVER_SO,
+            2 if w(i - 2) == Without && w(i - 1) == Doubt => valence,
             2 if self.words[j].negation => negate(negated_by),
             // The reference's condition reads `never && so/this || so/this`,
             // so "so"/"this" right before the word also intensifies. Kept:
             // the published scores depend on it.
-            3 if (w(i - 3) == "never" && so_or_this(i - 2)) || so_or_this(i - 1) => valence * NEVER_SO,
-            3 if w(i - 3) == "without" && (w(i - 2) == "doubt" || w(i - 1) == "doubt") => valence,
+            3 if (w(i - 3) == Never && so_or_this(i - 2)) || so_or_this(i - 1) => valence * NEVER_SO,
+            3 if w(i - 3) == Without && (w(i - 2) == Doubt || w(i - 1) == Doubt) => valence,
             3 if self.words[j].negation => negate(negated_by),
             _ => valence,
         }
@@ -410,10 +420,10 @@ impl TextRules<'_, '_> {
     /// Idioms around word `i` (needs `i >= 3`): special cases replace the
     /// valence, "kind of"/"sort of" before it dampen it.
     fn idioms(&self, mut valence: f64, i: usize) -> f64 {
-        let n = self.tokens.len();
+        let n = self.words.len();
         let w = |k: usize| self.word(k);
         let (w3, w2, w1, w0) = (w(i - 3), w(i - 2), w(i - 1), w(i));
-        let around: [&[&str]; 5] = [&[w1, w0], &[w2, w1, w0], &[w2, w1], &[w3, w2, w1], &[w3, w2]];
+        let around: [&[RuleWord]; 5] = [&[w1, w0], &[w2, w1, w0], &[w2, w1], &[w3, w2, w1], &[w3, w2]];
         if let Some(v) = around.iter().find_map(|words| special_case(words)) {
             valence = v;
         }
@@ -437,10 +447,10 @@ impl TextRules<'_, '_> {
 
     /// "least good" negates; "at least good" and "very least good" do not.
     fn least(&self, valence: f64, i: usize, negated_by: &mut Option<usize>) -> f64 {
-        if i == 0 || self.words[i - 1].valence.is_some() || self.word(i - 1) != "least" {
+        if i == 0 || self.words[i - 1].valence.is_some() || self.word(i - 1) != RuleWord::Least {
             return valence;
         }
-        if i >= 2 && matches!(self.word(i - 2), "at" | "very") {
+        if i >= 2 && matches!(self.word(i - 2), RuleWord::At | RuleWord::Very) {
             return valence;
         }
         *negated_by = Some(negated_by.map_or(i - 1, |k| k.min(i - 1)));

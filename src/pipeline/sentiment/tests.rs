@@ -25,6 +25,42 @@ fn embedded_lexicons_parse_cleanly() {
     assert_eq!(lexicon.emoji('😡'), Some("pouting face"));
     assert_eq!(lexicon.emoji('a'), None);
     assert!(lexicon.emoji_count() > 1_000);
+    // The key hash spreads the words: no long probe chains.
+    assert!(lexicon.longest_probe() <= 16, "longest probe {}", lexicon.longest_probe());
+}
+
+#[test]
+fn word_keys_pack_lower_and_find_words() {
+    use super::keys::{KeyTable, WordKey};
+    let text = "xx Hello, WORLD-WIDE-WEB-SITE don't";
+    let key = |start: usize, len: usize| WordKey::packed(text.as_bytes(), start, len);
+    assert_eq!(key(3, 5).ascii_lowercase(), WordKey::of("hello").unwrap());
+    assert_ne!(key(3, 5), WordKey::of("hello").unwrap());
+    assert_eq!(key(10, 15).ascii_lowercase(), WordKey::of("world-wide-web-").unwrap());
+    // Near the end of the text the load is padded, not out of bounds.
+    assert_eq!(key(text.len() - 5, 5), WordKey::of("don't").unwrap());
+    assert!(key(text.len() - 5, 5).contracted());
+    assert!(!WordKey::of("dont").unwrap().contracted());
+    assert_eq!(WordKey::of(""), None);
+    assert_eq!(WordKey::of("sixteen-letters!"), None);
+    // A zero byte inside a word is not padding.
+    assert_ne!(WordKey::of("a\0"), WordKey::of("a"));
+    let table = KeyTable::new(&[(WordKey::of("good").unwrap(), 1u8), (WordKey::of("bad").unwrap(), 2)]);
+    assert_eq!(table.get(WordKey::of("good").unwrap()), Some(&1));
+    assert_eq!(table.get(WordKey::of("bad").unwrap()), Some(&2));
+    assert_eq!(table.get(WordKey::of("ugly").unwrap()), None);
+}
+
+#[test]
+fn rule_words_are_read_whatever_their_case() {
+    let a = analyzer();
+    // "BUT" weighs the halves as "but" does; "NO" and "Least" negate.
+    assert_eq!(
+        a.compound("The food was GOOD BUT the service was TERRIBLE"),
+        a.compound("The food was GOOD but the service was TERRIBLE")
+    );
+    assert_eq!(a.compound("No good"), a.compound("no good"));
+    assert_eq!(a.compound("Least good"), a.compound("least good"));
 }
 
 #[test]

@@ -3,9 +3,12 @@
 //! Owns: splitting on whitespace, stripping the ASCII punctuation around a
 //! word (but keeping short emoticons such as ":)" whole), expanding emoji
 //! into the words of their description, lower-casing, and the ALL-CAPS
-//! test. Tokens borrow from the text or from the embedded lexicon; the
-//! only allocations are the token vector and, when some token has upper
-//! case, one shared buffer of lower-cased copies. Tests: `tests.rs`.
+//! test, and each token's lexicon entry, looked up as the token is made
+//! (for an ASCII word, from a key packed straight from the text: see
+//! `keys.rs`). Tokens borrow from the text or from the embedded lexicon;
+//! the only buffers are the token vector and, when some token has upper
+//! case, one of lower-cased copies, both kept between texts. ASCII bytes
+//! are classified by one table lookup each ([`CLASS`]). Tests: `tests.rs`.
 //!
 //! Where this differs from the reference (vaderSentiment 3.3.2), on
 //! purpose:
@@ -16,7 +19,8 @@
 //!   the reference glues them to the description ("grinning facehappy").
 //!   Punctuation glued there is dropped, as the reference strips it.
 
-use super::lexicon::Lexicon;
+use super::keys::{WordKey, INLINE};
+use super::lexicon::{Entry, Lexicon};
 
 /// One word or emoticon.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +32,8 @@ pub(crate) struct Token<'a> {
     pub(crate) shown: &'a str,
     /// Python's `str.isupper()`: some cased letter and no lower-case one.
     pub(crate) upper: bool,
+    /// What the lexicon says about the lower-case word.
+    pub(crate) entry: Entry,
     lower: Lower,
 }
 
@@ -64,11 +70,11 @@ impl<'a> Tokens<'a> {
         lowered.clear();
         let mut tokens = Tokens { tokens: recycle(tokens), lowered };
         tokens.tokens.reserve(text.len() / 5 + 1);
-        for chunk in Chunks(text) {
-            if chunk.ascii {
-                tokens.push_ascii_word(chunk.text, chunk.upper, chunk.lower);
+        for chunk in Chunks::new(text) {
+            if chunk.seen & WIDE == 0 {
+                tokens.push_ascii_word(text, chunk, lexicon);
             } else {
-                tokens.push_chunk(chunk.text, lexicon);
+                tokens.push_chunk(&text[chunk.start..chunk.end], lexicon);
             }
         }
         tokens
@@ -110,7 +116,7 @@ impl<'a> Tokens<'a> {
         let mut chars = chunk.char_indices().peekable();
         while let Some((at, c)) = chars.next() {
             let Some(description) = lexicon.emoji(c) else { continue };
-            self.push_piece(&chunk[piece_start..at], after_emoji);
+            self.push_piece(&chunk[piece_start..at], after_emoji, lexicon);
             let mut end = at + c.len_utf8();
             while let Some(&(next_at, next)) = chars.peek() {
                 if !is_emoji_modifier(next) {
@@ -121,27 +127,37 @@ impl<'a> Tokens<'a> {
             }
             let emoji = &chunk[at..end];
             for word in description.split(' ').filter(|w| !w.is_empty()) {
-                self.push_word(word, Some(emoji));
+                self.push_word(word, Some(emoji), lexicon);
             }
             piece_start = end;
             after_emoji = true;
         }
-        self.push_piece(&chunk[piece_start..], after_emoji);
+        self.push_piece(&chunk[piece_start..], after_emoji, lexicon);
     }
 
-    fn push_piece(&mut self, piece: &'a str, after_emoji: bool) {
+    fn push_piece(&mut self, piece: &'a str, after_emoji: bool, lexicon: &Lexicon) {
         if piece.is_empty() || (after_emoji && piece.bytes().all(|b| b.is_ascii_punctuation())) {
             return;
         }
-        self.push_word(piece, None);
+        self.push_word(piece, None, lexicon);
     }
 
-    /// Pushes an ASCII chunk as one word, given whether it holds upper- and
-    /// lower-case letters (punctuation stripping removes neither).
-    fn push_ascii_word(&mut self, raw: &'a str, has_upper: bool, has_lower: bool) {
-        let text = strip_ascii_punctuation(raw);
-        let lower = self.ascii_lower(text, has_upper);
-        self.tokens.push(Token { text, shown: text, upper: has_upper && !has_lower, lower });
+    /// Pushes an ASCII chunk of `text` as one word: punctuation stripped,
+    /// looked up by a key packed from the text.
+    fn push_ascii_word(&mut self, text: &'a str, chunk: Chunk, lexicon: &Lexicon) {
+        let (start, end) = if chunk.seen & PUNCT == 0 { (chunk.start, chunk.end) } else { strip_ascii(text, chunk) };
+        let word = &text[start..end];
+        let has_upper = chunk.seen & UPPER != 0;
+        let entry = if word.len() <= INLINE {
+            let key = WordKey::packed(text.as_bytes(), start, word.len());
+            let key = if has_upper { key.ascii_lowercase() } else { key };
+            lexicon.entry_of_key(key, chunk.seen & APOSTROPHE != 0)
+        } else {
+            lexicon.entry(&word.to_ascii_lowercase())
+        };
+        let lower = self.ascii_lower(word, has_upper);
+        let upper = has_upper && chunk.seen & LOWER == 0;
+        self.tokens.push(Token { text: word, shown: word, upper, entry, lower });
     }
 
     /// Where the lower-case form of ASCII `text` lives: a copy in
@@ -157,7 +173,7 @@ impl<'a> Tokens<'a> {
     }
 
     /// Pushes one word; `emoji` is the emoji it describes, if any.
-    fn push_word(&mut self, raw: &'a str, emoji: Option<&'a str>) {
+    fn push_word(&mut self, raw: &'a str, emoji: Option<&'a str>, lexicon: &Lexicon) {
         let text = strip_punctuation(raw);
         let shown = emoji.unwrap_or(text);
         let (upper, lower) = if text.is_ascii() {
@@ -176,7 +192,11 @@ impl<'a> Tokens<'a> {
         } else {
             (is_upper(text), Lower::Same)
         };
-        self.tokens.push(Token { text, shown, upper, lower });
+        let entry = lexicon.entry(match lower {
+            Lower::Same => text,
+            Lower::Buffer(start, end) => &self.lowered[start..end],
+        });
+        self.tokens.push(Token { text, shown, upper, entry, lower });
     }
 }
 
@@ -188,61 +208,113 @@ fn recycle<'b>(mut tokens: Vec<Token<'_>>) -> Vec<Token<'b>> {
     tokens.into_iter().map(|_| unreachable!("the vector is empty")).collect()
 }
 
+/// What [`CLASS`] says about a byte, as bits.
+const SPACE: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+const PUNCT: u8 = 8;
+const APOSTROPHE: u8 = 16;
+/// Part of a non-ASCII character.
+const WIDE: u8 = 32;
+
+/// Per byte: [`is_ascii_space`], ASCII upper and lower case, ASCII
+/// punctuation, the apostrophe, or not ASCII.
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        class[b] = if !byte.is_ascii() {
+            WIDE
+        } else if is_ascii_space(byte) {
+            SPACE
+        } else if byte.is_ascii_uppercase() {
+            UPPER
+        } else if byte.is_ascii_lowercase() {
+            LOWER
+        } else if byte == b'\'' {
+            PUNCT | APOSTROPHE
+        } else if byte.is_ascii_punctuation() {
+            PUNCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
+
 /// The non-empty runs between separators, as Python's `str.split()`
 /// finds them.
-struct Chunks<'a>(&'a str);
-
-/// One run, and what the pass that found it saw of its bytes.
-struct Chunk<'a> {
+struct Chunks<'a> {
     text: &'a str,
-    /// Only ASCII: no emoji to expand, one byte per character.
-    ascii: bool,
-    /// ASCII upper- and lower-case letters seen (meaningful when `ascii`).
-    upper: bool,
-    lower: bool,
+    /// Where the search for the next run starts.
+    at: usize,
 }
 
-impl<'a> Iterator for Chunks<'a> {
-    type Item = Chunk<'a>;
+impl<'a> Chunks<'a> {
+    fn new(text: &'a str) -> Self {
+        Chunks { text, at: 0 }
+    }
 
-    fn next(&mut self) -> Option<Chunk<'a>> {
-        let text = self.0;
-        let bytes = text.as_bytes();
-        // The length of the character at `at` and whether it separates.
-        let wide_at = |at: usize| -> (usize, bool) {
-            text[at..].chars().next().map_or((1, false), |c| (c.len_utf8(), is_space(c)))
-        };
-        let mut start = 0;
-        while start < bytes.len() {
-            let b = bytes[start];
-            let (len, space) = if b < 0x80 { (1, is_ascii_space(b)) } else { wide_at(start) };
+    /// The length of the non-ASCII character at `at` and whether it
+    /// separates.
+    fn wide_at(&self, at: usize) -> (usize, bool) {
+        self.text[at..].chars().next().map_or((1, false), |c| (c.len_utf8(), is_space(c)))
+    }
+}
+
+/// One run: a byte range of the text, and the [`CLASS`] bits of its bytes
+/// or-ed together.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    start: usize,
+    end: usize,
+    seen: u8,
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        let bytes = self.text.as_bytes();
+        let mut start = self.at;
+        loop {
+            let class = CLASS[usize::from(*bytes.get(start)?)];
+            if class & SPACE != 0 {
+                start += 1;
+                continue;
+            }
+            if class & WIDE == 0 {
+                break;
+            }
+            let (len, space) = self.wide_at(start);
             if !space {
                 break;
             }
             start += len;
         }
-        let (mut ascii, mut upper, mut lower) = (true, false, false);
+        let mut seen = 0;
         let mut end = start;
-        while end < bytes.len() {
-            let b = bytes[end];
-            if b < 0x80 {
-                if is_ascii_space(b) {
-                    break;
-                }
-                upper |= b.is_ascii_uppercase();
-                lower |= b.is_ascii_lowercase();
+        while let Some(&b) = bytes.get(end) {
+            let class = CLASS[usize::from(b)];
+            if class & (SPACE | WIDE) == 0 {
+                seen |= class;
                 end += 1;
                 continue;
             }
-            let (len, space) = wide_at(end);
+            if class & SPACE != 0 {
+                break;
+            }
+            let (len, space) = self.wide_at(end);
             if space {
                 break;
             }
-            ascii = false;
+            seen |= WIDE;
             end += len;
         }
-        self.0 = &text[end..];
-        (start < end).then(|| Chunk { text: &text[start..end], ascii, upper, lower })
+        self.at = end;
+        Some(Chunk { start, end, seen })
     }
 }
 
@@ -253,7 +325,7 @@ fn is_space(c: char) -> bool {
 }
 
 /// [`is_space`] for an ASCII byte.
-fn is_ascii_space(b: u8) -> bool {
+const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b'\x1c'..=b'\x1f' | b' ')
 }
 
@@ -279,15 +351,20 @@ fn strip_punctuation(token: &str) -> &str {
     }
 }
 
-/// [`strip_punctuation`] of an ASCII token: one byte per character.
-fn strip_ascii_punctuation(token: &str) -> &str {
-    let bytes = token.as_bytes();
-    let start = bytes.iter().position(|b| !b.is_ascii_punctuation()).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !b.is_ascii_punctuation()).map_or(start, |e| e + 1);
+/// [`strip_punctuation`] of an ASCII chunk of `text`: its byte range.
+fn strip_ascii(text: &str, chunk: Chunk) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let (mut start, mut end) = (chunk.start, chunk.end);
+    while start < end && CLASS[usize::from(bytes[start])] & PUNCT != 0 {
+        start += 1;
+    }
+    while end > start && CLASS[usize::from(bytes[end - 1])] & PUNCT != 0 {
+        end -= 1;
+    }
     if end - start <= 2 {
-        token
+        (chunk.start, chunk.end)
     } else {
-        &token[start..end]
+        (start, end)
     }
 }
 
