@@ -295,7 +295,19 @@ impl Adjust for PostAdjust<'_> {
         negation && !self.in_neutral(at as u32)
     }
 
+    #[inline]
     fn valence(&self, at: usize, lower: &str, valence: Option<f64>) -> Option<f64> {
+        // Most words are unrated, and only a brand's lexicon could rate them.
+        if valence.is_none() && self.brand.is_empty() {
+            return None;
+        }
+        self.adjusted(at, lower, valence)
+    }
+}
+
+impl PostAdjust<'_> {
+    /// [`Adjust::valence`] past its quick exit.
+    fn adjusted(&self, at: usize, lower: &str, valence: Option<f64>) -> Option<f64> {
         let valence = match self.brand.iter().find(|(w, _)| w == lower) {
             Some((_, v)) => v.map(f64::from),
             None => valence,

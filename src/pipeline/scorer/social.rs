@@ -118,12 +118,20 @@ pub(crate) fn clean(
     out.reserve(text.len() + 8);
     let mut next_blank = 0;
     let mut at = 0;
+    // Chunks with nothing to take out are copied in runs, not one by one.
+    let mut plain_from = 0;
     for chunk in text.split_inclusive(char::is_whitespace) {
         let start = at;
         at += chunk.len();
         while blank.get(next_blank).is_some_and(|&(_, e)| e <= start) {
             next_blank += 1;
         }
+        let blanked = blank.get(next_blank).is_some_and(|&(s, _)| s < at);
+        if !blanked && !needs_cleaning(chunk.trim_end()) {
+            continue;
+        }
+        out.push_str(&text[plain_from..start]);
+        plain_from = at;
         // Brand terms in this chunk: keep what surrounds them.
         let mut from = start;
         while let Some(&(s, e)) = blank.get(next_blank).filter(|&&(s, _)| s < at) {
@@ -137,6 +145,7 @@ pub(crate) fn clean(
         }
         push_word(out, &text[from..at]);
     }
+    out.push_str(&text[plain_from..]);
     if MASK_NAMES {
         mask_names(out, analyzer, not_names);
     }
@@ -162,11 +171,8 @@ fn has_link(bytes: &[u8]) -> bool {
 /// URLs and spelling out hashtags.
 fn push_word(out: &mut String, chunk: &str) {
     let word = chunk.trim_end();
-    let bytes = word.as_bytes();
     // Most words need nothing done.
-    let special = bytes.iter().any(|&b| b == b'@' || b == b'#' || b == b':')
-        || (bytes.len() >= 4 && (bytes[..4].eq_ignore_ascii_case(b"http") || bytes[..4].eq_ignore_ascii_case(b"www.")));
-    if !special {
+    if !needs_cleaning(word) {
         out.push_str(chunk);
         return;
     }
@@ -224,6 +230,14 @@ fn push_word(out: &mut String, chunk: &str) {
         prev = Some(c);
     }
     out.push_str(&chunk[word.len()..]);
+}
+
+/// Whether [`push_word`] may change `word` (a chunk without its trailing
+/// whitespace): it holds '@', '#' or ':', or starts like a URL.
+fn needs_cleaning(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.iter().any(|&b| b == b'@' || b == b'#' || b == b':')
+        || (bytes.len() >= 4 && (bytes[..4].eq_ignore_ascii_case(b"http") || bytes[..4].eq_ignore_ascii_case(b"www.")))
 }
 
 /// Blanks Title Case sentiment words that name something (see the module
@@ -354,9 +368,14 @@ fn positive_title(core: &str, buf: &mut String, analyzer: &SentimentAnalyzer) ->
     if !is_title(core) {
         return false;
     }
-    buf.clear();
-    buf.extend(core.chars().flat_map(char::to_lowercase));
-    analyzer.valence(buf).is_some_and(|v| v > 0.0)
+    let valence = if core.is_ascii() {
+        analyzer.valence_any_case(core)
+    } else {
+        buf.clear();
+        buf.extend(core.chars().flat_map(char::to_lowercase));
+        analyzer.valence(buf)
+    };
+    valence.is_some_and(|v| v > 0.0)
 }
 
 /// Byte spans of whitespace-separated words.

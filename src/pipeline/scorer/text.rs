@@ -145,7 +145,10 @@ impl MatchText {
 
     /// The index of the first "but", if any.
     pub(crate) fn first_but(&self) -> Option<usize> {
-        (0..self.tokens.len()).find(|&i| self.tokens[i].kind == Kind::Word && self.word(i) == "but")
+        let but = |t: &Token| {
+            t.kind == Kind::Word && t.lo.1 - t.lo.0 == 3 && &self.lower[t.lo.0 as usize..t.lo.1 as usize] == "but"
+        };
+        self.tokens.iter().position(but)
     }
 }
 
@@ -442,9 +445,51 @@ pub(crate) fn is_duration_word(w: &str) -> bool {
     unit(w).is_some() || bare_duration(w).is_some()
 }
 
+/// Words other than numbers and bare durations that can start one.
+const DURATION_ARTICLES: &[&str] = &["a", "an", "half"];
+
 /// Whether a word can start a duration (a number is checked apart).
 fn starts_duration(w: &str) -> bool {
-    matches!(w, "a" | "an" | "half") || number_word(w).is_some() || bare_duration(w).is_some()
+    may_start_duration(w) && (DURATION_ARTICLES.contains(&w) || number_word(w).is_some() || bare_duration(w).is_some())
+}
+
+/// Per first byte: bit `n` is set when some word of `n` bytes starting
+/// with that byte can start a duration ([`starts_duration`]). Most words
+/// are ruled out by this one test.
+static DURATION_STARTS: [u32; 256] = {
+    let mut starts = [0u32; 256];
+    let lists: [&[&str]; 3] = [DURATION_ARTICLES, &words_of(NUMBER_WORDS), &words_of(BARE_DURATIONS)];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            let word = lists[l][i].as_bytes();
+            starts[word[0] as usize] |= 1 << word.len();
+            i += 1;
+        }
+        l += 1;
+    }
+    starts
+};
+
+/// The words of a word-value table.
+const fn words_of<const N: usize>(table: &[(&'static str, f32); N]) -> [&'static str; N] {
+    let mut words = [""; N];
+    let mut i = 0;
+    while i < N {
+        words[i] = table[i].0;
+        i += 1;
+    }
+    words
+}
+
+/// The [`DURATION_STARTS`] test.
+#[inline]
+fn may_start_duration(w: &str) -> bool {
+    match w.as_bytes().first() {
+        Some(&first) => w.len() < 32 && DURATION_STARTS[usize::from(first)] & (1 << w.len()) != 0,
+        None => false,
+    }
 }
 
 /// Minutes per unit word.
@@ -462,39 +507,55 @@ fn unit(w: &str) -> Option<f32> {
 }
 
 /// A length written without a number.
+const BARE_DURATIONS: &[(&str, f32); 6] = &[
+    ("hours", 120.0),
+    ("hrs", 120.0),
+    ("days", 2_880.0),
+    ("weeks", 20_160.0),
+    ("months", 86_400.0),
+    ("years", 1_051_200.0),
+];
+
+/// Numbers written as words.
+const NUMBER_WORDS: &[(&str, f32); 26] = &[
+    ("one", 1.0),
+    ("two", 2.0),
+    ("couple", 2.0),
+    ("three", 3.0),
+    ("few", 3.0),
+    ("several", 3.0),
+    ("multiple", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("many", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("dozen", 12.0),
+    ("fifteen", 15.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("forty", 40.0),
+    ("fifty", 50.0),
+    ("sixty", 60.0),
+    ("ninety", 90.0),
+    ("hundred", 100.0),
+];
+
+/// A length written without a number.
 fn bare_duration(w: &str) -> Option<f32> {
-    Some(match w {
-        "hours" | "hrs" => 120.0,
-        "days" => 2_880.0,
-        "weeks" => 20_160.0,
-        "months" => 86_400.0,
-        "years" => 1_051_200.0,
-        _ => return None,
-    })
+    value_of(BARE_DURATIONS, w)
 }
 
 fn number_word(w: &str) -> Option<f32> {
-    Some(match w {
-        "one" => 1.0,
-        "two" | "couple" => 2.0,
-        "three" | "few" | "several" | "multiple" => 3.0,
-        "four" => 4.0,
-        "five" | "many" => 5.0,
-        "six" => 6.0,
-        "seven" => 7.0,
-        "eight" => 8.0,
-        "nine" => 9.0,
-        "ten" => 10.0,
-        "eleven" => 11.0,
-        "twelve" | "dozen" => 12.0,
-        "fifteen" => 15.0,
-        "twenty" => 20.0,
-        "thirty" => 30.0,
-        "forty" => 40.0,
-        "fifty" => 50.0,
-        "sixty" => 60.0,
-        "ninety" => 90.0,
-        "hundred" => 100.0,
-        _ => return None,
-    })
+    value_of(NUMBER_WORDS, w)
+}
+
+/// The value of `w` in a word-value table.
+fn value_of(table: &[(&str, f32)], w: &str) -> Option<f32> {
+    table.iter().find(|&&(word, _)| word == w).map(|&(_, value)| value)
 }

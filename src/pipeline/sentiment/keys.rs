@@ -61,8 +61,10 @@ impl WordKey {
         (self.0[0].wrapping_mul(MIX_LOW) ^ self.0[1]).wrapping_mul(MIX_HIGH)
     }
 
+    /// An empty slot: a word's length, in the high word, is never zero.
+    #[inline]
     fn is_vacant(self) -> bool {
-        self == WordKey::default()
+        self.0[1] == 0
     }
 }
 

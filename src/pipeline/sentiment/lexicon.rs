@@ -190,6 +190,15 @@ impl Lexicon {
         self.entry(lower).valence()
     }
 
+    /// [`Self::valence`] of an ASCII word in any case.
+    pub(crate) fn valence_any_case(&self, ascii: &str) -> Option<f32> {
+        debug_assert!(ascii.is_ascii());
+        match WordKey::of(ascii) {
+            Some(key) => self.short.get(key.ascii_lowercase()).and_then(Entry::valence),
+            None => self.valence(&ascii.to_ascii_lowercase()),
+        }
+    }
+
     /// The description of a single-code-point emoji.
     #[inline]
     pub(crate) fn emoji(&self, c: char) -> Option<&'static str> {

@@ -173,6 +173,12 @@ impl SentimentAnalyzer {
         self.lexicon.valence(lower).map(f64::from)
     }
 
+    /// [`Self::valence`] of an ASCII word in any case ("Joy"), without a
+    /// lower-case copy.
+    pub(crate) fn valence_any_case(&self, ascii: &str) -> Option<f64> {
+        self.lexicon.valence_any_case(ascii).map(f64::from)
+    }
+
     /// The compound score alone (no drivers, so no allocation beyond the
     /// tokens).
     pub fn compound(&self, text: &str) -> f64 {
@@ -250,7 +256,7 @@ impl SentimentAnalyzer {
 
         let scores = &mut buffers.scores;
         scores.clear();
-        scores.extend((0..tokens.len()).map(|i| text_rules.score(i)));
+        scores.extend((0..tokens.len()).map(|i| text_rules.contribution(i)));
         if let Some(but) = but {
             for (i, s) in scores.iter_mut().enumerate() {
                 if i < but {
@@ -325,11 +331,20 @@ impl TextRules<'_> {
         self.words[i].word
     }
 
-    fn score(&self, i: usize) -> WordScore {
+    /// Token `i`'s contribution. Most tokens are unrated: nothing to do,
+    /// and no call.
+    #[inline]
+    fn contribution(&self, i: usize) -> WordScore {
+        match self.words[i].valence {
+            Some(base) => self.score(i, base),
+            None => WordScore::ZERO,
+        }
+    }
+
+    /// The contribution of the rated token `i`, whose valence is `base`.
+    fn score(&self, i: usize, base: f64) -> WordScore {
         use RuleWord::*;
         let n = self.words.len();
-        // Most tokens are unrated: nothing to do.
-        let Some(base) = self.words[i].valence else { return WordScore::ZERO };
         let word = self.word(i);
         // Modifiers carry no valence of their own.
         if self.words[i].booster.is_some() || (word == Kind && i + 1 < n && self.word(i + 1) == Of) {
