@@ -228,7 +228,7 @@ impl SentimentAnalyzer {
         buffers: &mut Buffers,
     ) -> Sentiment {
         if tokens.is_empty() {
-            return Sentiment { compound: compound_of(extra.valence, text), drivers: Vec::new() };
+            return Sentiment { compound: compound_of(extra.valence, tokens.marks()), drivers: Vec::new() };
         }
         let base = text.as_ptr() as usize;
         let words = &mut buffers.words;
@@ -268,18 +268,19 @@ impl SentimentAnalyzer {
         }
 
         let sum: f64 = scores.iter().map(|s| s.valence).sum::<f64>() + extra.valence;
-        let compound = compound_of(sum, text);
+        let compound = compound_of(sum, tokens.marks());
         let drivers =
             if want_drivers { drivers(tokens, scores, compound, &mut buffers.candidates) } else { Vec::new() };
         Sentiment { compound, drivers }
     }
 }
 
-/// The compound of a summed valence: punctuation emphasis away from zero,
-/// normalised, rounded to four decimals as the reference does.
-fn compound_of(mut sum: f64, text: &str) -> f64 {
+/// The compound of a summed valence: punctuation emphasis (from the
+/// text's "!" and "?" counts) away from zero, normalised, rounded to four
+/// decimals as the reference does.
+fn compound_of(mut sum: f64, (exclamations, questions): (usize, usize)) -> f64 {
     if sum != 0.0 {
-        let emphasis = punctuation_emphasis(text);
+        let emphasis = punctuation_emphasis(exclamations, questions);
         if sum > 0.0 {
             sum += emphasis;
         } else {

@@ -309,12 +309,8 @@ pub(crate) fn special_case(words: &[RuleWord]) -> Option<f64> {
 }
 
 /// Emphasis added by "!" (up to four) and by "??"/"???" (or a capped
-/// amount for more), counted over the whole text.
-pub(crate) fn punctuation_emphasis(text: &str) -> f64 {
-    // Two counting passes: each compiles to a vector loop, where one
-    // pass with a `match` goes byte by byte.
-    let exclamations = text.bytes().filter(|&b| b == b'!').count();
-    let questions = text.bytes().filter(|&b| b == b'?').count();
+/// amount for more), given their counts over the whole text.
+pub(crate) fn punctuation_emphasis(exclamations: usize, questions: usize) -> f64 {
     let ep = exclamations.min(MAX_EXCLAMATIONS) as f64 * EXCLAMATION_INCR;
     let qm = match questions {
         0 | 1 => 0.0,

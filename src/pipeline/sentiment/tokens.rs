@@ -52,6 +52,9 @@ pub(crate) struct Tokens<'a> {
     tokens: Vec<Token<'a>>,
     /// Lower-cased copies of the tokens that had upper case, back to back.
     lowered: String,
+    /// "!" and "?" in the text (all are inside chunks: neither separates).
+    exclamations: usize,
+    questions: usize,
 }
 
 /// The buffers of a [`Tokens`], kept between texts so tokenising
@@ -68,9 +71,12 @@ impl<'a> Tokens<'a> {
     pub(crate) fn with_buffers(text: &'a str, lexicon: &Lexicon, buffers: TokenBuffers) -> Tokens<'a> {
         let TokenBuffers { tokens, mut lowered } = buffers;
         lowered.clear();
-        let mut tokens = Tokens { tokens: recycle(tokens), lowered };
+        let mut tokens = Tokens { tokens: recycle(tokens), lowered, exclamations: 0, questions: 0 };
         tokens.tokens.reserve(text.len() / 5 + 1);
         for chunk in Chunks::new(text) {
+            if chunk.seen & MARK != 0 {
+                tokens.count_marks(&text.as_bytes()[chunk.start..chunk.end]);
+            }
             if chunk.seen & WIDE == 0 {
                 tokens.push_ascii_word(text, chunk, lexicon);
             } else {
@@ -83,6 +89,18 @@ impl<'a> Tokens<'a> {
     /// The buffers, emptied, for the next text.
     pub(crate) fn into_buffers(self) -> TokenBuffers {
         TokenBuffers { tokens: recycle(self.tokens), lowered: self.lowered }
+    }
+
+    /// How many "!" and "?" the text holds.
+    pub(crate) fn marks(&self) -> (usize, usize) {
+        (self.exclamations, self.questions)
+    }
+
+    fn count_marks(&mut self, chunk: &[u8]) {
+        for &b in chunk {
+            self.exclamations += usize::from(b == b'!');
+            self.questions += usize::from(b == b'?');
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -216,9 +234,11 @@ const PUNCT: u8 = 8;
 const APOSTROPHE: u8 = 16;
 /// Part of a non-ASCII character.
 const WIDE: u8 = 32;
+/// "!" or "?", which VADER counts for emphasis.
+const MARK: u8 = 64;
 
 /// Per byte: [`is_ascii_space`], ASCII upper and lower case, ASCII
-/// punctuation, the apostrophe, or not ASCII.
+/// punctuation, the apostrophe, "!" and "?", or not ASCII.
 static CLASS: [u8; 256] = {
     let mut class = [0u8; 256];
     let mut b = 0;
@@ -234,6 +254,8 @@ static CLASS: [u8; 256] = {
             LOWER
         } else if byte == b'\'' {
             PUNCT | APOSTROPHE
+        } else if byte == b'!' || byte == b'?' {
+            PUNCT | MARK
         } else if byte.is_ascii_punctuation() {
             PUNCT
         } else {
