@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::text::{is_duration_word, Kind, MatchText, DUR_MARK, NUM_MARK};
-use crate::pipeline::sentiment::FxHasher;
+use crate::pipeline::sentiment::{FxHasher, WordMap};
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// A set of words with the lexicon's fast hash.
@@ -73,7 +73,7 @@ pub(crate) struct BookBuilder {
 /// Every pattern's literals in one automaton over word ids.
 #[derive(Debug)]
 pub(crate) struct Phrasebook {
-    vocab: FxMap<Box<str>, u32>,
+    vocab: WordMap<u32>,
     /// Ids of the negation words, for [`Hit::negated_gap`].
     negations: Vec<u32>,
     /// (state << 32 | word) → next state; state 0 is the root.
@@ -366,7 +366,7 @@ impl BookBuilder {
             outputs.extend_from_slice(out);
         }
         Phrasebook {
-            vocab: self.vocab,
+            vocab: WordMap::new(self.vocab),
             negations: self.negations,
             goto,
             root,
@@ -528,7 +528,13 @@ impl Phrasebook {
             Kind::Num => NUM,
             Kind::Dur => DUR,
             Kind::Break => BREAK,
-            Kind::Word | Kind::Emoji => self.vocab.get(text.word(i)).copied().unwrap_or(UNKNOWN),
+            Kind::Word | Kind::Emoji => {
+                let id = match text.word_key(i) {
+                    Some(key) => self.vocab.get_key(key),
+                    None => self.vocab.get(text.word(i)),
+                };
+                id.copied().unwrap_or(UNKNOWN)
+            }
         }));
         links.start(self.patterns.len());
         let mut cx = Chains { ids, text, pending: links };

@@ -9,6 +9,11 @@
 //! pattern and a post can never disagree on what a word is. Tests:
 //! `scorer/tests/text.rs`.
 
+use crate::pipeline::sentiment::WordKey;
+
+/// Longest word [`MatchText::word_key`] packs.
+const INLINE_WORD: usize = crate::pipeline::sentiment::INLINE_WORD;
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -135,6 +140,16 @@ impl MatchText {
             Kind::Break => ".",
             Kind::Word | Kind::Emoji => &self.lower[t.lo.0 as usize..t.lo.1 as usize],
         }
+    }
+
+    /// The key of a word's or emoji's lower-case text ([`Self::word`]), if
+    /// it fits one: packed from the buffer, without slicing it.
+    #[inline]
+    pub(crate) fn word_key(&self, i: usize) -> Option<WordKey> {
+        let t = &self.tokens[i];
+        let (start, end) = (t.lo.0 as usize, t.lo.1 as usize);
+        let fits = matches!(t.kind, Kind::Word | Kind::Emoji) && (1..=INLINE_WORD).contains(&(end - start));
+        fits.then(|| WordKey::packed(self.lower.as_bytes(), start, end - start))
     }
 
     /// Whether tokens `a <= b` are in one sentence (a break at `a` or `b`
@@ -356,10 +371,12 @@ fn duration_at(raw: &Raw, i: usize) -> Option<(usize, f32)> {
             w.parse::<f32>().ok()
         }
     };
-    let first = word(i)?;
-    if !is_num(i) && !starts_duration(first) {
-        return None;
-    }
+    // Most tokens are ruled out before their text is sliced.
+    let first = match raw.tokens.get(i)?.kind {
+        Kind::Num => raw.text(i),
+        Kind::Word if starts_duration(raw.text(i)) => raw.text(i),
+        _ => return None,
+    };
     // Bare plurals: "for hours".
     if let Some(minutes) = bare_duration(first) {
         return Some((1, minutes));

@@ -1,12 +1,16 @@
-//! The lexicon's fast path: a word of up to [`INLINE`] bytes packed into
-//! two machine words ([`WordKey`]), and a read-only open-addressed table
-//! keyed by it ([`KeyTable`]).
+//! Word lookups for every token of every post (the lexicon, the cue
+//! phrase vocabulary): a word of up to [`INLINE`] bytes packed into two
+//! machine words ([`WordKey`]), a read-only open-addressed table keyed by
+//! it ([`KeyTable`]), and [`WordMap`], which keeps the few longer words in
+//! a hash map beside it.
 //!
-//! Owns: packing a key (from a string, or straight from an ASCII word in a
-//! text, lower-cased eight bytes at a time), hashing and probing. A lookup
-//! is two multiplies, a shift and a two-word compare per slot probed: no
-//! per-byte hash, no pointer to follow to the key, no `memcmp`. Longer
-//! keys stay in the lexicon's map (`lexicon.rs`). Tests: `tests.rs`.
+//! Owns: packing a key (from a string, or straight from a word in a
+//! buffer, lower-cased eight bytes at a time), hashing and probing. A
+//! lookup is two multiplies, a shift and a two-word compare per slot
+//! probed: no per-byte hash, no pointer to follow to the key, no `memcmp`.
+//! Tests: `tests.rs`.
+
+use super::lexicon::FxMap;
 
 /// Longest word packed into a key; its length takes the last byte.
 pub(crate) const INLINE: usize = 15;
@@ -73,12 +77,12 @@ impl WordKey {
 fn load(bytes: &[u8], at: usize) -> u64 {
     match bytes.get(at..at + 8) {
         Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
-        None => {
-            let rest = bytes.get(at..).unwrap_or_default();
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            u64::from_le_bytes(word)
+        // Near the end: the last eight bytes, shifted down to `at`.
+        None if at < bytes.len() && bytes.len() >= 8 => {
+            let last = &bytes[bytes.len() - 8..];
+            u64::from_le_bytes(last.try_into().expect("eight bytes")) >> (8 * (at + 8 - bytes.len()))
         }
+        None => bytes.get(at..).unwrap_or_default().iter().rev().fold(0, |word, &b| word << 8 | u64::from(b)),
     }
 }
 
@@ -161,5 +165,52 @@ impl<V: Copy + Default> KeyTable<V> {
             }
         }
         longest + 1
+    }
+}
+
+/// Words to values: a [`KeyTable`] for the words that fit a key, a map for
+/// the rest. Built once, then only read.
+#[derive(Debug, Clone)]
+pub(crate) struct WordMap<V> {
+    short: KeyTable<V>,
+    long: FxMap<Box<str>, V>,
+}
+
+impl<V: Copy + Default> WordMap<V> {
+    /// A map of `entries`, whose words must be unique.
+    pub(crate) fn new<W: AsRef<str>>(entries: impl IntoIterator<Item = (W, V)>) -> Self {
+        let mut short = Vec::new();
+        let mut long = FxMap::default();
+        for (word, value) in entries {
+            let word = word.as_ref();
+            match WordKey::of(word) {
+                Some(key) => short.push((key, value)),
+                None => {
+                    long.insert(word.into(), value);
+                }
+            }
+        }
+        WordMap { short: KeyTable::new(&short), long }
+    }
+
+    /// The value of `word`.
+    #[inline]
+    pub(crate) fn get(&self, word: &str) -> Option<&V> {
+        match WordKey::of(word) {
+            Some(key) => self.short.get(key),
+            None => self.long.get(word),
+        }
+    }
+
+    /// The value of the word packed in `key`.
+    #[inline]
+    pub(crate) fn get_key(&self, key: WordKey) -> Option<&V> {
+        self.short.get(key)
+    }
+
+    /// The longest probe a present key needs (for tests of the hash).
+    #[cfg(test)]
+    pub(crate) fn longest_probe(&self) -> usize {
+        self.short.longest_probe()
     }
 }

@@ -4,8 +4,8 @@
 //!
 //! Owns: parsing and lookup. Each word's entry also carries what the rule
 //! tables say about it (booster, negation, the [`RuleWord`] it is), so a
-//! token costs one lookup: in a [`KeyTable`] for words of up to
-//! `keys::INLINE` bytes (all but a few dozen), in a map for the rest.
+//! token costs one lookup in a [`WordMap`] (a key table for words of up to
+//! 15 bytes, all but a few dozen, a map for the rest).
 //! Overlays (the scorer's domain lexicon, a brand's overrides) replace or
 //! remove valences before the tables are built. Knows nothing about how
 //! the rules use the values (`rules.rs`, `mod.rs`). Tests: `tests.rs`
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::keys::{KeyTable, WordKey};
+use super::keys::{WordKey, WordMap};
 use super::rules::{Boost, RuleWord, BOOSTERS, NEGATIONS, RULE_WORDS};
 
 /// `TOKEN<TAB>MEAN<TAB>STD-DEV<TAB>RAW-RATINGS`, CRLF line ends.
@@ -72,10 +72,8 @@ impl Entry {
 
 /// Word valences and emoji descriptions.
 pub(crate) struct Lexicon {
-    /// Lower-case words of up to `keys::INLINE` bytes → their entries.
-    short: KeyTable<Entry>,
-    /// Longer lower-case words → their entries.
-    long: FxMap<Cow<'static, str>, Entry>,
+    /// Lower-case word → its entry.
+    words: WordMap<Entry>,
     /// How many words are rated.
     rated: usize,
     /// Single-code-point emoji → its description ("pouting face"). Emoji
@@ -156,29 +154,21 @@ impl Lexicon {
         }
         words.retain(|_, e| !e.is_blank());
         let rated = words.values().filter(|e| e.valence().is_some()).count();
-        let short: Vec<(WordKey, Entry)> =
-            words.iter().filter_map(|(word, &entry)| Some((WordKey::of(word)?, entry))).collect();
-        words.retain(|word, _| WordKey::of(word).is_none());
-        words.shrink_to_fit();
-        Lexicon { short: KeyTable::new(&short), long: words, rated, emoji, skipped_lines }
+        Lexicon { words: WordMap::new(words), rated, emoji, skipped_lines }
     }
 
     /// Everything known about a lower-case token, in one lookup. Any
     /// "n't" contraction is a negation even when not listed.
     #[inline]
     pub(crate) fn entry(&self, lower: &str) -> Entry {
-        let found = match WordKey::of(lower) {
-            Some(key) => self.short.get(key),
-            None => self.long.get(lower),
-        };
-        found.copied().unwrap_or_else(|| Entry::unknown(contracted(lower)))
+        self.words.get(lower).copied().unwrap_or_else(|| Entry::unknown(contracted(lower)))
     }
 
     /// [`Self::entry`] of the lower-case word packed in `key`; `apostrophe`:
     /// whether the word may hold one (else it cannot be a contraction).
     #[inline]
     pub(crate) fn entry_of_key(&self, key: WordKey, apostrophe: bool) -> Entry {
-        match self.short.get(key) {
+        match self.words.get_key(key) {
             Some(entry) => *entry,
             None => Entry::unknown(apostrophe && key.contracted()),
         }
@@ -194,7 +184,7 @@ impl Lexicon {
     pub(crate) fn valence_any_case(&self, ascii: &str) -> Option<f32> {
         debug_assert!(ascii.is_ascii());
         match WordKey::of(ascii) {
-            Some(key) => self.short.get(key.ascii_lowercase()).and_then(Entry::valence),
+            Some(key) => self.words.get_key(key.ascii_lowercase()).and_then(Entry::valence),
             None => self.valence(&ascii.to_ascii_lowercase()),
         }
     }
@@ -227,7 +217,7 @@ impl Lexicon {
 
     #[cfg(test)]
     pub(crate) fn longest_probe(&self) -> usize {
-        self.short.longest_probe()
+        self.words.longest_probe()
     }
 }
 
