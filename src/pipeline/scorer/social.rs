@@ -120,7 +120,7 @@ pub(crate) fn clean(
     let mut at = 0;
     // Chunks with nothing to take out are copied in runs, not one by one.
     let mut plain_from = 0;
-    for chunk in text.split_inclusive(char::is_whitespace) {
+    for chunk in split_after_spaces(text) {
         let start = at;
         at += chunk.len();
         while blank.get(next_blank).is_some_and(|&(_, e)| e <= start) {
@@ -232,8 +232,41 @@ fn push_word(out: &mut String, chunk: &str) {
     out.push_str(&chunk[word.len()..]);
 }
 
+/// `text.split_inclusive(char::is_whitespace)`, with ASCII bytes tested
+/// as they are rather than decoded.
+pub(crate) fn split_after_spaces(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let bytes = rest.as_bytes();
+        let mut end = 0;
+        while end < bytes.len() {
+            let b = bytes[end];
+            if b < 0x80 {
+                end += 1;
+                // char::is_whitespace for ASCII.
+                if matches!(b, b'\t'..=b'\r' | b' ') {
+                    break;
+                }
+            } else {
+                let c = rest[end..].chars().next().expect("a character starts here");
+                end += c.len_utf8();
+                if c.is_whitespace() {
+                    break;
+                }
+            }
+        }
+        let (chunk, tail) = rest.split_at(end);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
 /// Whether [`push_word`] may change `word` (a chunk without its trailing
 /// whitespace): it holds '@', '#' or ':', or starts like a URL.
+#[inline]
 fn needs_cleaning(word: &str) -> bool {
     let bytes = word.as_bytes();
     bytes.iter().any(|&b| b == b'@' || b == b'#' || b == b':')

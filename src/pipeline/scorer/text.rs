@@ -203,16 +203,7 @@ impl Raw {
 
     fn scan(&mut self, text: &str, marks: bool) {
         let bytes = text.as_bytes();
-        // The character at byte `at` and its length; ASCII without decoding.
-        let char_at = |at: usize| -> (char, usize) {
-            let b = bytes[at];
-            if b < 0x80 {
-                (char::from(b), 1)
-            } else {
-                let c = text[at..].chars().next().unwrap_or('\u{fffd}');
-                (c, c.len_utf8())
-            }
-        };
+        let char_at = |at: usize| char_at(text, at);
         // The open word: its start in `text` and in `lower`, and whether it
         // holds digits (a number) or letters.
         let mut open: Option<(usize, usize, Kind)> = None;
@@ -332,6 +323,19 @@ impl Raw {
             question: false,
             minutes: 0.0,
         });
+    }
+}
+
+/// The character at byte `at` of `text` and its length; ASCII without
+/// decoding.
+#[inline(always)]
+fn char_at(text: &str, at: usize) -> (char, usize) {
+    let b = text.as_bytes()[at];
+    if b < 0x80 {
+        (char::from(b), 1)
+    } else {
+        let c = text[at..].chars().next().unwrap_or('\u{fffd}');
+        (c, c.len_utf8())
     }
 }
 

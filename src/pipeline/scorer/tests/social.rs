@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{post, scorer};
 use crate::config::Brand;
 use crate::domain::Label;
-use crate::pipeline::scorer::social::{clean, BrandTerms};
+use crate::pipeline::scorer::social::{clean, split_after_spaces, BrandTerms};
 use crate::pipeline::{Pipeline, Scorer};
 
 fn cleaned(text: &str, brands: &[Brand]) -> String {
@@ -93,4 +93,23 @@ fn pipeline_scores_with_the_brands() {
     let mentions = pipeline.process(&post("joy telecom has no signal since 7am", None, 0, 0, 0));
     assert_eq!(mentions[0].score.label, Label::Negative);
     assert!(mentions[0].score.topics.contains(&"outage".to_string()));
+}
+
+#[test]
+fn chunks_split_as_split_inclusive_does() {
+    for text in [
+        "",
+        " ",
+        "a",
+        "a b",
+        "  two  spaces  ",
+        "tab\tnew\nline\r\nvt\u{b}ff\u{c}end",
+        "\u{1c}info\u{1f}separators are not whitespace",
+        "nbsp\u{a0}and\u{2003}em\u{3000}ideographic\u{85}next",
+        "emoji 😡😡 and é accents ",
+    ] {
+        let ours: Vec<&str> = split_after_spaces(text).collect();
+        let std: Vec<&str> = text.split_inclusive(char::is_whitespace).collect();
+        assert_eq!(ours, std, "{text:?}");
+    }
 }
