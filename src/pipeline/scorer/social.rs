@@ -22,7 +22,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::data::WordSet;
 use crate::config::Brand;
-use crate::pipeline::sentiment::SentimentAnalyzer;
+use crate::pipeline::sentiment::{load_eight, upper_bytes, SentimentAnalyzer};
 
 /// Words after which a Title Case sentiment word is a name: "from Wish".
 const SPLIT_HASHTAGS: bool = false;
@@ -376,8 +376,8 @@ fn ascii_title_candidate(text: &str, analyzer: &SentimentAnalyzer) -> bool {
     let bytes = text.as_bytes();
     let space = |b: u8| char::from(b).is_whitespace();
     let mut buf = String::new();
-    for i in 1..bytes.len().saturating_sub(1) {
-        if !(bytes[i].is_ascii_uppercase() && bytes[i + 1].is_ascii_lowercase() && space(bytes[i - 1])) {
+    for i in upper_case_at(bytes) {
+        if i == 0 || i + 1 >= bytes.len() || !(bytes[i + 1].is_ascii_lowercase() && space(bytes[i - 1])) {
             continue;
         }
         // The word before: none, or one ending a sentence, and this one
@@ -393,6 +393,21 @@ fn ascii_title_candidate(text: &str, analyzer: &SentimentAnalyzer) -> bool {
         }
     }
     false
+}
+
+/// The positions of the ASCII upper-case letters of `bytes`, ascending,
+/// found eight bytes at a time.
+pub(crate) fn upper_case_at(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    (0..bytes.len()).step_by(8).flat_map(move |at| {
+        let mut uppers = upper_bytes(load_eight(bytes, at));
+        std::iter::from_fn(move || {
+            (uppers != 0).then(|| {
+                let i = at + uppers.trailing_zeros() as usize / 8;
+                uppers &= uppers - 1;
+                i
+            })
+        })
+    })
 }
 
 /// Whether `core` is a Title Case word the lexicon rates positive ("Joy",

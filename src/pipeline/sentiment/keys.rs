@@ -74,7 +74,7 @@ impl WordKey {
 
 /// Eight bytes from `at`, zero-padded past the end of `bytes`.
 #[inline]
-fn load(bytes: &[u8], at: usize) -> u64 {
+pub(crate) fn load(bytes: &[u8], at: usize) -> u64 {
     match bytes.get(at..at + 8) {
         Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
         // Near the end: the last eight bytes, shifted down to `at`.
@@ -96,12 +96,17 @@ fn mask(n: usize) -> u64 {
 /// up are left as they are).
 #[inline]
 fn lower_ascii(word: u64) -> u64 {
+    word | (upper_bytes(word) >> 2)
+}
+
+/// Bit 7 set in each of the eight bytes that is an ASCII letter A-Z.
+#[inline]
+pub(crate) fn upper_bytes(word: u64) -> u64 {
     let heptets = word & (0x7f * ONES);
     // Bit 7 of each byte: at least 'A', and above 'Z'.
     let from_a = heptets.wrapping_add((0x80 - u64::from(b'A')) * ONES);
     let past_z = heptets.wrapping_add((0x80 - u64::from(b'Z') - 1) * ONES);
-    let upper = from_a & !past_z & !word & (0x80 * ONES);
-    word | (upper >> 2)
+    from_a & !past_z & !word & (0x80 * ONES)
 }
 
 /// Values by [`WordKey`], built once, then only read. Linear probing, at

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{post, scorer};
 use crate::config::Brand;
 use crate::domain::Label;
-use crate::pipeline::scorer::social::{clean, split_after_spaces, BrandTerms};
+use crate::pipeline::scorer::social::{clean, split_after_spaces, upper_case_at, BrandTerms};
 use crate::pipeline::{Pipeline, Scorer};
 
 fn cleaned(text: &str, brands: &[Brand]) -> String {
@@ -111,5 +111,14 @@ fn chunks_split_as_split_inclusive_does() {
         let ours: Vec<&str> = split_after_spaces(text).collect();
         let std: Vec<&str> = text.split_inclusive(char::is_whitespace).collect();
         assert_eq!(ours, std, "{text:?}");
+    }
+}
+
+#[test]
+fn upper_case_letters_are_found_eight_bytes_at_a_time() {
+    for text in ["", "a", "A", "no capitals here at all", "Best Buy and ZAPPOS, Inc. @[\\]^ AZ az", "é É Ä x"] {
+        let ours: Vec<usize> = upper_case_at(text.as_bytes()).collect();
+        let expected: Vec<usize> = (0..text.len()).filter(|&i| text.as_bytes()[i].is_ascii_uppercase()).collect();
+        assert_eq!(ours, expected, "{text:?}");
     }
 }
