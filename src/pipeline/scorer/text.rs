@@ -230,8 +230,9 @@ impl Raw {
                 if len == 1 {
                     // The rest of this ASCII run of letters (or of digits)
                     // goes on the same word: take it in one step.
+                    let run = if digit { ASCII_DIGIT } else { ASCII_LETTER };
                     let mut end = at;
-                    while bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() && b.is_ascii_digit() == digit) {
+                    while bytes.get(end).is_some_and(|&b| ASCII_CLASS[usize::from(b)] == run) {
                         end += 1;
                     }
                     let from = self.lower.len();
@@ -325,6 +326,29 @@ impl Raw {
         });
     }
 }
+
+/// [`ASCII_CLASS`] of an ASCII letter, of an ASCII digit.
+const ASCII_LETTER: u8 = 1;
+const ASCII_DIGIT: u8 = 2;
+
+/// Per byte: whether it is an ASCII letter or digit (0: neither), so a
+/// run of either is read with one table lookup per byte.
+static ASCII_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        class[b] = if byte.is_ascii_alphabetic() {
+            ASCII_LETTER
+        } else if byte.is_ascii_digit() {
+            ASCII_DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
 
 /// The character at byte `at` of `text` and its length; ASCII without
 /// decoding.
