@@ -30,7 +30,7 @@ use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
-use super::wal_checkpoint::{Checkpointer, WRITER_THRESHOLD};
+use super::wal_checkpoint::{Checkpointer, BUSY_TIMEOUT};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -59,7 +59,7 @@ impl SqliteStore {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
             // Statement journals (a multi-row INSERT that may fail half
             // way keeps one) and sort spills in memory, not temp files.
@@ -69,10 +69,9 @@ impl SqliteStore {
             // table grows. Pages are cached as they are read, so an idle
             // daemon does not pay for it.
             .pragma("cache_size", "-8192")
-            // Most of each checkpoint runs beside the writer
-            // (`wal_checkpoint.rs`); readers never commit, so never
-            // checkpoint by themselves.
-            .pragma("wal_autocheckpoint", WRITER_THRESHOLD);
+            // No checkpoint at COMMIT: they run beside the writer
+            // (`wal_checkpoint.rs`).
+            .pragma("wal_autocheckpoint", "0");
         let path = opts.get_filename().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_dir(dir)?;
@@ -80,7 +79,7 @@ impl SqliteStore {
         let pool = pool_of(READERS).connect_with(opts.clone()).await?;
         wal_mode(&pool).await?;
         let writer = pool_of(1).connect_with(opts).await?;
-        let checkpoints = Checkpointer::start(pool.clone());
+        let checkpoints = Checkpointer::start(pool.clone(), writer.clone());
         Ok(SqliteStore { pool, writer, checkpoints })
     }
 

@@ -1,22 +1,25 @@
-//! SQLite WAL checkpoints mostly off the commit path. SQLite's automatic
-//! checkpoint runs on the connection that commits, after the COMMIT that
-//! takes the WAL past its threshold (1,000 pages by default): the writer
-//! connection copied 4 MiB into the database file and synced both files
-//! while every other write waited for it (a fifth of the writer's time
-//! under the load command). [`Checkpointer`] runs passive checkpoints on
-//! a reader connection instead, on its own thread beside the writer, at
-//! most one per [`INTERVAL`] and only after something was written (an idle
-//! daemon runs none), so the writer's own checkpoint, now at
-//! [`WRITER_THRESHOLD`] pages, finds most of the WAL copied already and
-//! only copies the tail.
+//! SQLite WAL checkpoints off the commit path. SQLite's automatic
+//! checkpoint runs on the connection that commits, after every COMMIT that
+//! leaves the WAL above its threshold, and the WAL only shrinks back when
+//! a write starts with every frame copied and no reader in the WAL. Under
+//! steady reads that is rare, so once past the threshold nearly every
+//! commit copied the frames written since the last checkpoint and synced
+//! both files while the other writes waited: a third of the writer's time
+//! under the load command. The writer connection therefore runs no
+//! automatic checkpoint (`PRAGMA wal_autocheckpoint = 0`), and
+//! [`Checkpointer`] does the work beside it:
 //!
-//! The writer's checkpoint is still needed: a passive checkpoint beside a
-//! busy writer never catches up with it, and SQLite starts the WAL file
-//! over only once every frame in it was copied. With the background
-//! checkpoints alone the WAL grew by 150 MB/s under the load command
-//! (5.4 GB after 35 s). The writer's checkpoint runs between its own
-//! transactions, so it does catch up, and the next write starts the WAL
-//! over (unless a reader still reads an old snapshot from it).
+//! - passive checkpoints on a reader connection, at most one per
+//!   [`INTERVAL`] and only after something was written (an idle daemon runs
+//!   none): they copy what readers allow while the writer goes on;
+//! - once the WAL holds [`RESTART_AT`] pages, one `RESTART` checkpoint on
+//!   the writer connection itself, between two write transactions: it
+//!   copies the tail the passive ones have not (no new frames can come
+//!   while it holds the writer), waits briefly for readers of old
+//!   snapshots ([`RESTART_WAIT`]) and makes the next write start the WAL
+//!   file over. That bounds the WAL: with passive checkpoints alone, beside
+//!   a busy writer, it never started over and grew by 150 MB/s under the
+//!   load command (5.4 GB after 35 s).
 
 use std::time::Duration;
 
@@ -27,10 +30,17 @@ use tokio::sync::mpsc;
 /// (the load command writes about 2,000 pages in that time).
 pub(crate) const INTERVAL: Duration = Duration::from_millis(50);
 
-/// WAL pages after which a commit checkpoints on the writer connection
-/// (`PRAGMA wal_autocheckpoint`; 16 MiB): it copies what the background
-/// checkpoints have not, so the WAL can start over.
-pub(crate) const WRITER_THRESHOLD: &str = "4000";
+/// WAL pages (32 MiB) after which the WAL is started over.
+pub(crate) const RESTART_AT: i64 = 8000;
+
+/// How long a restart waits for readers still reading old frames before it
+/// gives up until the next interval (the writer waits meanwhile). Reads
+/// take milliseconds; a long one (an export) must not hold writes up.
+pub(crate) const RESTART_WAIT: Duration = Duration::from_millis(200);
+
+/// What every connection's `busy_timeout` is set to (the store's default),
+/// restored on the writer after a restart.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Tells the checkpoint task that something was written. Cheap to clone;
 /// the task ends when the last clone is dropped (the store with it).
@@ -40,14 +50,20 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts the checkpoint task on `pool` (the readers).
-    pub(crate) fn start(pool: SqlitePool) -> Self {
+    /// Starts the checkpoint task: passive checkpoints on `readers`,
+    /// restarts on `writer` (a pool of the one writer connection).
+    pub(crate) fn start(readers: SqlitePool, writer: SqlitePool) -> Self {
+        Self::start_with(readers, writer, RESTART_AT)
+    }
+
+    /// [`Checkpointer::start`] with a restart threshold of `restart_at` pages.
+    pub(crate) fn start_with(readers: SqlitePool, writer: SqlitePool, restart_at: i64) -> Self {
         let (wrote, mut written) = mpsc::channel(1);
         tokio::spawn(async move {
             while written.recv().await.is_some() {
-                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-                    // A read-only file or a full disk: the writes fail
-                    // and say so; the WAL keeps what it has meanwhile.
+                // A read-only file or a full disk: the writes fail and say
+                // so; the WAL keeps what it has meanwhile.
+                if let Err(e) = round(&readers, &writer, restart_at).await {
                     tracing::debug!(error = %e, "WAL checkpoint failed");
                 }
                 tokio::time::sleep(INTERVAL).await;
@@ -60,5 +76,149 @@ impl Checkpointer {
     /// the one running (a signal already waiting stands for this one).
     pub(crate) fn wrote(&self) {
         let _ = self.wrote.try_send(());
+    }
+}
+
+/// One round: a passive checkpoint, then a restart when the WAL holds
+/// `restart_at` pages or more.
+async fn round(readers: &SqlitePool, writer: &SqlitePool, restart_at: i64) -> Result<(), sqlx::Error> {
+    if passive(readers).await? >= restart_at {
+        restart(writer).await?;
+    }
+    Ok(())
+}
+
+/// A passive checkpoint; the pages the WAL holds.
+async fn passive(readers: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let (_busy, pages, _copied): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(readers).await?;
+    Ok(pages)
+}
+
+/// A `RESTART` checkpoint on the writer connection, waiting at most
+/// [`RESTART_WAIT`] for readers. When they do not finish in time SQLite
+/// answers busy and the WAL stays as it is until the next try.
+async fn restart(writer: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut conn = writer.acquire().await?;
+    let set_wait = |wait: Duration| format!("PRAGMA busy_timeout = {}", wait.as_millis());
+    sqlx::query(&set_wait(RESTART_WAIT)).execute(&mut *conn).await?;
+    let done = sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut *conn).await;
+    sqlx::query(&set_wait(BUSY_TIMEOUT)).execute(&mut *conn).await?;
+    done.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    use sqlx::{Sqlite, Transaction};
+
+    use super::*;
+
+    /// A WAL-mode file without automatic checkpoints (as the store's), a
+    /// writer pool of one connection and two readers.
+    struct Db {
+        _dir: tempfile::TempDir,
+        readers: SqlitePool,
+        writer: SqlitePool,
+    }
+
+    async fn db() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}/wal.db", dir.path().display()))
+            .unwrap()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("wal_autocheckpoint", "0");
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await.unwrap();
+        sqlx::query("CREATE TABLE pages (body BLOB NOT NULL)").execute(&writer).await.unwrap();
+        let readers = SqlitePoolOptions::new().max_connections(2).connect_with(opts).await.unwrap();
+        Db { _dir: dir, readers, writer }
+    }
+
+    /// Writes `rows` rows of most of a page each, in one transaction.
+    async fn write(writer: &SqlitePool, rows: usize) {
+        let mut tx = writer.begin().await.unwrap();
+        for _ in 0..rows {
+            sqlx::query("INSERT INTO pages (body) VALUES (zeroblob(3000))").execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+
+    /// A read transaction that has read, so it holds its snapshot.
+    async fn reading(readers: &SqlitePool) -> Transaction<'static, Sqlite> {
+        let mut tx = readers.begin().await.unwrap();
+        let _: i64 = sqlx::query_scalar("SELECT count(*) FROM pages").fetch_one(&mut *tx).await.unwrap();
+        tx
+    }
+
+    #[tokio::test]
+    async fn a_restart_starts_the_wal_over_where_passive_checkpoints_could_not_catch_up() {
+        let db = db().await;
+        write(&db.writer, 100).await;
+        let old_snapshot = reading(&db.readers).await;
+        write(&db.writer, 100).await;
+        // The passive checkpoint stops at the old snapshot's end.
+        let pages = passive(&db.readers).await.unwrap();
+        assert!(pages >= 200, "{pages} WAL pages after 200 rows");
+        old_snapshot.rollback().await.unwrap();
+
+        restart(&db.writer).await.unwrap();
+        write(&db.writer, 1).await;
+        // Without the restart the WAL would go on from page 200: the
+        // passive checkpoint had not copied every page, so SQLite could
+        // not start it over by itself.
+        let pages = passive(&db.readers).await.unwrap();
+        assert!(pages < 10, "the WAL holds {pages} pages after a restart and one row");
+    }
+
+    #[tokio::test]
+    async fn a_restart_gives_up_on_a_long_read_and_the_writer_waits_as_long_as_before() {
+        let db = db().await;
+        write(&db.writer, 20).await;
+        let long_read = reading(&db.readers).await;
+        write(&db.writer, 20).await;
+
+        let started = std::time::Instant::now();
+        restart(&db.writer).await.unwrap();
+        // It waited about RESTART_WAIT, not the 10 s busy timeout.
+        assert!(started.elapsed() < RESTART_WAIT * 10, "restart took {:?}", started.elapsed());
+        let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&db.writer).await.unwrap();
+        assert_eq!(busy_timeout, BUSY_TIMEOUT.as_millis() as i64);
+        // The long read still sees its snapshot.
+        let mut long_read = long_read;
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM pages").fetch_one(&mut *long_read).await.unwrap();
+        assert_eq!(rows, 20);
+    }
+
+    #[tokio::test]
+    async fn a_round_restarts_the_wal_once_it_holds_the_threshold() {
+        let db = db().await;
+        write(&db.writer, 100).await;
+        let old_snapshot = reading(&db.readers).await;
+        write(&db.writer, 100).await;
+        // Below the threshold: a passive checkpoint only, stopped at the
+        // old snapshot; nothing waits for the reader.
+        round(&db.readers, &db.writer, i64::MAX).await.unwrap();
+        assert_eq!(db.writer.num_idle(), 1);
+
+        // Past it: the round takes the writer (after its passive
+        // checkpoint) and waits for the reader, which then finishes.
+        let restarting = tokio::spawn({
+            let (readers, writer) = (db.readers.clone(), db.writer.clone());
+            async move { round(&readers, &writer, 100).await }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while db.writer.num_idle() == 1 {
+            assert!(std::time::Instant::now() < deadline, "the round never took the writer");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        old_snapshot.rollback().await.unwrap();
+        restarting.await.unwrap().unwrap();
+        write(&db.writer, 1).await;
+        let pages = passive(&db.readers).await.unwrap();
+        assert!(pages < 10, "the WAL holds {pages} pages after a restart and one row");
     }
 }
