@@ -18,7 +18,9 @@ mod board_repo;
 mod customer;
 mod history_repo;
 mod leases;
+mod mention_rows;
 mod postgres;
+mod postgres_commit;
 mod queue;
 mod queue_repo;
 mod repo;
@@ -28,6 +30,7 @@ mod sla;
 mod sla_repo;
 mod spike_repo;
 mod sqlite;
+mod sqlite_commit;
 mod transient;
 mod wal_checkpoint;
 

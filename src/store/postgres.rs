@@ -81,15 +81,6 @@ impl PgStore {
     /// 0.4 ms. Planning costs about 0.3 ms a call.
     const KEEP_LOOKUP_PLANS: bool = false;
 
-    /// Ids come back by RETURNING: sequences hand out values to concurrent
-    /// transactions, so a statement's rows need not be consecutive.
-    const IDS_FROM_LAST_ROWID: bool = false;
-
-    /// Never asked: see [`Self::IDS_FROM_LAST_ROWID`].
-    fn last_rowid(_: &sqlx::postgres::PgQueryResult) -> i64 {
-        unreachable!("PostgreSQL's ids come back by RETURNING")
-    }
-
     /// A query built at run time, in the shared dialect, for PostgreSQL.
     fn sql_owned(&self, q: String) -> String {
         to_postgres(&q)

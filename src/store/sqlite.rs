@@ -130,20 +130,6 @@ impl SqliteStore {
     /// plan is the one a fresh one would be.
     const KEEP_LOOKUP_PLANS: bool = true;
 
-    /// `commit_poll` computes the ids of the rows a multi-row INSERT added
-    /// instead of streaming them back by RETURNING (each row a hand-off
-    /// from the connection's thread, under the write lock): in a table
-    /// with AUTOINCREMENT, rows added by one statement get ids in VALUES
-    /// order, each above every id the table ever had, and the last one is
-    /// the connection's last inserted rowid. With the write lock held no
-    /// other insert can come between.
-    const IDS_FROM_LAST_ROWID: bool = true;
-
-    /// The id of the last row the INSERT `done` added.
-    fn last_rowid(done: &sqlx::sqlite::SqliteQueryResult) -> i64 {
-        done.last_insert_rowid()
-    }
-
     /// A query built at run time, in the shared dialect: as written.
     fn sql_owned(&self, q: String) -> String {
         q

@@ -1,0 +1,88 @@
+//! What a poll's commit writes for each new mention, and the new rows it
+//! gets back: shared by the backends' own insert paths (`sqlite_commit.rs`
+//! binds them row by row in multi-row INSERTs, `postgres_commit.rs` as one
+//! array per column).
+
+use super::repo::{clamp_i64, json};
+use super::{to_ms, NewMention};
+use crate::domain::{MentionId, QueueItemId};
+
+/// The `mentions` columns a commit fills, in [`MentionValues`] order.
+pub(crate) const MENTION_COLUMNS: &str = "platform, external_id, brand, source, url, author_handle, author_name,
+    author_followers, body, lang, likes, reposts, replies, posted_at, stored_at, terms, compound, label, urgency,
+    level, topics, reasons";
+
+/// The key a mention is unique by.
+pub(crate) const MENTION_KEY: &str = "(platform, external_id, brand)";
+
+/// One mention's row, borrowed from the post and its score where it can be.
+pub(crate) struct MentionValues<'a> {
+    pub platform: &'a str,
+    pub external_id: &'a str,
+    pub brand: &'a str,
+    pub source: &'a str,
+    pub url: &'a str,
+    pub author_handle: &'a str,
+    pub author_name: Option<&'a str>,
+    pub author_followers: Option<i64>,
+    pub body: &'a str,
+    pub lang: Option<&'a str>,
+    pub likes: Option<i64>,
+    pub reposts: Option<i64>,
+    pub replies: Option<i64>,
+    pub posted_at: i64,
+    pub stored_at: i64,
+    pub terms: String,
+    pub compound: f64,
+    pub label: &'static str,
+    pub urgency: f64,
+    pub level: &'static str,
+    pub topics: String,
+    pub reasons: String,
+}
+
+impl<'a> MentionValues<'a> {
+    /// `m`'s row, read by `source`, stored at `now` (ms).
+    pub(crate) fn of(m: &NewMention<'a>, source: &'a str, now: i64) -> Self {
+        let (post, score) = (m.post, &m.mention.score);
+        MentionValues {
+            platform: post.platform.as_str(),
+            external_id: post.external_id.as_str(),
+            brand: m.mention.brand.as_str(),
+            source,
+            url: &post.url,
+            author_handle: &post.author.handle,
+            author_name: post.author.display_name.as_deref(),
+            author_followers: post.author.followers.map(clamp_i64),
+            body: &post.text,
+            lang: post.lang.as_deref(),
+            likes: post.engagement.likes.map(clamp_i64),
+            reposts: post.engagement.reposts.map(clamp_i64),
+            replies: post.engagement.replies.map(clamp_i64),
+            posted_at: to_ms(post.created_at),
+            stored_at: now,
+            terms: json(&m.mention.terms),
+            compound: score.compound,
+            label: score.label.as_str(),
+            urgency: score.urgency,
+            level: score.level.as_str(),
+            topics: json(&score.topics),
+            reasons: json(&score.reasons),
+        }
+    }
+}
+
+/// The mentions of a commit that were new, with their ids where later
+/// rows need them.
+pub(crate) struct NewRows<'c, 'a> {
+    /// New mentions that later rows may name, with their ids, in commit
+    /// order.
+    pub named: Vec<(&'c NewMention<'a>, MentionId)>,
+    /// New rows in all (named or not).
+    pub inserted: u64,
+    /// Mentions that were stored before (or twice in the commit).
+    pub duplicates: u64,
+}
+
+/// The queue items a commit opened, by the mention id they were opened for.
+pub(crate) type OpenedItems = std::collections::HashMap<i64, QueueItemId>;

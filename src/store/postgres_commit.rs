@@ -1,0 +1,158 @@
+//! PostgreSQL's half of a poll's commit: new mentions as one array per
+//! column (`INSERT ... SELECT FROM UNNEST`), one statement for the ones
+//! later rows name (their ids come back by RETURNING) and one for the
+//! rest, and their queue items with their opening events in one more.
+//! With multi-row VALUES a batch took a statement per power-of-two chunk
+//! and the server set up an expression per bound value (22 per mention)
+//! on every execution.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use sqlx::Row;
+
+use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY};
+use super::{NewMention, PgStore, StoreError};
+use crate::domain::{MentionId, QueueItemId};
+
+type Tx<'t> = sqlx::Transaction<'t, sqlx::Postgres>;
+
+/// The element type of each [`MENTION_COLUMNS`] array.
+const MENTION_ARRAYS: [&str; 22] = [
+    "text", "text", "text", "text", "text", "text", "text", "bigint", "text", "text", "bigint", "bigint", "bigint",
+    "bigint", "bigint", "text", "float8", "text", "float8", "text", "text", "text",
+];
+
+/// The mentions INSERT, with `tail` after the conflict clause.
+fn mention_insert(tail: &str) -> String {
+    let arrays: Vec<String> = MENTION_ARRAYS.iter().enumerate().map(|(i, t)| format!("${}::{t}[]", i + 1)).collect();
+    format!(
+        "INSERT INTO mentions ({MENTION_COLUMNS}) SELECT * FROM UNNEST({}) ON CONFLICT {MENTION_KEY} DO NOTHING {tail}",
+        arrays.join(", ")
+    )
+}
+
+static NAMED_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("RETURNING id, platform, external_id, brand"));
+static QUIET_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert(""));
+
+impl PgStore {
+    /// Inserts `mentions` (duplicates of stored ones are skipped) and says
+    /// which were new. Only those that later rows name (a queue item, an
+    /// alert, a follow-up) come back with their ids; the others are
+    /// counted, so quiet mentions cost no rows coming back.
+    pub(super) async fn insert_mentions<'c, 'a>(
+        &self,
+        tx: &mut Tx<'_>,
+        mentions: &'c [NewMention<'a>],
+        source: &'a str,
+        now: i64,
+    ) -> Result<NewRows<'c, 'a>, StoreError> {
+        let (named, quiet): (Vec<&NewMention<'a>>, Vec<_>) = mentions.iter().partition(|m| m.is_named_later());
+        let mut ids: Vec<Option<MentionId>> = vec![None; named.len()];
+        let mut inserted = 0;
+        if !named.is_empty() {
+            // Each key's first mention in commit order (the one a new row
+            // is), by borrowed key: rows coming back are looked up without
+            // copying their strings.
+            let mut first_of: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(named.len());
+            for (i, m) in named.iter().enumerate() {
+                first_of
+                    .entry((m.post.platform.as_str(), m.post.external_id.as_str(), m.mention.brand.as_str()))
+                    .or_insert(i);
+            }
+            let values = rows_of(&named, source, now);
+            let rows = bind_columns(sqlx::query(&NAMED_INSERT), &values).fetch_all(&mut **tx).await?;
+            for row in rows {
+                let key: (&str, &str, &str) = (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+                if let Some(&i) = first_of.get(&key) {
+                    ids[i] = Some(MentionId(row.try_get(0)?));
+                    inserted += 1;
+                }
+            }
+        }
+        if !quiet.is_empty() {
+            let values = rows_of(&quiet, source, now);
+            inserted += bind_columns(sqlx::query(&QUIET_INSERT), &values).execute(&mut **tx).await?.rows_affected();
+        }
+        let named: Vec<_> = named.into_iter().zip(ids).filter_map(|(m, id)| id.map(|id| (m, id))).collect();
+        Ok(NewRows { named, inserted, duplicates: mentions.len() as u64 - inserted })
+    }
+
+    /// Opens a queue item for each of `opening` (new mentions, with their
+    /// ids), copied from the mention's row, with its opening event: one
+    /// statement however many.
+    pub(super) async fn open_queue_items(
+        &self,
+        tx: &mut Tx<'_>,
+        opening: &[MentionId],
+        now: i64,
+    ) -> Result<OpenedItems, StoreError> {
+        let mut items = OpenedItems::with_capacity(opening.len());
+        if opening.is_empty() {
+            return Ok(items);
+        }
+        let mentions: Vec<i64> = opening.iter().map(|id| id.0).collect();
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "WITH items AS (
+                 INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)
+                 SELECT id, brand, level, 'open', $1, $1, platform, author_handle FROM mentions WHERE id = ANY($2::bigint[])
+                 RETURNING id, mention_id
+             ), events AS (
+                 INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
+                 SELECT id, NULL, 'open', 'earshot', 'pipeline', NULL, $1 FROM items
+             )
+             SELECT id, mention_id FROM items",
+        )
+        .bind(now)
+        .bind(&mentions)
+        .fetch_all(&mut **tx)
+        .await?;
+        if rows.len() != mentions.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} queue items opened for {} new mentions",
+                rows.len(),
+                mentions.len()
+            )));
+        }
+        items.extend(rows.into_iter().map(|(item, mention)| (mention, QueueItemId(item))));
+        Ok(items)
+    }
+}
+
+/// Binds `rows` to `query`, one array per column.
+fn bind_columns<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    rows: &'q [MentionValues<'_>],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    fn column<'q, 'a: 'q, T>(rows: &'q [MentionValues<'a>], f: impl Fn(&'q MentionValues<'a>) -> T) -> Vec<T> {
+        rows.iter().map(f).collect()
+    }
+    query
+        .bind(column(rows, |v| v.platform))
+        .bind(column(rows, |v| v.external_id))
+        .bind(column(rows, |v| v.brand))
+        .bind(column(rows, |v| v.source))
+        .bind(column(rows, |v| v.url))
+        .bind(column(rows, |v| v.author_handle))
+        .bind(column(rows, |v| v.author_name))
+        .bind(column(rows, |v| v.author_followers))
+        .bind(column(rows, |v| v.body))
+        .bind(column(rows, |v| v.lang))
+        .bind(column(rows, |v| v.likes))
+        .bind(column(rows, |v| v.reposts))
+        .bind(column(rows, |v| v.replies))
+        .bind(column(rows, |v| v.posted_at))
+        .bind(column(rows, |v| v.stored_at))
+        .bind(column(rows, |v| v.terms.as_str()))
+        .bind(column(rows, |v| v.compound))
+        .bind(column(rows, |v| v.label))
+        .bind(column(rows, |v| v.urgency))
+        .bind(column(rows, |v| v.level))
+        .bind(column(rows, |v| v.topics.as_str()))
+        .bind(column(rows, |v| v.reasons.as_str()))
+}
+
+/// `mentions`' rows, read by `source`, stored at `now`.
+fn rows_of<'a>(mentions: &[&NewMention<'a>], source: &'a str, now: i64) -> Vec<MentionValues<'a>> {
+    mentions.iter().map(|m| MentionValues::of(m, source, now)).collect()
+}
