@@ -1,5 +1,5 @@
-//! What a poll's commit writes for each new mention, and the new rows it
-//! gets back: shared by the backends' own insert paths (`sqlite_commit.rs`
+//! What a poll's commit writes for each new mention (and the outbox
+//! columns), and the new rows it gets back: shared by the backends' own insert paths (`sqlite_commit.rs`
 //! binds them row by row in multi-row INSERTs, `postgres_commit.rs` as one
 //! array per column).
 
@@ -11,6 +11,10 @@ use crate::domain::{MentionId, QueueItemId};
 pub(crate) const MENTION_COLUMNS: &str = "platform, external_id, brand, source, url, author_handle, author_name,
     author_followers, body, lang, likes, reposts, replies, posted_at, stored_at, terms, compound, label, urgency,
     level, topics, reasons";
+
+/// The `outbox` columns a routed row fills.
+pub(crate) const OUTBOX_COLUMNS: &str =
+    "mention_id, receiver, payload, state, attempts, due_at, created_at, route, group_key, silence_id";
 
 /// The key a mention is unique by.
 pub(crate) const MENTION_KEY: &str = "(platform, external_id, brand)";

@@ -15,7 +15,7 @@ use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
-use super::repo::{chunks, clamp_i64, encode, json, repository, values_sql};
+use super::repo::{clamp_i64, encode, json, repository};
 use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
@@ -80,11 +80,6 @@ impl PgStore {
     /// platform, so the same lookup took 181 ms at 300k mentions instead of
     /// 0.4 ms. Planning costs about 0.3 ms a call.
     const KEEP_LOOKUP_PLANS: bool = false;
-
-    /// A query built at run time, in the shared dialect, for PostgreSQL.
-    fn sql_owned(&self, q: String) -> String {
-        to_postgres(&q)
-    }
 
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &PgPool {

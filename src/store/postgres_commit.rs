@@ -11,8 +11,10 @@ use std::sync::LazyLock;
 
 use sqlx::Row;
 
-use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY};
-use super::{NewMention, PgStore, StoreError};
+use chrono::{DateTime, Utc};
+
+use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS};
+use super::{to_ms, NewMention, OutboxState, OutboxWrite, PgStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Postgres>;
@@ -116,6 +118,43 @@ impl PgStore {
         }
         items.extend(rows.into_iter().map(|(item, mention)| (mention, QueueItemId(item))));
         Ok(items)
+    }
+}
+
+impl PgStore {
+    /// Inserts outbox `rows`, each in the state, due time and silence of
+    /// its `placed` entry, created `now`. One statement, an array per column.
+    pub(super) async fn insert_outbox(
+        &self,
+        tx: &mut Tx<'_>,
+        rows: &[OutboxWrite<'_>],
+        placed: &[(OutboxState, DateTime<Utc>, Option<i64>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        static INSERT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "INSERT INTO outbox ({OUTBOX_COLUMNS}) SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[],
+                 $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::bigint[])"
+            )
+        });
+        let now = to_ms(now);
+        sqlx::query(&INSERT)
+            .bind(rows.iter().map(|r| r.mention_id).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.delivery.receiver.as_str()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.payload).collect::<Vec<_>>())
+            .bind(placed.iter().map(|(state, _, _)| state.column()).collect::<Vec<_>>())
+            .bind(vec![0_i64; rows.len()])
+            .bind(placed.iter().map(|(_, ready, _)| to_ms(*ready)).collect::<Vec<_>>())
+            .bind(vec![now; rows.len()])
+            .bind(rows.iter().map(|r| r.delivery.route.as_str()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.delivery.group.as_ref().map(|g| g.key.as_str())).collect::<Vec<_>>())
+            .bind(placed.iter().map(|(_, _, silence)| *silence).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 }
 

@@ -12,8 +12,8 @@
 macro_rules! routing_repository {
     ($store:ident, $db:ty) => {
         impl $store {
-            /// Writes outbox rows, each as its delivery says, with a few
-            /// multi-row INSERTs; schedules their groups (one read and one
+            /// Writes outbox rows, each as its delivery says (each backend
+            /// its own way: `insert_outbox`); schedules their groups (one read and one
             /// upsert per group, however many of its rows the call
             /// writes). Returns the states written, in `rows` order.
             pub(crate) async fn write_outbox(
@@ -24,33 +24,7 @@ macro_rules! routing_repository {
             ) -> Result<Vec<super::OutboxState>, StoreError> {
                 let placed: Vec<(super::OutboxState, chrono::DateTime<chrono::Utc>, Option<i64>)> =
                     rows.iter().map(|r| r.placement(now)).collect();
-                let mut at = 0;
-                for chunk in chunks(rows) {
-                    let sql = self.sql_owned(values_sql(
-                        "INSERT INTO outbox (mention_id, receiver, payload, state, attempts, due_at, created_at, route,
-                             group_key, silence_id)",
-                        10,
-                        chunk.len(),
-                        "",
-                    ));
-                    let mut query = sqlx::query(&sql);
-                    for (r, (state, ready, silence)) in chunk.iter().zip(&placed[at..]) {
-                        let d = r.delivery;
-                        query = query
-                            .bind(r.mention_id)
-                            .bind(d.receiver.as_str())
-                            .bind(r.payload)
-                            .bind(state.column())
-                            .bind(0_i64)
-                            .bind(super::to_ms(*ready))
-                            .bind(super::to_ms(now))
-                            .bind(&d.route)
-                            .bind(d.group.as_ref().map(|g| g.key.as_str()))
-                            .bind(*silence);
-                    }
-                    query.execute(&mut **tx).await?;
-                    at += chunk.len();
-                }
+                self.insert_outbox(tx, rows, &placed, now).await?;
                 // Each group's schedule, moved by its rows in turn.
                 let mut groups: Vec<(&str, &crate::routing::Group, Vec<chrono::DateTime<chrono::Utc>>)> = Vec::new();
                 for (r, (state, ready, _)) in rows.iter().zip(&placed) {

@@ -25,7 +25,7 @@ use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};
 use super::queue::{QueueError, QueueEvent, QueueFilter, QueueItemRow};
 use super::queue_repo::{queue_repository, queue_row};
-use super::repo::{chunks, clamp_i64, create_dir, encode, json, repository, values_sql};
+use super::repo::{clamp_i64, create_dir, encode, json, repository};
 use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
@@ -129,11 +129,6 @@ impl SqliteStore {
     /// SQLite plans without table sizes (no `ANALYZE` is run), so a kept
     /// plan is the one a fresh one would be.
     const KEEP_LOOKUP_PLANS: bool = true;
-
-    /// A query built at run time, in the shared dialect: as written.
-    fn sql_owned(&self, q: String) -> String {
-        q
-    }
 
     /// The pool, for tests in this module that inspect rows directly.
     #[cfg(test)]

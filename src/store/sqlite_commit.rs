@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 
-use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY};
+use chrono::{DateTime, Utc};
+
+use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS};
 use super::repo::{chunks, clamp_i64, json, values_sql};
-use super::{NewMention, SqliteStore, StoreError};
+use super::{to_ms, NewMention, OutboxState, OutboxWrite, SqliteStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
@@ -154,5 +156,40 @@ impl SqliteStore {
         .await?;
         items.extend(mentions.iter().enumerate().map(|(k, &mention)| (mention, QueueItemId(first + k as i64))));
         Ok(items)
+    }
+}
+
+impl SqliteStore {
+    /// Inserts outbox `rows`, each in the state, due time and silence of
+    /// its `placed` entry, created `now`. A few multi-row INSERTs.
+    pub(super) async fn insert_outbox(
+        &self,
+        tx: &mut Tx<'_>,
+        rows: &[OutboxWrite<'_>],
+        placed: &[(OutboxState, DateTime<Utc>, Option<i64>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut at = 0;
+        for chunk in chunks(rows) {
+            let sql = values_sql(&format!("INSERT INTO outbox ({OUTBOX_COLUMNS})"), 10, chunk.len(), "");
+            let mut query = sqlx::query(&sql);
+            for (r, (state, ready, silence)) in chunk.iter().zip(&placed[at..]) {
+                let d = r.delivery;
+                query = query
+                    .bind(r.mention_id)
+                    .bind(d.receiver.as_str())
+                    .bind(r.payload)
+                    .bind(state.column())
+                    .bind(0_i64)
+                    .bind(to_ms(*ready))
+                    .bind(to_ms(now))
+                    .bind(&d.route)
+                    .bind(d.group.as_ref().map(|g| g.key.as_str()))
+                    .bind(*silence);
+            }
+            query.execute(&mut **tx).await?;
+            at += chunk.len();
+        }
+        Ok(())
     }
 }
