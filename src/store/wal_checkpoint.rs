@@ -36,7 +36,10 @@ pub(crate) const RESTART_AT: i64 = 8000;
 /// How long a restart waits for readers still reading old frames before it
 /// gives up until the next interval (the writer waits meanwhile). Reads
 /// take milliseconds; a long one (an export) must not hold writes up.
-pub(crate) const RESTART_WAIT: Duration = Duration::from_millis(200);
+pub(crate) const RESTART_WAIT: Duration = Duration::from_millis(100);
+
+/// How long after a restart readers kept busy the next one is tried.
+pub(crate) const RESTART_BACKOFF: Duration = Duration::from_secs(1);
 
 /// What every connection's `busy_timeout` is set to (the store's default),
 /// restored on the writer after a restart.
@@ -60,11 +63,17 @@ impl Checkpointer {
     pub(crate) fn start_with(readers: SqlitePool, writer: SqlitePool, restart_at: i64) -> Self {
         let (wrote, mut written) = mpsc::channel(1);
         tokio::spawn(async move {
+            // After a restart that readers kept busy, the writer is left
+            // alone for a while (the WAL grows meanwhile).
+            let mut calm_until = tokio::time::Instant::now();
             while written.recv().await.is_some() {
                 // A read-only file or a full disk: the writes fail and say
                 // so; the WAL keeps what it has meanwhile.
-                if let Err(e) = round(&readers, &writer, restart_at).await {
-                    tracing::debug!(error = %e, "WAL checkpoint failed");
+                let restart_at = if tokio::time::Instant::now() < calm_until { i64::MAX } else { restart_at };
+                match round(&readers, &writer, restart_at).await {
+                    Ok(Round::Busy) => calm_until = tokio::time::Instant::now() + RESTART_BACKOFF,
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "WAL checkpoint failed"),
                 }
                 tokio::time::sleep(INTERVAL).await;
             }
@@ -79,13 +88,24 @@ impl Checkpointer {
     }
 }
 
+/// What a [`round`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// A passive checkpoint only (the WAL is below the threshold).
+    Passive,
+    /// The WAL starts over at the next write.
+    Restarted,
+    /// Readers of old snapshots outlasted [`RESTART_WAIT`].
+    Busy,
+}
+
 /// One round: a passive checkpoint, then a restart when the WAL holds
 /// `restart_at` pages or more.
-async fn round(readers: &SqlitePool, writer: &SqlitePool, restart_at: i64) -> Result<(), sqlx::Error> {
-    if passive(readers).await? >= restart_at {
-        restart(writer).await?;
+async fn round(readers: &SqlitePool, writer: &SqlitePool, restart_at: i64) -> Result<Round, sqlx::Error> {
+    if passive(readers).await? < restart_at {
+        return Ok(Round::Passive);
     }
-    Ok(())
+    Ok(if restart(writer).await? { Round::Restarted } else { Round::Busy })
 }
 
 /// A passive checkpoint; the pages the WAL holds.
@@ -96,15 +116,15 @@ async fn passive(readers: &SqlitePool) -> Result<i64, sqlx::Error> {
 }
 
 /// A `RESTART` checkpoint on the writer connection, waiting at most
-/// [`RESTART_WAIT`] for readers. When they do not finish in time SQLite
-/// answers busy and the WAL stays as it is until the next try.
-async fn restart(writer: &SqlitePool) -> Result<(), sqlx::Error> {
+/// [`RESTART_WAIT`] for readers; whether it got through. When they do not
+/// finish in time SQLite answers busy and the WAL stays as it is.
+async fn restart(writer: &SqlitePool) -> Result<bool, sqlx::Error> {
     let mut conn = writer.acquire().await?;
     let set_wait = |wait: Duration| format!("PRAGMA busy_timeout = {}", wait.as_millis());
     sqlx::query(&set_wait(RESTART_WAIT)).execute(&mut *conn).await?;
-    let done = sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut *conn).await;
+    let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
     sqlx::query(&set_wait(BUSY_TIMEOUT)).execute(&mut *conn).await?;
-    done.map(|_| ())
+    done.map(|(busy, _, _)| busy == 0)
 }
 
 #[cfg(test)]
@@ -165,7 +185,7 @@ mod tests {
         assert!(pages >= 200, "{pages} WAL pages after 200 rows");
         old_snapshot.rollback().await.unwrap();
 
-        restart(&db.writer).await.unwrap();
+        assert!(restart(&db.writer).await.unwrap());
         write(&db.writer, 1).await;
         // Without the restart the WAL would go on from page 200: the
         // passive checkpoint had not copied every page, so SQLite could
@@ -182,7 +202,7 @@ mod tests {
         write(&db.writer, 20).await;
 
         let started = std::time::Instant::now();
-        restart(&db.writer).await.unwrap();
+        assert!(!restart(&db.writer).await.unwrap(), "restarted under a reader of an old snapshot");
         // It waited about RESTART_WAIT, not the 10 s busy timeout.
         assert!(started.elapsed() < RESTART_WAIT * 10, "restart took {:?}", started.elapsed());
         let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&db.writer).await.unwrap();
@@ -201,7 +221,7 @@ mod tests {
         write(&db.writer, 100).await;
         // Below the threshold: a passive checkpoint only, stopped at the
         // old snapshot; nothing waits for the reader.
-        round(&db.readers, &db.writer, i64::MAX).await.unwrap();
+        assert_eq!(round(&db.readers, &db.writer, i64::MAX).await.unwrap(), Round::Passive);
         assert_eq!(db.writer.num_idle(), 1);
 
         // Past it: the round takes the writer (after its passive
@@ -216,7 +236,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         old_snapshot.rollback().await.unwrap();
-        restarting.await.unwrap().unwrap();
+        assert_eq!(restarting.await.unwrap().unwrap(), Round::Restarted);
         write(&db.writer, 1).await;
         let pages = passive(&db.readers).await.unwrap();
         assert!(pages < 10, "the WAL holds {pages} pages after a restart and one row");
