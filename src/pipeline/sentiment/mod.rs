@@ -255,24 +255,35 @@ impl SentimentAnalyzer {
         }));
         let text_rules = TextRules { words, cap_diff: uppers > 0 && uppers < tokens.len() };
 
+        if !want_drivers {
+            // The compound alone: the scores are summed, not kept.
+            let weighted = (0..tokens.len()).map(|i| but_weighted(text_rules.contribution(i).valence, i, but));
+            let sum = weighted.sum::<f64>() + extra.valence;
+            return Sentiment { compound: compound_of(sum, tokens.marks()), drivers: Vec::new() };
+        }
         let scores = &mut buffers.scores;
         scores.clear();
         scores.extend((0..tokens.len()).map(|i| text_rules.contribution(i)));
-        if let Some(but) = but {
+        if but.is_some() {
             for (i, s) in scores.iter_mut().enumerate() {
-                if i < but {
-                    s.valence *= BUT_BEFORE;
-                } else if i > but {
-                    s.valence *= BUT_AFTER;
-                }
+                s.valence = but_weighted(s.valence, i, but);
             }
         }
-
         let sum: f64 = scores.iter().map(|s| s.valence).sum::<f64>() + extra.valence;
         let compound = compound_of(sum, tokens.marks());
-        let drivers =
-            if want_drivers { drivers(tokens, scores, compound, &mut buffers.candidates) } else { Vec::new() };
+        let drivers = drivers(tokens, scores, compound, &mut buffers.candidates);
         Sentiment { compound, drivers }
+    }
+}
+
+/// Token `i`'s valence weighted for the first "but" (at `but`): words
+/// before it count half, those after it more.
+#[inline]
+fn but_weighted(valence: f64, i: usize, but: Option<usize>) -> f64 {
+    match but {
+        Some(but) if i < but => valence * BUT_BEFORE,
+        Some(but) if i > but => valence * BUT_AFTER,
+        _ => valence,
     }
 }
 
