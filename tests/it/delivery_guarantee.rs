@@ -102,11 +102,16 @@ impl Sink for DiesAfterSend {
     }
 }
 
+/// The lease outlasts the gap between one killed worker's claim and the
+/// next worker's (with 300 ms, a CPU-starved run let the next worker
+/// reclaim a row the killed one had sent, and a kill after that send made
+/// a third copy: at-least-once still, but not the one duplicate per kill
+/// this test counts). Dead workers' rows come back after it.
 fn settings() -> DeliverySettings {
     DeliverySettings {
         interval: Duration::from_millis(10),
         batch: 4,
-        lease: Duration::from_millis(300),
+        lease: Duration::from_secs(2),
         ..DeliverySettings::default()
     }
 }
