@@ -4,7 +4,7 @@
 //! array per column).
 
 use super::repo::{clamp_i64, json};
-use super::{to_ms, NewMention};
+use super::{to_ms, NewMention, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 /// The `mentions` columns a commit fills, in [`MentionValues`] order.
@@ -90,3 +90,11 @@ pub(crate) struct NewRows<'c, 'a> {
 
 /// The queue items a commit opened, by the mention id they were opened for.
 pub(crate) type OpenedItems = std::collections::HashMap<i64, QueueItemId>;
+
+/// An error unless one queue item was opened for each new mention asked.
+pub(crate) fn check_opened(opened: usize, asked: usize) -> Result<(), StoreError> {
+    if opened == asked {
+        return Ok(());
+    }
+    Err(StoreError::Corrupt(format!("{opened} queue items opened for {asked} new mentions")))
+}

@@ -13,7 +13,9 @@ use sqlx::Row;
 
 use chrono::{DateTime, Utc};
 
-use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS};
+use super::mention_rows::{
+    check_opened, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+};
 use super::{to_ms, NewMention, OutboxState, OutboxWrite, PgStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
@@ -109,13 +111,7 @@ impl PgStore {
         .bind(&mentions)
         .fetch_all(&mut **tx)
         .await?;
-        if rows.len() != mentions.len() {
-            return Err(StoreError::Corrupt(format!(
-                "{} queue items opened for {} new mentions",
-                rows.len(),
-                mentions.len()
-            )));
-        }
+        check_opened(rows.len(), mentions.len())?;
         items.extend(rows.into_iter().map(|(item, mention)| (mention, QueueItemId(item))));
         Ok(items)
     }

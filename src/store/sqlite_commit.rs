@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::mention_rows::{MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS};
+use super::mention_rows::{
+    check_opened, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+};
 use super::repo::{chunks, clamp_i64, json, values_sql};
 use super::{to_ms, NewMention, OutboxState, OutboxWrite, SqliteStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
@@ -135,13 +137,7 @@ impl SqliteStore {
         .bind(json(&mentions))
         .execute(&mut **tx)
         .await?;
-        if done.rows_affected() != mentions.len() as u64 {
-            return Err(StoreError::Corrupt(format!(
-                "{} queue items opened for {} new mentions",
-                done.rows_affected(),
-                mentions.len()
-            )));
-        }
+        check_opened(done.rows_affected() as usize, mentions.len())?;
         let last = done.last_insert_rowid();
         let first = last + 1 - mentions.len() as i64;
         sqlx::query(

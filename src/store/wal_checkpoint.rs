@@ -174,32 +174,42 @@ mod tests {
         tx
     }
 
+    /// Writes `rows` rows, opens a reader, writes `rows` more: the reader
+    /// holds a snapshot older than the WAL's end.
+    async fn behind_a_reader(db: &Db, rows: usize) -> Transaction<'static, Sqlite> {
+        write(&db.writer, rows).await;
+        let old_snapshot = reading(&db.readers).await;
+        write(&db.writer, rows).await;
+        old_snapshot
+    }
+
+    /// The WAL started over: one more row leaves it nearly empty.
+    async fn assert_started_over(db: &Db) {
+        write(&db.writer, 1).await;
+        let pages = passive(&db.readers).await.unwrap();
+        assert!(pages < 10, "the WAL holds {pages} pages after a restart and one row");
+    }
+
     #[tokio::test]
     async fn a_restart_starts_the_wal_over_where_passive_checkpoints_could_not_catch_up() {
         let db = db().await;
-        write(&db.writer, 100).await;
-        let old_snapshot = reading(&db.readers).await;
-        write(&db.writer, 100).await;
+        let old_snapshot = behind_a_reader(&db, 100).await;
         // The passive checkpoint stops at the old snapshot's end.
         let pages = passive(&db.readers).await.unwrap();
         assert!(pages >= 200, "{pages} WAL pages after 200 rows");
         old_snapshot.rollback().await.unwrap();
 
         assert!(restart(&db.writer).await.unwrap());
-        write(&db.writer, 1).await;
         // Without the restart the WAL would go on from page 200: the
         // passive checkpoint had not copied every page, so SQLite could
         // not start it over by itself.
-        let pages = passive(&db.readers).await.unwrap();
-        assert!(pages < 10, "the WAL holds {pages} pages after a restart and one row");
+        assert_started_over(&db).await;
     }
 
     #[tokio::test]
     async fn a_restart_gives_up_on_a_long_read_and_the_writer_waits_as_long_as_before() {
         let db = db().await;
-        write(&db.writer, 20).await;
-        let long_read = reading(&db.readers).await;
-        write(&db.writer, 20).await;
+        let long_read = behind_a_reader(&db, 20).await;
 
         let started = std::time::Instant::now();
         assert!(!restart(&db.writer).await.unwrap(), "restarted under a reader of an old snapshot");
@@ -216,9 +226,7 @@ mod tests {
     #[tokio::test]
     async fn a_round_restarts_the_wal_once_it_holds_the_threshold() {
         let db = db().await;
-        write(&db.writer, 100).await;
-        let old_snapshot = reading(&db.readers).await;
-        write(&db.writer, 100).await;
+        let old_snapshot = behind_a_reader(&db, 100).await;
         // Below the threshold: a passive checkpoint only, stopped at the
         // old snapshot; nothing waits for the reader.
         assert_eq!(round(&db.readers, &db.writer, i64::MAX).await.unwrap(), Round::Passive);
@@ -237,8 +245,6 @@ mod tests {
         }
         old_snapshot.rollback().await.unwrap();
         assert_eq!(restarting.await.unwrap().unwrap(), Round::Restarted);
-        write(&db.writer, 1).await;
-        let pages = passive(&db.readers).await.unwrap();
-        assert!(pages < 10, "the WAL holds {pages} pages after a restart and one row");
+        assert_started_over(&db).await;
     }
 }
