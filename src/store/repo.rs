@@ -1,8 +1,11 @@
 //! The repository's queries, written once for both backends:
 //! [`repository!`] expands them into an `impl` for a backend struct that
 //! provides `pool` (a `sqlx::Pool`), `begin_write()` (a write transaction
-//! in the backend's own way) and `sql()` (the backend's placeholder
-//! dialect and row locking). SQL is written SQLite-style with `?`
+//! in the backend's own way), `sql()` (the backend's placeholder dialect
+//! and row locking) and the rows of a poll's commit that each backend
+//! writes its own way (`insert_mentions`, `open_queue_items`,
+//! `insert_outbox`: `sqlite_commit.rs`, `postgres_commit.rs`). SQL is
+//! written SQLite-style with `?`
 //! placeholders and a `/*LOCK*/` marker where PostgreSQL takes
 //! `FOR UPDATE SKIP LOCKED`.
 
