@@ -1,7 +1,10 @@
 //! What a poll's commit writes for each new mention (and the outbox
-//! columns), and the new rows it gets back: shared by the backends' own insert paths (`sqlite_commit.rs`
-//! binds them row by row in multi-row INSERTs, `postgres_commit.rs` as one
-//! array per column).
+//! columns), and how the new rows it gets back are told apart: shared by
+//! the backends' own insert paths (`sqlite_commit.rs` binds the values row
+//! by row in multi-row INSERTs, `postgres_commit.rs` as one array per
+//! column).
+
+use std::collections::HashMap;
 
 use super::repo::{clamp_i64, json};
 use super::{to_ms, NewMention, StoreError};
@@ -74,6 +77,19 @@ impl<'a> MentionValues<'a> {
             reasons: json(&score.reasons),
         }
     }
+}
+
+/// Each key's first mention in `mentions`, by index: the one a new row
+/// with that key is. Keys are borrowed, so rows coming back are looked up
+/// without copying their strings.
+pub(crate) fn first_mentions<'c, 'a: 'c>(
+    mentions: impl ExactSizeIterator<Item = &'c NewMention<'a>>,
+) -> HashMap<(&'c str, &'c str, &'c str), usize> {
+    let mut first = HashMap::with_capacity(mentions.len());
+    for (i, m) in mentions.enumerate() {
+        first.entry((m.post.platform.as_str(), m.post.external_id.as_str(), m.mention.brand.as_str())).or_insert(i);
+    }
+    first
 }
 
 /// The mentions of a commit that were new, with their ids where later

@@ -6,15 +6,13 @@
 //! and the server set up an expression per bound value (22 per mention)
 //! on every execution.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use chrono::{DateTime, Utc};
-
 use super::mention_rows::{
-    check_opened, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    check_opened, first_mentions, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::{to_ms, NewMention, OutboxState, OutboxWrite, PgStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
@@ -55,15 +53,7 @@ impl PgStore {
         let mut ids: Vec<Option<MentionId>> = vec![None; named.len()];
         let mut inserted = 0;
         if !named.is_empty() {
-            // Each key's first mention in commit order (the one a new row
-            // is), by borrowed key: rows coming back are looked up without
-            // copying their strings.
-            let mut first_of: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(named.len());
-            for (i, m) in named.iter().enumerate() {
-                first_of
-                    .entry((m.post.platform.as_str(), m.post.external_id.as_str(), m.mention.brand.as_str()))
-                    .or_insert(i);
-            }
+            let first_of = first_mentions(named.iter().copied());
             let values = rows_of(&named, source, now);
             let rows = bind_columns(sqlx::query(&NAMED_INSERT), &values).fetch_all(&mut **tx).await?;
             for row in rows {

@@ -4,17 +4,24 @@
 //! the write lock.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 
 use super::mention_rows::{
-    check_opened, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    check_opened, first_mentions, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::{chunks, clamp_i64, json, values_sql};
 use super::{to_ms, NewMention, OutboxState, OutboxWrite, SqliteStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
+
+/// The multi-row INSERTs' heads and the mentions' conflict clause, put
+/// together once.
+static MENTION_INSERT: LazyLock<String> = LazyLock::new(|| format!("INSERT INTO mentions ({MENTION_COLUMNS})"));
+static MENTION_CONFLICT: LazyLock<String> = LazyLock::new(|| format!("ON CONFLICT {MENTION_KEY} DO NOTHING"));
+static OUTBOX_INSERT: LazyLock<String> = LazyLock::new(|| format!("INSERT INTO outbox ({OUTBOX_COLUMNS})"));
 
 impl SqliteStore {
     /// Inserts `mentions` (duplicates of stored ones are skipped) and says
@@ -35,12 +42,7 @@ impl SqliteStore {
         let mut first_of: Option<HashMap<(&str, &str, &str), usize>> = None;
         let mut at = 0;
         for chunk in chunks(mentions) {
-            let sql = values_sql(
-                &format!("INSERT INTO mentions ({MENTION_COLUMNS})"),
-                22,
-                chunk.len(),
-                &format!("ON CONFLICT {MENTION_KEY} DO NOTHING"),
-            );
+            let sql = values_sql(&MENTION_INSERT, 22, chunk.len(), &MENTION_CONFLICT);
             let mut query = sqlx::query(&sql);
             for m in chunk {
                 let v = MentionValues::of(m, source, now);
@@ -85,7 +87,7 @@ impl SqliteStore {
                 .bind(clamp_i64(added))
                 .fetch_all(&mut **tx)
                 .await?;
-                let first_of = first_of.get_or_insert_with(|| first_mentions(mentions));
+                let first_of = first_of.get_or_insert_with(|| first_mentions(mentions.iter()));
                 for (id, platform, external_id, brand) in &rows {
                     if let Some(&i) = first_of.get(&(platform.as_str(), external_id.as_str(), brand.as_str())) {
                         ids[i] = Some(MentionId(*id));
@@ -98,15 +100,6 @@ impl SqliteStore {
         let inserted = named.len() as u64;
         Ok(NewRows { named, inserted, duplicates: mentions.len() as u64 - inserted })
     }
-}
-
-/// Each key's first mention in `mentions`, by index.
-fn first_mentions<'c>(mentions: &'c [NewMention<'_>]) -> HashMap<(&'c str, &'c str, &'c str), usize> {
-    let mut first = HashMap::with_capacity(mentions.len());
-    for (i, m) in mentions.iter().enumerate() {
-        first.entry((m.post.platform.as_str(), m.post.external_id.as_str(), m.mention.brand.as_str())).or_insert(i);
-    }
-    first
 }
 
 impl SqliteStore {
@@ -167,7 +160,7 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let mut at = 0;
         for chunk in chunks(rows) {
-            let sql = values_sql(&format!("INSERT INTO outbox ({OUTBOX_COLUMNS})"), 10, chunk.len(), "");
+            let sql = values_sql(&OUTBOX_INSERT, 10, chunk.len(), "");
             let mut query = sqlx::query(&sql);
             for (r, (state, ready, silence)) in chunk.iter().zip(&placed[at..]) {
                 let d = r.delivery;

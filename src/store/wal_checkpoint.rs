@@ -56,20 +56,15 @@ impl Checkpointer {
     /// Starts the checkpoint task: passive checkpoints on `readers`,
     /// restarts on `writer` (a pool of the one writer connection).
     pub(crate) fn start(readers: SqlitePool, writer: SqlitePool) -> Self {
-        Self::start_with(readers, writer, RESTART_AT)
-    }
-
-    /// [`Checkpointer::start`] with a restart threshold of `restart_at` pages.
-    pub(crate) fn start_with(readers: SqlitePool, writer: SqlitePool, restart_at: i64) -> Self {
         let (wrote, mut written) = mpsc::channel(1);
         tokio::spawn(async move {
             // After a restart that readers kept busy, the writer is left
             // alone for a while (the WAL grows meanwhile).
             let mut calm_until = tokio::time::Instant::now();
             while written.recv().await.is_some() {
+                let restart_at = if tokio::time::Instant::now() < calm_until { i64::MAX } else { RESTART_AT };
                 // A read-only file or a full disk: the writes fail and say
                 // so; the WAL keeps what it has meanwhile.
-                let restart_at = if tokio::time::Instant::now() < calm_until { i64::MAX } else { restart_at };
                 match round(&readers, &writer, restart_at).await {
                     Ok(Round::Busy) => calm_until = tokio::time::Instant::now() + RESTART_BACKOFF,
                     Ok(_) => {}
