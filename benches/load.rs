@@ -29,7 +29,7 @@
 //! commit with outbox rows and queue items). Prints one line per 10 s
 //! window (posts/s, lag p50/p99/max), then the totals, the process's
 //! peak RSS and (SQLite) the WAL file's size. The heap is set up as
-//! `earshot run` sets it up: one malloc arena, unless `MALLOC_ARENA_MAX`
+//! `earshot run` sets it up: two malloc arenas, unless `MALLOC_ARENA_MAX`
 //! is set (see BENCHMARKS.md for what more arenas buy and cost).
 
 #[path = "support/mod.rs"]
@@ -79,10 +79,14 @@ fn args() -> Args {
 
 fn main() -> anyhow::Result<()> {
     let args = args();
-    // The heap as `earshot run` sets it up (one malloc arena unless
+    // The heap as `earshot run` sets it up (two malloc arenas unless
     // MALLOC_ARENA_MAX says otherwise), so the figures are the daemon's.
     earshot::daemon::heap::limit_arenas();
-    println!("malloc arenas: {}", std::env::var("MALLOC_ARENA_MAX").unwrap_or_else(|_| "1 (as earshot run)".into()));
+    println!(
+        "malloc arenas: {}",
+        std::env::var("MALLOC_ARENA_MAX")
+            .unwrap_or_else(|_| format!("{} (as earshot run)", earshot::daemon::heap::ARENAS))
+    );
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(run(args))
 }

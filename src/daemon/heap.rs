@@ -1,4 +1,4 @@
-//! The daemon's heap on glibc: one malloc arena rather than glibc's
+//! The daemon's heap on glibc: two malloc arenas rather than glibc's
 //! eight per core (unless `MALLOC_ARENA_MAX` says otherwise), and free
 //! pages handed back to the kernel once start-up (or a reload) has built
 //! and dropped its scratch. Compiling 10,000 watch terms and the scoring
@@ -11,18 +11,17 @@
 
 use std::time::Duration;
 
-/// Malloc arenas (glibc's default is up to 8 per core). One keeps an
-/// idle daemon under its 30 MB budget; a busy one pays for it: the tokio
-/// workers and SQLite's connection threads queue on the arena's lock, and
-/// the ingest path runs at 9,900 posts/s with one arena, 11,200 with two,
-/// 16,900 with three or four, for 0.9 MiB more idle memory with three
-/// (BENCHMARKS.md, "Malloc arenas"). Operators who ingest more than they
-/// idle set `MALLOC_ARENA_MAX=3` (the systemd unit and the container say
-/// where). Extra arenas cost that little because the data that lives (the
-/// compiled matcher and scorer) is built on the main thread, in the main
-/// heap (`Starting::connect`); built on a blocking thread, it left that
-/// thread's arena holding 3-4 MB of freed scratch no trim returned.
-const ARENAS: i32 = 1;
+/// Malloc arenas (glibc's default is up to 8 per core). Two keep an
+/// idle daemon under its 30 MB budget (0.5 MiB above one) and let a busy
+/// one allocate on two threads at once: with one, the tokio workers and
+/// SQLite's connection threads queued on its lock, and the ingest path
+/// ran 8-13 % slower (BENCHMARKS.md, "Malloc arenas" and "Sixth pass").
+/// `MALLOC_ARENA_MAX` overrides it (the systemd unit and the container
+/// say where). Extra arenas cost that little because the data that lives
+/// (the compiled matcher and scorer) is built on the main thread, in the
+/// main heap (`Starting::connect`); built on a blocking thread, it left
+/// that thread's arena holding 3-4 MB of freed scratch no trim returned.
+pub const ARENAS: i32 = 2;
 
 /// When free pages are handed back besides after start-up and reloads:
 /// once the first polls have run (their HTTP and database scratch is

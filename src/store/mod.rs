@@ -31,6 +31,7 @@ mod sla_repo;
 mod spike_repo;
 mod sqlite;
 mod sqlite_commit;
+mod sqlite_raw;
 mod transient;
 mod wal_checkpoint;
 
@@ -79,6 +80,10 @@ pub enum StoreError {
     DataDir { path: String, source: std::io::Error },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error SQLite returned to a statement run on its own handle
+    /// (`sqlite_raw.rs`), with its extended result code.
+    #[error("database error: {message} (SQLite code {code})")]
+    Sqlite { code: i32, message: String },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]

@@ -289,45 +289,6 @@ pub(crate) fn clamp_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// Most rows one multi-row INSERT carries (a power of two). 256 mentions
-/// bind 5,632 values: within SQLite's 32,766 and PostgreSQL's 65,535.
-pub(crate) const MAX_ROWS_PER_INSERT: usize = 256;
-
-/// `items` in runs of power-of-two lengths, longest first, at most
-/// [`MAX_ROWS_PER_INSERT`]: a batch of any size takes a few statements, and
-/// a connection prepares at most nine shapes per table.
-pub(crate) fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
-    let mut rest = items;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let len = rest.len().min(MAX_ROWS_PER_INSERT);
-        let run = 1usize << (usize::BITS - 1 - len.leading_zeros());
-        let (head, tail) = rest.split_at(run);
-        rest = tail;
-        Some(head)
-    })
-}
-
-/// `{head} VALUES (?, ...), (?, ...) {tail}`: `rows` tuples of `columns`
-/// placeholders, in the shared SQLite-style dialect.
-pub(crate) fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
-    let tuple = format!("({})", vec!["?"; columns].join(", "));
-    let mut sql = String::with_capacity(head.len() + tail.len() + rows * (tuple.len() + 2) + 16);
-    sql.push_str(head);
-    sql.push_str(" VALUES ");
-    for i in 0..rows {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&tuple);
-    }
-    sql.push(' ');
-    sql.push_str(tail);
-    sql
-}
-
 pub(crate) fn json<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }

@@ -319,6 +319,7 @@ mod board;
 mod concurrent_open;
 mod history;
 mod leases;
+mod raw_commit;
 mod routing;
 mod sla;
 mod spikes;

@@ -14,6 +14,7 @@ impl StoreError {
             StoreError::UnsupportedUrl(_) | StoreError::Corrupt(_) => false,
             StoreError::DataDir { .. } => true,
             StoreError::Database(e) => sqlx_transient(e),
+            StoreError::Sqlite { code, .. } => sqlite_transient(*code),
             StoreError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => sqlx_transient(e),
             StoreError::Migrate(_) => false,
         }
@@ -67,6 +68,9 @@ mod tests {
         assert!(!StoreError::Database(sqlx::Error::Configuration("bad port".into())).is_transient());
         assert!(!StoreError::Migrate(sqlx::migrate::MigrateError::VersionMismatch(3)).is_transient());
         assert!(sqlite_transient(14) && sqlite_transient(5 | (1 << 8)) && !sqlite_transient(26));
+        let full = StoreError::Sqlite { code: 13, message: "database or disk is full".into() };
+        let constraint = StoreError::Sqlite { code: 19 | (1 << 8), message: "CHECK constraint failed".into() };
+        assert!(full.is_transient() && !constraint.is_transient());
         assert!(postgres_transient("08006") && postgres_transient("57P03") && postgres_transient("53300"));
         assert!(!postgres_transient("28P01"), "wrong password: fix the config");
         assert!(!postgres_transient("3D000"), "no such database: fix the config");

@@ -1,10 +1,8 @@
-//! `commit_poll` with batches larger than one multi-row INSERT, on both
-//! backends: every row stored once, duplicates (inside the batch and from
-//! an earlier poll) counted, each new mention's outbox row and queue item
-//! tied to it.
+//! `commit_poll` with large batches, on both backends: every row stored
+//! once, duplicates (inside the batch and from an earlier poll) counted,
+//! each new mention's outbox row and queue item tied to it.
 
 use super::*;
-use crate::store::repo::{chunks, MAX_ROWS_PER_INSERT};
 
 both_backends!(
     a_batch_larger_than_one_insert_is_stored_whole,
@@ -58,7 +56,7 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
         vec![NewMention { post: &earlier, mention: &m, deliveries: to(), open_queue_item: true, history: None }];
     store.commit_poll(PollCommit { source: &source, cursor: None, mentions: first, now: now() }).await.unwrap();
 
-    // 300 new posts (two INSERTs), the earlier one again, and one twice.
+    // 300 new posts, the earlier one again, and one twice.
     let posts: Vec<Post> = (0..=300).map(|i| post(&i.to_string())).collect();
     let mut mentions: Vec<NewMention<'_>> = posts
         .iter()
@@ -90,11 +88,11 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     assert_eq!(with_item, 151);
 }
 
-/// The ids later rows name are the ids of their own mention's row, in
-/// chunks with and without duplicates (SQLite computes them from the last
-/// rowid, or reads them back when some rows were duplicates; PostgreSQL
-/// has them RETURNED), for posts named under two brands too.
-async fn every_alert_and_queue_item_names_its_own_mention(store: Store) {
+/// The ids later rows name are the ids of their own mention's row, with
+/// duplicates among them (SQLite takes each new row's id from the last
+/// rowid, PostgreSQL has them RETURNED), for posts named under two brands
+/// too.
+pub(super) async fn every_alert_and_queue_item_names_its_own_mention(store: Store) {
     let source = SourceName::new("hn");
     let (acme, globex) = (mention("Acme Air"), mention("Globex"));
     let posts: Vec<Post> = (0..44).map(|i| post(&format!("p{i}"))).collect();
@@ -110,8 +108,7 @@ async fn every_alert_and_queue_item_names_its_own_mention(store: Store) {
     store.commit_poll(commit(vec![new(&posts[5], &acme, true)])).await.unwrap();
 
     // 44 posts for Acme Air (every third one quiet), p3 and p40 for Globex
-    // too, p5 stored before and p8 twice: the first INSERT (32 rows) has
-    // duplicates, the later ones none.
+    // too, p5 stored before and p8 twice.
     let mut batch: Vec<NewMention<'_>> = posts.iter().enumerate().map(|(i, p)| new(p, &acme, i % 3 != 0)).collect();
     batch.insert(4, new(&posts[3], &globex, true));
     batch.insert(9, new(&posts[8], &acme, true));
@@ -137,16 +134,5 @@ async fn every_alert_and_queue_item_names_its_own_mention(store: Store) {
         let Some(item) = alert.queue_item else { continue };
         let (item, _) = store.queue_item(item).await.unwrap().expect("the alert's queue item is stored");
         assert_eq!((item.mention_id, item.brand.as_str()), (alert.mention_id, alert.mention.brand.as_str()));
-    }
-}
-
-#[test]
-fn chunks_are_powers_of_two_and_cover_the_batch() {
-    for n in [0, 1, 2, 3, 100, 255, 256, 257, 1_000] {
-        let items: Vec<usize> = (0..n).collect();
-        let parts: Vec<&[usize]> = chunks(&items).collect();
-        assert_eq!(parts.concat(), items, "{n} items in order");
-        assert!(parts.iter().all(|p| p.len().is_power_of_two() && p.len() <= MAX_ROWS_PER_INSERT), "{n}: {parts:?}");
-        assert!(parts.windows(2).all(|w| w[0].len() >= w[1].len()), "{n}: longest first");
     }
 }

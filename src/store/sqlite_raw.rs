@@ -1,0 +1,218 @@
+//! The hot rows of a poll's commit written straight through SQLite's C
+//! API on the writer connection's own handle, inside the transaction sqlx
+//! began: one hand-off to take the handle, then every statement on this
+//! thread.
+//!
+//! Owns: [`with_handle`] (takes the handle from sqlx's connection thread,
+//! runs the work off the async workers, gives the handle back) and
+//! [`Statement`] (prepare, bind borrowed values without copying them,
+//! step, finalize on drop). Why: through sqlx each statement and each
+//! returned row is a message to the connection's thread and back, and
+//! every bound string is copied twice on the way. A commit of a page of
+//! 100 posts paid dozens of such hand-offs while holding the write lock,
+//! and they, not SQLite, set how many pages a second one writer could
+//! take. Only `sqlite_commit.rs` uses it; everything else stays on sqlx.
+
+use std::ffi::{c_int, CStr};
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+use libsqlite3_sys as ffi;
+
+use super::StoreError;
+
+type Tx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
+
+/// An open SQLite handle, lent by sqlx for the length of one
+/// [`with_handle`] call.
+pub(super) struct Db<'h> {
+    raw: NonNull<ffi::sqlite3>,
+    _lent: PhantomData<&'h mut ()>,
+}
+
+/// Runs `work` on the handle of `tx`'s connection, inside its
+/// transaction. On a multi-threaded runtime the worker hands its other
+/// tasks over first (`block_in_place`); on a single-threaded one (tests)
+/// it runs in place.
+pub(super) async fn with_handle<T>(
+    tx: &mut Tx<'_>,
+    work: impl FnOnce(&Db<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut locked = tx.lock_handle().await?;
+    let db = Db { raw: locked.as_raw_handle(), _lent: PhantomData };
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(|| work(&db))
+    } else {
+        work(&db)
+    }
+}
+
+impl Db<'_> {
+    /// Prepares one statement (its text must hold exactly one).
+    pub(super) fn prepare<'v>(&self, sql: &str) -> Result<Statement<'_, 'v>, StoreError> {
+        let mut raw = std::ptr::null_mut();
+        let len = c_int::try_from(sql.len()).map_err(|_| StoreError::Corrupt("statement too long".into()))?;
+        // SAFETY: the handle is open and ours for 'h; `sql` is valid for
+        // `len` bytes; `raw` receives the statement or null.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(self.raw.as_ptr(), sql.as_ptr().cast(), len, &mut raw, std::ptr::null_mut())
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(self.error(rc));
+        }
+        let raw = NonNull::new(raw).ok_or_else(|| StoreError::Corrupt("empty statement".into()))?;
+        Ok(Statement { raw, db: self, next: 1, _values: PhantomData })
+    }
+
+    /// The rowid of the last row this connection inserted.
+    pub(super) fn last_insert_rowid(&self) -> i64 {
+        // SAFETY: the handle is open and ours.
+        unsafe { ffi::sqlite3_last_insert_rowid(self.raw.as_ptr()) }
+    }
+
+    /// Rows the last statement changed.
+    pub(super) fn changes(&self) -> u64 {
+        // SAFETY: the handle is open and ours.
+        u64::try_from(unsafe { ffi::sqlite3_changes64(self.raw.as_ptr()) }).unwrap_or(0)
+    }
+
+    /// The connection's error for result code `rc`.
+    fn error(&self, rc: c_int) -> StoreError {
+        // SAFETY: the handle is open; errmsg returns a NUL-terminated
+        // string owned by SQLite, copied before the next call.
+        let (code, message) = unsafe {
+            let code = ffi::sqlite3_extended_errcode(self.raw.as_ptr());
+            let msg = ffi::sqlite3_errmsg(self.raw.as_ptr());
+            let message = if msg.is_null() {
+                String::from("unknown error")
+            } else {
+                CStr::from_ptr(msg).to_string_lossy().into_owned()
+            };
+            (if code == 0 { rc } else { code }, message)
+        };
+        StoreError::Sqlite { code, message }
+    }
+}
+
+/// A prepared statement whose bound text and blobs borrow from `'v`
+/// (bound without a copy: SQLite reads them until the statement is reset
+/// or finalized, and it is finalized on drop, before `'v` ends).
+pub(super) struct Statement<'d, 'v> {
+    raw: NonNull<ffi::sqlite3_stmt>,
+    db: &'d Db<'d>,
+    /// The next parameter [`Self::bind`] fills (1-based).
+    next: c_int,
+    _values: PhantomData<&'v str>,
+}
+
+/// A value [`Statement::bind`] takes.
+pub(super) enum Value<'v> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'v str),
+}
+
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<f64> for Value<'_> {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+
+impl<'v> From<&'v str> for Value<'v> {
+    fn from(v: &'v str) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl<'v> From<&'v String> for Value<'v> {
+    fn from(v: &'v String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl<'v, T: Into<Value<'v>>> From<Option<T>> for Value<'v> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+impl<'d, 'v> Statement<'d, 'v> {
+    /// Binds the next parameter.
+    pub(super) fn bind(&mut self, value: impl Into<Value<'v>>) -> Result<&mut Self, StoreError> {
+        let (stmt, i) = (self.raw.as_ptr(), self.next);
+        // SAFETY: `stmt` is a live statement; text borrowed for 'v stays
+        // valid while it is bound (SQLITE_STATIC: not copied), since the
+        // statement is finalized before 'v ends.
+        let rc = unsafe {
+            match value.into() {
+                Value::Null => ffi::sqlite3_bind_null(stmt, i),
+                Value::Int(v) => ffi::sqlite3_bind_int64(stmt, i, v),
+                Value::Real(v) => ffi::sqlite3_bind_double(stmt, i, v),
+                Value::Text(v) => {
+                    let len = ffi::sqlite3_uint64::try_from(v.len()).unwrap_or(ffi::sqlite3_uint64::MAX);
+                    ffi::sqlite3_bind_text64(
+                        stmt,
+                        i,
+                        v.as_ptr().cast(),
+                        len,
+                        ffi::SQLITE_STATIC(),
+                        ffi::SQLITE_UTF8 as u8,
+                    )
+                }
+            }
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(self.db.error(rc));
+        }
+        self.next += 1;
+        Ok(self)
+    }
+
+    /// Makes the statement ready to run again: the next [`Self::bind`]
+    /// fills the first parameter. (An error of the last run was returned
+    /// by its `step` already.)
+    pub(super) fn reset(&mut self) {
+        // SAFETY: `self.raw` is a live statement.
+        unsafe {
+            ffi::sqlite3_reset(self.raw.as_ptr());
+        }
+        self.next = 1;
+    }
+
+    /// Runs a statement that returns no rows.
+    pub(super) fn execute(&mut self) -> Result<(), StoreError> {
+        match self.step()? {
+            false => Ok(()),
+            true => Err(StoreError::Corrupt("a write statement returned a row".into())),
+        }
+    }
+
+    /// Steps once: `true` when a row is ready.
+    fn step(&mut self) -> Result<bool, StoreError> {
+        // SAFETY: `self.raw` is a live statement of an open handle.
+        match unsafe { ffi::sqlite3_step(self.raw.as_ptr()) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            rc => Err(self.db.error(rc)),
+        }
+    }
+}
+
+impl Drop for Statement<'_, '_> {
+    fn drop(&mut self) {
+        // SAFETY: the statement is live and finalized once; its handle is
+        // still open (the statement borrows it).
+        unsafe {
+            ffi::sqlite3_finalize(self.raw.as_ptr());
+        }
+    }
+}
