@@ -1,14 +1,17 @@
-//! What a poll's commit writes for each new mention (and the outbox
-//! columns), and how the new rows it gets back are told apart: shared by
-//! the backends' own insert paths (`sqlite_commit.rs` binds the values row
-//! by row in multi-row INSERTs, `postgres_commit.rs` as one array per
+//! What a poll's commit writes for each new mention (its row, its queue
+//! item, its alert's outbox rows), and how the new rows it gets back are
+//! told apart: shared by the backends' own ways of writing them
+//! (`write_poll_rows`: `sqlite_commit.rs` binds the values row by row on
+//! the connection's own handle, `postgres_commit.rs` as one array per
 //! column).
 
 use std::collections::HashMap;
 
-use super::repo::{clamp_i64, json};
-use super::{to_ms, NewMention, StoreError};
-use crate::domain::{MentionId, QueueItemId};
+use super::repo::{clamp_i64, encode, json};
+use super::{to_ms, NewMention, OutboxWrite, Placement, StoreError};
+use crate::domain::{MentionId, QueueItemId, SourceName};
+use crate::routing::Delivery;
+use crate::sinks::{MentionAlert, Notification};
 
 /// The `mentions` columns a commit fills, in [`MentionValues`] order.
 pub(crate) const MENTION_COLUMNS: &str = "platform, external_id, brand, source, url, author_handle, author_name,
@@ -102,6 +105,55 @@ pub(crate) struct NewRows<'c, 'a> {
     pub inserted: u64,
     /// Mentions that were stored before (or twice in the commit).
     pub duplicates: u64,
+}
+
+/// What a backend's `write_poll_rows` wrote for a poll: its new
+/// mentions, the queue items opened for them, and each alert's payload
+/// with the placement of each of its outbox rows (in [`alert_rows`]
+/// order). The shared `commit_poll` adds follow-ups, group schedules and
+/// the cursor.
+pub(crate) struct PollRows<'c, 'a> {
+    pub rows: NewRows<'c, 'a>,
+    pub items: OpenedItems,
+    pub alerts: Vec<Alert<'c>>,
+    pub placed: Vec<Placement>,
+}
+
+/// A new mention's alert: its id, the encoded notification and where it
+/// goes.
+pub(crate) type Alert<'c> = (i64, String, &'c [Delivery]);
+
+/// The new mentions that open a queue item.
+pub(crate) fn opening(named: &[(&NewMention<'_>, MentionId)]) -> Vec<MentionId> {
+    named.iter().filter(|(m, _)| m.open_queue_item).map(|(_, id)| *id).collect()
+}
+
+/// The alert of each new mention routed somewhere, naming its queue item
+/// if one was opened.
+pub(crate) fn alerts<'c>(
+    named: &[(&'c NewMention<'_>, MentionId)],
+    items: &OpenedItems,
+    source: &SourceName,
+) -> Result<Vec<Alert<'c>>, StoreError> {
+    let routed = named.iter().filter(|(m, _)| !m.deliveries.is_empty());
+    routed
+        .map(|(m, mention_id)| {
+            let payload = encode(&Notification::Mention(MentionAlert {
+                mention_id: *mention_id,
+                queue_item: items.get(&mention_id.0).copied(),
+                source: source.clone(),
+                post: m.post.clone(),
+                mention: m.mention.clone(),
+                history: m.history.clone(),
+            }))?;
+            Ok((mention_id.0, payload, &m.deliveries[..]))
+        })
+        .collect()
+}
+
+/// One outbox row per delivery of each alert.
+pub(crate) fn alert_rows<'p>(alerts: &'p [Alert<'_>]) -> Vec<OutboxWrite<'p>> {
+    alerts.iter().flat_map(|(id, payload, deliveries)| OutboxWrite::all(Some(*id), payload, deliveries)).collect()
 }
 
 /// The queue items a commit opened, by the mention id they were opened for.

@@ -135,6 +135,10 @@ pub struct CommitReport {
     pub routed: RoutedReport,
 }
 
+/// Where an outbox row goes: its state, when it is due and the silence
+/// muting it ([`OutboxWrite::placement`]).
+pub(crate) type Placement = (OutboxState, DateTime<Utc>, Option<i64>);
+
 /// One outbox row to write: a notification's payload for one delivery.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OutboxWrite<'a> {
@@ -151,7 +155,7 @@ impl<'a> OutboxWrite<'a> {
 
     /// The state the row is written in, when it is due (its group's
     /// digest: when it may join), and the silence muting it.
-    fn placement(&self, now: DateTime<Utc>) -> (OutboxState, DateTime<Utc>, Option<i64>) {
+    fn placement(&self, now: DateTime<Utc>) -> Placement {
         use crate::routing::DeliveryState;
         let grouped = self.delivery.group.is_some();
         match self.delivery.state {

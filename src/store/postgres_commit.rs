@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::mention_rows::{
-    check_opened, first_mentions, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    alert_rows, alerts, check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows,
+    MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
-use super::{to_ms, NewMention, OutboxState, OutboxWrite, PgStore, StoreError};
+use super::{to_ms, NewMention, OutboxWrite, PgStore, Placement, PollCommit, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Postgres>;
@@ -38,11 +39,29 @@ static NAMED_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("RETURNI
 static QUIET_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert(""));
 
 impl PgStore {
+    /// Writes `commit`'s mentions, the queue items they open and their
+    /// alerts' outbox rows: four statements however many.
+    pub(super) async fn write_poll_rows<'c, 'a>(
+        &self,
+        tx: &mut Tx<'_>,
+        commit: &'c PollCommit<'a>,
+        now: i64,
+    ) -> Result<PollRows<'c, 'a>, StoreError> {
+        let rows = self.insert_mentions(tx, &commit.mentions, commit.source.as_str(), now).await?;
+        let items = self.open_queue_items(tx, &opening(&rows.named), now).await?;
+        let alerts = alerts(&rows.named, &items, commit.source)?;
+        let outbox = alert_rows(&alerts);
+        let placed: Vec<Placement> = outbox.iter().map(|r| r.placement(commit.now)).collect();
+        self.insert_outbox(tx, &outbox, &placed, commit.now).await?;
+        drop(outbox);
+        Ok(PollRows { rows, items, alerts, placed })
+    }
+
     /// Inserts `mentions` (duplicates of stored ones are skipped) and says
     /// which were new. Only those that later rows name (a queue item, an
     /// alert, a follow-up) come back with their ids; the others are
     /// counted, so quiet mentions cost no rows coming back.
-    pub(super) async fn insert_mentions<'c, 'a>(
+    async fn insert_mentions<'c, 'a>(
         &self,
         tx: &mut Tx<'_>,
         mentions: &'c [NewMention<'a>],
@@ -75,7 +94,7 @@ impl PgStore {
     /// Opens a queue item for each of `opening` (new mentions, with their
     /// ids), copied from the mention's row, with its opening event: one
     /// statement however many.
-    pub(super) async fn open_queue_items(
+    async fn open_queue_items(
         &self,
         tx: &mut Tx<'_>,
         opening: &[MentionId],
@@ -114,7 +133,7 @@ impl PgStore {
         &self,
         tx: &mut Tx<'_>,
         rows: &[OutboxWrite<'_>],
-        placed: &[(OutboxState, DateTime<Utc>, Option<i64>)],
+        placed: &[Placement],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if rows.is_empty() {

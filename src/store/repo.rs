@@ -2,9 +2,9 @@
 //! [`repository!`] expands them into an `impl` for a backend struct that
 //! provides `pool` (a `sqlx::Pool`), `begin_write()` (a write transaction
 //! in the backend's own way), `sql()` (the backend's placeholder dialect
-//! and row locking) and the rows of a poll's commit that each backend
-//! writes its own way (`insert_mentions`, `open_queue_items`,
-//! `insert_outbox`: `sqlite_commit.rs`, `postgres_commit.rs`). SQL is
+//! and row locking) and the rows each backend writes its own way (a
+//! poll's mentions, queue items and alerts, `write_poll_rows`, and outbox
+//! rows, `insert_outbox`: `sqlite_commit.rs`, `postgres_commit.rs`). SQL is
 //! written SQLite-style with `?`
 //! placeholders and a `/*LOCK*/` marker where PostgreSQL takes
 //! `FOR UPDATE SKIP LOCKED`.
@@ -34,44 +34,25 @@ macro_rules! repository {
             let mut report = CommitReport::default();
             let mut tx = self.begin_write().await?;
 
-            // Mentions and their queue items, each backend its own way
-            // (`sqlite_commit.rs`, `postgres_commit.rs`).
-            let new_rows = self.insert_mentions(&mut tx, &commit.mentions, commit.source.as_str(), now).await?;
-            report.inserted = new_rows.inserted;
-            report.duplicates = new_rows.duplicates;
-            let inserted = new_rows.named;
-            let opening: Vec<MentionId> =
-                inserted.iter().filter(|(m, _)| m.open_queue_item).map(|(_, id)| *id).collect();
-            let items = self.open_queue_items(&mut tx, &opening, now).await?;
-            report.queue_items += items.len() as u64;
+            // Mentions, their queue items and their alerts' outbox rows,
+            // each backend its own way (`sqlite_commit.rs`,
+            // `postgres_commit.rs`).
+            let written = self.write_poll_rows(&mut tx, &commit, now).await?;
+            report.inserted = written.rows.inserted;
+            report.duplicates = written.rows.duplicates;
+            report.queue_items = written.items.len() as u64;
 
-            // Follow-ups, then outbox rows, each as routing decided
-            // (pending, grouped, held), all written together.
-            let mut payloads: Vec<(i64, String, &[crate::routing::Delivery])> = Vec::new();
-            for (m, mention_id) in &inserted {
-                let mention_id = *mention_id;
+            // Follow-ups on resolved items, and the schedules of the
+            // groups the alerts joined.
+            for (m, mention_id) in &written.rows.named {
                 if let Some(f) = m.history.as_ref().and_then(|h| h.follow_up) {
-                    super::history_repo::record_follow_up!(self, tx, f, mention_id, now);
+                    super::history_repo::record_follow_up!(self, tx, f, *mention_id, now);
                 }
-                if m.deliveries.is_empty() {
-                    continue;
-                }
-                let payload = encode(&Notification::Mention(MentionAlert {
-                    mention_id,
-                    queue_item: items.get(&mention_id.0).copied(),
-                    source: commit.source.clone(),
-                    post: m.post.clone(),
-                    mention: m.mention.clone(),
-                    history: m.history.clone(),
-                }))?;
-                payloads.push((mention_id.0, payload, &m.deliveries));
             }
-            let rows: Vec<super::OutboxWrite<'_>> = payloads
-                .iter()
-                .flat_map(|(id, payload, deliveries)| super::OutboxWrite::all(Some(*id), payload, deliveries))
-                .collect();
-            for state in self.write_outbox(&mut tx, &rows, commit.now).await? {
-                report.routed.count(state);
+            let rows = super::mention_rows::alert_rows(&written.alerts);
+            self.schedule_groups(&mut tx, &rows, &written.placed, commit.now).await?;
+            for (state, _, _) in &written.placed {
+                report.routed.count(*state);
                 report.outbox_rows += 1;
             }
 

@@ -13,21 +13,33 @@ macro_rules! routing_repository {
     ($store:ident, $db:ty) => {
         impl $store {
             /// Writes outbox rows, each as its delivery says (each backend
-            /// its own way: `insert_outbox`); schedules their groups (one read and one
-            /// upsert per group, however many of its rows the call
-            /// writes). Returns the states written, in `rows` order.
+            /// its own way: `insert_outbox`), and schedules their groups.
+            /// Returns the states written, in `rows` order.
             pub(crate) async fn write_outbox(
                 &self,
                 tx: &mut sqlx::Transaction<'_, $db>,
                 rows: &[super::OutboxWrite<'_>],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<super::OutboxState>, StoreError> {
-                let placed: Vec<(super::OutboxState, chrono::DateTime<chrono::Utc>, Option<i64>)> =
-                    rows.iter().map(|r| r.placement(now)).collect();
+                let placed: Vec<super::Placement> = rows.iter().map(|r| r.placement(now)).collect();
                 self.insert_outbox(tx, rows, &placed, now).await?;
+                self.schedule_groups(tx, rows, &placed, now).await?;
+                Ok(placed.into_iter().map(|(state, _, _)| state).collect())
+            }
+
+            /// Moves the schedule of each group that `rows` (written as
+            /// `placed`) joined: one read and one upsert per group, however
+            /// many of its rows there are.
+            pub(crate) async fn schedule_groups(
+                &self,
+                tx: &mut sqlx::Transaction<'_, $db>,
+                rows: &[super::OutboxWrite<'_>],
+                placed: &[super::Placement],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), StoreError> {
                 // Each group's schedule, moved by its rows in turn.
                 let mut groups: Vec<(&str, &crate::routing::Group, Vec<chrono::DateTime<chrono::Utc>>)> = Vec::new();
-                for (r, (state, ready, _)) in rows.iter().zip(&placed) {
+                for (r, (state, ready, _)) in rows.iter().zip(placed) {
                     let (super::OutboxState::Grouped, Some(group)) = (state, &r.delivery.group) else { continue };
                     let receiver = r.delivery.receiver.as_str();
                     match groups.iter_mut().find(|(rc, g, _)| *rc == receiver && g.key == group.key) {
@@ -59,7 +71,7 @@ macro_rules! routing_repository {
                     .execute(&mut **tx)
                     .await?;
                 }
-                Ok(placed.into_iter().map(|(state, _, _)| state).collect())
+                Ok(())
             }
 
             /// Writes the outbox rows of a notification that is not a

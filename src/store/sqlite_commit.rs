@@ -1,18 +1,19 @@
-//! SQLite's half of a poll's commit: new mentions, their queue items and
-//! outbox rows, written on the writer's own handle (`sqlite_raw.rs`): one
-//! single-row statement each, prepared once per commit and stepped per
-//! row, so each row says at once whether it was new and which id it got.
-//! No row and no statement crosses to the connection's thread under the
-//! write lock.
+//! SQLite's half of a poll's commit: its new mentions, their queue items
+//! and their alerts' outbox rows, written in one go on the writer's own
+//! handle (`sqlite_raw.rs`) inside the transaction sqlx began. Rows go in
+//! through single-row statements, prepared once per commit and stepped
+//! per row, so each mention says at once whether it was new and which id
+//! it got. No row and no statement crosses to the connection's thread.
 
 use chrono::{DateTime, Utc};
 
 use super::mention_rows::{
-    check_opened, MentionValues, NewRows, OpenedItems, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    alert_rows, alerts, check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS,
+    MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::json;
-use super::sqlite_raw::with_handle;
-use super::{to_ms, NewMention, OutboxState, OutboxWrite, SqliteStore, StoreError};
+use super::sqlite_raw::{with_handle, Db};
+use super::{to_ms, NewMention, OutboxWrite, Placement, PollCommit, SqliteStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
@@ -30,103 +31,27 @@ static OUTBOX_INSERT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| one_row_insert("outbox", OUTBOX_COLUMNS, ""));
 
 impl SqliteStore {
-    /// Inserts `mentions` (duplicates of stored ones, or of an earlier one
-    /// in the commit, are skipped) and says which were new, each with its
-    /// id: a row the INSERT changed is new, and its id is the connection's
-    /// last rowid.
-    pub(super) async fn insert_mentions<'c, 'a>(
+    /// Writes `commit`'s mentions, the queue items they open and their
+    /// alerts' outbox rows, with one hand-off for all of them.
+    pub(super) async fn write_poll_rows<'c, 'a>(
         &self,
         tx: &mut Tx<'_>,
-        mentions: &'c [NewMention<'a>],
-        source: &'a str,
+        commit: &'c PollCommit<'a>,
         now: i64,
-    ) -> Result<NewRows<'c, 'a>, StoreError> {
-        let values: Vec<MentionValues<'_>> = mentions.iter().map(|m| MentionValues::of(m, source, now)).collect();
-        let ids = with_handle(tx, |db| {
-            let mut insert = db.prepare(&MENTION_INSERT)?;
-            let mut ids = Vec::with_capacity(values.len());
-            for v in &values {
-                insert.reset();
-                insert
-                    .bind(v.platform)?
-                    .bind(v.external_id)?
-                    .bind(v.brand)?
-                    .bind(v.source)?
-                    .bind(v.url)?
-                    .bind(v.author_handle)?
-                    .bind(v.author_name)?
-                    .bind(v.author_followers)?
-                    .bind(v.body)?
-                    .bind(v.lang)?
-                    .bind(v.likes)?
-                    .bind(v.reposts)?
-                    .bind(v.replies)?
-                    .bind(v.posted_at)?
-                    .bind(v.stored_at)?
-                    .bind(&v.terms)?
-                    .bind(v.compound)?
-                    .bind(v.label)?
-                    .bind(v.urgency)?
-                    .bind(v.level)?
-                    .bind(&v.topics)?
-                    .bind(&v.reasons)?;
-                insert.execute()?;
-                ids.push((db.changes() == 1).then(|| MentionId(db.last_insert_rowid())));
-            }
-            Ok(ids)
+    ) -> Result<PollRows<'c, 'a>, StoreError> {
+        let values: Vec<MentionValues<'_>> =
+            commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
+        with_handle(tx, |db| {
+            let rows = insert_mentions(db, &commit.mentions, &values)?;
+            let items = open_queue_items(db, &opening(&rows.named), now)?;
+            let alerts = alerts(&rows.named, &items, commit.source)?;
+            let outbox = alert_rows(&alerts);
+            let placed: Vec<Placement> = outbox.iter().map(|r| r.placement(commit.now)).collect();
+            insert_outbox(db, &outbox, &placed, commit.now)?;
+            drop(outbox);
+            Ok(PollRows { rows, items, alerts, placed })
         })
-        .await?;
-        let named: Vec<_> = mentions.iter().zip(&ids).filter_map(|(m, id)| id.map(|id| (m, id))).collect();
-        let inserted = named.len() as u64;
-        Ok(NewRows { named, inserted, duplicates: mentions.len() as u64 - inserted })
-    }
-
-    /// Opens a queue item for each of `opening` (new mentions, with their
-    /// ids), each with its opening event: two statements however many.
-    /// Each item is copied from its mention's row, in mention id order, so
-    /// the k-th item has the k-th id of the range the INSERT added, and the
-    /// events come from that range.
-    pub(super) async fn open_queue_items(
-        &self,
-        tx: &mut Tx<'_>,
-        opening: &[MentionId],
-        now: i64,
-    ) -> Result<OpenedItems, StoreError> {
-        let mut items = OpenedItems::with_capacity(opening.len());
-        if opening.is_empty() {
-            return Ok(items);
-        }
-        let mut mentions: Vec<i64> = opening.iter().map(|id| id.0).collect();
-        mentions.sort_unstable();
-        let ids = json(&mentions);
-        let (first, last) = with_handle(tx, |db| {
-            db.prepare(
-                "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)
-                 SELECT id, brand, level, 'open', ?, ?, platform, author_handle FROM mentions
-                 WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-            )?
-            .bind(now)?
-            .bind(now)?
-            .bind(&ids)?
-            .execute()?;
-            check_opened(db.changes() as usize, mentions.len())?;
-            let last = db.last_insert_rowid();
-            let first = last + 1 - mentions.len() as i64;
-            db.prepare(
-                "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
-                 SELECT id, NULL, 'open', 'earshot', 'pipeline', NULL, ? FROM queue_items
-                 WHERE id BETWEEN ? AND ? ORDER BY id",
-            )?
-            .bind(now)?
-            .bind(first)?
-            .bind(last)?
-            .execute()?;
-            Ok((first, last))
-        })
-        .await?;
-        debug_assert_eq!(last - first + 1, mentions.len() as i64);
-        items.extend(mentions.iter().enumerate().map(|(k, &mention)| (mention, QueueItemId(first + k as i64))));
-        Ok(items)
+        .await
     }
 
     /// Inserts outbox `rows`, each in the state, due time and silence of
@@ -135,32 +60,125 @@ impl SqliteStore {
         &self,
         tx: &mut Tx<'_>,
         rows: &[OutboxWrite<'_>],
-        placed: &[(OutboxState, DateTime<Utc>, Option<i64>)],
+        placed: &[Placement],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
-        with_handle(tx, |db| {
-            let mut insert = db.prepare(&OUTBOX_INSERT)?;
-            for (r, (state, ready, silence)) in rows.iter().zip(placed) {
-                let d = r.delivery;
-                insert.reset();
-                insert
-                    .bind(r.mention_id)?
-                    .bind(d.receiver.as_str())?
-                    .bind(r.payload)?
-                    .bind(state.column())?
-                    .bind(0_i64)?
-                    .bind(to_ms(*ready))?
-                    .bind(to_ms(now))?
-                    .bind(d.route.as_str())?
-                    .bind(d.group.as_ref().map(|g| g.key.as_str()))?
-                    .bind(*silence)?
-                    .execute()?;
-            }
-            Ok(())
-        })
-        .await
+        with_handle(tx, |db| insert_outbox(db, rows, placed, now)).await
     }
+}
+
+/// Inserts `mentions` (whose row `values` they are; duplicates of stored
+/// ones, or of an earlier one in the commit, are skipped) and says which
+/// were new, each with its id: a row the INSERT changed is new, and its id
+/// is the connection's last rowid.
+fn insert_mentions<'c, 'a>(
+    db: &Db<'_>,
+    mentions: &'c [NewMention<'a>],
+    values: &[MentionValues<'_>],
+) -> Result<NewRows<'c, 'a>, StoreError> {
+    let mut insert = db.prepare(&MENTION_INSERT)?;
+    let mut named = Vec::with_capacity(mentions.len());
+    for (m, v) in mentions.iter().zip(values) {
+        insert.reset();
+        insert
+            .bind(v.platform)?
+            .bind(v.external_id)?
+            .bind(v.brand)?
+            .bind(v.source)?
+            .bind(v.url)?
+            .bind(v.author_handle)?
+            .bind(v.author_name)?
+            .bind(v.author_followers)?
+            .bind(v.body)?
+            .bind(v.lang)?
+            .bind(v.likes)?
+            .bind(v.reposts)?
+            .bind(v.replies)?
+            .bind(v.posted_at)?
+            .bind(v.stored_at)?
+            .bind(&v.terms)?
+            .bind(v.compound)?
+            .bind(v.label)?
+            .bind(v.urgency)?
+            .bind(v.level)?
+            .bind(&v.topics)?
+            .bind(&v.reasons)?;
+        insert.execute()?;
+        if db.changes() == 1 {
+            named.push((m, MentionId(db.last_insert_rowid())));
+        }
+    }
+    let inserted = named.len() as u64;
+    Ok(NewRows { named, inserted, duplicates: mentions.len() as u64 - inserted })
+}
+
+/// Opens a queue item for each of `opening` (new mentions, with their
+/// ids), each with its opening event: two statements however many. Each
+/// item is copied from its mention's row, in mention id order, so the k-th
+/// item has the k-th id of the range the INSERT added, and the events come
+/// from that range.
+fn open_queue_items(db: &Db<'_>, opening: &[MentionId], now: i64) -> Result<OpenedItems, StoreError> {
+    let mut items = OpenedItems::with_capacity(opening.len());
+    if opening.is_empty() {
+        return Ok(items);
+    }
+    let mut mentions: Vec<i64> = opening.iter().map(|id| id.0).collect();
+    mentions.sort_unstable();
+    let ids = json(&mentions);
+    db.prepare(
+        "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)
+         SELECT id, brand, level, 'open', ?, ?, platform, author_handle FROM mentions
+         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+    )?
+    .bind(now)?
+    .bind(now)?
+    .bind(&ids)?
+    .execute()?;
+    check_opened(db.changes() as usize, mentions.len())?;
+    let last = db.last_insert_rowid();
+    let first = last + 1 - mentions.len() as i64;
+    db.prepare(
+        "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
+         SELECT id, NULL, 'open', 'earshot', 'pipeline', NULL, ? FROM queue_items
+         WHERE id BETWEEN ? AND ? ORDER BY id",
+    )?
+    .bind(now)?
+    .bind(first)?
+    .bind(last)?
+    .execute()?;
+    items.extend(mentions.iter().enumerate().map(|(k, &mention)| (mention, QueueItemId(first + k as i64))));
+    Ok(items)
+}
+
+/// Inserts outbox `rows` as `placed`, created `now`.
+fn insert_outbox(
+    db: &Db<'_>,
+    rows: &[OutboxWrite<'_>],
+    placed: &[Placement],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut insert = db.prepare(&OUTBOX_INSERT)?;
+    for (r, (state, ready, silence)) in rows.iter().zip(placed) {
+        let d = r.delivery;
+        insert.reset();
+        insert
+            .bind(r.mention_id)?
+            .bind(d.receiver.as_str())?
+            .bind(r.payload)?
+            .bind(state.column())?
+            .bind(0_i64)?
+            .bind(to_ms(*ready))?
+            .bind(to_ms(now))?
+            .bind(d.route.as_str())?
+            .bind(d.group.as_ref().map(|g| g.key.as_str()))?
+            .bind(*silence)?
+            .execute()?;
+    }
+    Ok(())
 }
