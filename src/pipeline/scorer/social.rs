@@ -127,7 +127,7 @@ pub(crate) fn clean(
             next_blank += 1;
         }
         let blanked = blank.get(next_blank).is_some_and(|&(s, _)| s < at);
-        if !blanked && !needs_cleaning(chunk.trim_end()) {
+        if !blanked && !needs_cleaning(without_space(chunk)) {
             continue;
         }
         out.push_str(&text[plain_from..start]);
@@ -170,7 +170,7 @@ fn has_link(bytes: &[u8]) -> bool {
 /// Appends one whitespace-separated chunk, dropping handles, e-mails and
 /// URLs and spelling out hashtags.
 fn push_word(out: &mut String, chunk: &str) {
-    let word = chunk.trim_end();
+    let word = without_space(chunk);
     // Most words need nothing done.
     if !needs_cleaning(word) {
         out.push_str(chunk);
@@ -230,6 +230,18 @@ fn push_word(out: &mut String, chunk: &str) {
         prev = Some(c);
     }
     out.push_str(&chunk[word.len()..]);
+}
+
+/// A chunk of [`split_after_spaces`] (or the end of one) without its
+/// whitespace, which is one character at its end, if any: `trim_end`
+/// without decoding an ASCII end.
+#[inline]
+fn without_space(chunk: &str) -> &str {
+    match chunk.as_bytes().last() {
+        Some(b'\t'..=b'\r' | b' ') => &chunk[..chunk.len() - 1],
+        Some(&b) if b >= 0x80 => chunk.trim_end(),
+        _ => chunk,
+    }
 }
 
 /// `text.split_inclusive(char::is_whitespace)`, with ASCII bytes tested

@@ -56,6 +56,8 @@ pub(crate) struct MatchText {
     pub(crate) breaks: Vec<u32>,
     /// The tokens before durations are read, kept for reuse.
     raw: Vec<RawToken>,
+    /// The first "but" (see [`Self::first_but`]).
+    but: Option<usize>,
 }
 
 /// Private-use characters that stand for `_dur` and `_num` in patterns.
@@ -102,6 +104,7 @@ impl MatchText {
         let mut tokens = std::mem::take(&mut self.tokens);
         tokens.clear();
         tokens.push(Token::from(RawToken::virtual_break(0)));
+        self.but = None;
         let mut i = 0;
         while i < raw.tokens.len() {
             let t = raw.tokens[i];
@@ -112,6 +115,9 @@ impl MatchText {
                 continue;
             }
             if !(t.kind == Kind::Break && tokens.last().is_some_and(|l| l.kind == Kind::Break)) {
+                if t.kind == Kind::Word && t.lo.1 - t.lo.0 == 3 && self.but.is_none() && raw.text(i) == "but" {
+                    self.but = Some(tokens.len());
+                }
                 tokens.push(Token::from(t));
             }
             i += 1;
@@ -160,10 +166,7 @@ impl MatchText {
 
     /// The index of the first "but", if any.
     pub(crate) fn first_but(&self) -> Option<usize> {
-        let but = |t: &Token| {
-            t.kind == Kind::Word && t.lo.1 - t.lo.0 == 3 && &self.lower[t.lo.0 as usize..t.lo.1 as usize] == "but"
-        };
-        self.tokens.iter().position(but)
+        self.but
     }
 }
 
