@@ -19,6 +19,7 @@
 //! - [`telemetry`]: logging setup and metric names.
 //! - [`cli`]: the `earshot` subcommands; the only place that touches signals.
 
+pub mod blocking;
 pub mod cli;
 pub mod config;
 pub mod daemon;

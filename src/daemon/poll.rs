@@ -126,17 +126,17 @@ impl Context {
             self.active_silences(now),
             self.store.firing_spike_brands()
         )?;
-        let scored: Vec<(usize, Mention)> = batch
-            .posts
-            .iter()
-            .enumerate()
-            .flat_map(|(i, post)| {
+        // A page takes milliseconds to score: its worker hands its other
+        // tasks (another source's commit) over first.
+        let scored: Vec<(usize, Mention)> = crate::blocking::hold_thread(|| {
+            let each = batch.posts.iter().enumerate().flat_map(|(i, post)| {
                 let started = std::time::Instant::now();
                 let mentions = self.pipeline.process_with(post, &prior.history(post));
                 self.metrics.scoring_duration.observe(started.elapsed().as_secs_f64());
                 mentions.into_iter().map(move |m| (i, m))
-            })
-            .collect();
+            });
+            each.collect()
+        });
         let inhibitor = Inhibitor::new(spiking);
         let mentions = scored
             .iter()

@@ -4,7 +4,8 @@
 //! thread.
 //!
 //! Owns: [`with_handle`] (takes the handle from sqlx's connection thread,
-//! runs the work off the async workers, gives the handle back) and
+//! runs the work on this thread with the worker's other tasks handed
+//! over, gives the handle back) and
 //! [`Statement`] (prepare, bind borrowed values without copying them,
 //! step, finalize on drop). Why: through sqlx each statement and each
 //! returned row is a message to the connection's thread and back, and
@@ -31,22 +32,15 @@ pub(super) struct Db<'h> {
 }
 
 /// Runs `work` on the handle of `tx`'s connection, inside its
-/// transaction. On a multi-threaded runtime the worker hands its other
-/// tasks over first (`block_in_place`); on a single-threaded one (tests)
-/// it runs in place.
+/// transaction, on this thread ([`crate::blocking::hold_thread`]: the
+/// worker's other tasks go on elsewhere meanwhile).
 pub(super) async fn with_handle<T>(
     tx: &mut Tx<'_>,
     work: impl FnOnce(&Db<'_>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let mut locked = tx.lock_handle().await?;
     let db = Db { raw: locked.as_raw_handle(), _lent: PhantomData };
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread {
-        tokio::task::block_in_place(|| work(&db))
-    } else {
-        work(&db)
-    }
+    crate::blocking::hold_thread(|| work(&db))
 }
 
 impl Db<'_> {
