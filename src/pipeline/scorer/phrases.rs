@@ -107,6 +107,8 @@ pub(crate) struct Phrasebook {
     /// pattern it starts.
     starts_at: Vec<(u32, u32)>,
     starts: Vec<u32>,
+    /// Per literal: the [`pattern_bit`]s of the patterns it starts.
+    start_bits: Vec<u128>,
     patterns: Vec<Pattern>,
 }
 
@@ -345,12 +347,14 @@ impl BookBuilder {
             }
         }
         let (mut later_at, mut later, mut starts_at, mut starts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut start_bits = Vec::with_capacity(self.uses.len());
         for uses in &self.uses {
             let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
             let from = starts.len() as u32;
             starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
             starts[from as usize..].sort_unstable();
             starts_at.push((from, starts.len() as u32));
+            start_bits.push(starts[from as usize..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
             let from = later.len() as u32;
             later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| Use {
                 pattern,
@@ -380,6 +384,7 @@ impl BookBuilder {
             later,
             starts_at,
             starts,
+            start_bits,
             patterns: self.patterns,
         }
     }
@@ -427,6 +432,9 @@ struct Start {
 struct PendingLinks {
     /// Chain starts (see [`Phrasebook::starts`]), in the order they ended.
     starts: Vec<Start>,
+    /// The [`pattern_bit`]s of the patterns the starts start: most second
+    /// parts are ruled out by this one test.
+    started: u128,
     /// In the order they were made.
     links: Vec<Link>,
     /// Per link: the previous link of the same pattern, or [`NONE`].
@@ -454,6 +462,7 @@ impl PendingLinks {
             self.latest[pattern as usize] = NONE;
         }
         self.starts.clear();
+        self.started = 0;
         self.links.clear();
         self.previous.clear();
         self.touched.clear();
@@ -475,7 +484,7 @@ impl PendingLinks {
     #[inline]
     fn waits_for(&self, pattern: u32, part: u8) -> bool {
         if part == 1 {
-            !self.starts.is_empty()
+            self.started & pattern_bit(pattern) != 0
         } else {
             self.latest[pattern as usize] != NONE
         }
@@ -503,6 +512,11 @@ struct Chains<'a> {
     ids: &'a [u32],
     text: &'a MatchText,
     pending: &'a mut PendingLinks,
+}
+
+/// A pattern's bit in a 128-bit filter of patterns (shared by every 128th).
+fn pattern_bit(pattern: u32) -> u128 {
+    1 << (pattern % 128)
 }
 
 /// No state: the end of an output chain.
@@ -564,6 +578,7 @@ impl Phrasebook {
                     let (a, b) = self.starts_at[lit as usize];
                     if a < b {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
+                        cx.pending.started |= self.start_bits[lit as usize];
                     }
                     let (a, b) = self.later_at[lit as usize];
                     for u in &self.later[a as usize..b as usize] {
