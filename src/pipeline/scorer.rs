@@ -165,7 +165,7 @@ impl Scorer {
 
     fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
-        let Scratch { cleaned, words, find, hits, cues: cue_buffers } = scratch;
+        let Scratch { cleaned, words, find, hits, cues: cue_buffers, neutral, enquiry, topics } = scratch;
         let named_brands = social::clean(text, cleaned, &self.brands, &self.core.sentiment, &d.not_names);
         let cleaned = &*cleaned;
         words.read(cleaned);
@@ -178,22 +178,23 @@ impl Scorer {
         let span = |a: usize, b: usize| (words.tokens[a].start, words.tokens[b].end);
         // Closing thanks are politeness after an enquiry or a request.
         let asks = !outcome.enquiries.is_empty() || hits.iter().any(|h| d.tags[h.tag as usize] == Tag::Polite);
-        let neutral: Vec<(u32, u32)> = hits
-            .iter()
-            .filter(|h| match d.tags[h.tag as usize] {
-                Tag::Neutral | Tag::Polite => true,
-                Tag::Closing => asks,
-                _ => false,
-            })
-            .map(|h| span(h.first as usize, h.last as usize))
-            .collect();
-        let sentences = outcome.enquiries.iter().map(|&(a, b)| (words.tokens[a].end, words.tokens[b].start));
-        let enquiry: Vec<(u32, u32)> = sentences.collect();
+        neutral.clear();
+        neutral.extend(
+            hits.iter()
+                .filter(|h| match d.tags[h.tag as usize] {
+                    Tag::Neutral | Tag::Polite => true,
+                    Tag::Closing => asks,
+                    _ => false,
+                })
+                .map(|h| span(h.first as usize, h.last as usize)),
+        );
+        enquiry.clear();
+        enquiry.extend(outcome.enquiries.iter().map(|&(a, b)| (words.tokens[a].end, words.tokens[b].start)));
         let brand: Vec<&(String, Option<f32>)> =
             named_brands.iter().flat_map(|&b| self.brand_lexicons.get(b).into_iter().flatten()).collect();
         let adjust = PostAdjust {
-            neutral: &neutral,
-            enquiry: &enquiry,
+            neutral,
+            enquiry,
             brand: &brand,
             complaint_context: &d.complaint_context,
             but_at: words.first_but().map(|i| words.tokens[i].start),
@@ -260,7 +261,7 @@ impl Scorer {
             label,
             urgency,
             level: level(urgency, &self.thresholds),
-            topics: topics::assign(d, hits, &outcome.fired),
+            topics: topics::assign(d, hits, &outcome.fired, topics),
             reasons,
         }
     }

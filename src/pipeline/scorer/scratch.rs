@@ -21,6 +21,11 @@ pub(crate) struct Scratch {
     pub(crate) find: FindScratch,
     pub(crate) hits: Vec<Hit>,
     pub(crate) cues: cues::Buffers,
+    /// Byte ranges of neutral phrases and of enquiries (`PostAdjust`).
+    pub(crate) neutral: Vec<(u32, u32)>,
+    pub(crate) enquiry: Vec<(u32, u32)>,
+    /// Topic indexes found (`topics.rs`).
+    pub(crate) topics: Vec<usize>,
 }
 
 thread_local! {

@@ -10,8 +10,8 @@ use super::cues::Fired;
 use super::data::{Compiled, Tag};
 use super::phrases::Hit;
 
-/// The topic names of one post.
-pub(crate) fn assign(c: &Compiled, hits: &[Hit], fired: &[Fired]) -> Vec<String> {
+/// The topic names of one post. `found` is a buffer kept between posts.
+pub(crate) fn assign(c: &Compiled, hits: &[Hit], fired: &[Fired], found: &mut Vec<usize>) -> Vec<String> {
     let topic_hits = hits.iter().filter_map(|h| match c.tags[h.tag as usize] {
         Tag::Topic(t) => Some(usize::from(t)),
         _ => None,
@@ -20,11 +20,12 @@ pub(crate) fn assign(c: &Compiled, hits: &[Hit], fired: &[Fired]) -> Vec<String>
         let category = &c.categories[f.cat];
         category.topic.filter(|_| category.valence < 0.0)
     });
-    let mut found: Vec<usize> = topic_hits.chain(cue_topics).collect();
+    found.clear();
+    found.extend(topic_hits.chain(cue_topics));
     if found.is_empty() {
         return Vec::new();
     }
     found.sort_unstable();
     found.dedup();
-    found.into_iter().map(|t| c.topics[t].name.clone()).collect()
+    found.iter().map(|&t| c.topics[t].name.clone()).collect()
 }
