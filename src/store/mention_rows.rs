@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use super::repo::{clamp_i64, encode, json};
 use super::{to_ms, NewMention, OutboxWrite, Placement, StoreError};
 use crate::domain::{MentionId, QueueItemId, SourceName};
@@ -109,8 +111,8 @@ pub(crate) struct NewRows<'c, 'a> {
 
 /// What a backend's `write_poll_rows` wrote for a poll: its new
 /// mentions, the queue items opened for them, and each alert's payload
-/// with the placement of each of its outbox rows (in [`alert_rows`]
-/// order). The shared `commit_poll` adds follow-ups, group schedules and
+/// with the placement of each of its outbox rows (in
+/// [`PollRows::outbox_rows`] order). The shared `commit_poll` adds follow-ups, group schedules and
 /// the cursor.
 pub(crate) struct PollRows<'c, 'a> {
     pub rows: NewRows<'c, 'a>,
@@ -123,37 +125,47 @@ pub(crate) struct PollRows<'c, 'a> {
 /// goes.
 pub(crate) type Alert<'c> = (i64, String, &'c [Delivery]);
 
+impl<'c, 'a> PollRows<'c, 'a> {
+    /// The rows of a poll whose mentions (`rows`) and queue items
+    /// (`items`) are written: each new mention's alert, routed somewhere,
+    /// naming its queue item if one was opened, and where each of its
+    /// outbox rows goes at `now`.
+    pub(crate) fn new(
+        rows: NewRows<'c, 'a>,
+        items: OpenedItems,
+        source: &SourceName,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let routed = rows.named.iter().filter(|(m, _)| !m.deliveries.is_empty());
+        let alerts = routed
+            .map(|(m, mention_id)| {
+                let payload = encode(&Notification::Mention(MentionAlert {
+                    mention_id: *mention_id,
+                    queue_item: items.get(&mention_id.0).copied(),
+                    source: source.clone(),
+                    post: m.post.clone(),
+                    mention: m.mention.clone(),
+                    history: m.history.clone(),
+                }))?;
+                Ok((mention_id.0, payload, &m.deliveries[..]))
+            })
+            .collect::<Result<Vec<Alert<'c>>, StoreError>>()?;
+        let mut written = PollRows { rows, items, alerts, placed: Vec::new() };
+        written.placed = written.outbox_rows().iter().map(|r| r.placement(now)).collect();
+        Ok(written)
+    }
+
+    /// One outbox row per delivery of each alert, in [`Self::placed`]
+    /// order.
+    pub(crate) fn outbox_rows(&self) -> Vec<OutboxWrite<'_>> {
+        let each = self.alerts.iter();
+        each.flat_map(|(id, payload, deliveries)| OutboxWrite::all(Some(*id), payload, deliveries)).collect()
+    }
+}
+
 /// The new mentions that open a queue item.
 pub(crate) fn opening(named: &[(&NewMention<'_>, MentionId)]) -> Vec<MentionId> {
     named.iter().filter(|(m, _)| m.open_queue_item).map(|(_, id)| *id).collect()
-}
-
-/// The alert of each new mention routed somewhere, naming its queue item
-/// if one was opened.
-pub(crate) fn alerts<'c>(
-    named: &[(&'c NewMention<'_>, MentionId)],
-    items: &OpenedItems,
-    source: &SourceName,
-) -> Result<Vec<Alert<'c>>, StoreError> {
-    let routed = named.iter().filter(|(m, _)| !m.deliveries.is_empty());
-    routed
-        .map(|(m, mention_id)| {
-            let payload = encode(&Notification::Mention(MentionAlert {
-                mention_id: *mention_id,
-                queue_item: items.get(&mention_id.0).copied(),
-                source: source.clone(),
-                post: m.post.clone(),
-                mention: m.mention.clone(),
-                history: m.history.clone(),
-            }))?;
-            Ok((mention_id.0, payload, &m.deliveries[..]))
-        })
-        .collect()
-}
-
-/// One outbox row per delivery of each alert.
-pub(crate) fn alert_rows<'p>(alerts: &'p [Alert<'_>]) -> Vec<OutboxWrite<'p>> {
-    alerts.iter().flat_map(|(id, payload, deliveries)| OutboxWrite::all(Some(*id), payload, deliveries)).collect()
 }
 
 /// The queue items a commit opened, by the mention id they were opened for.

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::mention_rows::{
-    alert_rows, alerts, check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows,
-    MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS, MENTION_KEY,
+    OUTBOX_COLUMNS,
 };
 use super::{to_ms, NewMention, OutboxWrite, PgStore, Placement, PollCommit, StoreError};
 use crate::domain::{MentionId, QueueItemId};
@@ -49,12 +49,9 @@ impl PgStore {
     ) -> Result<PollRows<'c, 'a>, StoreError> {
         let rows = self.insert_mentions(tx, &commit.mentions, commit.source.as_str(), now).await?;
         let items = self.open_queue_items(tx, &opening(&rows.named), now).await?;
-        let alerts = alerts(&rows.named, &items, commit.source)?;
-        let outbox = alert_rows(&alerts);
-        let placed: Vec<Placement> = outbox.iter().map(|r| r.placement(commit.now)).collect();
-        self.insert_outbox(tx, &outbox, &placed, commit.now).await?;
-        drop(outbox);
-        Ok(PollRows { rows, items, alerts, placed })
+        let written = PollRows::new(rows, items, commit.source, commit.now)?;
+        self.insert_outbox(tx, &written.outbox_rows(), &written.placed, commit.now).await?;
+        Ok(written)
     }
 
     /// Inserts `mentions` (duplicates of stored ones are skipped) and says

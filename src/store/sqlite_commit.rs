@@ -8,8 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::mention_rows::{
-    alert_rows, alerts, check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS,
-    MENTION_KEY, OUTBOX_COLUMNS,
+    check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::json;
 use super::sqlite_raw::{with_handle, Db};
@@ -44,12 +43,9 @@ impl SqliteStore {
         with_handle(tx, |db| {
             let rows = insert_mentions(db, &commit.mentions, &values)?;
             let items = open_queue_items(db, &opening(&rows.named), now)?;
-            let alerts = alerts(&rows.named, &items, commit.source)?;
-            let outbox = alert_rows(&alerts);
-            let placed: Vec<Placement> = outbox.iter().map(|r| r.placement(commit.now)).collect();
-            insert_outbox(db, &outbox, &placed, commit.now)?;
-            drop(outbox);
-            Ok(PollRows { rows, items, alerts, placed })
+            let written = PollRows::new(rows, items, commit.source, commit.now)?;
+            insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
+            Ok(written)
         })
         .await
     }
@@ -63,9 +59,6 @@ impl SqliteStore {
         placed: &[Placement],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
         with_handle(tx, |db| insert_outbox(db, rows, placed, now)).await
     }
 }
