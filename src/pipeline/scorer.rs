@@ -229,7 +229,7 @@ impl Scorer {
         // momentum and repeats: sized once.
         let mut reasons = Vec::with_capacity(1 + outcome.fired.len() + 4);
         reasons.push(sentiment_reason(&sentiment, label));
-        for f in &outcome.fired {
+        for f in outcome.fired {
             let (start, end) = span(f.first, f.last);
             let name = &d.categories[f.cat].name;
             let mut reason = String::with_capacity(8 + name.len() + (end - start) as usize);
@@ -261,7 +261,7 @@ impl Scorer {
             label,
             urgency,
             level: level(urgency, &self.thresholds),
-            topics: topics::assign(d, hits, &outcome.fired, topics),
+            topics: topics::assign(d, hits, outcome.fired, topics),
             reasons,
         }
     }

@@ -43,11 +43,11 @@ pub(crate) struct Fired {
     pub(crate) weight: f64,
 }
 
-/// What the cues of one post add up to.
+/// What the cues of one post add up to (its lists are in [`Buffers`]).
 #[derive(Debug, Default)]
-pub(crate) struct Outcome {
+pub(crate) struct Outcome<'b> {
     /// In text order.
-    pub(crate) fired: Vec<Fired>,
+    pub(crate) fired: &'b [Fired],
     /// Added to the sentiment sum.
     pub(crate) valence: f64,
     /// Positive words are sarcastic.
@@ -57,7 +57,7 @@ pub(crate) struct Outcome {
     pub(crate) complaint_before_but: bool,
     pub(crate) complaint_after_but: bool,
     /// Enquiry sentences: token ranges, inclusive.
-    pub(crate) enquiries: Vec<(usize, usize)>,
+    pub(crate) enquiries: &'b [(usize, usize)],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,8 +70,7 @@ struct Cand {
 }
 
 /// Buffers [`evaluate`] reuses from post to post (kept in the scorer's
-/// per-thread scratch), so a post with cues allocates only what it
-/// returns.
+/// per-thread scratch), so a post with cues allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
     raw: Vec<Cand>,
@@ -82,16 +81,21 @@ pub(crate) struct Buffers {
     resolutions: Vec<(usize, usize)>,
     support: Vec<(usize, usize)>,
     values: Vec<f64>,
+    /// What [`Outcome`] lends.
+    fired: Vec<Fired>,
+    enquiries: Vec<(usize, usize)>,
 }
 
 /// Evaluates the phrase hits of one post.
-pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit], buffers: &mut Buffers) -> Outcome {
-    let Buffers { raw, cands, all, exceptions, blockers, resolutions, support, values } = buffers;
-    let mut out = Outcome::default();
+pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers: &'b mut Buffers) -> Outcome<'b> {
+    let Buffers { raw, cands, all, exceptions, blockers, resolutions, support, values, fired: best, enquiries: found } =
+        buffers;
+    best.clear();
     let span = |h: &Hit| (h.first as usize, h.last as usize);
     let of = |want: Tag| hits.iter().filter(move |h| c.tags[h.tag as usize] == want).map(span);
     let openers = of(Tag::Enquiry).map(|(f, _)| (f, false)).chain(of(Tag::Question).map(|(f, _)| (f, true)));
-    out.enquiries = enquiries(c, text, openers);
+    enquiries(c, text, openers, found);
+    let mut out = Outcome { enquiries: found, ..Outcome::default() };
 
     raw.clear();
     raw.extend(hits.iter().filter_map(|h| match c.tags[h.tag as usize] {
@@ -181,7 +185,6 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit], buffers: &m
         };
         position * if h.damped { RESOLVED } else { 1.0 }
     };
-    let mut best: Vec<Fired> = Vec::new();
     for h in cands.iter() {
         let weight = factor(h);
         match best.iter_mut().find(|f| f.cat == h.cat) {
@@ -196,7 +199,7 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit], buffers: &m
             None => best.push(Fired { cat: h.cat, first: h.first, last: h.last, weight }),
         }
     }
-    out.valence = sum(&c.categories, &best, true, values) + sum(&c.categories, &best, false, values);
+    out.valence = sum(&c.categories, best, true, values) + sum(&c.categories, best, false, values);
     for f in best.iter().filter(|f| c.categories[f.cat].valence < 0.0) {
         let undamped = cands.iter().any(|h| h.cat == f.cat && !h.damped);
         if undamped {
@@ -207,7 +210,7 @@ pub(crate) fn evaluate(c: &Compiled, text: &MatchText, hits: &[Hit], buffers: &m
         }
     }
     best.sort_by_key(|f| (f.first, f.cat));
-    out.fired = best;
+    out.fired = &best[..];
     out
 }
 
@@ -234,9 +237,14 @@ fn sentence_end(text: &MatchText, k: usize) -> usize {
 
 /// The sentences that open like an enquiry (after greetings) and end with
 /// "?" or, unless the opener needs a question mark, end the post
-/// unpunctuated: token ranges, break to break.
-fn enquiries(c: &Compiled, text: &MatchText, openers: impl Iterator<Item = (usize, bool)>) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
+/// unpunctuated: token ranges, break to break, into `out` (cleared first).
+fn enquiries(
+    c: &Compiled,
+    text: &MatchText,
+    openers: impl Iterator<Item = (usize, bool)>,
+    out: &mut Vec<(usize, usize)>,
+) {
+    out.clear();
     let last = text.tokens.len() - 1;
     for (first, needs_question_mark) in openers {
         let start = (0..first).rev().find(|&k| text.tokens[k].kind == Kind::Break).unwrap_or(0);
@@ -254,5 +262,4 @@ fn enquiries(c: &Compiled, text: &MatchText, openers: impl Iterator<Item = (usiz
             out.push((start, end));
         }
     }
-    out
 }
