@@ -9,7 +9,9 @@ with `cargo build --profile perf --bin earshot`). The golden files go to
 `$CARGO_TARGET_DIR/scorer-golden/` (not committed: about 20 MB).
 
 Input, one text per line (30,185 lines): every text of VADER's
-four ground-truth sets (`../shared/data/vader-groundtruth/`, when present);
+four ground-truth sets (`shared/data/vader-groundtruth/` beside the
+repository or a folder above it, or `$EARSHOT_GROUNDTRUTH`; when
+missing, a warning and 6,482 lines only);
 the customer-service sets (`tests/data/cs_*.tsv`) plain, upper-cased,
 lower-cased, and wrapped in handles, brand names, hashtags, URLs and
 e-mails; and hostile lines (empty, 100 kB, control characters, only emoji,
@@ -28,7 +30,23 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 GOLDEN = os.path.join(TARGET, "scorer-golden")
-GROUNDTRUTH = os.path.join(os.path.dirname(ROOT), "shared", "data", "vader-groundtruth")
+
+
+def find_groundtruth() -> str:
+    """VADER's ground truth: `$EARSHOT_GROUNDTRUTH`, else the first
+    `shared/data/vader-groundtruth` beside the repository or one of the
+    folders above it (a worktree may sit deeper than the main checkout)."""
+    if os.environ.get("EARSHOT_GROUNDTRUTH"):
+        return os.environ["EARSHOT_GROUNDTRUTH"]
+    here = os.path.dirname(ROOT)
+    while True:
+        candidate = os.path.join(here, "shared", "data", "vader-groundtruth")
+        if os.path.isdir(candidate) or os.path.dirname(here) == here:
+            return candidate
+        here = os.path.dirname(here)
+
+
+GROUNDTRUTH = find_groundtruth()
 
 BRANDS = """
 [storage]
