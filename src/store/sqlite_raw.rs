@@ -90,9 +90,9 @@ impl Db<'_> {
     }
 }
 
-/// A prepared statement whose bound text and blobs borrow from `'v`
-/// (bound without a copy: SQLite reads them until the statement is reset
-/// or finalized, and it is finalized on drop, before `'v` ends).
+/// A prepared statement whose bound text borrows from `'v` (bound
+/// without a copy: SQLite reads it until it is bound again or the
+/// statement is finalized, which happens on drop, before `'v` ends).
 pub(super) struct Statement<'d, 'v> {
     raw: NonNull<ffi::sqlite3_stmt>,
     db: &'d Db<'d>,
