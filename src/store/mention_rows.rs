@@ -112,8 +112,8 @@ pub(crate) struct NewRows<'c, 'a> {
 /// What a backend's `write_poll_rows` wrote for a poll: its new
 /// mentions, the queue items opened for them, and each alert's payload
 /// with the placement of each of its outbox rows (in
-/// [`PollRows::outbox_rows`] order). The shared `commit_poll` adds follow-ups, group schedules and
-/// the cursor.
+/// [`PollRows::outbox_rows`] order). The shared `commit_poll` adds
+/// follow-ups, group schedules and the cursor.
 pub(crate) struct PollRows<'c, 'a> {
     pub rows: NewRows<'c, 'a>,
     pub items: OpenedItems,
