@@ -38,6 +38,11 @@ impl SqliteStore {
         commit: &'c PollCommit<'a>,
         now: i64,
     ) -> Result<PollRows<'c, 'a>, StoreError> {
+        if commit.mentions.is_empty() {
+            // Most polls find nothing new: no handle to take.
+            let rows = NewRows { named: Vec::new(), inserted: 0, duplicates: 0 };
+            return PollRows::new(rows, OpenedItems::new(), commit.source, commit.now);
+        }
         let values: Vec<MentionValues<'_>> =
             commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
         with_handle(tx, |db| {
@@ -59,6 +64,9 @@ impl SqliteStore {
         placed: &[Placement],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         with_handle(tx, |db| insert_outbox(db, rows, placed, now)).await
     }
 }
