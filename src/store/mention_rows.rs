@@ -155,6 +155,12 @@ impl<'c, 'a> PollRows<'c, 'a> {
         Ok(written)
     }
 
+    /// Each alert's deliveries, one per outbox row, in [`Self::placed`]
+    /// order.
+    pub(crate) fn deliveries(&self) -> impl Iterator<Item = &'c Delivery> + '_ {
+        self.alerts.iter().flat_map(|&(_, _, deliveries)| deliveries)
+    }
+
     /// One outbox row per delivery of each alert, in [`Self::placed`]
     /// order.
     pub(crate) fn outbox_rows(&self) -> Vec<OutboxWrite<'_>> {

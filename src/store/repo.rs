@@ -49,7 +49,7 @@ macro_rules! repository {
                     super::history_repo::record_follow_up!(self, tx, f, *mention_id, now);
                 }
             }
-            self.schedule_groups(&mut tx, &written.outbox_rows(), &written.placed, commit.now).await?;
+            self.schedule_groups(&mut tx, written.deliveries(), &written.placed, commit.now).await?;
             for (state, _, _) in &written.placed {
                 report.routed.count(*state);
                 report.outbox_rows += 1;

@@ -23,25 +23,26 @@ macro_rules! routing_repository {
             ) -> Result<Vec<super::OutboxState>, StoreError> {
                 let placed: Vec<super::Placement> = rows.iter().map(|r| r.placement(now)).collect();
                 self.insert_outbox(tx, rows, &placed, now).await?;
-                self.schedule_groups(tx, rows, &placed, now).await?;
+                self.schedule_groups(tx, rows.iter().map(|r| r.delivery), &placed, now).await?;
                 Ok(placed.into_iter().map(|(state, _, _)| state).collect())
             }
 
-            /// Moves the schedule of each group that `rows` (written as
-            /// `placed`) joined: one read and one upsert per group, however
-            /// many of its rows there are.
-            pub(crate) async fn schedule_groups(
+            /// Moves the schedule of each group that outbox rows for
+            /// `deliveries` (written as `placed`, in the same order) joined:
+            /// one read and one upsert per group, however many of its rows
+            /// there are.
+            pub(crate) async fn schedule_groups<'d>(
                 &self,
                 tx: &mut sqlx::Transaction<'_, $db>,
-                rows: &[super::OutboxWrite<'_>],
+                deliveries: impl Iterator<Item = &'d crate::routing::Delivery>,
                 placed: &[super::Placement],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), StoreError> {
                 // Each group's schedule, moved by its rows in turn.
                 let mut groups: Vec<(&str, &crate::routing::Group, Vec<chrono::DateTime<chrono::Utc>>)> = Vec::new();
-                for (r, (state, ready, _)) in rows.iter().zip(placed) {
-                    let (super::OutboxState::Grouped, Some(group)) = (state, &r.delivery.group) else { continue };
-                    let receiver = r.delivery.receiver.as_str();
+                for (d, (state, ready, _)) in deliveries.zip(placed) {
+                    let (super::OutboxState::Grouped, Some(group)) = (state, &d.group) else { continue };
+                    let receiver = d.receiver.as_str();
                     match groups.iter_mut().find(|(rc, g, _)| *rc == receiver && g.key == group.key) {
                         Some((_, _, readies)) => readies.push(*ready),
                         None => groups.push((receiver, group, vec![*ready])),
