@@ -238,7 +238,7 @@ fn push_word(out: &mut String, chunk: &str) {
 #[inline]
 fn without_space(chunk: &str) -> &str {
     match chunk.as_bytes().last() {
-        Some(b'\t'..=b'\r' | b' ') => &chunk[..chunk.len() - 1],
+        Some(&b) if is_ascii_whitespace(b) => &chunk[..chunk.len() - 1],
         Some(&b) if b >= 0x80 => chunk.trim_end(),
         _ => chunk,
     }
@@ -258,8 +258,7 @@ pub(crate) fn split_after_spaces(text: &str) -> impl Iterator<Item = &str> {
             let b = bytes[end];
             if b < 0x80 {
                 end += 1;
-                // char::is_whitespace for ASCII.
-                if matches!(b, b'\t'..=b'\r' | b' ') {
+                if is_ascii_whitespace(b) {
                     break;
                 }
             } else {
@@ -274,6 +273,13 @@ pub(crate) fn split_after_spaces(text: &str) -> impl Iterator<Item = &str> {
         rest = tail;
         Some(chunk)
     })
+}
+
+/// `char::is_whitespace` for an ASCII byte (unlike `u8::is_ascii_whitespace`,
+/// it counts the vertical tab).
+#[inline]
+fn is_ascii_whitespace(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// Whether [`push_word`] may change `word` (a chunk without its trailing
