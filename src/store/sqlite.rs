@@ -61,8 +61,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            // Statement journals (a multi-row INSERT that may fail half
-            // way keeps one) and sort spills in memory, not temp files.
+            // Statement journals (a statement that may fail half way,
+            // such as an INSERT ... SELECT, keeps one) and sort spills in
+            // memory, not temp files.
             .pragma("temp_store", "MEMORY")
             // 8 MiB of page cache per connection (SQLite's default is
             // 2 MiB): the mention indexes' upper levels stay cached as the
