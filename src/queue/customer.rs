@@ -30,8 +30,12 @@ pub struct CustomerRecord {
     pub earlier: PostTally,
     /// The batch's posts by them that were stored before, one per post.
     pub posts: Vec<PastPost>,
-    /// Their queue items that are not dismissed.
-    pub items: Vec<CustomerItem>,
+    /// Their queue items still open or acknowledged, counted (in SQL:
+    /// they pile up for a frequent author, and only their number shows).
+    pub open_items: u32,
+    /// Their resolved and followed-up items: what a new post may follow
+    /// up on.
+    pub resolved: Vec<CustomerItem>,
 }
 
 /// Posts summed up by sentiment, one per post.
@@ -152,10 +156,9 @@ impl CustomerRecord {
             last: others.latest.map(|(_, label)| label),
             ..CustomerHistory::default()
         };
-        h.open_items =
-            self.items.iter().filter(|i| matches!(i.state, QueueState::Open | QueueState::Acknowledged)).count() as u32;
+        h.open_items = self.open_items;
         h.follow_up = self
-            .items
+            .resolved
             .iter()
             .filter(|i| matches!(i.state, QueueState::Resolved | QueueState::FollowedUp) && i.brand == post.brand)
             .filter_map(|i| Some((i, i.resolved_at?)))
@@ -235,12 +238,7 @@ mod tests {
                 past("c", Label::Positive, 3),
                 past("new", Label::Negative, 12),
             ],
-            items: vec![CustomerItem {
-                id: QueueItemId(4),
-                brand: "Acme Air".into(),
-                state: QueueState::Open,
-                resolved_at: None,
-            }],
+            open_items: 1,
             ..CustomerRecord::default()
         };
         let h = record.history(new_post(Label::Negative, 12), t(5));
@@ -263,7 +261,7 @@ mod tests {
         let record = CustomerRecord {
             earlier,
             posts: vec![past("new", Label::Negative, 12), past("sibling", Label::Positive, 11)],
-            items: Vec::new(),
+            ..CustomerRecord::default()
         };
         let h = record.history(new_post(Label::Negative, 12), t(5));
         assert_eq!((h.previous_mentions, h.negative, h.neutral, h.positive), (4, 2, 1, 1));
@@ -290,7 +288,7 @@ mod tests {
         };
         let record = CustomerRecord {
             posts: vec![past("a", Label::Negative, 1)],
-            items: vec![
+            resolved: vec![
                 item(1, "Acme Air", QueueState::Resolved, Some(2)),
                 item(2, "Acme Air", QueueState::FollowedUp, Some(4)),
                 item(3, "Globex", QueueState::Resolved, Some(5)),

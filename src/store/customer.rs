@@ -36,10 +36,10 @@ impl Store {
             since: now - Duration::days(HISTORY_WINDOW_DAYS),
             complaints_since,
             leaving_out: &[who.external_id.as_str()],
+            leaving_out_item: Some(item.id),
         };
         let mut records = self.customer_records(who.platform, &[who.author.as_str()], window).await?;
-        let mut record = records.remove(&who.author).unwrap_or_default();
-        record.items.retain(|i| i.id != item.id);
+        let record = records.remove(&who.author).unwrap_or_default();
         let post = NewPost { external_id: &who.external_id, brand: &who.brand, label: who.label, posted_at: now };
         let mut history = record.history(post, complaints_since);
         history.follow_up = None;

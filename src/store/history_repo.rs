@@ -35,7 +35,7 @@ macro_rules! history_repository {
                 let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
                 authors.sort_unstable();
                 authors.dedup();
-                let window = HistoryWindow { since: history_since, complaints_since, leaving_out: &ids };
+                let window = HistoryWindow { since: history_since, complaints_since, leaving_out: &ids, leaving_out_item: None };
                 let ids_json = json(&ids);
                 // The posts' stored mentions and their authors' records,
                 // read at once on reader connections of their own.
@@ -90,9 +90,12 @@ macro_rules! history_repository {
             }
 
             /// Per author: their posts in `window` summed up (one per
-            /// post, its first label and time over its brands), and their
-            /// queue items that are not dismissed. Two queries, each
-            /// returning a few rows per author however much they posted.
+            /// post, its first label and time over its brands), their open
+            /// and acknowledged queue items counted, and their resolved
+            /// ones (what a new post may follow up on). Two queries, each
+            /// returning a few rows per author however much they posted or
+            /// how many items they have open; each reads one covering
+            /// index (`mentions_author_posts`, `queue_items_author_state`).
             pub async fn customer_records(
                 &self,
                 platform: Platform,
@@ -123,13 +126,26 @@ macro_rules! history_repository {
                     .bind(&leaving_out)
                     .persistent(Self::KEEP_LOOKUP_PLANS)
                     .fetch_all(&self.pool);
+                // Open items as one count per author, resolved ones as rows
+                // (ids start at 1: 0 leaves nothing out).
                 let items_sql = self.sql(
-                    "SELECT author_handle, id, brand, state, resolved_at FROM queue_items
-                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND state <> 'dismissed'",
+                    "SELECT author_handle, COUNT(*), NULL, NULL, NULL, NULL FROM queue_items
+                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?))
+                       AND state IN ('open', 'acknowledged') AND id <> ?
+                     GROUP BY author_handle
+                     UNION ALL
+                     SELECT author_handle, 0, id, brand, state, resolved_at FROM queue_items
+                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?))
+                       AND state IN ('resolved', 'followed_up') AND id <> ?",
                 );
+                let left_out_item = window.leaving_out_item.map_or(0, |i| i.0);
                 let items = sqlx::query(&items_sql)
                     .bind(platform.as_str())
                     .bind(&authors)
+                    .bind(left_out_item)
+                    .bind(platform.as_str())
+                    .bind(&authors)
+                    .bind(left_out_item)
                     .persistent(Self::KEEP_LOOKUP_PLANS)
                     .fetch_all(&self.pool);
                 let (rows, items) = tokio::try_join!(tally, items)?;
@@ -144,13 +160,18 @@ macro_rules! history_repository {
                     );
                 }
                 for r in items {
-                    let state: String = r.get(3);
+                    let record = out.entry(r.get(0)).or_default();
+                    let Some(id) = r.get::<Option<i64>, _>(2) else {
+                        record.open_items = u32::try_from(r.get::<i64, _>(1)).unwrap_or(u32::MAX);
+                        continue;
+                    };
+                    let state: String = r.get(4);
                     let state = crate::store::parse_stored(&state, "queue state", QueueState::parse)?;
-                    out.entry(r.get(0)).or_default().items.push(CustomerItem {
-                        id: QueueItemId(r.get(1)),
-                        brand: r.get(2),
+                    record.resolved.push(CustomerItem {
+                        id: QueueItemId(id),
+                        brand: r.get(3),
                         state,
-                        resolved_at: r.get::<Option<i64>, _>(4).map(from_ms),
+                        resolved_at: r.get::<Option<i64>, _>(5).map(from_ms),
                     });
                 }
                 Ok(out)

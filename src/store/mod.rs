@@ -316,6 +316,9 @@ pub struct HistoryWindow<'a> {
     /// Posts with these external ids are left out (the ones being summed
     /// up against the record).
     pub leaving_out: &'a [&'a str],
+    /// This queue item is left out of their items (the one whose customer
+    /// is being shown).
+    pub leaving_out_item: Option<QueueItemId>,
 }
 
 /// A stored mention of a post being read again.
@@ -510,8 +513,8 @@ impl Store {
         dispatch!(self, s => s.mention_author(id).await)
     }
 
-    /// Per author of `platform`: their posts in `window`, summed up, and
-    /// their queue items that are not dismissed.
+    /// Per author of `platform`: their posts in `window`, summed up, their
+    /// open and acknowledged queue items counted, and their resolved ones.
     pub async fn customer_records(
         &self,
         platform: Platform,

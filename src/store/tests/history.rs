@@ -5,6 +5,7 @@ use super::*;
 both_backends!(
     prior_reads_give_engagement_and_the_authors_complaints,
     customer_records_sum_up_an_author_and_leave_out_the_batch,
+    customer_records_count_open_items_and_list_resolved_ones,
     rereads_refresh_and_alert_once
 );
 
@@ -102,6 +103,60 @@ async fn customer_records_sum_up_an_author_and_leave_out_the_batch(store: Store)
     assert_eq!((h.previous_mentions, h.complaints_this_week, h.last), (4, 1, Some(Label::Neutral)), "e is");
     assert_eq!(prior.history(&again, now()).author_recent_complaints, 1);
     assert_eq!(prior.history(&fresh, now()).author_recent_complaints, 2);
+}
+
+/// Opens a queue item for `p` (Acme Air) and moves it by `moves`.
+async fn item_after(store: &Store, p: &Post, moves: &[crate::queue::Move]) -> QueueItemRow {
+    let mut m = mention("Acme Air");
+    m.score.level = Urgency::High;
+    let source = SourceName::new("hn");
+    let mentions = vec![NewMention { post: p, mention: &m, deliveries: vec![], open_queue_item: true, history: None }];
+    store.commit_poll(PollCommit { source: &source, cursor: None, mentions, now: now() }).await.unwrap();
+    let mut item = store.queue_list(&QueueFilter { limit: 1, ..Default::default() }).await.unwrap().remove(0);
+    for mv in moves {
+        let change = Change { mv: Some(*mv), assign: None, note: None, actor: "sam", via: crate::queue::Via::Api };
+        item = store.queue_change(item.id, &change, now()).await.unwrap();
+    }
+    item
+}
+
+async fn customer_records_count_open_items_and_list_resolved_ones(store: Store) {
+    use crate::queue::{Move, QueueState};
+    // dana: two open items (one acknowledged), one resolved, one followed
+    // up, one dismissed; eve: one open item.
+    let open = item_after(&store, &post("1"), &[]).await;
+    let acked = item_after(&store, &post("2"), &[Move::Ack]).await;
+    let resolved = item_after(&store, &post("3"), &[Move::Resolve]).await;
+    let followed = item_after(&store, &post("4"), &[Move::Resolve, Move::FollowUp]).await;
+    item_after(&store, &post("5"), &[Move::Dismiss]).await;
+    let eve = Post { author: Author { handle: "eve".into(), ..post("6").author }, ..post("6") };
+    item_after(&store, &eve, &[]).await;
+
+    let window = |leaving_out_item| HistoryWindow {
+        since: long_ago(),
+        complaints_since: long_ago(),
+        leaving_out: &[],
+        leaving_out_item,
+    };
+    let records = store.customer_records(Platform::Hackernews, &["dana", "eve"], window(None)).await.unwrap();
+    let dana = &records["dana"];
+    assert_eq!(dana.open_items, 2, "open and acknowledged, not resolved or dismissed: {dana:?}");
+    let mut listed: Vec<_> = dana.resolved.iter().map(|i| (i.id, i.state, i.brand.as_str())).collect();
+    listed.sort_by_key(|(id, _, _)| id.0);
+    assert_eq!(
+        listed,
+        [(resolved.id, QueueState::Resolved, "Acme Air"), (followed.id, QueueState::FollowedUp, "Acme Air")]
+    );
+    assert!(dana.resolved.iter().all(|i| i.resolved_at.is_some()));
+    assert_eq!((records["eve"].open_items, records["eve"].resolved.len()), (1, 0));
+
+    // The item being shown is left out of its customer's items.
+    let records = store.customer_records(Platform::Hackernews, &["dana"], window(Some(open.id))).await.unwrap();
+    assert_eq!(records["dana"].open_items, 1);
+    let records = store.customer_records(Platform::Hackernews, &["dana"], window(Some(resolved.id))).await.unwrap();
+    assert_eq!((records["dana"].open_items, records["dana"].resolved.len()), (2, 1));
+    let shown = store.item_customer(&acked, now()).await.unwrap().expect("its mention is stored");
+    assert_eq!(shown.history.open_items, 1, "the other open item, not the acknowledged one shown");
 }
 
 async fn rereads_refresh_and_alert_once(store: Store) {
