@@ -253,7 +253,7 @@ macro_rules! history_repository {
 
 pub(crate) use history_repository;
 
-/// Inside `commit_poll`'s transaction `$tx`: records on queue item `$f.item`
+/// Inside `write_poll`'s transaction `$tx` (a `&mut` one): records on queue item `$f.item`
 /// what the new mention `$mention` (a post by the same author about the
 /// same brand, after the item's resolve) says, with an audit event, when
 /// it changes what the item knew.
@@ -269,7 +269,7 @@ macro_rules! record_follow_up {
         .bind($now)
         .bind($f.item.0)
         .bind(outcome)
-        .execute(&mut *$tx)
+        .execute(&mut **$tx)
         .await?
         .rows_affected();
         if changed == 1 {
@@ -280,7 +280,7 @@ macro_rules! record_follow_up {
             .bind(format!("customer posted again (mention {}): {}", $mention.0, $f.outcome.words()))
             .bind($now)
             .bind($f.item.0)
-            .execute(&mut *$tx)
+            .execute(&mut **$tx)
             .await?;
         }
     }};

@@ -31,6 +31,7 @@ mod sla_repo;
 mod spike_repo;
 mod sqlite;
 mod sqlite_commit;
+mod sqlite_group;
 mod sqlite_raw;
 mod transient;
 mod wal_checkpoint;

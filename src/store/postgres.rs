@@ -31,6 +31,9 @@ use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
+/// A write transaction, as `write_poll` takes it.
+type WriteTx<'t> = sqlx::Transaction<'t, sqlx::Postgres>;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, Clone)]
@@ -59,8 +62,16 @@ impl PgStore {
         Ok(())
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
+    async fn begin_write(&self) -> Result<WriteTx<'_>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// Stores a poll in a transaction of its own.
+    pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let report = self.write_poll(&mut tx, &commit).await?;
+        tx.commit().await?;
+        Ok(report)
     }
 
     /// Where a write outside a transaction (one statement) runs: the pool.

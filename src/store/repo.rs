@@ -29,15 +29,23 @@ macro_rules! repository {
             Ok(row.map(|r| Cursor(r.get::<String, _>(0))))
         }
 
-        pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        /// Writes a poll in `tx` (the caller commits): its mentions,
+        /// queue items and alerts, follow-ups, group schedules and the
+        /// source's cursor. Idempotent: written again after a commit whose
+        /// outcome is unknown, it finds every mention stored and only moves
+        /// the cursor again.
+        pub(super) async fn write_poll(
+            &self,
+            tx: &mut WriteTx<'_>,
+            commit: &PollCommit<'_>,
+        ) -> Result<CommitReport, StoreError> {
             let now = to_ms(commit.now);
             let mut report = CommitReport::default();
-            let mut tx = self.begin_write().await?;
 
             // Mentions, their queue items and their alerts' outbox rows,
             // each backend its own way (`sqlite_commit.rs`,
             // `postgres_commit.rs`).
-            let written = self.write_poll_rows(&mut tx, &commit, now).await?;
+            let written = self.write_poll_rows(tx, commit, now).await?;
             report.inserted = written.rows.inserted;
             report.duplicates = written.rows.duplicates;
             report.queue_items = written.items.len() as u64;
@@ -49,7 +57,7 @@ macro_rules! repository {
                     super::history_repo::record_follow_up!(self, tx, f, *mention_id, now);
                 }
             }
-            self.schedule_groups(&mut tx, written.deliveries(), &written.placed, commit.now).await?;
+            self.schedule_groups(tx, written.deliveries(), &written.placed, commit.now).await?;
             for (state, _, _) in &written.placed {
                 report.routed.count(*state);
                 report.outbox_rows += 1;
@@ -62,10 +70,9 @@ macro_rules! repository {
                 .bind(commit.source.as_str())
                 .bind(&cursor.0)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
-            tx.commit().await?;
             Ok(report)
         }
 

@@ -30,7 +30,11 @@ use super::routing_repo::routing_repository;
 use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
+use super::sqlite_group::GroupCommit;
 use super::wal_checkpoint::{Checkpointer, BUSY_TIMEOUT};
+
+/// A write transaction, as `write_poll` takes it.
+type WriteTx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -48,6 +52,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
     checkpoints: Checkpointer,
+    /// Polls share the writer's transactions (`sqlite_group.rs`).
+    group: std::sync::Arc<GroupCommit>,
 }
 
 /// Reader connections (reads run beside the writer in WAL mode).
@@ -81,7 +87,7 @@ impl SqliteStore {
         wal_mode(&pool).await?;
         let writer = pool_of(1).connect_with(opts).await?;
         let checkpoints = Checkpointer::start(pool.clone(), writer.clone());
-        Ok(SqliteStore { pool, writer, checkpoints })
+        Ok(SqliteStore { pool, writer, checkpoints, group: Default::default() })
     }
 
     /// Applies pending migrations. sqlx's SQLite migrator takes no lock and
@@ -110,9 +116,29 @@ impl SqliteStore {
 
     /// A write transaction: `BEGIN IMMEDIATE` takes the write lock up
     /// front, so two writers never deadlock upgrading a read lock.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+    pub(super) async fn begin_write(&self) -> Result<WriteTx<'static>, sqlx::Error> {
         self.checkpoints.wrote();
         self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Stores a poll, in one transaction with the polls that reach the
+    /// writer beside it (`sqlite_group.rs`).
+    pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        self.group.commit(self, &commit).await
+    }
+
+    /// Stores a poll in a transaction of its own.
+    pub(super) async fn commit_alone(&self, commit: &PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let report = self.write_poll(&mut tx, commit).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The writer's group commits (tests).
+    #[cfg(test)]
+    pub(crate) fn group(&self) -> &GroupCommit {
+        &self.group
     }
 
     /// Where a write outside a transaction (one statement) runs: on the

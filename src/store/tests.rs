@@ -317,6 +317,7 @@ async fn queue_moves_are_audited_and_invalid_moves_change_nothing(store: Store) 
 mod batch;
 mod board;
 mod concurrent_open;
+mod group_commit;
 mod history;
 mod leases;
 mod raw_commit;

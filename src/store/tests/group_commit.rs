@@ -1,0 +1,138 @@
+//! SQLite's group commit (`sqlite_group.rs`): polls queued behind the
+//! writer share one transaction; a poll that fails in a group fails alone
+//! and its neighbours are stored; a group whose next poll never comes is
+//! committed by its own member.
+
+use super::*;
+
+/// Ten posts of `source`'s own, each alerting `receiver` and opening an
+/// item.
+fn posts_of(source: &str) -> Vec<Post> {
+    (0..10).map(|i| post(&format!("{source}-{i}"))).collect()
+}
+
+fn poll<'a>(
+    source: &'a SourceName,
+    cursor: &'a Cursor,
+    posts: &'a [Post],
+    m: &'a Mention,
+    receiver: &str,
+) -> PollCommit<'a> {
+    let mentions = posts
+        .iter()
+        .map(|p| NewMention {
+            post: p,
+            mention: m,
+            deliveries: vec![Delivery::to(ReceiverName::new(receiver))],
+            open_queue_item: true,
+            history: None,
+        })
+        .collect();
+    PollCommit { source, cursor: Some(cursor), mentions, now: now() }
+}
+
+fn sqlite_of(store: &Store) -> &SqliteStore {
+    let Store::Sqlite(s) = store else { unreachable!("a SQLite store") };
+    s
+}
+
+/// Waits (bounded, no clock) until `n` polls wait for the writer's turn.
+async fn until_waiting(s: &SqliteStore, n: usize) {
+    for _ in 0..100_000 {
+        if s.group().waiting() == n {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("{n} polls never queued for the turn ({} did)", s.group().waiting());
+}
+
+#[tokio::test]
+async fn polls_queued_behind_the_writer_commit_together() {
+    let (_db, store) = sqlite().await;
+    let s = sqlite_of(&store);
+    let m = mention("Acme Air");
+    let names = ["a", "b", "c"].map(SourceName::new);
+    let cursor = Cursor("next".into());
+    let posts = ["a", "b", "c"].map(posts_of);
+
+    let held = s.group().hold().await;
+    let release = async {
+        until_waiting(s, 3).await;
+        drop(held);
+    };
+    let (a, b, c, ()) = tokio::join!(
+        store.commit_poll(poll(&names[0], &cursor, &posts[0], &m, "slack")),
+        store.commit_poll(poll(&names[1], &cursor, &posts[1], &m, "slack")),
+        store.commit_poll(poll(&names[2], &cursor, &posts[2], &m, "slack")),
+        release
+    );
+    for report in [a, b, c] {
+        let report = report.unwrap();
+        assert_eq!((report.inserted, report.queue_items, report.outbox_rows), (10, 10, 10));
+    }
+    assert_eq!(s.group().commits(), 1, "three polls, one transaction");
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.mentions, counts.queue_open, counts.outbox_pending), (30, 30, 30));
+    for name in &names {
+        assert_eq!(store.cursor(name).await.unwrap(), Some(cursor.clone()));
+    }
+}
+
+#[tokio::test]
+async fn a_poll_that_fails_in_a_group_fails_alone() {
+    let (_db, store) = sqlite().await;
+    let s = sqlite_of(&store);
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON outbox WHEN NEW.receiver = 'broken'
+         BEGIN SELECT RAISE(ABORT, 'outbox refused'); END",
+    )
+    .execute(s.pool())
+    .await
+    .unwrap();
+    let m = mention("Acme Air");
+    let names = ["a", "b", "c"].map(SourceName::new);
+    let cursor = Cursor("next".into());
+    let posts = ["a", "b", "c"].map(posts_of);
+
+    let held = s.group().hold().await;
+    let release = async {
+        until_waiting(s, 3).await;
+        drop(held);
+    };
+    let (a, b, c, ()) = tokio::join!(
+        store.commit_poll(poll(&names[0], &cursor, &posts[0], &m, "slack")),
+        store.commit_poll(poll(&names[1], &cursor, &posts[1], &m, "broken")),
+        store.commit_poll(poll(&names[2], &cursor, &posts[2], &m, "slack")),
+        release
+    );
+    assert_eq!(a.unwrap().inserted, 10, "the poll before the bad one is written again alone");
+    assert_eq!(c.unwrap().inserted, 10, "the poll after it");
+    let e = b.unwrap_err();
+    assert!(e.to_string().contains("outbox refused"), "{e}");
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.mentions, counts.queue_open, counts.outbox_pending), (20, 20, 20), "nothing of b's");
+    assert_eq!(store.cursor(&names[0]).await.unwrap(), Some(cursor.clone()));
+    assert_eq!(store.cursor(&names[1]).await.unwrap(), None, "b's cursor did not move");
+    assert_eq!(store.cursor(&names[2]).await.unwrap(), Some(cursor.clone()));
+}
+
+#[tokio::test]
+async fn a_group_whose_next_poll_never_comes_is_committed_by_its_member() {
+    let (_db, store) = sqlite().await;
+    let s = sqlite_of(&store);
+    let m = mention("Acme Air");
+    let name = SourceName::new("a");
+    let cursor = Cursor("next".into());
+    let posts = posts_of("a");
+
+    // A poll counted as waiting that never takes the turn (cancelled as it
+    // waited): the poll before it passes the turn and waits for a COMMIT
+    // nobody else will run.
+    let _gone = s.group().pretend_waiting();
+    let report = store.commit_poll(poll(&name, &cursor, &posts, &m, "slack")).await.unwrap();
+    assert_eq!(report.inserted, 10);
+    assert_eq!(s.group().commits(), 1);
+    assert_eq!(store.counts().await.unwrap().mentions, 10);
+    assert_eq!(store.cursor(&name).await.unwrap(), Some(cursor));
+}
