@@ -100,6 +100,11 @@ pub(crate) struct Phrasebook {
     /// order, as a range of `later`.
     later_at: Vec<(u32, u32)>,
     later: Vec<Use>,
+    /// Per literal: whether it is a whole pattern, and the
+    /// [`pattern_bit`]s of the patterns it is a later part of. A later
+    /// part waits for something only if its pattern started, so most
+    /// literals' uses need not be visited.
+    later_bits: Vec<(bool, u128)>,
     /// Per literal: the patterns with gaps it starts, ascending, as a
     /// range of `starts`. A start is only remembered as an occurrence of
     /// the literal; the patterns are looked up when a second part turns
@@ -348,6 +353,7 @@ impl BookBuilder {
         }
         let (mut later_at, mut later, mut starts_at, mut starts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut start_bits = Vec::with_capacity(self.uses.len());
+        let mut later_bits = Vec::with_capacity(self.uses.len());
         for uses in &self.uses {
             let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
             let from = starts.len() as u32;
@@ -362,6 +368,9 @@ impl BookBuilder {
                 part,
             }));
             later_at.push((from, later.len() as u32));
+            let uses = &later[from as usize..];
+            let bits = uses.iter().filter(|u| u.part > 0).fold(0, |bits, u| bits | pattern_bit(u.pattern));
+            later_bits.push((uses.iter().any(|u| u.part == 0), bits));
         }
         let mut output_at = Vec::with_capacity(own.len());
         let mut outputs = Vec::new();
@@ -382,6 +391,7 @@ impl BookBuilder {
             lengths,
             later_at,
             later,
+            later_bits,
             starts_at,
             starts,
             start_bits,
@@ -579,6 +589,10 @@ impl Phrasebook {
                     if a < b {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
                         cx.pending.started |= self.start_bits[lit as usize];
+                    }
+                    let (whole, bits) = self.later_bits[lit as usize];
+                    if !whole && bits & cx.pending.started == 0 {
+                        continue;
                     }
                     let (a, b) = self.later_at[lit as usize];
                     for u in &self.later[a as usize..b as usize] {
