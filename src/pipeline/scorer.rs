@@ -411,6 +411,10 @@ fn excerpt(raw: &str) -> String {
 fn push_excerpt(out: &mut String, raw: &str) {
     let start = out.len();
     let trimmed = raw.trim_matches(|c: char| !c.is_alphanumeric() && !is_symbol(c));
+    if plain_excerpt(trimmed) {
+        out.push_str(trimmed);
+        return;
+    }
     let mut chars = 0;
     for c in trimmed.chars() {
         let c = if c.is_whitespace() || c.is_control() || is_format(c) { ' ' } else { c };
@@ -426,6 +430,16 @@ fn push_excerpt(out: &mut String, raw: &str) {
     }
     let kept = out[start..].trim_end().len();
     out.truncate(start + kept);
+}
+
+/// Whether [`push_excerpt`] keeps `trimmed` as it is: short enough,
+/// printable ASCII, no two spaces in a row (it starts and ends with a
+/// letter, digit or symbol).
+fn plain_excerpt(trimmed: &str) -> bool {
+    let bytes = trimmed.as_bytes();
+    bytes.len() <= MAX_EXCERPT_CHARS
+        && bytes.iter().all(|b| (b' '..=b'~').contains(b))
+        && !bytes.windows(2).any(|w| w == b"  ")
 }
 
 /// Emoji and other symbols worth keeping at the edge of an excerpt.

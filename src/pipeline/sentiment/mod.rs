@@ -532,6 +532,14 @@ fn phrase(tokens: &Tokens<'_>, from: usize, to: usize) -> String {
         }
         last = Some(shown);
         let separator = if out.is_empty() { None } else { Some(' ') };
+        // An ASCII word that fits goes in whole.
+        let ascii_len = usize::from(separator.is_some()) + shown.len();
+        if chars + ascii_len <= MAX_PHRASE_CHARS && shown.is_ascii() {
+            out.extend(separator);
+            out.push_str(shown);
+            chars += ascii_len;
+            continue;
+        }
         for c in separator.into_iter().chain(shown.chars()) {
             if chars == MAX_PHRASE_CHARS {
                 out.push('…');
