@@ -8,6 +8,8 @@
 //! buffer, lower-cased eight bytes at a time), hashing and probing. A
 //! lookup is two multiplies, a shift and a two-word compare per slot
 //! probed: no per-byte hash, no pointer to follow to the key, no `memcmp`.
+//! Also the byte tests the scorer runs eight bytes at a time
+//! ([`upper_bytes`], [`bytes_equal`]).
 //! Tests: `tests.rs`.
 
 use super::lexicon::FxMap;
@@ -107,6 +109,15 @@ pub(crate) fn upper_bytes(word: u64) -> u64 {
     let from_a = heptets.wrapping_add((0x80 - u64::from(b'A')) * ONES);
     let past_z = heptets.wrapping_add((0x80 - u64::from(b'Z') - 1) * ONES);
     from_a & !past_z & !word & (0x80 * ONES)
+}
+
+/// Bit 7 set in each of the eight bytes equal to `byte` (exact: no
+/// borrow runs from one byte into the next).
+#[inline]
+pub(crate) fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (u64::from(byte) * ONES);
+    let low = 0x7f * ONES;
+    !(((x & low) + low) | x) & (0x80 * ONES)
 }
 
 /// Values by [`WordKey`], built once, then only read. Linear probing, at

@@ -43,7 +43,7 @@ use crate::domain::Label;
 
 use std::borrow::Cow;
 
-pub(crate) use self::keys::{load as load_eight, upper_bytes, WordKey, WordMap, INLINE as INLINE_WORD};
+pub(crate) use self::keys::{bytes_equal, load as load_eight, upper_bytes, WordKey, WordMap, INLINE as INLINE_WORD};
 pub(crate) use self::lexicon::FxHasher;
 use self::lexicon::Lexicon;
 use self::rules::{
