@@ -6,7 +6,10 @@
 //! Owns: the tokeniser and the duration grammar, both single passes over
 //! the text with no backtracking, so a hostile post costs linear time. The
 //! same code normalises the data files' patterns (`phrases.rs`), so a
-//! pattern and a post can never disagree on what a word is. Tests:
+//! pattern and a post can never disagree on what a word is; an ASCII post
+//! takes a shorter path through the same rules (`Raw::scan_ascii`: the
+//! post lower-cased once, words as byte ranges of it), checked
+//! byte-identical by `benches/scorer_golden.py`. Tests:
 //! `scorer/tests/text.rs`.
 
 use crate::pipeline::sentiment::WordKey;
@@ -48,7 +51,8 @@ pub(crate) struct Token {
 /// end.
 #[derive(Debug, Default)]
 pub(crate) struct MatchText {
-    /// Lower-case text of the words, back to back.
+    /// Lower-case text of the words, back to back; for an ASCII post, the
+    /// whole post lower-cased, then the words that dropped an apostrophe.
     lower: String,
     pub(crate) tokens: Vec<Token>,
     /// Per token, the number of breaks at or before it: two tokens are in
@@ -205,6 +209,15 @@ impl Raw {
     }
 
     fn scan(&mut self, text: &str, marks: bool) {
+        if !marks && text.is_ascii() {
+            self.scan_ascii(text);
+        } else {
+            self.scan_chars(text, marks);
+        }
+    }
+
+    /// [`Self::scan`] of any text, one character at a time.
+    fn scan_chars(&mut self, text: &str, marks: bool) {
         let bytes = text.as_bytes();
         let char_at = |at: usize| char_at(text, at);
         // The open word: its start in `text` and in `lower`, and whether it
@@ -273,24 +286,7 @@ impl Raw {
                 self.close(start, this, lo, kind);
             }
             match c {
-                '.' | '!' | '?' | ';' | '\u{2026}' | '\n' | '\u{2028}' | '\u{2029}' => {
-                    let question = c == '?';
-                    let exclaim = c == '!';
-                    match self.tokens.last_mut() {
-                        Some(last) if last.kind == Kind::Break && last.end as usize == this => {
-                            last.end = at as u32;
-                            last.question = (last.question || question) && !exclaim;
-                        }
-                        _ => self.tokens.push(RawToken {
-                            start: this as u32,
-                            end: at as u32,
-                            lo: (0, 0),
-                            kind: Kind::Break,
-                            question,
-                            minutes: 0.0,
-                        }),
-                    }
-                }
+                '.' | '!' | '?' | ';' | '\u{2026}' | '\n' | '\u{2028}' | '\u{2029}' => self.sentence_end(this, at, c),
                 DUR_MARK | NUM_MARK if marks => {
                     let kind = if c == DUR_MARK { Kind::Dur } else { Kind::Num };
                     self.push(this, at, self.lower.len(), kind);
@@ -305,6 +301,127 @@ impl Raw {
         }
         if let Some((start, lo, kind)) = open {
             self.close(start, text.len(), lo, kind);
+        }
+    }
+
+    /// [`Self::scan`] of an ASCII post: the same tokens, but the text is
+    /// lower-cased once as a whole, so a word's lower-case text is its own
+    /// byte range of it; only a word that dropped an apostrophe ("can't")
+    /// is copied, after the text.
+    fn scan_ascii(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        self.lower.push_str(text);
+        self.lower.make_ascii_lowercase();
+        // The open word: its start, its kind, and whether it dropped an
+        // apostrophe.
+        let mut open: Option<(usize, Kind, bool)> = None;
+        let mut at = 0;
+        while at < bytes.len() {
+            let b = bytes[at];
+            let this = at;
+            at += 1;
+            let class = ASCII_CLASS[usize::from(b)];
+            if class != 0 {
+                let digit = class == ASCII_DIGIT;
+                if let Some((start, kind, dropped)) = open {
+                    let was_num = kind == Kind::Num;
+                    if was_num && !digit && ordinal_suffix(text, this) {
+                        open = Some((start, Kind::Word, dropped));
+                    } else if was_num != digit {
+                        self.close_ascii(start, this, kind, dropped);
+                        open = None;
+                    }
+                }
+                if open.is_none() {
+                    open = Some((this, if digit { Kind::Num } else { Kind::Word }, false));
+                }
+                while bytes.get(at).is_some_and(|&b| ASCII_CLASS[usize::from(b)] == class) {
+                    at += 1;
+                }
+                continue;
+            }
+            if b == b' ' {
+                if let Some((start, kind, dropped)) = open.take() {
+                    self.close_ascii(start, this, kind, dropped);
+                }
+                continue;
+            }
+            let next = bytes.get(at).copied();
+            let in_word = open.is_some() && next.is_some_and(|n| n.is_ascii_alphanumeric());
+            match b {
+                b'\'' | b'`' if in_word => {
+                    if let Some((_, _, dropped)) = &mut open {
+                        *dropped = true;
+                    }
+                    continue;
+                }
+                b'.' | b','
+                    if in_word
+                        && open.is_some_and(|o| o.1 == Kind::Num)
+                        && next.is_some_and(|n| n.is_ascii_digit()) =>
+                {
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some((start, kind, dropped)) = open.take() {
+                self.close_ascii(start, this, kind, dropped);
+            }
+            if matches!(b, b'.' | b'!' | b'?' | b';' | b'\n') {
+                self.sentence_end(this, at, char::from(b));
+            }
+        }
+        if let Some((start, kind, dropped)) = open {
+            self.close_ascii(start, text.len(), kind, dropped);
+        }
+    }
+
+    /// Closes a word of [`Self::scan_ascii`] at `start..end`; one that
+    /// dropped an apostrophe gets its lower-case text without it.
+    fn close_ascii(&mut self, start: usize, end: usize, kind: Kind, dropped: bool) {
+        let lo = if dropped {
+            let from = self.lower.len();
+            for k in start..end {
+                let b = self.lower.as_bytes()[k];
+                if b != b'\'' && b != b'`' {
+                    self.lower.push(char::from(b));
+                }
+            }
+            (from, self.lower.len())
+        } else {
+            (start, end)
+        };
+        // "3rd" reads as a word, "3" as a number.
+        let letters = kind == Kind::Num && self.lower.as_bytes()[lo.0..lo.1].iter().any(u8::is_ascii_alphabetic);
+        let kind = if letters { Kind::Word } else { kind };
+        self.tokens.push(RawToken {
+            start: start as u32,
+            end: end as u32,
+            lo: (lo.0 as u32, lo.1 as u32),
+            kind,
+            question: false,
+            minutes: 0.0,
+        });
+    }
+
+    /// A sentence end `c` at `this..at`: a break token, or the end of the
+    /// break right before it.
+    fn sentence_end(&mut self, this: usize, at: usize, c: char) {
+        let question = c == '?';
+        let exclaim = c == '!';
+        match self.tokens.last_mut() {
+            Some(last) if last.kind == Kind::Break && last.end as usize == this => {
+                last.end = at as u32;
+                last.question = (last.question || question) && !exclaim;
+            }
+            _ => self.tokens.push(RawToken {
+                start: this as u32,
+                end: at as u32,
+                lo: (0, 0),
+                kind: Kind::Break,
+                question,
+                minutes: 0.0,
+            }),
         }
     }
 
@@ -328,6 +445,27 @@ impl Raw {
             minutes: 0.0,
         });
     }
+}
+
+/// Whether [`Raw::scan_ascii`] reads ASCII `text` as the character path
+/// does: the same tokens with the same lower-case words.
+#[cfg(test)]
+pub(crate) fn ascii_path_agrees(text: &str) -> bool {
+    let scan = |ascii: bool| {
+        let mut raw = Raw { lower: String::new(), tokens: Vec::new() };
+        if ascii {
+            raw.scan_ascii(text);
+        } else {
+            raw.scan_chars(text, false);
+        }
+        (0..raw.tokens.len())
+            .map(|i| {
+                let t = raw.tokens[i];
+                (t.start, t.end, t.kind, t.question, raw.text(i).to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    scan(true) == scan(false)
 }
 
 /// [`ASCII_CLASS`] of an ASCII letter, of an ASCII digit.

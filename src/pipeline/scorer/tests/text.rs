@@ -4,11 +4,30 @@ use std::collections::HashMap;
 
 use super::scorer;
 use crate::pipeline::scorer::phrases::{BookBuilder, Hit, MAX_EXPANSIONS};
-use crate::pipeline::scorer::text::{Kind, MatchText};
+use crate::pipeline::scorer::text::{ascii_path_agrees, Kind, MatchText};
 
 fn words(text: &str) -> Vec<String> {
     let t = MatchText::new(text);
     (0..t.tokens.len()).map(|i| t.word(i).to_string()).collect()
+}
+
+#[test]
+fn ascii_posts_read_as_the_character_path_reads_them() {
+    for text in [
+        "",
+        "Can't log in!!",
+        "charged 34.99 x2, 1,000.5 and 3'5 or 3`5",
+        "the 3rd email 3rds 21st2 4TH",
+        "don't'' it's` 'quoted' rock'n'roll dogs' end'",
+        "why?? ok. fine...\nnext;line !? ?! a.b 1.a 1..2 2.,3",
+        "  spaced\tout\r\nWORDS  ",
+        "2hrs 90min an hour and a half, 2-3 days",
+        "x'",
+        "'",
+        "a",
+    ] {
+        assert!(ascii_path_agrees(text), "{text:?}");
+    }
 }
 
 #[test]
