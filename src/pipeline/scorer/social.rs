@@ -115,6 +115,13 @@ pub(crate) fn clean(
         return found;
     }
     out.reserve(text.len() + 8);
+    if blank.is_empty() && text.is_ascii() {
+        clean_ascii_chunks(text, out);
+        if MASK_NAMES {
+            mask_names(out, analyzer, not_names);
+        }
+        return found;
+    }
     let mut next_blank = 0;
     let mut at = 0;
     // Chunks with nothing to take out are copied in runs, not one by one.
@@ -149,6 +156,45 @@ pub(crate) fn clean(
         mask_names(out, analyzer, not_names);
     }
     found
+}
+
+/// [`clean`]'s walk over the chunks of ASCII text with no brand term in
+/// it: only a chunk that holds '@', '#' or ':', or starts with "h" or "w",
+/// can need cleaning ([`needs_cleaning`]), so only those bytes (found
+/// eight at a time) lead to a chunk; the text between is copied in runs.
+fn clean_ascii_chunks(text: &str, out: &mut String) {
+    let bytes = text.as_bytes();
+    let lower = u64::from_ne_bytes([0x20; 8]);
+    let space = |b: &u8| is_ascii_whitespace(*b);
+    let mut plain_from = 0;
+    // The chunks before this byte are done.
+    let mut done = 0;
+    for at in (0..bytes.len()).step_by(8) {
+        let word = load_eight(bytes, at);
+        let mut marks = bytes_equal(word, b'@')
+            | bytes_equal(word, b'#')
+            | bytes_equal(word, b':')
+            | bytes_equal(word | lower, b'h')
+            | bytes_equal(word | lower, b'w');
+        while marks != 0 {
+            let p = at + marks.trailing_zeros() as usize / 8;
+            marks &= marks - 1;
+            let letter = matches!(bytes[p] | 0x20, b'h' | b'w');
+            if p < done || (letter && p > 0 && !space(&bytes[p - 1])) {
+                continue;
+            }
+            let start = bytes[..p].iter().rposition(space).map_or(0, |k| k + 1);
+            let end = bytes[p..].iter().position(space).map_or(bytes.len(), |k| p + k + 1);
+            done = end;
+            let chunk = &text[start..end];
+            if needs_cleaning(without_space(chunk)) {
+                out.push_str(&text[plain_from..start]);
+                plain_from = end;
+                push_word(out, chunk);
+            }
+        }
+    }
+    out.push_str(&text[plain_from..]);
 }
 
 /// Whether `bytes` holds '@' or '#', or a URL start ([`link_at`]): what
