@@ -46,7 +46,7 @@ use std::fmt::Write as _;
 
 use crate::config::{Brand, ScoringSettings, UrgencyThresholds};
 use crate::domain::{Label, Post, Score};
-use crate::pipeline::sentiment::{self, Adjust, Extra, Sentiment, SentimentAnalyzer};
+use crate::pipeline::sentiment::{self, Adjust, DriverPhrases, Extra, SentimentAnalyzer};
 
 use self::data::{Tag, WordSet};
 use self::scratch::Scratch;
@@ -202,9 +202,15 @@ impl Scorer {
             complaint_after: outcome.complaint_after_but,
             sarcasm: outcome.sarcasm,
         };
-        let sentiment = self.core.sentiment.analyze_with(cleaned, &adjust, Extra { valence: outcome.valence });
-        let compound = sentiment.compound;
-        let label = sentiment::label(compound);
+        let (compound, label, sentiment_reason) = self.core.sentiment.analyze_lent(
+            cleaned,
+            &adjust,
+            Extra { valence: outcome.valence },
+            |compound, drivers| {
+                let label = sentiment::label(compound);
+                (compound, label, sentiment_reason(compound, label, drivers))
+            },
+        );
 
         let complaints =
             outcome.fired.iter().filter(|f| d.categories[f.cat].valence < 0.0 && f.weight > cues::RESOLVED);
@@ -228,7 +234,7 @@ impl Scorer {
         // The sentiment, the cues, and up to four of reach, engagement,
         // momentum and repeats: sized once.
         let mut reasons = Vec::with_capacity(1 + outcome.fired.len() + 4);
-        reasons.push(sentiment_reason(&sentiment, label));
+        reasons.push(sentiment_reason);
         for f in outcome.fired {
             let (start, end) = span(f.first, f.last);
             let name = &d.categories[f.cat].name;
@@ -339,17 +345,17 @@ impl PostAdjust<'_> {
 /// `sentiment: negative (-0.72): "terrible", "not helpful"`. Words are
 /// quoted with Rust's escaping, so control characters and quotes in a post
 /// cannot break the line.
-fn sentiment_reason(sentiment: &Sentiment, label: Label) -> String {
+fn sentiment_reason(compound: f64, label: Label, drivers: DriverPhrases<'_>) -> String {
     let mut reason = String::with_capacity(64);
     reason.push_str("sentiment: ");
     reason.push_str(label.as_str());
     reason.push_str(" (");
-    push_two_decimals(&mut reason, sentiment.compound);
+    push_two_decimals(&mut reason, compound);
     reason.push(')');
     if label != Label::Neutral {
-        for (i, driver) in sentiment.drivers.iter().enumerate() {
+        for (i, (phrase, _)) in drivers.enumerate() {
             reason.push_str(if i == 0 { ": " } else { ", " });
-            push_quoted(&mut reason, &driver.phrase);
+            push_quoted(&mut reason, phrase);
         }
     }
     reason

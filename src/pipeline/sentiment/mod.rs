@@ -4,7 +4,8 @@
 //! package vaderSentiment 3.3.2.
 //!
 //! Owns: the compound score in [-1, 1], its label, and the words that drove
-//! it. Pure and synchronous; the lexicon is parsed once per
+//! it (returned, or lent from per-thread buffers to the scorer, which only
+//! quotes them). Pure and synchronous; the lexicon is parsed once per
 //! [`SentimentAnalyzer`]. Customer-service cues, urgency and reasons are
 //! the scorer's (`pipeline::scorer`), not this module's.
 //!
@@ -60,6 +61,10 @@ struct Buffers {
     scores: Vec<WordScore>,
     /// Driver candidates: token and valence.
     candidates: Vec<(usize, f64)>,
+    /// The drivers' phrases, back to back, and per driver where its
+    /// phrase ends and its valence ([`DriverPhrases`]).
+    phrases: String,
+    drivers: Vec<(usize, f64)>,
 }
 
 thread_local! {
@@ -183,7 +188,7 @@ impl SentimentAnalyzer {
     /// The compound score alone (no drivers, so no allocation beyond the
     /// tokens).
     pub fn compound(&self, text: &str) -> f64 {
-        self.run(text, false, &Plain, Extra::default()).compound
+        self.lend(text, false, &Plain, Extra::default(), |compound, _| compound)
     }
 
     /// The compound score and the words that drove it.
@@ -197,26 +202,55 @@ impl SentimentAnalyzer {
         self.run(text, true, adjust, extra)
     }
 
+    /// [`Self::analyze_with`] with the drivers lent to `f` (with the
+    /// compound) rather than returned: no string per driver.
+    pub(crate) fn analyze_lent<A: Adjust, R>(
+        &self,
+        text: &str,
+        adjust: &A,
+        extra: Extra,
+        f: impl FnOnce(f64, DriverPhrases<'_>) -> R,
+    ) -> R {
+        self.lend(text, true, adjust, extra, f)
+    }
+
     fn run<A: Adjust>(&self, text: &str, want_drivers: bool, adjust: &A, extra: Extra) -> Sentiment {
-        BUFFERS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buffers) => self.run_with(text, want_drivers, adjust, extra, &mut buffers),
-            // Re-entered (an `Adjust` that scores): fresh buffers.
-            Err(_) => self.run_with(text, want_drivers, adjust, extra, &mut Buffers::default()),
+        self.lend(text, want_drivers, adjust, extra, |compound, drivers| Sentiment {
+            compound,
+            drivers: drivers.map(|(phrase, valence)| Driver { phrase: phrase.to_string(), valence }).collect(),
         })
     }
 
-    fn run_with<A: Adjust>(
+    fn lend<A: Adjust, R>(
+        &self,
+        text: &str,
+        want_drivers: bool,
+        adjust: &A,
+        extra: Extra,
+        f: impl FnOnce(f64, DriverPhrases<'_>) -> R,
+    ) -> R {
+        BUFFERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buffers) => self.lend_with(text, want_drivers, adjust, extra, &mut buffers, f),
+            // Re-entered (an `Adjust` that scores): fresh buffers.
+            Err(_) => self.lend_with(text, want_drivers, adjust, extra, &mut Buffers::default(), f),
+        })
+    }
+
+    fn lend_with<A: Adjust, R>(
         &self,
         text: &str,
         want_drivers: bool,
         adjust: &A,
         extra: Extra,
         buffers: &mut Buffers,
-    ) -> Sentiment {
+        f: impl FnOnce(f64, DriverPhrases<'_>) -> R,
+    ) -> R {
         let tokens = Tokens::with_buffers(text, &self.lexicon, std::mem::take(&mut buffers.tokens));
-        let sentiment = self.score_tokens(&tokens, text, want_drivers, adjust, extra, buffers);
+        buffers.phrases.clear();
+        buffers.drivers.clear();
+        let compound = self.score_tokens(&tokens, text, want_drivers, adjust, extra, buffers);
         buffers.tokens = tokens.into_buffers();
-        sentiment
+        f(compound, DriverPhrases { phrases: &buffers.phrases, drivers: &buffers.drivers, start: 0 })
     }
 
     fn score_tokens<A: Adjust>(
@@ -227,9 +261,9 @@ impl SentimentAnalyzer {
         adjust: &A,
         extra: Extra,
         buffers: &mut Buffers,
-    ) -> Sentiment {
+    ) -> f64 {
         if tokens.is_empty() {
-            return Sentiment { compound: compound_of(extra.valence, tokens.marks()), drivers: Vec::new() };
+            return compound_of(extra.valence, tokens.marks());
         }
         let base = text.as_ptr() as usize;
         let words = &mut buffers.words;
@@ -259,7 +293,7 @@ impl SentimentAnalyzer {
             // The compound alone: the scores are summed, not kept.
             let weighted = (0..tokens.len()).map(|i| but_weighted(text_rules.contribution(i).valence, i, but));
             let sum = weighted.sum::<f64>() + extra.valence;
-            return Sentiment { compound: compound_of(sum, tokens.marks()), drivers: Vec::new() };
+            return compound_of(sum, tokens.marks());
         }
         let scores = &mut buffers.scores;
         scores.clear();
@@ -271,8 +305,29 @@ impl SentimentAnalyzer {
         }
         let sum: f64 = scores.iter().map(|s| s.valence).sum::<f64>() + extra.valence;
         let compound = compound_of(sum, tokens.marks());
-        let drivers = drivers(tokens, scores, compound, &mut buffers.candidates);
-        Sentiment { compound, drivers }
+        drivers(tokens, scores, compound, &mut buffers.candidates, &mut buffers.phrases, &mut buffers.drivers);
+        compound
+    }
+}
+
+/// The drivers of one text, strongest first: phrase and valence (see
+/// [`Driver`]), lent from the per-thread buffers.
+pub(crate) struct DriverPhrases<'b> {
+    phrases: &'b str,
+    drivers: &'b [(usize, f64)],
+    /// Where the next phrase starts.
+    start: usize,
+}
+
+impl<'b> Iterator for DriverPhrases<'b> {
+    type Item = (&'b str, f64);
+
+    fn next(&mut self) -> Option<(&'b str, f64)> {
+        let (&(end, valence), rest) = self.drivers.split_first()?;
+        let phrase = &self.phrases[self.start..end];
+        self.start = end;
+        self.drivers = rest;
+        Some((phrase, valence))
     }
 }
 
@@ -486,16 +541,20 @@ impl TextRules<'_> {
     }
 }
 
-/// The strongest words on the compound's side, as written.
+/// The strongest words on the compound's side, as written: their phrases
+/// back to back in `phrases`, and per driver where its phrase ends and
+/// its valence in `drivers` (both empty to start with).
 /// `candidates` is a buffer kept between texts.
 fn drivers(
     tokens: &Tokens<'_>,
     scores: &[WordScore],
     compound: f64,
     candidates: &mut Vec<(usize, f64)>,
-) -> Vec<Driver> {
+    phrases: &mut String,
+    drivers: &mut Vec<(usize, f64)>,
+) {
     if compound == 0.0 {
-        return Vec::new();
+        return;
     }
     candidates.clear();
     candidates.extend(
@@ -507,22 +566,31 @@ fn drivers(
     );
     // Stable: equal valences keep text order.
     candidates.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    let mut drivers: Vec<Driver> = Vec::with_capacity(MAX_DRIVERS);
     for &(i, valence) in candidates.iter() {
-        let phrase = phrase(tokens, scores[i].negated_by.unwrap_or(i), i);
-        if drivers.iter().all(|d| d.phrase != phrase) {
-            drivers.push(Driver { phrase, valence });
-            if drivers.len() == MAX_DRIVERS {
-                break;
-            }
+        let from = phrases.len();
+        push_phrase(phrases, tokens, scores[i].negated_by.unwrap_or(i), i);
+        let phrase = &phrases[from..];
+        let mut start = 0;
+        let seen = drivers.iter().any(|&(end, _)| {
+            let earlier = &phrases[start..end];
+            start = end;
+            earlier == phrase
+        });
+        if seen {
+            phrases.truncate(from);
+            continue;
+        }
+        drivers.push((phrases.len(), valence));
+        if drivers.len() == MAX_DRIVERS {
+            break;
         }
     }
-    drivers
 }
 
-/// Tokens `from..=to` as shown, one emoji once, cut to a readable length.
-fn phrase(tokens: &Tokens<'_>, from: usize, to: usize) -> String {
-    let mut out = String::with_capacity(24);
+/// Appends tokens `from..=to` as shown, one emoji once, cut to a readable
+/// length.
+fn push_phrase(out: &mut String, tokens: &Tokens<'_>, from: usize, to: usize) {
+    let start = out.len();
     let mut chars = 0;
     let mut last: Option<&str> = None;
     for k in from..=to {
@@ -531,7 +599,7 @@ fn phrase(tokens: &Tokens<'_>, from: usize, to: usize) -> String {
             continue;
         }
         last = Some(shown);
-        let separator = if out.is_empty() { None } else { Some(' ') };
+        let separator = if out.len() == start { None } else { Some(' ') };
         // An ASCII word that fits goes in whole.
         let ascii_len = usize::from(separator.is_some()) + shown.len();
         if chars + ascii_len <= MAX_PHRASE_CHARS && shown.is_ascii() {
@@ -543,11 +611,10 @@ fn phrase(tokens: &Tokens<'_>, from: usize, to: usize) -> String {
         for c in separator.into_iter().chain(shown.chars()) {
             if chars == MAX_PHRASE_CHARS {
                 out.push('…');
-                return out;
+                return;
             }
             out.push(c);
             chars += 1;
         }
     }
-    out
 }
