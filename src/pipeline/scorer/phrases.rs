@@ -100,11 +100,11 @@ pub(crate) struct Phrasebook {
     /// order, as a range of `later`.
     later_at: Vec<(u32, u32)>,
     later: Vec<Use>,
-    /// Per literal: whether it is a whole pattern, and the
-    /// [`pattern_bit`]s of the patterns it is a later part of. A later
-    /// part waits for something only if its pattern started, so most
-    /// literals' uses need not be visited.
-    later_bits: Vec<(bool, u128)>,
+    /// Per literal: the [`pattern_bit`]s of the patterns it is a later
+    /// part of, as an index into `bit_sets`, with [`WHOLE`] set when it is
+    /// a whole pattern too. A later part waits for something only if its
+    /// pattern started, so most literals' uses need not be visited.
+    later_bits: Vec<u32>,
     /// Per literal: the patterns with gaps it starts, ascending, as a
     /// range of `starts`. A start is only remembered as an occurrence of
     /// the literal; the patterns are looked up when a second part turns
@@ -112,9 +112,36 @@ pub(crate) struct Phrasebook {
     /// pattern it starts.
     starts_at: Vec<(u32, u32)>,
     starts: Vec<u32>,
-    /// Per literal: the [`pattern_bit`]s of the patterns it starts.
-    start_bits: Vec<u128>,
+    /// Per literal: the [`pattern_bit`]s of the patterns it starts, as an
+    /// index into `bit_sets`.
+    start_bits: Vec<u32>,
+    /// The distinct sets of pattern bits literals name, each kept once:
+    /// tens of thousands of literals share a few hundred sets, and 16
+    /// bytes or more per literal stayed resident in an idle daemon.
+    bit_sets: Vec<u128>,
     patterns: Vec<Pattern>,
+}
+
+/// In [`Phrasebook::later_bits`]: the literal is a whole pattern.
+const WHOLE: u32 = 1 << 31;
+
+/// [`Phrasebook::bit_sets`] as it is built: each set once.
+#[derive(Default)]
+struct BitSets {
+    sets: Vec<u128>,
+    index: std::collections::HashMap<u128, u32>,
+}
+
+impl BitSets {
+    /// The index of `bits`, added if new.
+    fn index(&mut self, bits: u128) -> u32 {
+        *self.index.entry(bits).or_insert_with(|| {
+            self.sets.push(bits);
+            let at = self.sets.len() as u32 - 1;
+            assert!(at < WHOLE, "fewer distinct bit sets than literals");
+            at
+        })
+    }
 }
 
 impl BookBuilder {
@@ -354,13 +381,14 @@ impl BookBuilder {
         let (mut later_at, mut later, mut starts_at, mut starts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut start_bits = Vec::with_capacity(self.uses.len());
         let mut later_bits = Vec::with_capacity(self.uses.len());
+        let mut bit_sets = BitSets::default();
         for uses in &self.uses {
             let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
             let from = starts.len() as u32;
             starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
             starts[from as usize..].sort_unstable();
             starts_at.push((from, starts.len() as u32));
-            start_bits.push(starts[from as usize..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
+            start_bits.push(bit_sets.index(starts[from as usize..].iter().fold(0, |bits, &p| bits | pattern_bit(p))));
             let from = later.len() as u32;
             later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| Use {
                 pattern,
@@ -370,7 +398,8 @@ impl BookBuilder {
             later_at.push((from, later.len() as u32));
             let uses = &later[from as usize..];
             let bits = uses.iter().filter(|u| u.part > 0).fold(0, |bits, u| bits | pattern_bit(u.pattern));
-            later_bits.push((uses.iter().any(|u| u.part == 0), bits));
+            let whole = if uses.iter().any(|u| u.part == 0) { WHOLE } else { 0 };
+            later_bits.push(bit_sets.index(bits) | whole);
         }
         let mut output_at = Vec::with_capacity(own.len());
         let mut outputs = Vec::new();
@@ -395,6 +424,7 @@ impl BookBuilder {
             starts_at,
             starts,
             start_bits,
+            bit_sets: bit_sets.sets,
             patterns: self.patterns,
         }
     }
@@ -588,10 +618,10 @@ impl Phrasebook {
                     let (a, b) = self.starts_at[lit as usize];
                     if a < b {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
-                        cx.pending.started |= self.start_bits[lit as usize];
+                        cx.pending.started |= self.bit_sets[self.start_bits[lit as usize] as usize];
                     }
-                    let (whole, bits) = self.later_bits[lit as usize];
-                    if !whole && bits & cx.pending.started == 0 {
+                    let later = self.later_bits[lit as usize];
+                    if later & WHOLE == 0 && self.bit_sets[later as usize] & cx.pending.started == 0 {
                         continue;
                     }
                     let (a, b) = self.later_at[lit as usize];
