@@ -47,74 +47,68 @@ async fn until_waiting(s: &SqliteStore, n: usize) {
     panic!("{n} polls never queued for the turn ({} did)", s.group().waiting());
 }
 
-#[tokio::test]
-async fn polls_queued_behind_the_writer_commit_together() {
-    let (_db, store) = sqlite().await;
-    let s = sqlite_of(&store);
-    let m = mention("Acme Air");
-    let names = ["a", "b", "c"].map(SourceName::new);
-    let cursor = Cursor("next".into());
-    let posts = ["a", "b", "c"].map(posts_of);
+/// Sources a, b and c, each with its own posts.
+const SOURCES: [&str; 3] = ["a", "b", "c"];
 
+/// Queues a poll of each of [`SOURCES`] (alerting `receivers` in turn)
+/// behind the writer's turn, then lets them go at once.
+async fn three_queued_polls(store: &Store, receivers: [&str; 3]) -> [Result<CommitReport, StoreError>; 3] {
+    let s = sqlite_of(store);
+    let m = mention("Acme Air");
+    let names = SOURCES.map(SourceName::new);
+    let cursor = Cursor("next".into());
+    let posts = SOURCES.map(posts_of);
     let held = s.group().hold().await;
     let release = async {
         until_waiting(s, 3).await;
         drop(held);
     };
     let (a, b, c, ()) = tokio::join!(
-        store.commit_poll(poll(&names[0], &cursor, &posts[0], &m, "slack")),
-        store.commit_poll(poll(&names[1], &cursor, &posts[1], &m, "slack")),
-        store.commit_poll(poll(&names[2], &cursor, &posts[2], &m, "slack")),
+        store.commit_poll(poll(&names[0], &cursor, &posts[0], &m, receivers[0])),
+        store.commit_poll(poll(&names[1], &cursor, &posts[1], &m, receivers[1])),
+        store.commit_poll(poll(&names[2], &cursor, &posts[2], &m, receivers[2])),
         release
     );
-    for report in [a, b, c] {
+    [a, b, c]
+}
+
+#[tokio::test]
+async fn polls_queued_behind_the_writer_commit_together() {
+    let (_db, store) = sqlite().await;
+    for report in three_queued_polls(&store, ["slack"; 3]).await {
         let report = report.unwrap();
         assert_eq!((report.inserted, report.queue_items, report.outbox_rows), (10, 10, 10));
     }
-    assert_eq!(s.group().commits(), 1, "three polls, one transaction");
+    assert_eq!(sqlite_of(&store).group().commits(), 1, "three polls, one transaction");
     let counts = store.counts().await.unwrap();
     assert_eq!((counts.mentions, counts.queue_open, counts.outbox_pending), (30, 30, 30));
-    for name in &names {
-        assert_eq!(store.cursor(name).await.unwrap(), Some(cursor.clone()));
+    for name in SOURCES.map(SourceName::new) {
+        assert_eq!(store.cursor(&name).await.unwrap(), Some(Cursor("next".into())));
     }
 }
 
 #[tokio::test]
 async fn a_poll_that_fails_in_a_group_fails_alone() {
     let (_db, store) = sqlite().await;
-    let s = sqlite_of(&store);
     sqlx::query(
         "CREATE TRIGGER refuse BEFORE INSERT ON outbox WHEN NEW.receiver = 'broken'
          BEGIN SELECT RAISE(ABORT, 'outbox refused'); END",
     )
-    .execute(s.pool())
+    .execute(sqlite_of(&store).pool())
     .await
     .unwrap();
-    let m = mention("Acme Air");
-    let names = ["a", "b", "c"].map(SourceName::new);
-    let cursor = Cursor("next".into());
-    let posts = ["a", "b", "c"].map(posts_of);
-
-    let held = s.group().hold().await;
-    let release = async {
-        until_waiting(s, 3).await;
-        drop(held);
-    };
-    let (a, b, c, ()) = tokio::join!(
-        store.commit_poll(poll(&names[0], &cursor, &posts[0], &m, "slack")),
-        store.commit_poll(poll(&names[1], &cursor, &posts[1], &m, "broken")),
-        store.commit_poll(poll(&names[2], &cursor, &posts[2], &m, "slack")),
-        release
-    );
+    let [a, b, c] = three_queued_polls(&store, ["slack", "broken", "slack"]).await;
     assert_eq!(a.unwrap().inserted, 10, "the poll before the bad one is written again alone");
     assert_eq!(c.unwrap().inserted, 10, "the poll after it");
     let e = b.unwrap_err();
     assert!(e.to_string().contains("outbox refused"), "{e}");
     let counts = store.counts().await.unwrap();
     assert_eq!((counts.mentions, counts.queue_open, counts.outbox_pending), (20, 20, 20), "nothing of b's");
-    assert_eq!(store.cursor(&names[0]).await.unwrap(), Some(cursor.clone()));
-    assert_eq!(store.cursor(&names[1]).await.unwrap(), None, "b's cursor did not move");
-    assert_eq!(store.cursor(&names[2]).await.unwrap(), Some(cursor.clone()));
+    let [a, b, c] = SOURCES.map(SourceName::new);
+    let cursor = Some(Cursor("next".into()));
+    assert_eq!(store.cursor(&a).await.unwrap(), cursor);
+    assert_eq!(store.cursor(&b).await.unwrap(), None, "b's cursor did not move");
+    assert_eq!(store.cursor(&c).await.unwrap(), cursor);
 }
 
 #[tokio::test]
