@@ -68,10 +68,7 @@ impl PgStore {
 
     /// Stores a poll in a transaction of its own.
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let report = self.write_poll(&mut tx, &commit).await?;
-        tx.commit().await?;
-        Ok(report)
+        self.commit_alone(&commit).await
     }
 
     /// Where a write outside a transaction (one statement) runs: the pool.

@@ -29,6 +29,14 @@ macro_rules! repository {
             Ok(row.map(|r| Cursor(r.get::<String, _>(0))))
         }
 
+        /// Stores a poll in a transaction of its own.
+        pub(super) async fn commit_alone(&self, commit: &PollCommit<'_>) -> Result<CommitReport, StoreError> {
+            let mut tx = self.begin_write().await?;
+            let report = self.write_poll(&mut tx, commit).await?;
+            tx.commit().await?;
+            Ok(report)
+        }
+
         /// Writes a poll in `tx` (the caller commits): its mentions,
         /// queue items and alerts, follow-ups, group schedules and the
         /// source's cursor. Idempotent: written again after a commit whose

@@ -127,14 +127,6 @@ impl SqliteStore {
         self.group.commit(self, &commit).await
     }
 
-    /// Stores a poll in a transaction of its own.
-    pub(super) async fn commit_alone(&self, commit: &PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let report = self.write_poll(&mut tx, commit).await?;
-        tx.commit().await?;
-        Ok(report)
-    }
-
     /// The writer's group commits (tests).
     #[cfg(test)]
     pub(crate) fn group(&self) -> &GroupCommit {
