@@ -164,18 +164,13 @@ pub(crate) fn clean(
 /// eight at a time) lead to a chunk; the text between is copied in runs.
 fn clean_ascii_chunks(text: &str, out: &mut String) {
     let bytes = text.as_bytes();
-    let lower = u64::from_ne_bytes([0x20; 8]);
     let space = |b: &u8| is_ascii_whitespace(*b);
     let mut plain_from = 0;
     // The chunks before this byte are done.
     let mut done = 0;
     for at in (0..bytes.len()).step_by(8) {
         let word = load_eight(bytes, at);
-        let mut marks = bytes_equal(word, b'@')
-            | bytes_equal(word, b'#')
-            | bytes_equal(word, b':')
-            | bytes_equal(word | lower, b'h')
-            | bytes_equal(word | lower, b'w');
+        let mut marks = tag_marks(word) | link_marks(word);
         while marks != 0 {
             let p = at + marks.trailing_zeros() as usize / 8;
             marks &= marks - 1;
@@ -202,14 +197,12 @@ fn clean_ascii_chunks(text: &str, out: &mut String) {
 /// the bytes that can begin a URL ("h", "w", the ":" of "://") are looked
 /// at closely.
 fn has_specials(bytes: &[u8]) -> bool {
-    // Or-ing 0x20 lowers a letter (and turns no other byte into 'h' or 'w').
-    let lower = u64::from_ne_bytes([0x20; 8]);
     (0..bytes.len()).step_by(8).any(|at| {
         let word = load_eight(bytes, at);
-        if bytes_equal(word, b'@') | bytes_equal(word, b'#') != 0 {
+        if tag_marks(word) != 0 {
             return true;
         }
-        let mut starts = bytes_equal(word | lower, b'h') | bytes_equal(word | lower, b'w') | bytes_equal(word, b':');
+        let mut starts = link_marks(word);
         while starts != 0 {
             let p = at + starts.trailing_zeros() as usize / 8;
             starts &= starts - 1;
@@ -219,6 +212,20 @@ fn has_specials(bytes: &[u8]) -> bool {
         }
         false
     })
+}
+
+/// Bit 7 of each of the eight bytes of `word` that is '@' or '#': a
+/// handle or a hashtag may start there.
+fn tag_marks(word: u64) -> u64 {
+    bytes_equal(word, b'@') | bytes_equal(word, b'#')
+}
+
+/// Bit 7 of each of the eight bytes of `word` that may begin a URL or its
+/// "://": 'h' or 'w' in any case, or ':'.
+fn link_marks(word: u64) -> u64 {
+    // Or-ing 0x20 lowers a letter (and turns no other byte into 'h' or 'w').
+    let lower = word | u64::from_ne_bytes([0x20; 8]);
+    bytes_equal(lower, b'h') | bytes_equal(lower, b'w') | bytes_equal(word, b':')
 }
 
 /// Whether the four bytes from `i` are "http" or "www." (any case), or

@@ -391,17 +391,7 @@ impl Raw {
         } else {
             (start, end)
         };
-        // "3rd" reads as a word, "3" as a number.
-        let letters = kind == Kind::Num && self.lower.as_bytes()[lo.0..lo.1].iter().any(u8::is_ascii_alphabetic);
-        let kind = if letters { Kind::Word } else { kind };
-        self.tokens.push(RawToken {
-            start: start as u32,
-            end: end as u32,
-            lo: (lo.0 as u32, lo.1 as u32),
-            kind,
-            question: false,
-            minutes: 0.0,
-        });
+        self.close_range(start, end, lo, kind);
     }
 
     /// A sentence end `c` at `this..at`: a break token, or the end of the
@@ -425,21 +415,29 @@ impl Raw {
         }
     }
 
+    /// Closes a word or number whose lower-case text runs from `lo` to the
+    /// end of `lower`.
     fn close(&mut self, start: usize, end: usize, lo: usize, kind: Kind) {
+        self.close_range(start, end, (lo, self.lower.len()), kind);
+    }
+
+    /// Closes a word or number at `start..end` whose lower-case text is
+    /// `lower[lo.0..lo.1]`.
+    fn close_range(&mut self, start: usize, end: usize, lo: (usize, usize), kind: Kind) {
         // "3rd" reads as a word, "3" as a number.
-        let kind = if kind == Kind::Num && self.lower[lo..].bytes().any(|b| b.is_ascii_alphabetic()) {
-            Kind::Word
-        } else {
-            kind
-        };
-        self.push(start, end, lo, kind);
+        let letters = kind == Kind::Num && self.lower.as_bytes()[lo.0..lo.1].iter().any(u8::is_ascii_alphabetic);
+        self.push_range(start, end, lo, if letters { Kind::Word } else { kind });
     }
 
     fn push(&mut self, start: usize, end: usize, lo: usize, kind: Kind) {
+        self.push_range(start, end, (lo, self.lower.len()), kind);
+    }
+
+    fn push_range(&mut self, start: usize, end: usize, lo: (usize, usize), kind: Kind) {
         self.tokens.push(RawToken {
             start: start as u32,
             end: end as u32,
-            lo: (lo as u32, self.lower.len() as u32),
+            lo: (lo.0 as u32, lo.1 as u32),
             kind,
             question: false,
             minutes: 0.0,
