@@ -5,6 +5,19 @@
 //! A mention's topics are a JSON array in `mentions.topics`, unnested with
 //! `json_each(m.topics)` (PostgreSQL: `json_array_elements_text`).
 
+/// Mentions per brand and time bucket posted in a range
+/// (`mention_volume`): one range of `mentions_posted`.
+pub(crate) const MENTION_VOLUME: &str =
+    "SELECT brand, posted_at / ?1, COUNT(*), SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END)
+     FROM mentions WHERE posted_at >= ?2 AND posted_at < ?3
+     GROUP BY 1, 2 ORDER BY 1, 2";
+
+/// The topics of negative mentions posted since a time, most frequent
+/// first (`complaint_topics`): one range of `mentions_posted`.
+pub(crate) const COMPLAINT_TOPICS: &str = "SELECT t.value, COUNT(*) FROM mentions m, json_each(m.topics) t
+     WHERE m.label = 'negative' AND m.posted_at >= ?
+     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?";
+
 macro_rules! board_repository {
     ($store:ident) => {
         impl $store {
@@ -64,11 +77,7 @@ macro_rules! board_repository {
                 width: std::time::Duration,
             ) -> Result<Vec<super::board::VolumeBucket>, StoreError> {
                 let width_ms = i64::try_from(width.as_millis()).unwrap_or(i64::MAX).max(1);
-                let rows = sqlx::query(&self.sql(
-                    "SELECT brand, posted_at / ?1, COUNT(*), SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END)
-                     FROM mentions WHERE posted_at >= ?2 AND posted_at < ?3
-                     GROUP BY 1, 2 ORDER BY 1, 2",
-                ))
+                let rows = sqlx::query(&self.sql(super::board_repo::MENTION_VOLUME))
                 .bind(width_ms)
                 .bind(to_ms(since))
                 .bind(to_ms(until))
@@ -93,11 +102,7 @@ macro_rules! board_repository {
                 since: DateTime<Utc>,
                 limit: u32,
             ) -> Result<Vec<super::board::TopicCount>, StoreError> {
-                let rows = sqlx::query(&self.sql(
-                    "SELECT t.value, COUNT(*) FROM mentions m, json_each(m.topics) t
-                     WHERE m.label = 'negative' AND m.posted_at >= ?
-                     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
-                ))
+                let rows = sqlx::query(&self.sql(super::board_repo::COMPLAINT_TOPICS))
                 .bind(to_ms(since))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)

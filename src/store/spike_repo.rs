@@ -11,6 +11,13 @@
 use crate::domain::BrandName;
 use crate::routing::spike::Series;
 
+/// A spike's most urgent negative mentions (`spike_examples`): the
+/// spike's window of `mentions_stored`, filtered by brand.
+pub(crate) const SPIKE_EXAMPLES: &str =
+    "SELECT id, platform, url, author_handle, body, level, urgency, topics FROM mentions
+     WHERE brand = ? AND label = 'negative' AND stored_at >= ?
+     ORDER BY urgency DESC, id DESC LIMIT 200";
+
 /// One stored series: a brand, or a brand's topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesRow {
@@ -99,11 +106,7 @@ macro_rules! spike_repository {
                 since: DateTime<Utc>,
                 limit: usize,
             ) -> Result<Vec<crate::sinks::SpikeExample>, StoreError> {
-                let rows = sqlx::query(&self.sql(
-                    "SELECT id, platform, url, author_handle, body, level, urgency, topics FROM mentions
-                     WHERE brand = ? AND label = 'negative' AND stored_at >= ?
-                     ORDER BY urgency DESC, id DESC LIMIT 200",
-                ))
+                let rows = sqlx::query(&self.sql(super::spike_repo::SPIKE_EXAMPLES))
                 .bind(brand.as_str())
                 .bind(to_ms(since))
                 .fetch_all(&self.pool)

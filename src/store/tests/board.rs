@@ -103,3 +103,28 @@ async fn trends_count_volume_and_complaint_topics(store: Store) {
     assert_eq!(got, [("delay", 2), ("baggage", 1), ("refund", 1)], "negative mentions only, most frequent first");
     assert_eq!(store.complaint_topics(d0, 1).await.unwrap().len(), 1);
 }
+
+/// The board's time-range reads and a spike's examples search a range of
+/// an index on time; none scans the mentions, which only grow. SQLite's
+/// plans (it keeps no statistics here, so they are fixed).
+#[tokio::test]
+async fn time_range_reads_search_an_index_on_time() {
+    use sqlx::Row;
+    let (_db, store) = sqlite().await;
+    let Store::Sqlite(s) = &store else { unreachable!("a SQLite store") };
+    let reads = [
+        (board_repo::MENTION_VOLUME, 3, "mentions_posted"),
+        (board_repo::COMPLAINT_TOPICS, 2, "mentions_posted"),
+        (spike_repo::SPIKE_EXAMPLES, 2, "mentions_stored"),
+    ];
+    for (sql, params, index) in reads {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(&explain);
+        for _ in 0..params {
+            query = query.bind(0_i64);
+        }
+        let plan: Vec<String> = query.fetch_all(s.pool()).await.unwrap().iter().map(|r| r.get(3)).collect();
+        assert!(plan.iter().any(|step| step.starts_with("SEARCH") && step.contains(index)), "{index}: {plan:?}");
+        assert!(!plan.iter().any(|step| step.starts_with("SCAN m")), "a scan of the mentions: {plan:?}");
+    }
+}
