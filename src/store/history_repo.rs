@@ -109,14 +109,24 @@ macro_rules! history_repository {
                 let authors = json(authors);
                 let leaving_out = json(window.leaving_out);
                 // The two reads run at once, on reader connections of their own.
+                // Each post once (its first label and time over its brands),
+                // its rows neighbours in the index (grouped as read, no
+                // sort); then per author, the labels side by side.
                 let tally_sql = self.sql(
-                    "SELECT author_handle, label, COUNT(*), SUM(CASE WHEN posted_at >= ? THEN 1 ELSE 0 END), MAX(posted_at)
-                     FROM (SELECT author_handle, external_id, MIN(label) AS label, MIN(posted_at) AS posted_at
+                    "SELECT author_handle,
+                            SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END),
+                            SUM(CASE WHEN label = 'neutral' THEN 1 ELSE 0 END),
+                            SUM(CASE WHEN label = 'positive' THEN 1 ELSE 0 END),
+                            SUM(CASE WHEN label = 'negative' AND posted_at >= ? THEN 1 ELSE 0 END),
+                            MAX(CASE WHEN label = 'negative' THEN posted_at END),
+                            MAX(CASE WHEN label = 'neutral' THEN posted_at END),
+                            MAX(CASE WHEN label = 'positive' THEN posted_at END)
+                     FROM (SELECT author_handle, MIN(label) AS label, MIN(posted_at) AS posted_at
                            FROM mentions
                            WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
                              AND external_id NOT IN (SELECT value FROM json_each(?))
-                           GROUP BY author_handle, external_id) AS p
-                     GROUP BY author_handle, label",
+                           GROUP BY author_handle, posted_at, external_id) AS p
+                     GROUP BY author_handle",
                 );
                 let tally = sqlx::query(&tally_sql)
                     .bind(to_ms(window.complaints_since))
@@ -149,14 +159,21 @@ macro_rules! history_repository {
                     .fetch_all(&self.pool);
                 let (rows, items) = tokio::try_join!(tally, items)?;
                 for r in rows {
-                    let label: String = r.get(1);
-                    let (n, complaints): (i64, i64) = (r.get(2), r.get(3));
-                    out.entry(r.get(0)).or_default().earlier.add_many(
-                        parse_label(&label)?,
-                        u32::try_from(n).unwrap_or(u32::MAX),
-                        u32::try_from(complaints).unwrap_or(u32::MAX),
-                        from_ms(r.get(4)),
-                    );
+                    let earlier = &mut out.entry(r.get(0)).or_default().earlier;
+                    let complaints: i64 = r.get(4);
+                    // In label order, so of two latest posts at one time the
+                    // first label's counts as the latest (as it always did).
+                    for (k, label) in [crate::domain::Label::Negative, crate::domain::Label::Neutral, crate::domain::Label::Positive].into_iter().enumerate() {
+                        let (n, latest): (i64, Option<i64>) = (r.get(1 + k), r.get(5 + k));
+                        let Some(latest) = latest.filter(|_| n > 0) else { continue };
+                        let complaints = if label == crate::domain::Label::Negative { complaints } else { 0 };
+                        earlier.add_many(
+                            label,
+                            u32::try_from(n).unwrap_or(u32::MAX),
+                            u32::try_from(complaints).unwrap_or(u32::MAX),
+                            from_ms(latest),
+                        );
+                    }
                 }
                 for r in items {
                     let record = out.entry(r.get(0)).or_default();
