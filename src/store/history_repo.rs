@@ -109,9 +109,10 @@ macro_rules! history_repository {
                 let authors = json(authors);
                 let leaving_out = json(window.leaving_out);
                 // The two reads run at once, on reader connections of their own.
-                // Each post once (its first label and time over its brands),
-                // its rows neighbours in the index (grouped as read, no
-                // sort); then per author, the labels side by side.
+                // Each post once (its first label over its brands), its
+                // rows neighbours in the index (grouped as read, no sort;
+                // rows of one post stored with two different times count
+                // as two posts); then per author, the labels side by side.
                 let tally_sql = self.sql(
                     "SELECT author_handle,
                             SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END),
@@ -163,10 +164,11 @@ macro_rules! history_repository {
                     let complaints: i64 = r.get(4);
                     // In label order, so of two latest posts at one time the
                     // first label's counts as the latest (as it always did).
-                    for (k, label) in [crate::domain::Label::Negative, crate::domain::Label::Neutral, crate::domain::Label::Positive].into_iter().enumerate() {
+                    use crate::domain::Label;
+                    for (k, label) in [Label::Negative, Label::Neutral, Label::Positive].into_iter().enumerate() {
                         let (n, latest): (i64, Option<i64>) = (r.get(1 + k), r.get(5 + k));
                         let Some(latest) = latest.filter(|_| n > 0) else { continue };
-                        let complaints = if label == crate::domain::Label::Negative { complaints } else { 0 };
+                        let complaints = if label == Label::Negative { complaints } else { 0 };
                         earlier.add_many(
                             label,
                             u32::try_from(n).unwrap_or(u32::MAX),
