@@ -122,7 +122,7 @@ macro_rules! history_repository {
                             MAX(CASE WHEN label = 'negative' THEN posted_at END),
                             MAX(CASE WHEN label = 'neutral' THEN posted_at END),
                             MAX(CASE WHEN label = 'positive' THEN posted_at END)
-                     FROM (SELECT author_handle, MIN(label) AS label, MIN(posted_at) AS posted_at
+                     FROM (SELECT author_handle, MIN(label) AS label, posted_at
                            FROM mentions
                            WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
                              AND external_id NOT IN (SELECT value FROM json_each(?))
@@ -159,16 +159,17 @@ macro_rules! history_repository {
                     .persistent(Self::KEEP_LOOKUP_PLANS)
                     .fetch_all(&self.pool);
                 let (rows, items) = tokio::try_join!(tally, items)?;
+                use crate::domain::Label;
                 for r in rows {
                     let earlier = &mut out.entry(r.get(0)).or_default().earlier;
+                    // Counted for negative posts only (`add_many` ignores it
+                    // for the others).
                     let complaints: i64 = r.get(4);
                     // In label order, so of two latest posts at one time the
                     // first label's counts as the latest (as it always did).
-                    use crate::domain::Label;
                     for (k, label) in [Label::Negative, Label::Neutral, Label::Positive].into_iter().enumerate() {
                         let (n, latest): (i64, Option<i64>) = (r.get(1 + k), r.get(5 + k));
                         let Some(latest) = latest.filter(|_| n > 0) else { continue };
-                        let complaints = if label == Label::Negative { complaints } else { 0 };
                         earlier.add_many(
                             label,
                             u32::try_from(n).unwrap_or(u32::MAX),
