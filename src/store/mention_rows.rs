@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::repo::{clamp_i64, encode, json};
+use super::alert_drafts::AlertDrafts;
+use super::repo::{clamp_i64, json};
 use super::{to_ms, NewMention, OutboxWrite, Placement, StoreError};
 use crate::domain::{MentionId, QueueItemId, SourceName};
 use crate::routing::Delivery;
-use crate::sinks::{MentionAlert, Notification};
 
 /// The `mentions` columns a commit fills, in [`MentionValues`] order.
 pub(crate) const MENTION_COLUMNS: &str = "platform, external_id, brand, source, url, author_handle, author_name,
@@ -133,20 +133,14 @@ impl<'c, 'a> PollRows<'c, 'a> {
     pub(crate) fn new(
         rows: NewRows<'c, 'a>,
         items: OpenedItems,
+        drafts: &AlertDrafts<'_, '_>,
         source: &SourceName,
         now: DateTime<Utc>,
     ) -> Result<Self, StoreError> {
         let routed = rows.named.iter().filter(|(m, _)| !m.deliveries.is_empty());
         let alerts = routed
             .map(|(m, mention_id)| {
-                let payload = encode(&Notification::Mention(MentionAlert {
-                    mention_id: *mention_id,
-                    queue_item: items.get(&mention_id.0).copied(),
-                    source: source.clone(),
-                    post: m.post.clone(),
-                    mention: m.mention.clone(),
-                    history: m.history.clone(),
-                }))?;
+                let payload = drafts.payload(m, *mention_id, items.get(&mention_id.0).copied(), source)?;
                 Ok((mention_id.0, payload, &m.deliveries[..]))
             })
             .collect::<Result<Vec<Alert<'c>>, StoreError>>()?;

@@ -14,6 +14,7 @@
 //! one set of queries (`repo.rs`); callers only see [`Store`].
 //! Tests: `store/tests.rs` (real SQLite files) and `tests/it/`.
 
+mod alert_drafts;
 mod board_repo;
 mod customer;
 mod history_repo;

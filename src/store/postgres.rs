@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row};
 
+use super::alert_drafts::AlertDrafts;
 use super::board_repo::board_repository;
 use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};
@@ -68,7 +69,8 @@ impl PgStore {
 
     /// Stores a poll in a transaction of its own.
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        self.commit_alone(&commit).await
+        // Encoded before the transaction begins: it holds row locks.
+        self.commit_alone(&commit, &AlertDrafts::of(&commit)?).await
     }
 
     /// Where a write outside a transaction (one statement) runs: the pool.

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::alert_drafts::AlertDrafts;
 use super::mention_rows::{
     check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS, MENTION_KEY,
     OUTBOX_COLUMNS,
@@ -45,11 +46,12 @@ impl PgStore {
         &self,
         tx: &mut Tx<'_>,
         commit: &'c PollCommit<'a>,
+        drafts: &AlertDrafts<'_, '_>,
         now: i64,
     ) -> Result<PollRows<'c, 'a>, StoreError> {
         let rows = self.insert_mentions(tx, &commit.mentions, commit.source.as_str(), now).await?;
         let items = self.open_queue_items(tx, &opening(&rows.named), now).await?;
-        let written = PollRows::new(rows, items, commit.source, commit.now)?;
+        let written = PollRows::new(rows, items, drafts, commit.source, commit.now)?;
         self.insert_outbox(tx, &written.outbox_rows(), &written.placed, commit.now).await?;
         Ok(written)
     }

@@ -30,9 +30,13 @@ macro_rules! repository {
         }
 
         /// Stores a poll in a transaction of its own.
-        pub(super) async fn commit_alone(&self, commit: &PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        pub(super) async fn commit_alone(
+            &self,
+            commit: &PollCommit<'_>,
+            drafts: &AlertDrafts<'_, '_>,
+        ) -> Result<CommitReport, StoreError> {
             let mut tx = self.begin_write().await?;
-            let report = self.write_poll(&mut tx, commit).await?;
+            let report = self.write_poll(&mut tx, commit, drafts).await?;
             tx.commit().await?;
             Ok(report)
         }
@@ -46,6 +50,7 @@ macro_rules! repository {
             &self,
             tx: &mut WriteTx<'_>,
             commit: &PollCommit<'_>,
+            drafts: &AlertDrafts<'_, '_>,
         ) -> Result<CommitReport, StoreError> {
             let now = to_ms(commit.now);
             let mut report = CommitReport::default();
@@ -53,7 +58,7 @@ macro_rules! repository {
             // Mentions, their queue items and their alerts' outbox rows,
             // each backend its own way (`sqlite_commit.rs`,
             // `postgres_commit.rs`).
-            let written = self.write_poll_rows(tx, commit, now).await?;
+            let written = self.write_poll_rows(tx, commit, drafts, now).await?;
             report.inserted = written.rows.inserted;
             report.duplicates = written.rows.duplicates;
             report.queue_items = written.items.len() as u64;

@@ -20,6 +20,7 @@ use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
+use super::alert_drafts::AlertDrafts;
 use super::board_repo::board_repository;
 use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::alert_drafts::AlertDrafts;
 use super::mention_rows::{
     check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
@@ -36,19 +37,20 @@ impl SqliteStore {
         &self,
         tx: &mut Tx<'_>,
         commit: &'c PollCommit<'a>,
+        drafts: &AlertDrafts<'_, '_>,
         now: i64,
     ) -> Result<PollRows<'c, 'a>, StoreError> {
         if commit.mentions.is_empty() {
             // Most polls find nothing new: no handle to take.
             let rows = NewRows { named: Vec::new(), inserted: 0, duplicates: 0 };
-            return PollRows::new(rows, OpenedItems::new(), commit.source, commit.now);
+            return PollRows::new(rows, OpenedItems::new(), drafts, commit.source, commit.now);
         }
         let values: Vec<MentionValues<'_>> =
             commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
         with_handle(tx, |db| {
             let rows = insert_mentions(db, &commit.mentions, &values)?;
             let items = open_queue_items(db, &opening(&rows.named), now)?;
-            let written = PollRows::new(rows, items, commit.source, commit.now)?;
+            let written = PollRows::new(rows, items, drafts, commit.source, commit.now)?;
             insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
             Ok(written)
         })
