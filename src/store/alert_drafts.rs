@@ -2,14 +2,15 @@
 //! but the two ids the commit hands out (the mention's and its queue
 //! item's), which are filled in once the rows are written.
 //!
-//! Owns: [`AlertDrafts`]. Why: SQLite has one writer, and under the load
-//! command the JSON of the alerts (each a copy of the post, its score and
-//! the author's history) was a sixth of the writer's time per poll, while
-//! every other poll waited for its turn. A draft is the alert's JSON after
-//! the ids; the payload is the fixed head, the ids and the draft, the same
-//! bytes [`encode`] gives for the whole alert (tested). Drafts are made for
-//! every mention with somewhere to go; a mention that turns out to be
-//! stored already wastes its draft, outside the writer. Tests: below.
+//! Owns: [`AlertDrafts`]. Why: SQLite has one writer, and every other
+//! poll waits while it holds the turn; encoding the alerts there (each a
+//! copy of the post, its score and the author's history) took about 3 %
+//! of the writer's CPU per poll under the load command (BENCHMARKS.md,
+//! ninth pass). A draft is the alert's JSON after the ids; the payload is
+//! the fixed head, the ids and the draft, the same bytes [`encode`] gives
+//! for the whole alert (tested). Drafts are made for every mention with
+//! somewhere to go; a mention that turns out to be stored already wastes
+//! its draft, outside the writer. Tests: below.
 
 use serde::Serialize;
 
@@ -36,7 +37,7 @@ struct Tail<'a> {
 /// One draft per mention of a commit, in its order: `None` for a mention
 /// with nowhere to go.
 pub(crate) struct AlertDrafts<'c, 'a> {
-    mentions: &'c [NewMention<'a>],
+    commit: &'c PollCommit<'a>,
     /// The JSON of [`Tail`] without its opening brace.
     tails: Vec<Option<String>>,
 }
@@ -49,7 +50,7 @@ impl<'c, 'a> AlertDrafts<'c, 'a> {
             .iter()
             .map(|m| (!m.deliveries.is_empty()).then(|| tail(m, commit.source)).transpose())
             .collect::<Result<_, _>>()?;
-        Ok(AlertDrafts { mentions: &commit.mentions, tails })
+        Ok(AlertDrafts { commit, tails })
     }
 
     /// The payload of `m`'s alert (a mention of this commit) with its ids.
@@ -59,11 +60,9 @@ impl<'c, 'a> AlertDrafts<'c, 'a> {
         m: &NewMention<'_>,
         mention_id: MentionId,
         queue_item: Option<QueueItemId>,
-        source: &SourceName,
     ) -> Result<String, StoreError> {
-        let at = self.mentions.iter().position(|n| std::ptr::eq(n, m));
-        let Some(tail) = at.and_then(|i| self.tails[i].as_deref()) else {
-            return whole(m, mention_id, queue_item, source);
+        let Some(tail) = self.index_of(m).and_then(|i| self.tails[i].as_deref()) else {
+            return whole(m, mention_id, queue_item, self.commit.source);
         };
         let mut out = String::with_capacity(HEAD.len() + 48 + tail.len());
         out.push_str(HEAD);
@@ -77,12 +76,20 @@ impl<'c, 'a> AlertDrafts<'c, 'a> {
         out.push_str(tail);
         Ok(out)
     }
+
+    /// Where `m` is in the commit's mentions (by address, so found at
+    /// once in the writer's turn, not searched for per alert).
+    fn index_of(&self, m: &NewMention<'_>) -> Option<usize> {
+        let mentions = &self.commit.mentions;
+        let offset = (m as *const NewMention<'_> as usize).checked_sub(mentions.as_ptr() as usize)?;
+        let at = offset / std::mem::size_of::<NewMention<'_>>();
+        mentions.get(at).filter(|n| std::ptr::eq(*n, m)).map(|_| at)
+    }
 }
 
 /// `m`'s alert fields after the ids, without the opening brace.
 fn tail(m: &NewMention<'_>, source: &SourceName) -> Result<String, StoreError> {
-    let tail = Tail { source, post: m.post, mention: m.mention, history: m.history.as_ref() };
-    let json = serde_json::to_string(&tail).map_err(|e| StoreError::Corrupt(format!("cannot encode an alert: {e}")))?;
+    let json = encode(&Tail { source, post: m.post, mention: m.mention, history: m.history.as_ref() })?;
     Ok(json.strip_prefix('{').map(str::to_string).unwrap_or(json))
 }
 
@@ -137,9 +144,11 @@ mod tests {
         let commit = PollCommit { source: &source, cursor: None, mentions, now: chrono::Utc::now() };
         let drafts = AlertDrafts::of(&commit).unwrap();
         assert_eq!(drafts.tails.iter().filter(|t| t.is_some()).count(), 2, "only routed mentions are drafted");
-        for (m, item) in [(&commit.mentions[0], Some(QueueItemId(7))), (&commit.mentions[2], None)] {
+        for (at, item) in [(0, Some(QueueItemId(7))), (2, None)] {
+            let m = &commit.mentions[at];
+            assert_eq!(drafts.index_of(m), Some(at), "a mention of the commit is found by its address");
             for id in [1, 42, i64::MAX] {
-                let drafted = drafts.payload(m, MentionId(id), item, &source).unwrap();
+                let drafted = drafts.payload(m, MentionId(id), item).unwrap();
                 assert_eq!(drafted, whole(m, MentionId(id), item, &source).unwrap());
                 let decoded: Notification = serde_json::from_str(&drafted).unwrap();
                 let Notification::Mention(alert) = decoded else { panic!("a mention alert") };
@@ -149,7 +158,8 @@ mod tests {
         }
         let elsewhere =
             NewMention { post: &post, mention: &mention, deliveries: to(), open_queue_item: false, history: None };
-        let whole_encoded = drafts.payload(&elsewhere, MentionId(3), None, &source).unwrap();
+        assert_eq!(drafts.index_of(&elsewhere), None);
+        let whole_encoded = drafts.payload(&elsewhere, MentionId(3), None).unwrap();
         assert_eq!(whole_encoded, whole(&elsewhere, MentionId(3), None, &source).unwrap(), "unknown: encoded whole");
     }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::alert_drafts::AlertDrafts;
 use super::repo::{clamp_i64, json};
 use super::{to_ms, NewMention, OutboxWrite, Placement, StoreError};
-use crate::domain::{MentionId, QueueItemId, SourceName};
+use crate::domain::{MentionId, QueueItemId};
 use crate::routing::Delivery;
 
 /// The `mentions` columns a commit fills, in [`MentionValues`] order.
@@ -134,13 +134,12 @@ impl<'c, 'a> PollRows<'c, 'a> {
         rows: NewRows<'c, 'a>,
         items: OpenedItems,
         drafts: &AlertDrafts<'_, '_>,
-        source: &SourceName,
         now: DateTime<Utc>,
     ) -> Result<Self, StoreError> {
         let routed = rows.named.iter().filter(|(m, _)| !m.deliveries.is_empty());
         let alerts = routed
             .map(|(m, mention_id)| {
-                let payload = drafts.payload(m, *mention_id, items.get(&mention_id.0).copied(), source)?;
+                let payload = drafts.payload(m, *mention_id, items.get(&mention_id.0).copied())?;
                 Ok((mention_id.0, payload, &m.deliveries[..]))
             })
             .collect::<Result<Vec<Alert<'c>>, StoreError>>()?;

@@ -51,7 +51,7 @@ impl PgStore {
     ) -> Result<PollRows<'c, 'a>, StoreError> {
         let rows = self.insert_mentions(tx, &commit.mentions, commit.source.as_str(), now).await?;
         let items = self.open_queue_items(tx, &opening(&rows.named), now).await?;
-        let written = PollRows::new(rows, items, drafts, commit.source, commit.now)?;
+        let written = PollRows::new(rows, items, drafts, commit.now)?;
         self.insert_outbox(tx, &written.outbox_rows(), &written.placed, commit.now).await?;
         Ok(written)
     }

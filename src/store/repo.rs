@@ -9,8 +9,6 @@
 //! placeholders and a `/*LOCK*/` marker where PostgreSQL takes
 //! `FOR UPDATE SKIP LOCKED`.
 
-use crate::sinks::Notification;
-
 use super::StoreError;
 
 macro_rules! repository {
@@ -281,7 +279,8 @@ pub(crate) fn create_dir(dir: &std::path::Path) -> Result<(), StoreError> {
     std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })
 }
 
-pub(crate) fn encode(n: &Notification) -> Result<String, StoreError> {
+/// A notification (or part of one: `alert_drafts.rs`) as stored JSON.
+pub(crate) fn encode<T: serde::Serialize + ?Sized>(n: &T) -> Result<String, StoreError> {
     serde_json::to_string(n).map_err(|e| StoreError::Corrupt(format!("cannot encode notification: {e}")))
 }
 

@@ -43,14 +43,14 @@ impl SqliteStore {
         if commit.mentions.is_empty() {
             // Most polls find nothing new: no handle to take.
             let rows = NewRows { named: Vec::new(), inserted: 0, duplicates: 0 };
-            return PollRows::new(rows, OpenedItems::new(), drafts, commit.source, commit.now);
+            return PollRows::new(rows, OpenedItems::new(), drafts, commit.now);
         }
         let values: Vec<MentionValues<'_>> =
             commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
         with_handle(tx, |db| {
             let rows = insert_mentions(db, &commit.mentions, &values)?;
             let items = open_queue_items(db, &opening(&rows.named), now)?;
-            let written = PollRows::new(rows, items, drafts, commit.source, commit.now)?;
+            let written = PollRows::new(rows, items, drafts, commit.now)?;
             insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
             Ok(written)
         })
