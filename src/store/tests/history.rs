@@ -6,7 +6,8 @@ both_backends!(
     prior_reads_give_engagement_and_the_authors_complaints,
     customer_records_sum_up_an_author_and_leave_out_the_batch,
     customer_records_count_open_items_and_list_resolved_ones,
-    rereads_refresh_and_alert_once
+    rereads_refresh_and_alert_once,
+    the_tally_agrees_with_counting_every_post
 );
 
 /// The start of a history window that holds every test post.
@@ -186,4 +187,131 @@ async fn rereads_refresh_and_alert_once(store: Store) {
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].mention_id, Some(id));
     assert!(claimed[0].payload.contains("critical"));
+}
+
+/// One stored mention row, as the tally's reference counts it.
+#[derive(Debug, Clone)]
+struct Row {
+    author: &'static str,
+    external_id: String,
+    posted_at: DateTime<Utc>,
+    brand: &'static str,
+    label: Label,
+}
+
+/// The customer tally counted the slow way: every post of the author in
+/// the window once, at its first label, the left-out ones skipped.
+fn reference_tally(rows: &[Row], author: &str, window: &HistoryWindow<'_>) -> crate::queue::customer::PostTally {
+    let mut posts: std::collections::BTreeMap<(DateTime<Utc>, &str), Label> = std::collections::BTreeMap::new();
+    for r in rows.iter().filter(|r| r.author == author && r.posted_at >= window.since) {
+        if window.leaving_out.contains(&r.external_id.as_str()) {
+            continue;
+        }
+        let label = posts.entry((r.posted_at, r.external_id.as_str())).or_insert(r.label);
+        if r.label.as_str() < label.as_str() {
+            *label = r.label;
+        }
+    }
+    let mut tally = crate::queue::customer::PostTally::default();
+    for (&(at, _), &label) in &posts {
+        tally.add(label, at, at >= window.complaints_since);
+    }
+    // Of two latest posts at one time, the first label's is the latest.
+    let latest = posts.keys().map(|&(at, _)| at).max();
+    tally.latest = latest.map(|t| {
+        let first = posts.iter().filter(|(&(at, _), _)| at == t).map(|(_, &l)| l).min_by_key(|l| l.as_str());
+        (t, first.expect("a post at the latest time"))
+    });
+    tally
+}
+
+/// The tally the store sums up in SQL agrees with counting every post in
+/// Rust, for posts on and around day boundaries and window edges, posts
+/// naming several brands with different labels, labels changed by
+/// re-reads, left-out posts and windows of every shape (a guard for any
+/// faster way to read it, such as a rollup by day).
+async fn the_tally_agrees_with_counting_every_post(store: Store) {
+    const DAY: i64 = 86_400_000;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let authors = ["dana", "eve", "finn"];
+    let brands = ["Acme Air", "Globex", "Initech"];
+    let labels = [Label::Negative, Label::Neutral, Label::Positive];
+    let since = now() - chrono::Duration::days(90);
+    let week = now() - chrono::Duration::days(7);
+    let day_start = |t: DateTime<Utc>| DateTime::from_timestamp_millis(t.timestamp_millis() / DAY * DAY).unwrap();
+    // Times that matter to the tally's parts, and random ones.
+    let mut times = vec![since, week, day_start(since), day_start(week), day_start(now())];
+    let next_day = |t| day_start(t) + chrono::Duration::days(1);
+    for edge in [since, week, next_day(since), next_day(week)] {
+        times.extend([edge - chrono::Duration::milliseconds(1), edge + chrono::Duration::milliseconds(1)]);
+    }
+    times.extend((0..30).map(|_| now() - chrono::Duration::milliseconds((next(100 * DAY as u64)) as i64)));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut posts = Vec::new();
+    for (k, &at) in times.iter().enumerate() {
+        for copy in 0..=next(2) {
+            let author = authors[next(3) as usize];
+            let p = Post {
+                author: Author { handle: author.into(), ..post("x").author },
+                created_at: at,
+                ..post(&format!("{k}-{copy}"))
+            };
+            for brand in brands.iter().take(1 + next(3) as usize) {
+                let mut m = mention(brand);
+                m.score.label = labels[next(3) as usize];
+                store_one(&store, &p, &m, now()).await;
+                let external_id = p.external_id.as_str().to_string();
+                rows.push(Row { author, external_id, posted_at: at, brand, label: m.score.label });
+            }
+            posts.push(p);
+        }
+    }
+    // Re-reads relabel a third of the rows.
+    let refs: Vec<&Post> = posts.iter().collect();
+    let prior = store.prior_reads(Platform::Hackernews, &refs, week, since).await.unwrap();
+    let relabelled: Vec<usize> = (0..rows.len()).filter(|_| next(3) == 0).collect();
+    for k in relabelled {
+        let row = &mut rows[k];
+        let p = posts.iter().find(|p| p.external_id.as_str() == row.external_id).unwrap();
+        let stored = prior.stored(p, &BrandName::new(row.brand)).expect("stored");
+        let mut m = mention(row.brand);
+        m.score.label = labels[next(3) as usize];
+        let reread = Reread { mention_id: stored.id, post: p, mention: &m, deliveries: vec![] };
+        store.record_rereads(&SourceName::new("hn"), &[reread], now()).await.unwrap();
+        row.label = m.score.label;
+    }
+
+    let left_out: Vec<&str> = rows.iter().step_by(4).map(|r| r.external_id.as_str()).collect();
+    let windows = [
+        (since, week),
+        (day_start(since), day_start(week)),
+        (week, week),
+        (week, since),
+        (now() - chrono::Duration::days(2), now() - chrono::Duration::hours(30)),
+        (now() + chrono::Duration::days(1), now() + chrono::Duration::days(1)),
+        (DateTime::from_timestamp_millis(0).unwrap(), week),
+        (DateTime::from_timestamp_millis(-5 * DAY / 2).unwrap(), since),
+    ];
+    for (since, complaints_since) in windows {
+        for leaving_out in [&[][..], &left_out[..]] {
+            let window = HistoryWindow { since, complaints_since, leaving_out, leaving_out_item: None };
+            let records = store.customer_records(Platform::Hackernews, &authors, window).await.unwrap();
+            for author in authors {
+                let expected = reference_tally(&rows, author, &window);
+                let got = records.get(author).map(|r| r.earlier).unwrap_or_default();
+                assert_eq!(
+                    got,
+                    expected,
+                    "{author}, since {since}, complaints since {complaints_since}, {} left out",
+                    leaving_out.len()
+                );
+            }
+        }
+    }
 }
