@@ -93,28 +93,13 @@ pub(crate) struct Phrasebook {
     /// Per state: the literals ending there, as a range of `outputs`.
     output_at: Vec<(u32, u32)>,
     outputs: Vec<u32>,
-    /// Words per literal.
-    lengths: Vec<u8>,
-    /// Per literal: what it stands for other than the first part of a
-    /// pattern with gaps (a whole pattern, or a later part), in data
-    /// order, as a range of `later`.
-    later_at: Vec<(u32, u32)>,
+    /// Per literal: what a scan needs when it ends, side by side (one
+    /// cache line per literal found, where five arrays took five).
+    literals: Vec<Literal>,
+    /// What literals stand for, ranges of it in [`Literal::later`].
     later: Vec<Use>,
-    /// Per literal: the [`pattern_bit`]s of the patterns it is a later
-    /// part of, as an index into `bit_sets`, with [`WHOLE`] set when it is
-    /// a whole pattern too. A later part waits for something only if its
-    /// pattern started, so most literals' uses need not be visited.
-    later_bits: Vec<u32>,
-    /// Per literal: the patterns with gaps it starts, ascending, as a
-    /// range of `starts`. A start is only remembered as an occurrence of
-    /// the literal; the patterns are looked up when a second part turns
-    /// up, so a common first word ("my", "i") costs one push, not one per
-    /// pattern it starts.
-    starts_at: Vec<(u32, u32)>,
+    /// The patterns literals start, ranges of it in [`Literal::starts`].
     starts: Vec<u32>,
-    /// Per literal: the [`pattern_bit`]s of the patterns it starts, as an
-    /// index into `bit_sets`.
-    start_bits: Vec<u32>,
     /// The distinct sets of pattern bits literals name, each kept once:
     /// tens of thousands of literals share a few hundred sets, and 16
     /// bytes or more per literal stayed resident in an idle daemon.
@@ -122,7 +107,32 @@ pub(crate) struct Phrasebook {
     patterns: Vec<Pattern>,
 }
 
-/// In [`Phrasebook::later_bits`]: the literal is a whole pattern.
+/// One literal phrase of the automaton.
+#[derive(Debug, Clone, Copy)]
+struct Literal {
+    /// What it stands for other than the first part of a pattern with
+    /// gaps (a whole pattern, or a later part), in data order, as a range
+    /// of [`Phrasebook::later`].
+    later: (u32, u32),
+    /// The patterns with gaps it starts, ascending, as a range of
+    /// [`Phrasebook::starts`]. A start is only remembered as an occurrence
+    /// of the literal; the patterns are looked up when a second part turns
+    /// up, so a common first word ("my", "i") costs one push, not one per
+    /// pattern it starts.
+    starts: (u32, u32),
+    /// The [`pattern_bit`]s of the patterns it is a later part of, as an
+    /// index into `bit_sets`, with [`WHOLE`] set when it is a whole
+    /// pattern too. A later part waits for something only if its pattern
+    /// started, so most literals' uses need not be visited.
+    later_bits: u32,
+    /// The [`pattern_bit`]s of the patterns it starts, as an index into
+    /// `bit_sets`.
+    start_bits: u32,
+    /// Its words.
+    length: u8,
+}
+
+/// In [`Literal::later_bits`]: the literal is a whole pattern.
 const WHOLE: u32 = 1 << 31;
 
 /// [`Phrasebook::bit_sets`] as it is built: each set once.
@@ -378,28 +388,28 @@ impl BookBuilder {
                 inner[w as usize] = true;
             }
         }
-        let (mut later_at, mut later, mut starts_at, mut starts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut start_bits = Vec::with_capacity(self.uses.len());
-        let mut later_bits = Vec::with_capacity(self.uses.len());
+        let (mut later, mut starts) = (Vec::new(), Vec::new());
+        let mut literals = Vec::with_capacity(self.uses.len());
         let mut bit_sets = BitSets::default();
-        for uses in &self.uses {
+        for (uses, &length) in self.uses.iter().zip(&lengths) {
             let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
             let from = starts.len() as u32;
             starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
             starts[from as usize..].sort_unstable();
-            starts_at.push((from, starts.len() as u32));
-            start_bits.push(bit_sets.index(starts[from as usize..].iter().fold(0, |bits, &p| bits | pattern_bit(p))));
+            let starts_at = (from, starts.len() as u32);
+            let start_bits = bit_sets.index(starts[from as usize..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
             let from = later.len() as u32;
             later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| Use {
                 pattern,
                 tag: self.patterns[pattern as usize].tag,
                 part,
             }));
-            later_at.push((from, later.len() as u32));
+            let later_at = (from, later.len() as u32);
             let uses = &later[from as usize..];
             let bits = uses.iter().filter(|u| u.part > 0).fold(0, |bits, u| bits | pattern_bit(u.pattern));
             let whole = if uses.iter().any(|u| u.part == 0) { WHOLE } else { 0 };
-            later_bits.push(bit_sets.index(bits) | whole);
+            let later_bits = bit_sets.index(bits) | whole;
+            literals.push(Literal { later: later_at, starts: starts_at, later_bits, start_bits, length });
         }
         let mut output_at = Vec::with_capacity(own.len());
         let mut outputs = Vec::new();
@@ -417,13 +427,9 @@ impl BookBuilder {
             output_link,
             output_at,
             outputs,
-            lengths,
-            later_at,
+            literals,
             later,
-            later_bits,
-            starts_at,
             starts,
-            start_bits,
             bit_sets: bit_sets.sets,
             patterns: self.patterns,
         }
@@ -614,17 +620,18 @@ impl Phrasebook {
             while at != NONE {
                 let (from, to) = self.output_at[at as usize];
                 for &lit in &self.outputs[from as usize..to as usize] {
-                    let first = (i + 1 - usize::from(self.lengths[lit as usize])) as u32;
-                    let (a, b) = self.starts_at[lit as usize];
+                    let literal = &self.literals[lit as usize];
+                    let first = (i + 1 - usize::from(literal.length)) as u32;
+                    let (a, b) = literal.starts;
                     if a < b {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
-                        cx.pending.started |= self.bit_sets[self.start_bits[lit as usize] as usize];
+                        cx.pending.started |= self.bit_sets[literal.start_bits as usize];
                     }
-                    let later = self.later_bits[lit as usize];
+                    let later = literal.later_bits;
                     if later & WHOLE == 0 && self.bit_sets[later as usize] & cx.pending.started == 0 {
                         continue;
                     }
-                    let (a, b) = self.later_at[lit as usize];
+                    let (a, b) = literal.later;
                     for u in &self.later[a as usize..b as usize] {
                         if u.part == 0 {
                             out.push(Hit { tag: u.tag, first, last: i as u32, negated_gap: false });
@@ -669,7 +676,7 @@ impl Phrasebook {
                 if !reaches(s.last) {
                     break;
                 }
-                let (a, b) = self.starts_at[s.lit as usize];
+                let (a, b) = self.literals[s.lit as usize].starts;
                 if cx.text.same_sentence(s.last as usize, first as usize)
                     && self.starts[a as usize..b as usize].binary_search(&pattern).is_ok()
                 {
@@ -710,7 +717,7 @@ impl Phrasebook {
     /// How many literal phrases the automaton holds.
     #[cfg(test)]
     pub(crate) fn literal_count(&self) -> usize {
-        self.lengths.len()
+        self.literals.len()
     }
 }
 
