@@ -10,7 +10,9 @@
 # benches/scorer_vs_vader.py writes (`$CARGO_TARGET_DIR/scorer_vs_vader_texts.txt`),
 # or TEXTS=FILE. Prints, per binary and mode, the instructions executed
 # inside `Scorer::score_text` / `SentimentAnalyzer::compound` divided by
-# the texts scored (the warm-up pass and one measured pass).
+# the texts scored (the warm-up pass and one measured pass). With CACHE=1
+# callgrind also simulates this machine's caches and prints the L1
+# instruction and data read misses per text (slower; still exact).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -27,9 +29,17 @@ for binary in "$@"; do
       vader_compound) fn='earshot::pipeline::sentiment::SentimentAnalyzer::compound' ;;
     esac
     # A budget of 0.01 s: under valgrind one measured pass takes longer.
-    SCORE_RATE_MODE=$mode valgrind --tool=callgrind --toggle-collect="$fn" --callgrind-out-file="$out" \
-      "$binary" "$texts" 0.01 1 >/dev/null 2>&1
-    total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-    echo "$(basename "$binary") $mode instructions_per_text=$((total / (2 * count)))"
+    SCORE_RATE_MODE=$mode valgrind --tool=callgrind --cache-sim="$([ "${CACHE:-}" = 1 ] && echo yes || echo no)" \
+      --toggle-collect="$fn" --callgrind-out-file="$out" "$binary" "$texts" 0.01 1 >/dev/null 2>&1
+    # With the cache simulation the totals read: Ir Dr Dw I1mr D1mr ...
+    totals=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", ""); print}')
+    total=$(echo "$totals" | awk '{print $1}')
+    line="$(basename "$binary") $mode instructions_per_text=$((total / (2 * count)))"
+    if [ "${CACHE:-}" = 1 ]; then
+      i1=$(echo "$totals" | awk '{print $7}')
+      d1=$(echo "$totals" | awk '{print $9}')
+      line="$line l1i_misses_per_text=$((i1 / (2 * count))) l1d_read_misses_per_text=$((d1 / (2 * count)))"
+    fi
+    echo "$line"
   done
 done
