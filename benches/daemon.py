@@ -263,6 +263,11 @@ def memory_loaded(mentions: int = 1_000_000) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        db.execute(
+            "INSERT INTO author_posts (platform, author_handle, posted_at, external_id, label)"
+            " SELECT platform, author_handle, posted_at, external_id, MIN(label) FROM mentions"
+            " GROUP BY platform, author_handle, posted_at, external_id"
+        )
         db.commit()
         db.close()
         daemon = Daemon(config, d)

@@ -95,7 +95,7 @@ macro_rules! history_repository {
             /// ones (what a new post may follow up on). Two queries, each
             /// returning a few rows per author however much they posted or
             /// how many items they have open; each reads one covering
-            /// index (`mentions_author_posts`, `queue_items_author_state`).
+            /// index (`author_posts`' key, `queue_items_author_state`).
             pub async fn customer_records(
                 &self,
                 platform: Platform,
@@ -109,10 +109,9 @@ macro_rules! history_repository {
                 let authors = json(authors);
                 let leaving_out = json(window.leaving_out);
                 // The two reads run at once, on reader connections of their own.
-                // Each post once (its first label over its brands), its
-                // rows neighbours in the index (grouped as read, no sort;
-                // rows of one post stored with two different times count
-                // as two posts); then per author, the labels side by side.
+                // Each post once (its first label over its brands, one row
+                // of `author_posts`; a post stored with two different
+                // times counts as two), per author, the labels side by side.
                 let tally_sql = self.sql(
                     "SELECT author_handle,
                             SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END),
@@ -122,11 +121,9 @@ macro_rules! history_repository {
                             MAX(CASE WHEN label = 'negative' THEN posted_at END),
                             MAX(CASE WHEN label = 'neutral' THEN posted_at END),
                             MAX(CASE WHEN label = 'positive' THEN posted_at END)
-                     FROM (SELECT author_handle, MIN(label) AS label, posted_at
-                           FROM mentions
-                           WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
-                             AND external_id NOT IN (SELECT value FROM json_each(?))
-                           GROUP BY author_handle, posted_at, external_id) AS p
+                     FROM author_posts
+                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
+                       AND external_id NOT IN (SELECT value FROM json_each(?))
                      GROUP BY author_handle",
                 );
                 let tally = sqlx::query(&tally_sql)
@@ -247,6 +244,18 @@ macro_rules! history_repository {
                     .bind(score.level.as_str())
                     .bind(json(&score.topics))
                     .bind(json(&score.reasons))
+                    .bind(r.mention_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                    // Its post's first label over its brands, again.
+                    sqlx::query(&self.sql(
+                        "UPDATE author_posts SET label = (
+                             SELECT MIN(m.label) FROM mentions m
+                             WHERE m.platform = author_posts.platform AND m.external_id = author_posts.external_id
+                               AND m.author_handle = author_posts.author_handle AND m.posted_at = author_posts.posted_at)
+                         WHERE (platform, author_handle, posted_at, external_id) =
+                               (SELECT platform, author_handle, posted_at, external_id FROM mentions WHERE id = ?)",
+                    ))
                     .bind(r.mention_id.0)
                     .execute(&mut *tx)
                     .await?;

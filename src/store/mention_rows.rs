@@ -27,6 +27,16 @@ pub(crate) const OUTBOX_COLUMNS: &str =
 /// The key a mention is unique by.
 pub(crate) const MENTION_KEY: &str = "(platform, external_id, brand)";
 
+/// The `author_posts` columns (one row per post, its first label over the
+/// brands it names: what the customer tally reads), in bind order.
+pub(crate) const AUTHOR_POST_COLUMNS: &str = "platform, author_handle, posted_at, external_id, label";
+
+/// Where a new mention meets its post's row: a lower label (`negative` <
+/// `neutral` < `positive`) becomes the post's first label; otherwise the
+/// row stays as it is (no write).
+pub(crate) const AUTHOR_POST_CONFLICT: &str = "ON CONFLICT (platform, author_handle, posted_at, external_id)
+    DO UPDATE SET label = excluded.label WHERE excluded.label < author_posts.label";
+
 /// One mention's row, borrowed from the post and its score where it can be.
 pub(crate) struct MentionValues<'a> {
     pub platform: &'a str,

@@ -1,5 +1,6 @@
 //! PostgreSQL's half of a poll's commit: new mentions as one array per
-//! column (`INSERT ... SELECT FROM UNNEST`), one statement for the ones
+//! column (`INSERT ... SELECT FROM UNNEST`, their posts' `author_posts`
+//! rows entered by the same statement), one statement for the ones
 //! later rows name (their ids come back by RETURNING) and one for the
 //! rest, and their queue items with their opening events in one more.
 //! With multi-row VALUES a batch took a statement per power-of-two chunk
@@ -13,8 +14,8 @@ use sqlx::Row;
 
 use super::alert_drafts::AlertDrafts;
 use super::mention_rows::{
-    check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS, MENTION_KEY,
-    OUTBOX_COLUMNS,
+    check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS,
+    AUTHOR_POST_CONFLICT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::{to_ms, NewMention, OutboxWrite, PgStore, Placement, PollCommit, StoreError};
 use crate::domain::{MentionId, QueueItemId};
@@ -27,17 +28,27 @@ const MENTION_ARRAYS: [&str; 22] = [
     "bigint", "bigint", "text", "float8", "text", "float8", "text", "text", "text",
 ];
 
-/// The mentions INSERT, with `tail` after the conflict clause.
-fn mention_insert(tail: &str) -> String {
+/// The mentions INSERT, each new row entered in its post's `author_posts`
+/// row in the same statement; then `select` over the new rows (`new`).
+fn mention_insert(select: &str) -> String {
     let arrays: Vec<String> = MENTION_ARRAYS.iter().enumerate().map(|(i, t)| format!("${}::{t}[]", i + 1)).collect();
     format!(
-        "INSERT INTO mentions ({MENTION_COLUMNS}) SELECT * FROM UNNEST({}) ON CONFLICT {MENTION_KEY} DO NOTHING {tail}",
+        "WITH new AS (
+             INSERT INTO mentions ({MENTION_COLUMNS}) SELECT * FROM UNNEST({}) ON CONFLICT {MENTION_KEY} DO NOTHING
+             RETURNING id, platform, external_id, brand, author_handle, posted_at, label
+         ), posts AS (
+             INSERT INTO author_posts ({AUTHOR_POST_COLUMNS})
+             SELECT platform, author_handle, posted_at, external_id, MIN(label) FROM new
+             GROUP BY platform, author_handle, posted_at, external_id
+             {AUTHOR_POST_CONFLICT}
+         )
+         {select}",
         arrays.join(", ")
     )
 }
 
-static NAMED_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("RETURNING id, platform, external_id, brand"));
-static QUIET_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert(""));
+static NAMED_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("SELECT id, platform, external_id, brand FROM new"));
+static QUIET_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("SELECT COUNT(*) FROM new"));
 
 impl PgStore {
     /// Writes `commit`'s mentions, the queue items they open and their
@@ -84,7 +95,8 @@ impl PgStore {
         }
         if !quiet.is_empty() {
             let values = rows_of(&quiet, source, now);
-            inserted += bind_columns(sqlx::query(&QUIET_INSERT), &values).execute(&mut **tx).await?.rows_affected();
+            let new: i64 = bind_columns(sqlx::query(&QUIET_INSERT), &values).fetch_one(&mut **tx).await?.try_get(0)?;
+            inserted += u64::try_from(new).unwrap_or(0);
         }
         let named: Vec<_> = named.into_iter().zip(ids).filter_map(|(m, id)| id.map(|id| (m, id))).collect();
         Ok(NewRows { named, inserted, duplicates: mentions.len() as u64 - inserted })

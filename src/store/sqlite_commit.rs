@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::alert_drafts::AlertDrafts;
 use super::mention_rows::{
-    check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS, AUTHOR_POST_CONFLICT,
+    MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::json;
 use super::sqlite_raw::{with_handle, Db};
@@ -27,6 +28,8 @@ fn one_row_insert(table: &str, columns: &str, tail: &str) -> String {
 static MENTION_INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     one_row_insert("mentions", MENTION_COLUMNS, &format!("ON CONFLICT {MENTION_KEY} DO NOTHING"))
 });
+static AUTHOR_POST_UPSERT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| one_row_insert("author_posts", AUTHOR_POST_COLUMNS, AUTHOR_POST_CONFLICT));
 static OUTBOX_INSERT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| one_row_insert("outbox", OUTBOX_COLUMNS, ""));
 
@@ -76,13 +79,15 @@ impl SqliteStore {
 /// Inserts `mentions` (whose row `values` they are; duplicates of stored
 /// ones, or of an earlier one in the commit, are skipped) and says which
 /// were new, each with its id: a row the INSERT changed is new, and its id
-/// is the connection's last rowid.
+/// is the connection's last rowid. Each new one also enters its post's
+/// row in `author_posts` (its label, if lower than the row's).
 fn insert_mentions<'c, 'a>(
     db: &Db<'_>,
     mentions: &'c [NewMention<'a>],
     values: &[MentionValues<'_>],
 ) -> Result<NewRows<'c, 'a>, StoreError> {
     let mut insert = db.prepare(&MENTION_INSERT)?;
+    let mut post = db.prepare(&AUTHOR_POST_UPSERT)?;
     let mut named = Vec::with_capacity(mentions.len());
     for (m, v) in mentions.iter().zip(values) {
         insert.reset();
@@ -112,6 +117,8 @@ fn insert_mentions<'c, 'a>(
         insert.execute()?;
         if db.changes() == 1 {
             named.push((m, MentionId(db.last_insert_rowid())));
+            post.reset();
+            post.bind(v.platform)?.bind(v.author_handle)?.bind(v.posted_at)?.bind(v.external_id)?.bind(v.label)?.execute()?;
         }
     }
     let inserted = named.len() as u64;
