@@ -13,7 +13,7 @@ use super::mention_rows::{
     MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::json;
-use super::sqlite_raw::{with_handle, Db};
+use super::sqlite_raw::{with_handle, Db, Statement};
 use super::{to_ms, NewMention, OutboxWrite, Placement, PollCommit, SqliteStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
@@ -87,7 +87,7 @@ fn insert_mentions<'c, 'a>(
     values: &[MentionValues<'_>],
 ) -> Result<NewRows<'c, 'a>, StoreError> {
     let mut insert = db.prepare(&MENTION_INSERT)?;
-    let mut post = db.prepare(&AUTHOR_POST_UPSERT)?;
+    let mut posts = AuthorPosts { upsert: db.prepare(&AUTHOR_POST_UPSERT)?, pending: None };
     let mut named = Vec::with_capacity(mentions.len());
     for (m, v) in mentions.iter().zip(values) {
         insert.reset();
@@ -117,12 +117,47 @@ fn insert_mentions<'c, 'a>(
         insert.execute()?;
         if db.changes() == 1 {
             named.push((m, MentionId(db.last_insert_rowid())));
-            post.reset();
-            post.bind(v.platform)?.bind(v.author_handle)?.bind(v.posted_at)?.bind(v.external_id)?.bind(v.label)?.execute()?;
+            posts.add(v)?;
         }
     }
+    posts.flush()?;
     let inserted = named.len() as u64;
     Ok(NewRows { named, inserted, duplicates: mentions.len() as u64 - inserted })
+}
+
+/// The new mentions' posts entering `author_posts`: one upsert per post,
+/// not per mention (a post's mentions, one per brand, come one after
+/// another, and its lowest label is its first).
+struct AuthorPosts<'d, 'v, 'r> {
+    upsert: Statement<'d, 'v>,
+    /// The post being gathered: its first mention's row and lowest label.
+    pending: Option<(&'r MentionValues<'v>, &'static str)>,
+}
+
+impl<'v, 'r> AuthorPosts<'_, 'v, 'r> {
+    /// Counts new mention `v` in its post.
+    fn add(&mut self, v: &'r MentionValues<'v>) -> Result<(), StoreError> {
+        if let Some((p, label)) = &mut self.pending {
+            let same_post = p.external_id == v.external_id
+                && p.posted_at == v.posted_at
+                && p.author_handle == v.author_handle
+                && p.platform == v.platform;
+            if same_post {
+                *label = (*label).min(v.label);
+                return Ok(());
+            }
+        }
+        self.flush()?;
+        self.pending = Some((v, v.label));
+        Ok(())
+    }
+
+    /// Writes the post being gathered.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let Some((v, label)) = self.pending.take() else { return Ok(()) };
+        self.upsert.reset();
+        self.upsert.bind(v.platform)?.bind(v.author_handle)?.bind(v.posted_at)?.bind(v.external_id)?.bind(label)?.execute()
+    }
 }
 
 /// Opens a queue item for each of `opening` (new mentions, with their
