@@ -142,7 +142,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
-    let url = scratch.as_ref().map_or_else(|| format!("sqlite://{}/commit.db", dir.path().display()), |s| s.url.clone());
+    let url =
+        scratch.as_ref().map_or_else(|| format!("sqlite://{}/commit.db", dir.path().display()), |s| s.url.clone());
     let store = Store::open_migrated(&url).await?;
     let source = SourceName::new("bench");
     let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -156,7 +157,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let before = cpu();
         let posts: Vec<&Post> = page.iter().map(|(p, _)| p).collect();
         let prior = store
-            .prior_reads(Platform::Hackernews, &posts, now - chrono::Duration::days(7), now - chrono::Duration::days(90))
+            .prior_reads(
+                Platform::Hackernews,
+                &posts,
+                now - chrono::Duration::days(7),
+                now - chrono::Duration::days(90),
+            )
             .await?;
         let read = cpu();
         let mentions = page

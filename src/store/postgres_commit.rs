@@ -47,7 +47,8 @@ fn mention_insert(select: &str) -> String {
     )
 }
 
-static NAMED_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("SELECT id, platform, external_id, brand FROM new"));
+static NAMED_INSERT: LazyLock<String> =
+    LazyLock::new(|| mention_insert("SELECT id, platform, external_id, brand FROM new"));
 static QUIET_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("SELECT COUNT(*) FROM new"));
 
 impl PgStore {

@@ -156,7 +156,13 @@ impl<'v, 'r> AuthorPosts<'_, 'v, 'r> {
     fn flush(&mut self) -> Result<(), StoreError> {
         let Some((v, label)) = self.pending.take() else { return Ok(()) };
         self.upsert.reset();
-        self.upsert.bind(v.platform)?.bind(v.author_handle)?.bind(v.posted_at)?.bind(v.external_id)?.bind(label)?.execute()
+        self.upsert
+            .bind(v.platform)?
+            .bind(v.author_handle)?
+            .bind(v.posted_at)?
+            .bind(v.external_id)?
+            .bind(label)?
+            .execute()
     }
 }
 
