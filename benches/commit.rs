@@ -29,6 +29,11 @@ use earshot::domain::{
 use earshot::routing::Delivery;
 use earshot::store::{NewMention, PollCommit, Store};
 
+#[path = "support/mod.rs"]
+mod support;
+
+use support::Words;
+
 const PAGE: usize = 100;
 const BRANDS: [&str; 3] = ["Acme Air", "Globex", "Initech"];
 
@@ -53,20 +58,8 @@ fn args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-/// Deterministic draws (xorshift), so every run stores the same rows.
-struct Draws(u64);
-
-impl Draws {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// Page `k`: its posts, each with its mentions.
-fn page(draws: &mut Draws, k: usize, regulars: u64, start: DateTime<Utc>) -> Vec<(Post, Vec<Mention>)> {
+fn page(draws: &mut Words, k: usize, regulars: u64, start: DateTime<Utc>) -> Vec<(Post, Vec<Mention>)> {
     (0..PAGE)
         .map(|i| {
             // A page in four repeats posts of the page before it (a poll
@@ -136,18 +129,11 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let scratch = if args.postgres {
-        let admin = std::env::var("EARSHOT_TEST_PG").map_err(|_| anyhow::anyhow!("EARSHOT_TEST_PG is not set"))?;
-        Some(earshot::store::scratch::ScratchPostgres::create(&admin, "earshot_commit").await?)
-    } else {
-        None
-    };
-    let url =
-        scratch.as_ref().map_or_else(|| format!("sqlite://{}/commit.db", dir.path().display()), |s| s.url.clone());
+    let (url, scratch) = support::scratch_database(args.postgres, dir.path(), "earshot_commit", "commit.db").await?;
     let store = Store::open_migrated(&url).await?;
     let source = SourceName::new("bench");
     let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let mut draws = Draws(0x2545_f491_4f6c_dd1d);
+    let mut draws = Words(0x2545_f491_4f6c_dd1d);
     let mut halves = [Half::default(), Half::default()];
     let mut stored = 0;
     for k in 0..args.pages {

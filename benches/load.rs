@@ -41,7 +41,6 @@ use earshot::config;
 use earshot::daemon::Context;
 use earshot::domain::SourceName;
 use earshot::sources::{hackernews, Batch};
-use earshot::store::scratch::ScratchPostgres;
 
 const PAGE: usize = 100;
 const WINDOW: Duration = Duration::from_secs(10);
@@ -93,13 +92,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let scratch = if args.postgres {
-        let admin = std::env::var("EARSHOT_TEST_PG").map_err(|_| anyhow::anyhow!("EARSHOT_TEST_PG is not set"))?;
-        Some(ScratchPostgres::create(&admin, "earshot_load").await?)
-    } else {
-        None
-    };
-    let url = scratch.as_ref().map_or_else(|| format!("sqlite://{}/load.db", dir.path().display()), |s| s.url.clone());
+    let (url, scratch) = support::scratch_database(args.postgres, dir.path(), "earshot_load", "load.db").await?;
     let brands = support::brands(args.brands * 10);
     let terms: Vec<String> = brands.iter().flat_map(|b| b.terms.iter().cloned()).collect();
     let brands_toml = match &args.brands_toml {

@@ -72,6 +72,24 @@ pub fn posts() -> Vec<Post> {
         .collect()
 }
 
+/// Where a bench run stores: a SQLite file `file` in `dir`, or with
+/// `postgres` a throwaway database on the PostgreSQL server
+/// `EARSHOT_TEST_PG` names, named after `name` and dropped with the
+/// returned guard. Gives the store URL and the guard.
+pub async fn scratch_database(
+    postgres: bool,
+    dir: &std::path::Path,
+    name: &str,
+    file: &str,
+) -> anyhow::Result<(String, Option<earshot::store::scratch::ScratchPostgres>)> {
+    if !postgres {
+        return Ok((format!("sqlite://{}/{file}", dir.display()), None));
+    }
+    let admin = std::env::var("EARSHOT_TEST_PG").map_err(|_| anyhow::anyhow!("EARSHOT_TEST_PG is not set"))?;
+    let scratch = earshot::store::scratch::ScratchPostgres::create(&admin, name).await?;
+    Ok((scratch.url.clone(), Some(scratch)))
+}
+
 /// Deterministic pseudo-random words (xorshift), so runs compare.
 pub struct Words(pub u64);
 
@@ -81,6 +99,11 @@ impl Words {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
+    }
+
+    /// A draw in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
     }
 
     pub fn word(&mut self) -> String {
