@@ -26,8 +26,11 @@
 //! format, made by a producer thread; the consumer does what a poll does
 //! after the HTTP read: `SearchPage` parse, `hit_to_post`, then
 //! [`Context::store_batch`] (prior reads, matcher, scorer, router, one
-//! commit with outbox rows and queue items). Prints one line per 10 s
-//! window (posts/s, lag p50/p99/max), then the totals, the process's
+//! commit with outbox rows and queue items). Prints per 10 s window the
+//! posts/s and lag p50/p99/max, and where a page's time went (the mean
+//! per page of each stage of `earshot_pipeline_stage_duration_seconds`:
+//! reads, scoring, commit with its wait for the writer, re-reads), then
+//! the totals, the process's
 //! peak RSS and (SQLite) the WAL file's size. The heap is set up as
 //! `earshot run` sets it up: two malloc arenas, unless `MALLOC_ARENA_MAX`
 //! is set (see BENCHMARKS.md for what more arenas buy and cost).
@@ -156,7 +159,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // The sources: each takes the next page, waits until it is due, and
     // stores it; every page's lag goes to the shared figures.
-    let figures = std::sync::Arc::new(std::sync::Mutex::new(Figures::new()));
+    let figures = std::sync::Arc::new(std::sync::Mutex::new(Figures::new(ctx.metrics.clone())));
     let deadline = start + Duration::from_secs_f64(args.seconds);
     let mut sources = tokio::task::JoinSet::new();
     for n in 0..args.sources {
@@ -203,11 +206,22 @@ struct Figures {
     total: Stats,
     window_start: Instant,
     mentions: u64,
+    /// The daemon's metrics, for where a page's time went.
+    metrics: std::sync::Arc<earshot::telemetry::Metrics>,
+    stages: Stages,
 }
 
 impl Figures {
-    fn new() -> Self {
-        Figures { window: Stats::default(), total: Stats::default(), window_start: Instant::now(), mentions: 0 }
+    fn new(metrics: std::sync::Arc<earshot::telemetry::Metrics>) -> Self {
+        let stages = Stages::read(&metrics);
+        Figures {
+            window: Stats::default(),
+            total: Stats::default(),
+            window_start: Instant::now(),
+            mentions: 0,
+            metrics,
+            stages,
+        }
     }
 
     /// One page stored: its posts, new mentions and lag; prints a window
@@ -223,6 +237,9 @@ impl Figures {
 
     fn print_window(&mut self, start: Instant) {
         self.window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), self.window_start.elapsed());
+        let now = Stages::read(&self.metrics);
+        println!("        per page: {}", now.since(&self.stages));
+        self.stages = now;
         self.window = Stats::default();
         self.window_start = Instant::now();
     }
@@ -269,4 +286,51 @@ fn peak_rss_kib() -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The ingest stages' totals (`earshot_pipeline_stage_duration_seconds`):
+/// seconds and batches per stage, as the daemon's metrics render them.
+struct Stages(Vec<(String, f64, u64)>);
+
+impl Stages {
+    const METRIC: &'static str = "earshot_pipeline_stage_duration_seconds";
+
+    fn read(metrics: &earshot::telemetry::Metrics) -> Self {
+        let text = metrics.render();
+        let mut stages: Vec<(String, f64, u64)> = Vec::new();
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix(Self::METRIC) else { continue };
+            let (kind, rest) = rest.split_once("{stage=\"").unwrap_or(("", ""));
+            let Some((stage, value)) = rest.split_once("\"} ") else { continue };
+            let entry = match stages.iter_mut().find(|(s, _, _)| s == stage) {
+                Some(e) => e,
+                None => {
+                    stages.push((stage.to_string(), 0.0, 0));
+                    stages.last_mut().expect("pushed")
+                }
+            };
+            match kind {
+                "_sum" => entry.1 = value.parse().unwrap_or(0.0),
+                "_count" => entry.2 = value.parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        Stages(stages)
+    }
+
+    /// "reads 8.2 ms, scoring 2.4 ms, ...": the mean per batch since `before`.
+    fn since(&self, before: &Stages) -> String {
+        let total = |stages: &Stages, stage: &str| {
+            stages.0.iter().find(|(s, _, _)| s == stage).map_or((0.0, 0), |(_, sum, count)| (*sum, *count))
+        };
+        let parts: Vec<String> = ["reads", "scoring", "commit", "rereads"]
+            .iter()
+            .map(|stage| {
+                let ((sum, count), (s0, c0)) = (total(self, stage), total(before, stage));
+                let batches = count.saturating_sub(c0).max(1);
+                format!("{stage} {:.1} ms", (sum - s0) * 1000.0 / batches as f64)
+            })
+            .collect();
+        parts.join(", ")
+    }
 }

@@ -74,6 +74,15 @@ pub struct BrandLabel {
     pub brand: String,
 }
 
+/// An ingest stage a batch spends time in: `reads` (what earlier polls
+/// stored about its posts and authors, silences, spikes), `scoring`
+/// (matching and scoring its posts), `commit` (storing it, waiting for the
+/// writer included), `rereads` (refreshing posts read again).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabel {
+    pub stage: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabel {
     pub state: String,
@@ -92,6 +101,11 @@ pub struct BreachLabel {
 
 /// A histogram family whose buckets are fixed by a plain function.
 pub type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Ingest stage buckets: 100 µs doubling to ~3.3 s.
+fn stage_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_1, 2.0, 16))
+}
 
 /// Time-to-acknowledge/resolve buckets: 1 minute doubling to ~34 hours.
 fn queue_wait_histogram() -> Histogram {
@@ -133,6 +147,9 @@ pub struct Metrics {
     pub outbox_pending: Gauge,
     /// Time to match and score one post.
     pub scoring_duration: Histogram,
+    /// Seconds a batch spent in each ingest stage ([`StageLabel`]): where
+    /// ingest time goes, e.g. commits waiting for a busy database.
+    pub stage_duration: HistogramFamily<StageLabel>,
     /// Polls that ended in (or were slowed by) the platform's rate limit.
     pub rate_limit_waits: Family<SourceLabel, Counter>,
     /// Open rapid-response queue items.
@@ -192,6 +209,7 @@ impl Metrics {
         let source_failures = Family::<SourceLabel, Gauge>::default();
         let config_reloads = Family::<OutcomeLabel, Counter>::default();
         let scoring_duration = Histogram::new(exponential_buckets(0.000_001, 2.0, 20));
+        let stage_duration: HistogramFamily<StageLabel> = Family::new_with_constructor(stage_histogram);
         let rate_limit_waits = Family::<SourceLabel, Counter>::default();
         let queue_open = Gauge::default();
         let queue_oldest_unacked = Gauge::default();
@@ -247,6 +265,12 @@ impl Metrics {
             prometheus_client::registry::Unit::Seconds,
             scoring_duration.clone(),
         );
+        registry.register_with_unit(
+            "pipeline_stage_duration",
+            "Time a batch spends in each ingest stage",
+            prometheus_client::registry::Unit::Seconds,
+            stage_duration.clone(),
+        );
         registry.register(
             "source_rate_limit_waits",
             "Polls stopped or slowed by a rate limit",
@@ -293,6 +317,7 @@ impl Metrics {
             config_reloads,
             config_last_reload,
             scoring_duration,
+            stage_duration,
             rate_limit_waits,
             queue_open,
             queue_oldest_unacked,

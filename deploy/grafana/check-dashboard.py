@@ -23,6 +23,7 @@ METRICS = {
     "earshot_source_rate_limit_waits_total": "counter",
     "earshot_pipeline_mentions_total": "counter",
     "earshot_pipeline_scoring_duration_seconds": "histogram",
+    "earshot_pipeline_stage_duration_seconds": "histogram",
     "earshot_store_duplicates_total": "counter",
     "earshot_delivery_attempts_total": "counter",
     "earshot_delivery_latency_seconds": "histogram",

@@ -15,7 +15,7 @@ use crate::routing::Labels;
 use crate::sinks::Notification;
 use crate::sources::{Batch, PollContext, SourceError};
 use crate::store::{CommitReport, NewMention, PollCommit, RoutedReport, StoreError};
-use crate::telemetry::{BrandLabel, SourceLabel};
+use crate::telemetry::{BrandLabel, Metrics, SourceLabel, StageLabel};
 
 /// What one successful poll did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -120,12 +120,14 @@ impl Context {
     /// posts (with no cursor).
     pub async fn store_batch(&self, source: &SourceName, batch: &Batch) -> Result<PollReport, StoreError> {
         let now = Utc::now();
+        let stage = StageClock::start(&self.metrics);
         // The reads run at once, each on a reader connection of its own.
         let (prior, silences, spiking) = tokio::try_join!(
             self.prior_reads(&batch.posts, now),
             self.active_silences(now),
             self.store.firing_spike_brands()
         )?;
+        let stage = stage.next("reads");
         // A page takes milliseconds to score: its worker hands its other
         // tasks (another source's commit) over first.
         let scored: Vec<(usize, Mention)> = crate::blocking::hold_thread(|| {
@@ -137,6 +139,7 @@ impl Context {
             });
             each.collect()
         });
+        let stage = stage.next("scoring");
         let inhibitor = Inhibitor::new(spiking);
         let mentions = scored
             .iter()
@@ -154,7 +157,9 @@ impl Context {
             })
             .collect();
         let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
+        let stage = stage.next("commit");
         let risen = self.record_rereads(source, &batch.posts, &scored, &prior, &silences, &inhibitor).await?;
+        stage.next("rereads");
         self.metrics.routed(&commit.routed);
         if commit.outbox_rows + risen > 0 {
             self.outbox_wake.send_modify(|n| *n = n.wrapping_add(1));
@@ -177,5 +182,27 @@ impl Context {
             "poll stored"
         );
         Ok(PollReport { posts: batch.posts.len() as u64, pages: batch.pages, commit, throttle: batch.throttle })
+    }
+}
+
+/// Times the stages of one batch into `pipeline_stage_duration`: each
+/// [`StageClock::next`] records the stage that just ended. A batch that
+/// fails records the stages it finished.
+struct StageClock<'m> {
+    metrics: &'m Metrics,
+    since: std::time::Instant,
+}
+
+impl<'m> StageClock<'m> {
+    fn start(metrics: &'m Metrics) -> Self {
+        StageClock { metrics, since: std::time::Instant::now() }
+    }
+
+    /// Records `ended` and starts the next stage's clock.
+    fn next(self, ended: &'static str) -> Self {
+        let now = std::time::Instant::now();
+        let seconds = now.duration_since(self.since).as_secs_f64();
+        self.metrics.stage_duration.get_or_create(&StageLabel { stage: ended }).observe(seconds);
+        StageClock { metrics: self.metrics, since: now }
     }
 }
