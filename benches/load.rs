@@ -323,8 +323,9 @@ impl Stages {
         let total = |stages: &Stages, stage: &str| {
             stages.0.iter().find(|(s, _, _)| s == stage).map_or((0.0, 0), |(_, sum, count)| (*sum, *count))
         };
-        let parts: Vec<String> = ["reads", "scoring", "commit", "rereads"]
+        let parts: Vec<String> = earshot::telemetry::Stage::ALL
             .iter()
+            .map(|stage| stage.as_str())
             .map(|stage| {
                 let ((sum, count), (s0, c0)) = (total(self, stage), total(before, stage));
                 let batches = count.saturating_sub(c0).max(1);

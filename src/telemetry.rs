@@ -74,10 +74,36 @@ pub struct BrandLabel {
     pub brand: String,
 }
 
-/// An ingest stage a batch spends time in: `reads` (what earlier polls
-/// stored about its posts and authors, silences, spikes), `scoring`
-/// (matching and scoring its posts), `commit` (storing it, waiting for the
-/// writer included), `rereads` (refreshing posts read again).
+/// An ingest stage a batch spends time in, in the order it goes through
+/// them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// What earlier polls stored about its posts and authors, silences,
+    /// spikes.
+    Reads,
+    /// Matching and scoring its posts.
+    Scoring,
+    /// Storing it, the wait for the writer included.
+    Commit,
+    /// Refreshing posts read again.
+    Rereads,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Reads, Stage::Scoring, Stage::Commit, Stage::Rereads];
+
+    /// Its `stage` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Reads => "reads",
+            Stage::Scoring => "scoring",
+            Stage::Commit => "commit",
+            Stage::Rereads => "rereads",
+        }
+    }
+}
+
+/// A [`Stage`] as a label.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StageLabel {
     pub stage: &'static str,

@@ -15,7 +15,7 @@ use crate::routing::Labels;
 use crate::sinks::Notification;
 use crate::sources::{Batch, PollContext, SourceError};
 use crate::store::{CommitReport, NewMention, PollCommit, RoutedReport, StoreError};
-use crate::telemetry::{BrandLabel, Metrics, SourceLabel, StageLabel};
+use crate::telemetry::{BrandLabel, Metrics, SourceLabel, Stage, StageLabel};
 
 /// What one successful poll did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Context {
             self.active_silences(now),
             self.store.firing_spike_brands()
         )?;
-        let stage = stage.next("reads");
+        let stage = stage.next(Stage::Reads);
         // A page takes milliseconds to score: its worker hands its other
         // tasks (another source's commit) over first.
         let scored: Vec<(usize, Mention)> = crate::blocking::hold_thread(|| {
@@ -139,7 +139,7 @@ impl Context {
             });
             each.collect()
         });
-        let stage = stage.next("scoring");
+        let stage = stage.next(Stage::Scoring);
         let inhibitor = Inhibitor::new(spiking);
         let mentions = scored
             .iter()
@@ -157,9 +157,9 @@ impl Context {
             })
             .collect();
         let commit = self.store.commit_poll(PollCommit { source, cursor: batch.next.as_ref(), mentions, now }).await?;
-        let stage = stage.next("commit");
+        let stage = stage.next(Stage::Commit);
         let risen = self.record_rereads(source, &batch.posts, &scored, &prior, &silences, &inhibitor).await?;
-        stage.next("rereads");
+        stage.next(Stage::Rereads);
         self.metrics.routed(&commit.routed);
         if commit.outbox_rows + risen > 0 {
             self.outbox_wake.send_modify(|n| *n = n.wrapping_add(1));
@@ -199,10 +199,10 @@ impl<'m> StageClock<'m> {
     }
 
     /// Records `ended` and starts the next stage's clock.
-    fn next(self, ended: &'static str) -> Self {
+    fn next(self, ended: Stage) -> Self {
         let now = std::time::Instant::now();
         let seconds = now.duration_since(self.since).as_secs_f64();
-        self.metrics.stage_duration.get_or_create(&StageLabel { stage: ended }).observe(seconds);
+        self.metrics.stage_duration.get_or_create(&StageLabel { stage: ended.as_str() }).observe(seconds);
         StageClock { metrics: self.metrics, since: now }
     }
 }
