@@ -101,17 +101,9 @@ fn page(draws: &mut Words, k: usize, regulars: u64, start: DateTime<Utc>) -> Vec
         .collect()
 }
 
-/// The process's CPU time so far (every thread's: sqlx runs SQLite on
-/// threads of its own).
+/// The process's CPU time so far.
 fn cpu() -> Duration {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
-    // SAFETY: getrusage fills the struct it is given.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    support::Usage::now().cpu
 }
 
 #[derive(Default)]

@@ -29,8 +29,10 @@
 //! commit with outbox rows and queue items). Prints per 10 s window the
 //! posts/s and lag p50/p99/max, and where a page's time went (the mean
 //! per page of each stage of `earshot_pipeline_stage_duration_seconds`:
-//! reads, scoring, commit with its wait for the writer, re-reads), then
-//! the totals, the process's
+//! reads, scoring, commit with its wait for the writer, re-reads) and the
+//! process's CPU use (cores busy, context switches per second: a run
+//! that stays well under the machine's cores is held up by waits, not
+//! work), then the totals, the process's
 //! peak RSS and (SQLite) the WAL file's size. The heap is set up as
 //! `earshot run` sets it up: two malloc arenas, unless `MALLOC_ARENA_MAX`
 //! is set (see BENCHMARKS.md for what more arenas buy and cost).
@@ -209,6 +211,10 @@ struct Figures {
     /// The daemon's metrics, for where a page's time went.
     metrics: std::sync::Arc<earshot::telemetry::Metrics>,
     stages: Stages,
+    /// The process's CPU time and context switches at the window's start
+    /// and at the run's.
+    usage: support::Usage,
+    run_usage: support::Usage,
 }
 
 impl Figures {
@@ -221,6 +227,8 @@ impl Figures {
             mentions: 0,
             metrics,
             stages,
+            usage: support::Usage::now(),
+            run_usage: support::Usage::now(),
         }
     }
 
@@ -239,7 +247,10 @@ impl Figures {
         self.window.print(&format!("t={:>3.0}s", start.elapsed().as_secs_f64()), self.window_start.elapsed());
         let now = Stages::read(&self.metrics);
         println!("        per page: {}", now.since(&self.stages));
+        let usage = support::Usage::now();
+        println!("        process: {}", usage.since(&self.usage, self.window_start.elapsed()));
         self.stages = now;
+        self.usage = usage;
         self.window = Stats::default();
         self.window_start = Instant::now();
     }
@@ -249,6 +260,7 @@ impl Figures {
             self.print_window(start);
         }
         self.total.print("total", start.elapsed());
+        println!("process: {}", support::Usage::now().since(&self.run_usage, start.elapsed()));
     }
 }
 

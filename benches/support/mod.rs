@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+use std::time::Duration;
+
 use chrono::{TimeZone, Utc};
 
 use earshot::config::Brand;
@@ -211,4 +213,34 @@ pub fn hn_page(words: &mut Words, terms: &[String], first_id: u64, n: usize, cre
         })
         .collect();
     serde_json::to_vec(&serde_json::json!({ "hits": hits, "nbHits": n, "nbPages": 1 })).expect("a page serialises")
+}
+
+/// The process's resource use so far, every thread's (sqlx runs SQLite on
+/// threads of its own): CPU time and context switches.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    pub cpu: Duration,
+    pub switches: u64,
+}
+
+impl Usage {
+    pub fn now() -> Self {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+        // SAFETY: getrusage fills the struct it is given.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+        let switches = usage.ru_nvcsw.max(0) as u64 + usage.ru_nivcsw.max(0) as u64;
+        Usage { cpu: tv(usage.ru_utime) + tv(usage.ru_stime), switches }
+    }
+
+    /// "1.43 cores, 16,204 switches/s": the use since `before` over `elapsed`.
+    pub fn since(&self, before: &Usage, elapsed: Duration) -> String {
+        let secs = elapsed.as_secs_f64().max(f64::EPSILON);
+        let cores = (self.cpu.saturating_sub(before.cpu)).as_secs_f64() / secs;
+        let switches = self.switches.saturating_sub(before.switches) as f64 / secs;
+        format!("{cores:.2} cores, {switches:.0} context switches/s")
+    }
 }
