@@ -1,9 +1,12 @@
 //! Logging setup and the metrics registry, in one place so names stay
 //! consistent. Metrics are `earshot_<area>_<thing>_<unit>` with bounded
 //! labels only (source, receiver, brand and outcome names come from config,
-//! never from post content).
+//! never from post content). Beside them, the process's own figures
+//! under their standard `process_*` names (`telemetry/process.rs`).
 
 use std::io::IsTerminal;
+
+mod process;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -212,7 +215,11 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("earshot");
+        // The process's figures keep their standard names; earshot's own
+        // are `earshot_*`.
+        let mut root = Registry::default();
+        root.register_collector(Box::new(process::ProcessCollector));
+        let registry = root.sub_registry_with_prefix("earshot");
         let source_polls = Family::<SourceOutcome, Counter>::default();
         let source_posts = Family::<SourceLabel, Counter>::default();
         let pipeline_mentions = Family::<BrandLabel, Counter>::default();
@@ -322,10 +329,10 @@ impl Metrics {
             prometheus_client::registry::Unit::Seconds,
             source_last_success.clone(),
         );
-        let cluster = ClusterMetrics::register(&mut registry);
+        let cluster = ClusterMetrics::register(registry);
         Metrics {
             cluster,
-            registry,
+            registry: root,
             source_polls,
             source_posts,
             pipeline_mentions,

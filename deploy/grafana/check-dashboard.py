@@ -32,6 +32,8 @@ METRICS = {
     "earshot_queue_oldest_unacknowledged_age_seconds": "gauge",
     "earshot_config_reloads_total": "counter",
     "earshot_config_last_reload_success_timestamp_seconds": "gauge",
+    "process_cpu_seconds_total": "counter",
+    "process_resident_memory_bytes": "gauge",
 }
 SERIES = {}
 for name, kind in METRICS.items():

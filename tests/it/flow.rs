@@ -181,6 +181,9 @@ async fn health_readiness_and_metrics_answer() {
         "earshot_queue_open_items",
         "earshot_queue_oldest_unacknowledged_age_seconds",
         "earshot_config_last_reload_success_timestamp_seconds",
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_open_fds",
     ] {
         assert!(metrics.contains(name), "missing {name} in:\n{metrics}");
     }
