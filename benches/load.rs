@@ -30,9 +30,9 @@
 //! posts/s and lag p50/p99/max, and where a page's time went (the mean
 //! per page of each stage of `earshot_pipeline_stage_duration_seconds`:
 //! reads, scoring, commit with its wait for the writer, re-reads) and the
-//! process's CPU use (cores busy, context switches per second: a run
-//! that stays well under the machine's cores is held up by waits, not
-//! work), then the totals, the process's
+//! process's CPU use (cores busy, context switches per second, the page
+//! producer's thread included: a run that stays well under the machine's
+//! cores is held up by waits, not work), then the totals, the process's
 //! peak RSS and (SQLite) the WAL file's size. The heap is set up as
 //! `earshot run` sets it up: two malloc arenas, unless `MALLOC_ARENA_MAX`
 //! is set (see BENCHMARKS.md for what more arenas buy and cost).

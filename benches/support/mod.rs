@@ -236,7 +236,8 @@ impl Usage {
         Usage { cpu: tv(usage.ru_utime) + tv(usage.ru_stime), switches }
     }
 
-    /// "1.43 cores, 16,204 switches/s": the use since `before` over `elapsed`.
+    /// "1.43 cores, 16204 context switches/s": the use since `before`
+    /// over `elapsed`.
     pub fn since(&self, before: &Usage, elapsed: Duration) -> String {
         let secs = elapsed.as_secs_f64().max(f64::EPSILON);
         let cores = (self.cpu.saturating_sub(before.cpu)).as_secs_f64() / secs;
