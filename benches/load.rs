@@ -220,6 +220,7 @@ struct Figures {
 impl Figures {
     fn new(metrics: std::sync::Arc<earshot::telemetry::Metrics>) -> Self {
         let stages = Stages::read(&metrics);
+        let usage = support::Usage::now();
         Figures {
             window: Stats::default(),
             total: Stats::default(),
@@ -227,8 +228,8 @@ impl Figures {
             mentions: 0,
             metrics,
             stages,
-            usage: support::Usage::now(),
-            run_usage: support::Usage::now(),
+            usage,
+            run_usage: usage,
         }
     }
 
