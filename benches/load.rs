@@ -176,8 +176,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
                     }
                 }
                 let taken = Instant::now();
-                let page: hackernews::SearchPage = serde_json::from_slice(&body)?;
-                let posts = page.hits.iter().filter_map(|h| hackernews::hit_to_post(h).ok()).map(|(p, _)| p).collect();
+                let page = hackernews::parse_search(&body)?;
+                let posts =
+                    page.hits.iter().filter_map(|h| hackernews::hit_to_post(h.get()?).ok()).map(|(p, _)| p).collect();
                 let batch = Batch { posts, next: None, pages: 1, throttle: None };
                 let report = ctx.store_batch(&source, &batch).await?;
                 let lag = due.map_or_else(|| taken.elapsed(), |d| d.elapsed());

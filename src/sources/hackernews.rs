@@ -19,6 +19,12 @@
 //! timestamp is skipped (debug log), never fatal. HTML in `story_text` /
 //! `comment_text` is stripped by [`super::text`].
 //!
+//! A page is read into [`SearchPage`] with the lenient field types of
+//! [`super::lenient`], as every JSON platform is: strings borrowed from the
+//! body, unknown fields (`_highlightResult`, `children`...) skipped without
+//! being built, a field of an odd type read as absent. The envelope is
+//! strict: `hits` must be an array, or the page is `Malformed`.
+//!
 //! Tests: `hackernews/tests.rs` (recorded fixtures in
 //! `tests/fixtures/hackernews/`, hostile hits, URL building, cursor math);
 //! polling against the simulated API in `tests/it/hackernews.rs`.
@@ -29,9 +35,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::Value;
 use url::Url;
 
+use super::http::{decode_json_object, send_raw};
+use super::lenient::{Num, Obj, Seq, Str};
 use super::text::{html_to_text, normalize_whitespace};
 use super::{Batch, Cursor, PollContext, Source, SourceError};
 use crate::config::HackernewsConfig;
@@ -122,14 +129,15 @@ impl HackernewsSource {
         let mut page = 0u32;
         loop {
             let url = self.search_url(query, since, until, page)?;
-            let body: SearchPage = cx.http.get_json(url).await?.body;
+            let resp = send_raw(cx.http.inner.get(url)).await?;
+            let body = parse_search(resp.json_body(Utc::now())?)?;
             if let Some(message) = &body.message {
                 tracing::debug!(source = %cx.source, query, page, message = %message, "Algolia message");
             }
             pass.pages += 1;
             served += body.hits.len() as u64;
             for hit in &body.hits {
-                if let Some(t) = read.add(hit) {
+                if let Some(t) = read.add(hit.get()) {
                     pass.oldest = Some(pass.oldest.map_or(t, |o: i64| o.min(t)));
                 }
             }
@@ -205,11 +213,14 @@ pub fn next_watermark(old: Option<i64>, newest_read: Option<i64>, now: DateTime<
     }
 }
 
-/// One `search_by_date` answer. Hits stay loose JSON so one odd hit is
-/// skipped instead of failing the page; the envelope must fit.
+/// One `search_by_date` answer: the envelope must fit, each hit is read
+/// leniently ([`Hit`]), so one odd hit is skipped instead of failing the
+/// page.
 #[derive(Debug, Deserialize)]
-pub struct SearchPage {
-    pub hits: Vec<Value>,
+pub struct SearchPage<'a> {
+    /// `None`: a hit that is not a JSON object.
+    #[serde(borrow)]
+    pub hits: Vec<Obj<Hit<'a>>>,
     #[serde(rename = "nbHits", default)]
     pub nb_hits: Option<u64>,
     #[serde(rename = "nbPages", default)]
@@ -217,6 +228,37 @@ pub struct SearchPage {
     /// Set on the 1000-hit cap answer and some errors.
     #[serde(default)]
     pub message: Option<String>,
+}
+
+/// The fields of one hit that a post is made of; the rest is skipped.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Hit<'a> {
+    /// A string, or a number read as its decimal text.
+    #[serde(rename = "objectID", borrow)]
+    pub object_id: Str<'a>,
+    /// Unix seconds; a number, or a string holding one.
+    pub created_at_i: Num,
+    /// RFC 3339, used when `created_at_i` is missing.
+    #[serde(borrow)]
+    pub created_at: Str<'a>,
+    #[serde(borrow)]
+    pub title: Str<'a>,
+    #[serde(borrow)]
+    pub story_text: Str<'a>,
+    #[serde(borrow)]
+    pub comment_text: Str<'a>,
+    #[serde(borrow)]
+    pub author: Str<'a>,
+    pub points: Num,
+    pub num_comments: Num,
+    #[serde(rename = "_tags", borrow)]
+    pub tags: Seq<Str<'a>>,
+}
+
+/// Reads one `search_by_date` body; see [`SearchPage`].
+pub fn parse_search(body: &[u8]) -> Result<SearchPage<'_>, SourceError> {
+    decode_json_object(body)
 }
 
 /// What a poll has read so far, across pages and queries.
@@ -229,12 +271,15 @@ struct Read {
 }
 
 impl Read {
-    /// Adds a hit; returns its `created_at_i` if it could be read.
-    fn add(&mut self, hit: &Value) -> Option<i64> {
-        let (post, created_i) = match hit_to_post(hit) {
+    /// Adds a hit (`None`: not an object); returns its `created_at_i` if
+    /// it could be read.
+    fn add(&mut self, hit: Option<&Hit<'_>>) -> Option<i64> {
+        let mapped = hit.ok_or("not a JSON object").and_then(hit_to_post);
+        let (post, created_i) = match mapped {
             Ok(p) => p,
             Err(why) => {
-                tracing::debug!(platform = "hackernews", object_id = ?hit.get("objectID"), "skipping hit: {why}");
+                let object_id = hit.and_then(|h| h.object_id.raw());
+                tracing::debug!(platform = "hackernews", ?object_id, "skipping hit: {why}");
                 return None;
             }
         };
@@ -248,28 +293,19 @@ impl Read {
 
 /// Maps one hit to a post and its `created_at_i` (platform-apis.md 0.3).
 /// `Err` says why the hit is skipped.
-pub fn hit_to_post(hit: &Value) -> Result<(Post, i64), &'static str> {
-    let id = match hit.get("objectID") {
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => return Err("no objectID"),
-    };
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err("objectID empty or too long");
+pub fn hit_to_post(hit: &Hit<'_>) -> Result<(Post, i64), &'static str> {
+    let id = hit.object_id.get().ok_or("no objectID")?;
+    if id.len() > MAX_ID_LEN {
+        return Err("objectID too long");
     }
     let created_at = created_at(hit).ok_or("no usable created_at_i or created_at")?;
-    let str_field = |k: &str| hit.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
-    let count = |k: &str| hit.get(k).and_then(Value::as_u64);
-    let is_comment = hit
-        .get("_tags")
-        .and_then(Value::as_array)
-        .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some("comment")))
-        || (str_field("comment_text").is_some() && str_field("title").is_none());
+    let is_comment = hit.tags.0.iter().any(|t| t.raw() == Some("comment"))
+        || (present(&hit.comment_text).is_some() && present(&hit.title).is_none());
     let text = if is_comment {
-        str_field("comment_text").map(html_to_text).unwrap_or_default()
+        present(&hit.comment_text).map(html_to_text).unwrap_or_default()
     } else {
-        let title = str_field("title").map(normalize_whitespace).unwrap_or_default();
-        let body = str_field("story_text").map(html_to_text).unwrap_or_default();
+        let title = present(&hit.title).map(normalize_whitespace).unwrap_or_default();
+        let body = present(&hit.story_text).map(html_to_text).unwrap_or_default();
         match (title.is_empty(), body.is_empty()) {
             (_, true) => title,
             (true, false) => body,
@@ -280,30 +316,34 @@ pub fn hit_to_post(hit: &Value) -> Result<(Post, i64), &'static str> {
     let post = Post {
         platform: Platform::Hackernews,
         url: format!("{ITEM_URL}{encoded_id}"),
-        external_id: ExternalId::new(id),
+        external_id: ExternalId::new(id.to_string()),
         author: Author {
-            handle: str_field("author").map(str::trim).unwrap_or_default().to_string(),
+            handle: hit.author.get().unwrap_or_default().to_string(),
             display_name: None,
             followers: None,
         },
         text,
         created_at,
         lang: None,
-        engagement: Engagement { likes: count("points"), reposts: None, replies: count("num_comments") },
+        engagement: Engagement { likes: count(hit.points), reposts: None, replies: count(hit.num_comments) },
     };
     Ok((post, created_at.timestamp()))
 }
 
+/// A text field as sent, if it holds more than whitespace.
+fn present<'s>(field: &'s Str<'_>) -> Option<&'s str> {
+    field.raw().filter(|t| !t.trim().is_empty())
+}
+
+/// A count: a whole number of zero or more (a negative one is absent).
+fn count(n: Num) -> Option<u64> {
+    n.0.filter(|&f| f >= 0.0).map(|f| f as u64)
+}
+
 /// `created_at_i` (unix seconds), else the ISO `created_at` string.
-fn created_at(hit: &Value) -> Option<DateTime<Utc>> {
-    let from_int = hit
-        .get("created_at_i")
-        .and_then(|v| v.as_i64().or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)))
-        .and_then(|s| DateTime::from_timestamp(s, 0));
-    from_int.or_else(|| {
-        let s = hit.get("created_at")?.as_str()?;
-        DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.with_timezone(&Utc))
-    })
+fn created_at(hit: &Hit<'_>) -> Option<DateTime<Utc>> {
+    let from_int = hit.created_at_i.0.and_then(|s| DateTime::from_timestamp(s as i64, 0));
+    from_int.or_else(|| hit.created_at.time())
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The shared HTTP client every source uses, and the one place that turns
 //! an HTTP exchange into a classified [`SourceError`], so no platform redoes
-//! it: [`send_json`] (status → error variant, bounded body read, JSON decode
-//! with a short, URL-free message), [`retry_after`] (`Retry-After` in
-//! seconds or as an HTTP-date) and [`RateLimit`] (the `*RateLimit-Remaining`
-//! / `*-Reset` header families of platform-apis.md 0.2, normalised), plus
-//! [`send_raw`] for platforms that classify error bodies themselves and
-//! [`throttle`] (slow down before a rate-limit budget is spent).
+//! it: [`send_raw`] (bounded body read, transport errors classified) and
+//! [`RawResponse::json_body`] (status → error variant), [`decode_json`]
+//! (JSON decode with a short, URL-free message), [`retry_after`]
+//! (`Retry-After` in seconds or as an HTTP-date) and [`RateLimit`] (the
+//! `*RateLimit-Remaining` / `*-Reset` header families of platform-apis.md
+//! 0.2, normalised), plus [`throttle`] (slow down before a rate-limit
+//! budget is spent).
 //!
 //! Nothing here ever formats a request URL into an error: reqwest errors go
 //! through `without_url()` and messages carry only a status and a clipped
@@ -19,7 +20,6 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::SourceError;
@@ -55,51 +55,13 @@ impl HttpClient {
             .build()?;
         Ok(HttpClient { inner })
     }
-
-    /// `GET url`, classified and decoded as `T`; see [`send_json`].
-    pub async fn get_json<T: DeserializeOwned>(&self, url: url::Url) -> Result<JsonResponse<T>, SourceError> {
-        send_json(self.inner.get(url)).await
-    }
 }
 
-/// A decoded 2xx answer and its headers (for rate-limit bookkeeping).
-#[derive(Debug)]
-pub struct JsonResponse<T> {
-    pub body: T,
-    pub headers: HeaderMap,
-}
-
-impl<T> JsonResponse<T> {
-    /// The rate-limit state the server reported, if it reported one.
-    pub fn rate_limit(&self, now: DateTime<Utc>) -> Option<RateLimit> {
-        RateLimit::from_headers(&self.headers, now)
-    }
-}
-
-/// Sends `req` (a platform adds its own auth headers first) and classifies
-/// the outcome:
-///
-/// | outcome | error |
-/// |---|---|
-/// | 429 | `RateLimited`: `Retry-After` (seconds or HTTP-date), else an exhausted reset header, else 60 s |
-/// | 401, 403 | `Auth` |
-/// | 408, 5xx, timeout, connect error, body read error | `Transient` |
-/// | other 4xx, unexpected 1xx/3xx | `Rejected` |
-/// | 2xx with an HTML, non-JSON, oversized or ill-fitting body | `Malformed` |
-pub async fn send_json<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<JsonResponse<T>, SourceError> {
-    let resp = req.send().await.map_err(transport_error)?;
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = read_body(resp, MAX_BODY_BYTES).await?;
-    check_status(status, &headers, &body, Utc::now())?;
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let body = parse_json(content_type, &body)?;
-    Ok(JsonResponse { body, headers })
-}
-
-/// A whole (bounded) response, read before any classification: for
-/// platforms whose error bodies decide the error variant (YouTube's
-/// `reason`, X's problem `type`) and for feeds, whose 304 is no error.
+/// A whole (bounded) response, read before any classification, so a
+/// platform can classify it the generic way ([`RawResponse::json_body`]),
+/// or look at its error body first (YouTube's `reason`, X's problem
+/// `type`), or take a feed's 304 as no error. Its JSON is decoded by the
+/// platform's parse function, borrowing strings from `body`.
 #[derive(Debug)]
 pub struct RawResponse {
     pub status: StatusCode,
@@ -119,7 +81,16 @@ impl RawResponse {
     }
 
     /// [`RawResponse::check`], then [`check_json_body`]: `Ok` is a 2xx
-    /// body that can be JSON, ready for a platform's parse function.
+    /// body that can be JSON, ready for a platform's parse function
+    /// ([`decode_json`]). The generic classification:
+    ///
+    /// | outcome | error |
+    /// |---|---|
+    /// | 429 | `RateLimited`: `Retry-After` (seconds or HTTP-date), else an exhausted reset header, else 60 s |
+    /// | 401, 403 | `Auth` |
+    /// | 408, 5xx, timeout, connect error, body read error ([`send_raw`]) | `Transient` |
+    /// | other 4xx, unexpected 1xx/3xx | `Rejected` |
+    /// | 2xx with an HTML, non-JSON or oversized body; JSON of the wrong shape ([`decode_json`]) | `Malformed` |
     pub fn json_body(&self, now: DateTime<Utc>) -> Result<&[u8], SourceError> {
         self.check(now)?;
         check_json_body(self.content_type(), &self.body)?;
@@ -128,8 +99,8 @@ impl RawResponse {
 }
 
 /// Sends `req` and reads its body (at most [`MAX_BODY_BYTES`]) whatever the
-/// status. Transport failures are classified as in [`send_json`], with the
-/// URL stripped; the status is left to the caller.
+/// status. Transport failures are `Transient` (see [`RawResponse::json_body`]),
+/// with the URL stripped; the status is left to the caller.
 pub async fn send_raw(req: reqwest::RequestBuilder) -> Result<RawResponse, SourceError> {
     send_raw_at(req).await.map(|(resp, _)| resp)
 }
@@ -212,7 +183,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// Classifies a non-2xx status (see [`send_json`]); `now` turns an
+/// Classifies a non-2xx status (see [`RawResponse::json_body`]); `now` turns an
 /// HTTP-date `Retry-After` into a wait.
 pub fn check_status(
     status: StatusCode,
@@ -236,14 +207,6 @@ pub fn check_status(
         400..=499 => SourceError::Rejected(detail()),
         _ => SourceError::Rejected(format!("unexpected {}", detail())),
     })
-}
-
-/// Decodes a 2xx body as `T`. An HTML content type, an empty body, invalid
-/// JSON or JSON of the wrong shape is `Malformed`, with the JSON path of the
-/// first misfit and a clipped excerpt of the body.
-pub fn parse_json<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<T, SourceError> {
-    check_json_body(content_type, body)?;
-    decode_json(body)
 }
 
 /// Refuses a 2xx body that cannot be JSON: an HTML or XML content type (a

@@ -3,10 +3,9 @@
 //! cursor arithmetic. Polling over HTTP is tested in `tests/it/hackernews.rs`.
 
 use chrono::TimeZone;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
-use crate::sources::http::parse_json;
 
 const FIXTURES: [(&str, &str); 4] = [
     ("ask_hn_page2", include_str!("../../../tests/fixtures/hackernews/search_by_date_ask_hn_page2.json")),
@@ -15,15 +14,27 @@ const FIXTURES: [(&str, &str); 4] = [
     ("story_query", include_str!("../../../tests/fixtures/hackernews/search_by_date_story_query.json")),
 ];
 
-fn page(name: &str) -> SearchPage {
+fn page(name: &str) -> SearchPage<'static> {
     let (_, body) = FIXTURES.iter().find(|(n, _)| *n == name).expect("fixture name");
-    parse_json(Some("application/json; charset=utf-8"), body.as_bytes()).expect("fixture parses")
+    parse_search(body.as_bytes()).expect("fixture parses")
 }
 
 fn only_post(name: &str) -> Post {
     let p = page(name);
     assert_eq!(p.hits.len(), 1, "{name}");
-    hit_to_post(&p.hits[0]).expect("fixture hit maps").0
+    hit_to_post(p.hits[0].get().expect("an object")).expect("fixture hit maps").0
+}
+
+/// `f` of one hit written as JSON (`None`: not an object).
+fn with_hit<R>(hit: &Value, f: impl FnOnce(Option<&Hit<'_>>) -> R) -> R {
+    let text = hit.to_string();
+    let read: Obj<Hit<'_>> = serde_json::from_str(&text).expect("a hit of any shape reads");
+    f(read.get())
+}
+
+/// A hit written as JSON, mapped to a post.
+fn map(hit: Value) -> Result<(Post, i64), &'static str> {
+    with_hit(&hit, |h| h.ok_or("not an object").and_then(hit_to_post))
 }
 
 fn source() -> HackernewsSource {
@@ -42,6 +53,7 @@ fn every_fixture_parses_and_maps() {
         let p = page(name);
         assert!(p.nb_hits.is_some() && p.nb_pages.is_some(), "{name}");
         for hit in &p.hits {
+            let hit = hit.get().unwrap_or_else(|| panic!("{name}: a hit that is not an object"));
             let (post, created) = hit_to_post(hit).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(post.platform, Platform::Hackernews);
             assert_eq!(post.url, format!("https://news.ycombinator.com/item?id={}", post.external_id));
@@ -89,13 +101,13 @@ fn ask_hn_and_poll_fixtures_join_title_and_body() {
 #[test]
 fn hostile_and_incomplete_hits_are_tolerated_or_skipped() {
     // Missing objectID or any timestamp: skipped, not fatal.
-    assert!(hit_to_post(&json!({"created_at_i": 1})).is_err());
-    assert!(hit_to_post(&json!({"objectID": "1"})).is_err());
-    assert!(hit_to_post(&json!({"objectID": "", "created_at_i": 1})).is_err());
-    assert!(hit_to_post(&json!({"objectID": "9".repeat(65), "created_at_i": 1})).is_err());
-    assert!(hit_to_post(&json!({"objectID": "1", "created_at_i": "yesterday"})).is_err());
+    assert!(map(json!({"created_at_i": 1})).is_err());
+    assert!(map(json!({"objectID": "1"})).is_err());
+    assert!(map(json!({"objectID": "", "created_at_i": 1})).is_err());
+    assert!(map(json!({"objectID": "9".repeat(65), "created_at_i": 1})).is_err());
+    assert!(map(json!({"objectID": "1", "created_at_i": "yesterday"})).is_err());
     // Fallback to the ISO string; numeric objectID; nulls everywhere else.
-    let (post, created) = hit_to_post(&json!({
+    let (post, created) = map(json!({
         "objectID": 43500123, "created_at": "2026-05-01T12:31:09Z", "created_at_i": null,
         "author": null, "title": null, "comment_text": null, "points": null, "num_comments": null,
         "some_future_field": {"nested": [1, 2]}
@@ -104,18 +116,42 @@ fn hostile_and_incomplete_hits_are_tolerated_or_skipped() {
     assert_eq!((post.external_id.as_str(), created), ("43500123", 1777638669));
     assert_eq!((post.author.handle.as_str(), post.text.as_str()), ("", ""));
     assert_eq!(post.engagement, Engagement::default());
-    // Wrong types in optional fields are ignored, not fatal.
-    let (post, _) = hit_to_post(&json!({
+    // Wrong types in optional fields are ignored, not fatal; a count sent
+    // as a string is read, a negative one is absent, a number where text
+    // belongs is its decimal text (as on every JSON platform).
+    let (post, created) = map(json!({
         "objectID": "7", "created_at_i": 1777638669.0, "points": "12", "num_comments": -3,
-        "_tags": "story", "title": ["not", "a", "string"], "story_text": 5
+        "_tags": "story", "title": ["not", "a", "string"], "story_text": {"html": "<p>x</p>"}
     }))
     .unwrap();
-    assert_eq!((post.engagement.likes, post.engagement.replies, post.text.as_str()), (None, None, ""));
+    assert_eq!(created, 1777638669);
+    assert_eq!((post.engagement.likes, post.engagement.replies, post.text.as_str()), (Some(12), None, ""));
+    let (post, _) =
+        map(json!({"objectID": "8", "created_at_i": "1777638669", "story_text": 5, "points": true})).unwrap();
+    assert_eq!((post.created_at.timestamp(), post.text.as_str(), post.engagement.likes), (1777638669, "5", None));
+    // Not an object at all: skipped.
+    for odd in [json!(null), json!("7"), json!([1, 2]), json!(7)] {
+        assert_eq!(map(odd).unwrap_err(), "not an object");
+    }
+}
+
+#[test]
+fn a_page_reads_odd_hits_as_skippable_but_a_broken_envelope_is_malformed() {
+    let body = br#"{"hits": [{"objectID": "1", "created_at_i": 5, "title": "ok", "_highlightResult": {"title": {"value": "<em>ok</em>"}}}, "odd", null, {"objectID": {"nested": 1}}], "nbHits": 4, "nbPages": 1}"#;
+    let page = parse_search(body).unwrap();
+    let posts: Vec<_> = page.hits.iter().filter_map(|h| h.get().and_then(|h| hit_to_post(h).ok())).collect();
+    assert_eq!(posts.len(), 1);
+    assert_eq!((posts[0].0.external_id.as_str(), posts[0].0.text.as_str()), ("1", "ok"));
+    assert_eq!((page.nb_hits, page.nb_pages), (Some(4), Some(1)));
+    for broken in [&br#"{"hits": "none"}"#[..], br#"{"nbHits": 1}"#, br#"[{"objectID": "1"}]"#, br#"{"hits": [}"#] {
+        let err = parse_search(broken).unwrap_err();
+        assert!(matches!(err, SourceError::Malformed(_)), "{err:?}");
+    }
 }
 
 #[test]
 fn hostile_text_is_plain_text_and_ids_are_url_encoded() {
-    let (post, _) = hit_to_post(&json!({
+    let (post, _) = map(json!({
         "objectID": "1&x=<y> z", "created_at_i": 1777638669, "_tags": ["comment"],
         "author": "  mallory ",
         "comment_text": "<p>Hey <!channel> &lt;!here&gt; <@U123ABC> & friends\u{0}\u{7}<script>alert(1)</script>",
@@ -127,7 +163,7 @@ fn hostile_text_is_plain_text_and_ids_are_url_encoded() {
     // must escape: that is the sink's job, and its tests cover it.
     assert_eq!(post.text, "Hey <!here> <@U123ABC> & friends");
     // A title is plain text: kept literally, whitespace normalised.
-    let (story, _) = hit_to_post(&json!({
+    let (story, _) = map(json!({
         "objectID": "2", "created_at_i": 1, "title": "Q&amp;A:\n<b>Acme Air</b>  rocks", "story_text": "",
     }))
     .unwrap();
@@ -137,7 +173,7 @@ fn hostile_text_is_plain_text_and_ids_are_url_encoded() {
 #[test]
 fn huge_comment_is_handled() {
     let text = format!("<p>{}</p>", "acme air &amp; more ".repeat(10_000));
-    let (post, _) = hit_to_post(&json!({"objectID": "3", "created_at_i": 1, "comment_text": text})).unwrap();
+    let (post, _) = map(json!({"objectID": "3", "created_at_i": 1, "comment_text": text})).unwrap();
     assert!(post.text.len() > 150_000 && post.text.starts_with("acme air & more"));
 }
 
@@ -145,9 +181,10 @@ fn huge_comment_is_handled() {
 fn poll_dedupes_by_object_id_and_tracks_newest() {
     let mut read = Read::default();
     for (id, t) in [("1", 100), ("2", 300), ("1", 200), ("x", 0)] {
-        read.add(&json!({"objectID": id, "created_at_i": t, "title": "t"}));
+        with_hit(&json!({"objectID": id, "created_at_i": t, "title": "t"}), |h| read.add(h));
     }
-    read.add(&json!({"created_at_i": 999}));
+    assert_eq!(with_hit(&json!({"created_at_i": 999}), |h| read.add(h)), None);
+    assert_eq!(with_hit(&json!("not a hit"), |h| read.add(h)), None);
     let ids: Vec<_> = read.posts.iter().map(|p| p.external_id.as_str()).collect();
     assert_eq!(ids, ["1", "2", "x"]);
     assert_eq!(read.newest, Some(300));

@@ -123,11 +123,12 @@ struct Hit {
 
 #[test]
 fn bodies_that_are_not_the_expected_json_are_malformed() {
-    let malformed = |ct: Option<&str>, body: &[u8]| match parse_json::<Page>(ct, body) {
+    let parse = |ct: Option<&str>, body: &[u8]| check_json_body(ct, body).and_then(|()| decode_json::<Page>(body));
+    let malformed = |ct: Option<&str>, body: &[u8]| match parse(ct, body) {
         Err(SourceError::Malformed(m)) => m,
         other => panic!("expected Malformed, got {other:?}"),
     };
-    assert!(parse_json::<Page>(Some("application/json; charset=utf-8"), br#"{"hits":[{"created_at_i":1}]}"#).is_ok());
+    assert!(parse(Some("application/json; charset=utf-8"), br#"{"hits":[{"created_at_i":1}]}"#).is_ok());
     assert!(malformed(Some("text/html"), b"<html>oops</html>").contains("expected JSON, got text/html"));
     assert!(malformed(None, b"  ").contains("empty body"));
     assert!(malformed(None, br#"{"hits":[{"created_at_i":1}"#).contains("EOF"));
