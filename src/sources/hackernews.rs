@@ -141,7 +141,7 @@ impl HackernewsSource {
                     pass.oldest = Some(pass.oldest.map_or(t, |o: i64| o.min(t)));
                 }
             }
-            let last = body.hits.is_empty() || body.nb_pages.map_or(true, |n| u64::from(page) + 1 >= n);
+            let last = body.hits.is_empty() || body.nb_pages.is_none_or(|n| u64::from(page) + 1 >= n);
             if last || page + 1 >= self.cfg.max_pages {
                 pass.complete = last && body.nb_hits.is_none_or(|n| served >= n);
                 return Ok(pass);
