@@ -32,6 +32,7 @@ mod social;
 mod text;
 mod topics;
 mod urgency;
+mod word_set;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-pub(crate) use super::phrases::WordSet;
 use super::phrases::{BookBuilder, Phrasebook};
+pub(crate) use super::word_set::WordSet;
 use crate::config::ScoringSettings;
 
 const CUES: &str = include_str!("../../../data/cues.toml");

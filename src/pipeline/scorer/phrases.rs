@@ -21,8 +21,6 @@ use super::text::{is_duration_word, Kind, MatchText, DUR_MARK, NUM_MARK};
 use crate::pipeline::sentiment::{FxHasher, WordMap};
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-/// A set of words with the lexicon's fast hash.
-pub(crate) type WordSet = std::collections::HashSet<String, BuildHasherDefault<FxHasher>>;
 
 /// Most literal phrases one pattern may expand to.
 pub(crate) const MAX_EXPANSIONS: usize = 20_000;

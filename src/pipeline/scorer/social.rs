@@ -251,7 +251,7 @@ fn push_word(out: &mut String, chunk: &str) {
     }
     let starts =
         |prefix: &str| word.as_bytes().get(..prefix.len()).is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()));
-    if starts("http") || starts("www.") || word.contains("://") {
+    if starts("http") || starts("www.") || has_scheme_separator(word.as_bytes()) {
         out.push_str(&chunk[word.len()..]);
         out.push(' ');
         return;
@@ -303,6 +303,12 @@ fn push_word(out: &mut String, chunk: &str) {
         prev = Some(c);
     }
     out.push_str(&chunk[word.len()..]);
+}
+
+/// Whether `word` holds "://" (`str::contains` would set up a substring
+/// search for each word that needs cleaning).
+fn has_scheme_separator(word: &[u8]) -> bool {
+    word.iter().enumerate().any(|(i, &b)| b == b':' && word[i + 1..].starts_with(b"//"))
 }
 
 /// A chunk of [`split_after_spaces`] (or the end of one) without its
