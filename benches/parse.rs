@@ -1,9 +1,12 @@
 //! Parsing throughput per platform, in posts per second: each source's pure
 //! parse function over the real recorded responses in `tests/fixtures/`
-//! (the bytes a poll reads, turned into platform-neutral posts).
+//! (the bytes a poll reads, turned into platform-neutral posts), and over
+//! a full Hacker News page of 100 comments as the load command makes them.
 //!
 //! `cargo bench --bench parse` for figures (BENCHMARKS.md);
 //! `cargo bench --bench parse -- --test` runs each once as a smoke test.
+
+mod support;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -55,6 +58,9 @@ fn feed_entries(body: &[u8]) -> usize {
 fn parsers(c: &mut Criterion) {
     let f = |p: &str| std::fs::read(format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
     bench(c, "hackernews/search_by_date", &f("hackernews/search_by_date_comment_query.json"), hackernews_page);
+    let terms = ["acme air".to_string(), "globex".to_string()];
+    let load_page = support::hn_page(&mut support::Words(0x2545_f491_4f6c_dd1d), &terms, 1, 100, 1_777_638_669);
+    bench(c, "hackernews/load_page_100", &load_page, hackernews_page);
     bench(c, "mastodon/timeline_tag", &f("mastodon/timeline_hashtag.json"), mastodon_timeline);
     bench(c, "bluesky/search_posts", &f("bluesky/searchPosts.json"), bluesky_search);
     bench(c, "reddit/search", &f("reddit/search_r_all.json"), reddit_listing);
