@@ -283,12 +283,12 @@ mod tests {
             }
         };
         // The first round (the immediate tick) delivers what is due.
-        store.enqueue(&[receiver.clone()], &health_alert("first"), Utc::now()).await.unwrap();
+        store.enqueue(std::slice::from_ref(&receiver), &health_alert("first"), Utc::now()).await.unwrap();
         let run = worker.run(cancel.clone());
         let drive = async {
             delivered(1).await;
             // The next tick is an hour away: only the wake can deliver this.
-            store.enqueue(&[receiver.clone()], &health_alert("second"), Utc::now()).await.unwrap();
+            store.enqueue(std::slice::from_ref(&receiver), &health_alert("second"), Utc::now()).await.unwrap();
             wake.send_modify(|n| *n += 1);
             delivered(2).await;
             cancel.cancel();

@@ -188,7 +188,7 @@ mod tests {
         assert_eq!((s.rule(&acme, None).sensitivity, s.rule(&acme, None).min_count), (8.0, 10));
         assert_eq!((s.rule(&acme, Some("refunds")).sensitivity, s.rule(&acme, Some("refunds")).min_count), (8.0, 3));
         assert_eq!(s.rule(&BrandName::new("Globex"), Some("refunds")).sensitivity, 4.0);
-        assert_eq!(s.check(&[acme.clone()]), Ok(()));
+        assert_eq!(s.check(std::slice::from_ref(&acme)), Ok(()));
         assert_eq!(
             s.summary(),
             "  spikes: every 10m, fire at 4x normal and >= 10 negative mentions, warm-up 1h, per brand and topic, \

@@ -37,12 +37,6 @@ mod word_set;
 #[cfg(test)]
 pub(crate) mod tests;
 
-/// The test binary's shared scorer, for other modules' tests.
-#[cfg(test)]
-pub(crate) mod tests_support {
-    pub(crate) use super::tests::scorer;
-}
-
 use std::fmt::Write as _;
 
 use crate::config::{Brand, ScoringSettings, UrgencyThresholds};
@@ -505,4 +499,10 @@ fn compact(n: u64) -> String {
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+/// The test binary's shared scorer, for other modules' tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::tests::scorer;
 }

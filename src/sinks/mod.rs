@@ -28,6 +28,9 @@ pub use self::queue_alerts::{FollowUpAlert, ItemRef, SlaBreachAlert};
 
 /// What one outbox row asks a receiver to say. Serialized into the outbox
 /// row when it is written, so delivery needs no joins.
+// One is made per alert and written as JSON at once: its size in memory
+// does not matter, and boxing a variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notification {

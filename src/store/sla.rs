@@ -87,20 +87,20 @@ mod opt_secs {
     }
 }
 
-/// Turns `(level, clock start, acked, resolved)` rows and breach counts
-/// into one figure per level, most urgent first (all four, zeros included).
-pub(crate) fn figures(
-    rows: &[(Urgency, i64, Option<i64>, Option<i64>)],
-    breaches: &[(Urgency, SlaKind, u64)],
-) -> Vec<SlaFigure> {
+/// One item's SLA clock: `(level, clock start, acked, resolved)`, in ms.
+pub(crate) type ClockRow = (Urgency, i64, Option<i64>, Option<i64>);
+
+/// Turns [`ClockRow`]s and breach counts into one figure per level, most
+/// urgent first (all four, zeros included).
+pub(crate) fn figures(rows: &[ClockRow], breaches: &[(Urgency, SlaKind, u64)]) -> Vec<SlaFigure> {
     use crate::queue::sla::percentile;
     let ms = |v: Option<i64>| v.map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
     Urgency::ALL
         .into_iter()
         .map(|level| {
             let mine: Vec<_> = rows.iter().filter(|r| r.0 == level).collect();
-            let waits = |pick: fn(&(Urgency, i64, Option<i64>, Option<i64>)) -> Option<i64>| {
-                let mut v: Vec<i64> = mine.iter().filter_map(|r| pick(*r).map(|t| (t - r.1).max(0))).collect();
+            let waits = |pick: fn(&ClockRow) -> Option<i64>| {
+                let mut v: Vec<i64> = mine.iter().filter_map(|r| pick(r).map(|t| (t - r.1).max(0))).collect();
                 v.sort_unstable();
                 v
             };

@@ -94,7 +94,7 @@ async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows(store: Store) {
     let source = SourceName::new("hn");
     let p = post("1");
     let m = mention("Acme Air");
-    let receivers = vec![ReceiverName::new("slack")];
+    let receivers = [ReceiverName::new("slack")];
     let (c1, c2) = (Cursor("100".into()), Cursor("200".into()));
     let commit = |cursor| PollCommit {
         source: &source,

@@ -219,6 +219,9 @@ fn topics_section(topics: &[TopicCount]) -> String {
 
 /// The SLA table (items, answered, p50/p90, breaches per urgency) and
 /// charts of the percentiles; levels without items are left out.
+/// A chart of the SLA section: its title and the two figures it plots.
+type Chart = (&'static str, fn(&SlaFigure) -> [Option<Duration>; 2]);
+
 fn sla_section(figures: &[SlaFigure]) -> String {
     let levels: Vec<&SlaFigure> = figures.iter().filter(|f| f.items > 0).collect();
     if levels.is_empty() {
@@ -247,7 +250,7 @@ fn sla_section(figures: &[SlaFigure]) -> String {
         );
     }
     s.push_str("</tbody></table>");
-    let charts: [(&str, fn(&SlaFigure) -> [Option<Duration>; 2]); 2] =
+    let charts: [Chart; 2] =
         [("Time to acknowledge", |f| [f.ack_p50, f.ack_p90]), ("Time to resolve", |f| [f.resolve_p50, f.resolve_p90])];
     for (title, pick) in charts {
         let bars: Vec<Bar> = levels

@@ -437,8 +437,7 @@ fn mask_names(text: &mut String, analyzer: &SentimentAnalyzer, not_names: &WordS
             let core_start = s + text[s..e].find(char::is_alphanumeric).unwrap_or(0);
             let core_end = text[s..e]
                 .char_indices()
-                .filter(|(_, c)| c.is_alphanumeric())
-                .last()
+                .rfind(|(_, c)| c.is_alphanumeric())
                 .map_or(core_start, |(p, c)| s + p + c.len_utf8());
             let spaces = " ".repeat(core_end.saturating_sub(core_start));
             text.replace_range(core_start..core_end.max(core_start), &spaces);

@@ -41,7 +41,7 @@ impl Gate {
     /// No slot before `until` (the receiver said "retry after").
     pub fn hold_until(&self, until: Instant) {
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-        if next.map_or(true, |n| n < until) {
+        if next.is_none_or(|n| n < until) {
             *next = Some(until);
         }
     }

@@ -215,7 +215,7 @@ impl BlueskySource {
                 _ if w.complete => return Ok(w),
                 Some(next) if self.auth.is_some() => cursor = Some(next),
                 _ => match page.oldest.map(|o| o + ONE_MS) {
-                    Some(u) if stretch.until.map_or(true, |old| u < old) => stretch.until = Some(u),
+                    Some(u) if stretch.until.is_none_or(|old| u < old) => stretch.until = Some(u),
                     // Nothing to move `until` by: left for the backlog.
                     _ => return Ok(w),
                 },
@@ -265,7 +265,7 @@ impl BlueskySource {
         let left = match (w.complete, w.oldest) {
             (true, _) => None,
             (false, None) => Some(g),
-            (false, Some(o)) if g.until.map_or(true, |u| o + ONE_MS < u) => {
+            (false, Some(o)) if g.until.is_none_or(|u| o + ONE_MS < u) => {
                 Some(Gap { since: g.since, until: Some(o + ONE_MS) })
             }
             (false, Some(_)) => {

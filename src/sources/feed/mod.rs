@@ -137,7 +137,7 @@ impl FeedSource {
         let floor = match old.and_then(|s| s.newest) {
             Some(n) => n - chrono::Duration::from_std(self.cfg.overlap).unwrap_or_default(),
             // Nothing read from this URL yet: a first fetch.
-            None if old.map_or(true, |s| s.seen.is_empty()) => {
+            None if old.is_none_or(|s| s.seen.is_empty()) => {
                 cx.now - chrono::Duration::from_std(cx.backfill).unwrap_or_default()
             }
             // Entries seen, none dated: ids alone decide.

@@ -165,7 +165,7 @@ impl Parser {
                     self.depth += 1;
                     self.start(&reader, &e, true)?;
                     // Inside a field, start() wrote `<x/>` already.
-                    if self.field.map_or(true, |(_, _, d)| d == self.depth) {
+                    if self.field.is_none_or(|(_, _, d)| d == self.depth) {
                         self.end(e.local_name().as_ref());
                     }
                     self.depth -= 1;
@@ -365,7 +365,7 @@ fn finish(raw: RawEntry, feed_lang: Option<&str>) -> FeedEntry {
     let link = raw
         .atom_links
         .iter()
-        .find(|(rel, _)| rel.as_deref().map_or(true, |r| r == "alternate"))
+        .find(|(rel, _)| rel.as_deref().is_none_or(|r| r == "alternate"))
         .or_else(|| raw.atom_links.iter().find(|(rel, _)| !matches!(rel.as_deref(), Some("self" | "enclosure"))))
         .map(|(_, href)| href.clone())
         .or_else(|| trimmed(Field::Link));

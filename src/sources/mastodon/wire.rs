@@ -110,10 +110,10 @@ fn page(items: &[Obj<Status>]) -> StatusPage {
     let mut out = StatusPage { posts: Vec::with_capacity(items.len()), items: items.len(), ..StatusPage::default() };
     for status in items.iter().filter_map(Obj::get) {
         if let Some(id) = status.id.get().filter(|id| valid_id(id)) {
-            if out.newest_id.as_deref().map_or(true, |n| id_cmp(id, n) == Ordering::Greater) {
+            if out.newest_id.as_deref().is_none_or(|n| id_cmp(id, n) == Ordering::Greater) {
                 out.newest_id = Some(id.to_string());
             }
-            if out.oldest_id.as_deref().map_or(true, |o| id_cmp(id, o) == Ordering::Less) {
+            if out.oldest_id.as_deref().is_none_or(|o| id_cmp(id, o) == Ordering::Less) {
                 out.oldest_id = Some(id.to_string());
             }
         }

@@ -208,7 +208,7 @@ pub fn permalink(relative: Option<&str>, name: &str) -> String {
 /// Whether a 401's `WWW-Authenticate` says the token is bad (renew it);
 /// absent counts as yes.
 pub fn token_refused(headers: &HeaderMap) -> bool {
-    headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map_or(true, |v| v.contains("invalid_token"))
+    headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.contains("invalid_token"))
 }
 
 /// Reddit's JSON error body `{"message", "error", "reason"?}`.

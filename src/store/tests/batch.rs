@@ -48,7 +48,7 @@ async fn quiet_and_named_mentions_are_counted_alike(store: Store) {
 
 async fn a_batch_larger_than_one_insert_is_stored_whole(store: Store) {
     let source = SourceName::new("hn");
-    let receivers = vec![ReceiverName::new("slack"), ReceiverName::new("lead")];
+    let receivers = [ReceiverName::new("slack"), ReceiverName::new("lead")];
     let earlier = post("0");
     let m = mention("Acme Air");
     let to = || receivers.iter().cloned().map(Delivery::to).collect::<Vec<_>>();

@@ -182,7 +182,7 @@ impl BlueskyApi {
             .posts
             .iter()
             .filter(|p| matches_query(&q, &p.post.text))
-            .filter(|p| since.map_or(true, |s| p.sort_at() >= s) && until.map_or(true, |u| p.sort_at() < u))
+            .filter(|p| since.is_none_or(|s| p.sort_at() >= s) && until.is_none_or(|u| p.sort_at() < u))
             .collect();
         hits.sort_by(|a, b| b.sort_at().cmp(&a.sort_at()).then_with(|| b.rkey.cmp(&a.rkey)));
         let total = hits.len();

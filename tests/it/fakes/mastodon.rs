@@ -167,14 +167,14 @@ impl MastodonApi {
         let limit = req.param("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(20).clamp(1, 40);
         let id = |name: &str| req.param(name).and_then(|v| v.parse::<u64>().ok());
         let (max_id, since_id, min_id) = (id("max_id"), id("since_id"), id("min_id"));
-        tagged.retain(|s| max_id.map_or(true, |m| s.id < m));
+        tagged.retain(|s| max_id.is_none_or(|m| s.id < m));
         let page: Vec<&Status> = if let Some(min) = min_id {
             // The oldest `limit` after min_id, then reversed (paginable.rb).
             let mut p: Vec<&Status> = tagged.into_iter().filter(|s| s.id > min).take(limit).collect();
             p.reverse();
             p
         } else {
-            let newer: Vec<&Status> = tagged.into_iter().filter(|s| since_id.map_or(true, |m| s.id > m)).collect();
+            let newer: Vec<&Status> = tagged.into_iter().filter(|s| since_id.is_none_or(|m| s.id > m)).collect();
             newer.into_iter().rev().take(limit).collect()
         };
         let body = Value::Array(page.iter().map(|s| self.status_json(s)).collect());
@@ -313,7 +313,7 @@ impl PlatformFake for MastodonFake {
     fn delete(&self, id: &str) {
         self.0.with(|api| {
             let sid = api.ids.get(id).copied();
-            api.statuses.retain(|s| Some(s.id) != sid && s.reblog_of.map_or(true, |r| Some(r) != sid));
+            api.statuses.retain(|s| Some(s.id) != sid && s.reblog_of.is_none_or(|r| Some(r) != sid));
         });
     }
 

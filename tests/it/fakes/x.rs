@@ -217,10 +217,10 @@ async fn handle(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> R
         .iter()
         .filter(|t| phrases.iter().any(|p| t.text.to_lowercase().contains(p.as_str())))
         .filter(|t| !(no_retweets && t.text.starts_with("RT @")))
-        .filter(|t| num("since_id").map_or(true, |since| t.id > since))
-        .filter(|t| num("until_id").map_or(true, |until| t.id < until))
+        .filter(|t| num("since_id").is_none_or(|since| t.id > since))
+        .filter(|t| num("until_id").is_none_or(|until| t.id < until))
         .filter(|t| !matches!(start, Some(Ok(st)) if t.created_at < st))
-        .filter(|t| below.map_or(true, |b| t.id < b))
+        .filter(|t| below.is_none_or(|b| t.id < b))
         .collect();
     hits.sort_by_key(|t| std::cmp::Reverse(t.id));
     let page: Vec<&Tweet> = hits.iter().take(s.page_size).copied().collect();

@@ -215,7 +215,7 @@ fn search(s: &YtState, req: &Recorded) -> Result<Value, Box<Response>> {
             let text = format!("{} {}", v.title, v.description).to_lowercase();
             terms.iter().any(|t| text.contains(t.as_str()))
         })
-        .filter(|v| after.map_or(true, |a| v.published_at >= a) && before.map_or(true, |b| v.published_at < b))
+        .filter(|v| after.is_none_or(|a| v.published_at >= a) && before.is_none_or(|b| v.published_at < b))
         .collect();
     hits.sort_by_key(|v| std::cmp::Reverse(v.published_at));
     let total = hits.len();
@@ -264,7 +264,7 @@ fn comment_threads(s: &YtState, req: &Recorded) -> Result<Value, Box<Response>> 
             (None, Some(ch)) => s.videos.iter().any(|v| v.video_id == c.video_id && &v.channel_id == ch),
             (None, None) => false,
         })
-        .filter(|c| terms.as_ref().map_or(true, |t| c.text.to_lowercase().contains(t.as_str())))
+        .filter(|c| terms.as_ref().is_none_or(|t| c.text.to_lowercase().contains(t.as_str())))
         .collect();
     hits.sort_by_key(|v| std::cmp::Reverse(v.published_at));
     let (items, next) = page(&hits, req, 20, 100);

@@ -361,16 +361,19 @@ fn bad_extensions_are_refused_with_the_key() {
     s.lexicon.insert("word".into(), 9.0);
     assert!(refuse(s).reason.contains("outside -4..4"));
 
-    let mut s = ScoringSettings::default();
-    s.cues_file_text = Some("[[category]]\nname = \"new\"\nphrases = [\"x\"]\n".into());
+    let s = ScoringSettings {
+        cues_file_text: Some("[[category]]\nname = \"new\"\nphrases = [\"x\"]\n".into()),
+        ..ScoringSettings::default()
+    };
     assert!(refuse(s).reason.contains("summary"));
 
-    let mut s = ScoringSettings::default();
-    s.cues_file_text = Some("[[category]]\nname = \"waiting\"\nvalence = 9.0\n".into());
+    let s = ScoringSettings {
+        cues_file_text: Some("[[category]]\nname = \"waiting\"\nvalence = 9.0\n".into()),
+        ..ScoringSettings::default()
+    };
     assert_eq!(refuse(s).key, "cues.waiting.valence");
 
-    let mut s = ScoringSettings::default();
-    s.cues_file_text = Some("not toml [".into());
+    let s = ScoringSettings { cues_file_text: Some("not toml [".into()), ..ScoringSettings::default() };
     assert_eq!(refuse(s).key, "scoring.cues_file");
 
     let mut s = ScoringSettings::default();
