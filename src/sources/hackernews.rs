@@ -23,7 +23,8 @@
 //! [`super::lenient`], as every JSON platform is: strings borrowed from the
 //! body, unknown fields (`_highlightResult`, `children`...) skipped without
 //! being built, a field of an odd type read as absent. The envelope is
-//! strict: `hits` must be an array, or the page is `Malformed`.
+//! strict: `hits` must be an array, or the page is `Malformed` (and so is
+//! a hit with a duplicate key, as on every JSON platform).
 //!
 //! Tests: `hackernews/tests.rs` (recorded fixtures in
 //! `tests/fixtures/hackernews/`, hostile hits, URL building, cursor math);

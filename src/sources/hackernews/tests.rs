@@ -143,7 +143,13 @@ fn a_page_reads_odd_hits_as_skippable_but_a_broken_envelope_is_malformed() {
     assert_eq!(posts.len(), 1);
     assert_eq!((posts[0].0.external_id.as_str(), posts[0].0.text.as_str()), ("1", "ok"));
     assert_eq!((page.nb_hits, page.nb_pages), (Some(4), Some(1)));
-    for broken in [&br#"{"hits": "none"}"#[..], br#"{"nbHits": 1}"#, br#"[{"objectID": "1"}]"#, br#"{"hits": [}"#] {
+    for broken in [
+        &br#"{"hits": "none"}"#[..],
+        br#"{"nbHits": 1}"#,
+        br#"[{"objectID": "1"}]"#,
+        br#"{"hits": [}"#,
+        br#"{"hits": [{"objectID": "1", "objectID": "2", "created_at_i": 5}]}"#,
+    ] {
         let err = parse_search(broken).unwrap_err();
         assert!(matches!(err, SourceError::Malformed(_)), "{err:?}");
     }
