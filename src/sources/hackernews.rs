@@ -300,13 +300,15 @@ pub fn hit_to_post(hit: &Hit<'_>) -> Result<(Post, i64), &'static str> {
         return Err("objectID too long");
     }
     let created_at = created_at(hit).ok_or("no usable created_at_i or created_at")?;
+    // Text fields are read trimmed (`Str::get`): whitespace at either end
+    // is dropped by `html_to_text` and `normalize_whitespace` anyway.
     let is_comment = hit.tags.0.iter().any(|t| t.raw() == Some("comment"))
-        || (present(&hit.comment_text).is_some() && present(&hit.title).is_none());
+        || (hit.comment_text.get().is_some() && hit.title.get().is_none());
     let text = if is_comment {
-        present(&hit.comment_text).map(html_to_text).unwrap_or_default()
+        hit.comment_text.get().map(html_to_text).unwrap_or_default()
     } else {
-        let title = present(&hit.title).map(normalize_whitespace).unwrap_or_default();
-        let body = present(&hit.story_text).map(html_to_text).unwrap_or_default();
+        let title = hit.title.get().map(normalize_whitespace).unwrap_or_default();
+        let body = hit.story_text.get().map(html_to_text).unwrap_or_default();
         match (title.is_empty(), body.is_empty()) {
             (_, true) => title,
             (true, false) => body,
@@ -331,12 +333,9 @@ pub fn hit_to_post(hit: &Hit<'_>) -> Result<(Post, i64), &'static str> {
     Ok((post, created_at.timestamp()))
 }
 
-/// A text field as sent, if it holds more than whitespace.
-fn present<'s>(field: &'s Str<'_>) -> Option<&'s str> {
-    field.raw().filter(|t| !t.trim().is_empty())
-}
-
-/// A count: a whole number of zero or more (a negative one is absent).
+/// A count: a whole number of zero or more, fractions dropped. Unlike
+/// `Num::count`, which reads a negative count as 0, a negative one is
+/// absent here, as Hacker News hits have always been read.
 fn count(n: Num) -> Option<u64> {
     n.0.filter(|&f| f >= 0.0).map(|f| f as u64)
 }
