@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo bench --profile perf --bench load -- [backend=sqlite|postgres] [seconds=60] [rate=0] [brands=1000] \
-//!     [sources=2] [pages=FILE] [brands_toml=FILE]
+//!     [sources=2] [regulars=5000] [pages=FILE] [brands_toml=FILE]
 //! ```
 //!
 //! - backend: a fresh SQLite file in a temporary directory, or a scratch
@@ -18,6 +18,9 @@
 //! - sources: how many sources store pages at once, each a task as the
 //!   daemon runs its sources (pages go to whichever is free), so one
 //!   page's matching and scoring overlaps another's commit;
+//! - regulars: how many regular authors write one post in five (each
+//!   builds up a history that every later post of theirs reads); 0: every
+//!   author is new, so no read grows with the run;
 //! - pages, brands_toml (used by `benches/python_peer.py`): read the pages
 //!   (one JSON answer per line) from a file, each once, instead of making
 //!   them, and the `[[brands]]` tables from another.
@@ -56,13 +59,22 @@ struct Args {
     rate: f64,
     brands: usize,
     sources: usize,
+    regulars: u64,
     pages: Option<String>,
     brands_toml: Option<String>,
 }
 
 fn args() -> Args {
-    let mut a =
-        Args { postgres: false, seconds: 60.0, rate: 0.0, brands: 1000, sources: 2, pages: None, brands_toml: None };
+    let mut a = Args {
+        postgres: false,
+        seconds: 60.0,
+        rate: 0.0,
+        brands: 1000,
+        sources: 2,
+        regulars: 5_000,
+        pages: None,
+        brands_toml: None,
+    };
     // `cargo bench` passes `--bench`; everything starting with `--` is its.
     for arg in std::env::args().skip(1).filter(|a| !a.starts_with("--")) {
         let (key, value) = arg.split_once('=').unwrap_or_else(|| panic!("{arg:?}: expected key=value"));
@@ -73,6 +85,7 @@ fn args() -> Args {
             "rate" => a.rate = num(),
             "brands" => a.brands = num() as usize,
             "sources" => a.sources = (num() as usize).max(1),
+            "regulars" => a.regulars = num() as u64,
             "pages" => a.pages = Some(value.to_string()),
             "brands_toml" => a.brands_toml = Some(value.to_string()),
             _ => panic!("unknown argument {key:?}"),
@@ -117,12 +130,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let settings = config::load_with_env(&path, &[])?;
     let ctx = std::sync::Arc::new(Context::build(settings).await?);
     println!(
-        "load: {} into {}, {} brands / {} terms, pages of {PAGE}, {} sources, offered {}",
+        "load: {} into {}, {} brands / {} terms, pages of {PAGE}, {} sources, {} regular authors, offered {}",
         humantime::format_duration(Duration::from_secs_f64(args.seconds)),
         if args.postgres { "PostgreSQL" } else { "SQLite" },
         ctx.settings.brands.len(),
         ctx.settings.brands.iter().map(|b| b.terms.len()).sum::<usize>(),
         args.sources,
+        args.regulars,
         if args.rate > 0.0 { format!("{:.0} posts/s", args.rate) } else { "as fast as it goes".into() }
     );
 
@@ -131,7 +145,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::mpsc::channel::<(Option<Instant>, Vec<u8>)>(8);
     let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
     let start = Instant::now();
-    let (seconds, rate) = (args.seconds, args.rate);
+    let (seconds, rate, regulars) = (args.seconds, args.rate, args.regulars);
     let recorded = match &args.pages {
         Some(file) => Some(std::fs::read_to_string(file)?),
         None => None,
@@ -152,7 +166,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             if due.is_some_and(|d| d > start + Duration::from_secs_f64(seconds)) {
                 break;
             }
-            let body = support::hn_page(&mut words, &terms, 1 + page * PAGE as u64, PAGE, created);
+            let body = support::hn_page(&mut words, &terms, 1 + page * PAGE as u64, PAGE, created, regulars);
             if tx.blocking_send((due, body)).is_err() {
                 break;
             }

@@ -59,7 +59,7 @@ fn parsers(c: &mut Criterion) {
     let f = |p: &str| std::fs::read(format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
     bench(c, "hackernews/search_by_date", &f("hackernews/search_by_date_comment_query.json"), hackernews_page);
     let terms = ["acme air".to_string(), "globex".to_string()];
-    let load_page = support::hn_page(&mut support::Words(0x2545_f491_4f6c_dd1d), &terms, 1, 100, 1_777_638_669);
+    let load_page = support::hn_page(&mut support::Words(0x2545_f491_4f6c_dd1d), &terms, 1, 100, 1_777_638_669, 5_000);
     bench(c, "hackernews/load_page_100", &load_page, hackernews_page);
     bench(c, "mastodon/timeline_tag", &f("mastodon/timeline_hashtag.json"), mastodon_timeline);
     bench(c, "bluesky/search_posts", &f("bluesky/searchPosts.json"), bluesky_search);

@@ -187,10 +187,18 @@ pub fn brands_toml(brands: &[Brand]) -> String {
 
 /// A Hacker News `search_by_date` answer (the real wire format) of `n`
 /// comments with ids from `first_id` on: [`POSTS`] in turn, every third
-/// one naming one of `terms` too. One post in five is by one of 5,000
-/// regulars (who build up a history the scorer reads), the others by
-/// someone heard from for the first time, as in a real stream.
-pub fn hn_page(words: &mut Words, terms: &[String], first_id: u64, n: usize, created_at: i64) -> Vec<u8> {
+/// one naming one of `terms` too. One post in five is by one of
+/// `regulars` regular authors (who build up a history the scorer reads;
+/// none when 0), the others by someone heard from for the first time, as
+/// in a real stream.
+pub fn hn_page(
+    words: &mut Words,
+    terms: &[String],
+    first_id: u64,
+    n: usize,
+    created_at: i64,
+    regulars: u64,
+) -> Vec<u8> {
     let hits: Vec<serde_json::Value> = (0..n as u64)
         .map(|k| {
             let id = first_id + k;
@@ -203,7 +211,11 @@ pub fn hn_page(words: &mut Words, terms: &[String], first_id: u64, n: usize, cre
             let html = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<p>");
             serde_json::json!({
                 "created_at_i": created_at,
-                "author": if words.next() % 5 == 0 { format!("user{}", words.next() % 5_000) } else { format!("u{id}") },
+                "author": if words.next() % 5 == 0 && regulars > 0 {
+                    format!("user{}", words.next() % regulars)
+                } else {
+                    format!("u{id}")
+                },
                 "points": words.next() % 50,
                 "comment_text": html,
                 "story_title": "Ask HN: which airline do you trust?",
