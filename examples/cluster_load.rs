@@ -5,10 +5,12 @@
 //!
 //! ```sh
 //! EARSHOT_TEST_PG=postgres://postgres@127.0.0.1:5432/postgres \
-//!   cargo run --example cluster_load -- [RATE_PER_S] [SECONDS]
+//!   cargo run --example cluster_load -- [RATE_PER_S] [SECONDS] [AUTHORS]
 //! ```
 //!
-//! Defaults: 1000 posts/s for 60 s. Four sources, each searching one of
+//! Defaults: 1000 posts/s for 60 s, written in turn by 997 authors (each
+//! of whom builds up a history that their later posts read); `AUTHORS` 0
+//! gives every post an author of its own. Four sources, each searching one of
 //! the four post texts, so each is a separate lease and the replicas split
 //! the polling between them. Ingest lag of second k: the
 //! time from the moment the k-th second's last post was published until
@@ -43,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<u64> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
     let rate = args.first().copied().unwrap_or(1000);
     let seconds = args.get(1).copied().unwrap_or(60);
+    let authors = args.get(2).copied().unwrap_or(997);
     let admin = std::env::var("EARSHOT_TEST_PG").context("EARSHOT_TEST_PG must name a PostgreSQL server")?;
     let db = ScratchPostgres::create(&admin, "earshot_load").await?;
     let store = Store::open(&db.url).await?;
@@ -80,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
                 let n = published.fetch_add(1, Ordering::SeqCst);
                 hn.push(SimHit::story(
                     format!("{}", 10_000_000 + n),
-                    &format!("u{}", n % 997),
+                    &format!("u{}", if authors == 0 { n } else { n % authors }),
                     now,
                     TEXTS[(n % 4) as usize],
                 ));
