@@ -8,7 +8,10 @@
 //! Written once for both backends like `repo.rs`: the post and author
 //! lists are bound as ONE JSON array each (`json_each(?)`, which the
 //! PostgreSQL dialect turns into `json_array_elements_text`), so a batch
-//! costs four queries, whatever its size.
+//! costs three queries, whatever its size. Their SQL and the reading of
+//! their rows ([`Columns`], [`PriorBuilder`], [`tally_row`], [`item_row`])
+//! live outside the macro, so SQLite's reads on a connection's own handle
+//! (`sqlite_reads.rs`) share them with sqlx's (PostgreSQL's).
 //!
 //! The same author query gives each author's customer record (their
 //! posts in the history window and their queue items), from which the
@@ -20,73 +23,40 @@
 macro_rules! history_repository {
     ($store:ident) => {
         impl $store {
-            pub async fn prior_reads(
+            /// [`Store::prior_reads`](crate::store::Store::prior_reads)
+            /// through sqlx: the stored mentions and the customer records
+            /// read at once, on reader connections of their own.
+            /// PostgreSQL's way; SQLite reads on a connection's own handle
+            /// (`sqlite_reads.rs`), and its copy of this one is the oracle
+            /// its tests compare that with.
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub(super) async fn prior_reads_pooled(
                 &self,
                 platform: Platform,
                 posts: &[&Post],
                 complaints_since: DateTime<Utc>,
                 history_since: DateTime<Utc>,
             ) -> Result<PriorReads, StoreError> {
-                let mut prior = PriorReads { complaints_since, ..PriorReads::default() };
-                if posts.is_empty() {
-                    return Ok(prior);
+                let batch = super::history_repo::Batch::of(posts);
+                if batch.is_empty() {
+                    return Ok(PriorReads { complaints_since, ..PriorReads::default() });
                 }
-                let ids: Vec<&str> = posts.iter().map(|p| p.external_id.as_str()).collect();
-                let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
-                authors.sort_unstable();
-                authors.dedup();
-                let window = HistoryWindow { since: history_since, complaints_since, leaving_out: &ids, leaving_out_item: None };
-                let ids_json = json(&ids);
-                // The posts' stored mentions and their authors' records,
-                // read at once on reader connections of their own.
+                let window = batch.window(complaints_since, history_since);
                 let posts_read = async {
-                    sqlx::query(&self.sql(
-                        "SELECT external_id, brand, id, likes, reposts, replies, COALESCE(read_at, stored_at), level,
-                                author_handle, label, posted_at
-                         FROM mentions WHERE platform = ? AND external_id IN (SELECT value FROM json_each(?))",
-                    ))
-                    .bind(platform.as_str())
-                    .bind(&ids_json)
-                    .persistent(Self::KEEP_LOOKUP_PLANS)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(StoreError::from)
+                    sqlx::query(&self.sql(super::history_repo::STORED_SQL))
+                        .bind(platform.as_str())
+                        .bind(&batch.ids_json)
+                        .persistent(Self::KEEP_LOOKUP_PLANS)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(StoreError::from)
                 };
-                let (rows, customers) = tokio::try_join!(posts_read, self.customer_records(platform, &authors, window))?;
-                prior.customers = customers;
-                // The batch's posts stored before, per author, one per post
-                // (its first label and time over its brands, as the tally
-                // in SQL counts a post).
-                let mut stored: std::collections::HashMap<String, Vec<PastPost>> = std::collections::HashMap::new();
-                for r in rows {
-                    let engagement = [r.get::<Option<i64>, _>(3), r.get(4), r.get(5)];
-                    let level: String = r.get(7);
-                    let level = crate::store::parse_stored(&level, "urgency level", Urgency::parse)?;
-                    let external_id: String = r.get(0);
-                    let (label, posted_at) = (parse_label(&r.get::<String, _>(9))?, from_ms(r.get(10)));
-                    let posts_of_author = stored.entry(r.get(8)).or_default();
-                    match posts_of_author.iter_mut().find(|p| p.external_id == external_id) {
-                        Some(p) => {
-                            if label.as_str() < p.label.as_str() {
-                                p.label = label;
-                            }
-                            p.posted_at = p.posted_at.min(posted_at);
-                        }
-                        None => posts_of_author.push(PastPost { external_id: external_id.clone(), label, posted_at }),
-                    }
-                    prior.posts.entry(external_id).or_default().push(StoredMention {
-                        brand: BrandName::new(r.get::<String, _>(1)),
-                        id: MentionId(r.get(2)),
-                        interactions: engagement.iter().flatten().map(|n| u64::try_from(*n).unwrap_or(0)).sum(),
-                        read_at: from_ms(r.get(6)),
-                        level,
-                    });
+                let (rows, customers) = tokio::try_join!(posts_read, self.customer_records(platform, &batch.authors, window))?;
+                let mut prior = super::history_repo::PriorBuilder::new(complaints_since, history_since);
+                for r in &rows {
+                    prior.stored_row(r)?;
                 }
-                for (author, posts_of_author) in stored {
-                    let record = prior.customers.entry(author).or_default();
-                    record.posts = posts_of_author.into_iter().filter(|p| p.posted_at >= history_since).collect();
-                }
-                Ok(prior)
+                Ok(prior.finish(customers))
             }
 
             /// Per author: their posts in `window` summed up (one per
@@ -109,23 +79,7 @@ macro_rules! history_repository {
                 let authors = json(authors);
                 let leaving_out = json(window.leaving_out);
                 // The two reads run at once, on reader connections of their own.
-                // Each post once (its first label over its brands, one row
-                // of `author_posts`; a post stored with two different
-                // times counts as two), per author, the labels side by side.
-                let tally_sql = self.sql(
-                    "SELECT author_handle,
-                            SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END),
-                            SUM(CASE WHEN label = 'neutral' THEN 1 ELSE 0 END),
-                            SUM(CASE WHEN label = 'positive' THEN 1 ELSE 0 END),
-                            SUM(CASE WHEN label = 'negative' AND posted_at >= ? THEN 1 ELSE 0 END),
-                            MAX(CASE WHEN label = 'negative' THEN posted_at END),
-                            MAX(CASE WHEN label = 'neutral' THEN posted_at END),
-                            MAX(CASE WHEN label = 'positive' THEN posted_at END)
-                     FROM author_posts
-                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
-                       AND external_id NOT IN (SELECT value FROM json_each(?))
-                     GROUP BY author_handle",
-                );
+                let tally_sql = self.sql(super::history_repo::TALLY_SQL);
                 let tally = sqlx::query(&tally_sql)
                     .bind(to_ms(window.complaints_since))
                     .bind(platform.as_str())
@@ -134,21 +88,7 @@ macro_rules! history_repository {
                     .bind(&leaving_out)
                     .persistent(Self::KEEP_LOOKUP_PLANS)
                     .fetch_all(&self.pool);
-                // Open items as one count per author (item 0), resolved
-                // ones one row each (ids start at 1, so 0 also leaves
-                // nothing out). One range of the covering index per author;
-                // no condition on the state an index could take: with
-                // `state IN (...)` PostgreSQL, its statistics behind a fast
-                // growing table, intersected the state and platform indexes
-                // instead and filtered every open item of every author.
-                let items_sql = self.sql(
-                    "SELECT author_handle, CASE WHEN state IN ('open', 'acknowledged') THEN 0 ELSE id END AS item,
-                            COUNT(*), MIN(brand), MIN(state), MAX(resolved_at)
-                     FROM queue_items
-                     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?))
-                       AND state <> 'dismissed' AND id <> ?
-                     GROUP BY author_handle, item",
-                );
+                let items_sql = self.sql(super::history_repo::ITEMS_SQL);
                 let items = sqlx::query(&items_sql)
                     .bind(platform.as_str())
                     .bind(&authors)
@@ -156,40 +96,11 @@ macro_rules! history_repository {
                     .persistent(Self::KEEP_LOOKUP_PLANS)
                     .fetch_all(&self.pool);
                 let (rows, items) = tokio::try_join!(tally, items)?;
-                use crate::domain::Label;
-                for r in rows {
-                    let earlier = &mut out.entry(r.get(0)).or_default().earlier;
-                    // Counted for negative posts only (`add_many` ignores it
-                    // for the others).
-                    let complaints: i64 = r.get(4);
-                    // In label order, so of two latest posts at one time the
-                    // first label's counts as the latest (as it always did).
-                    for (k, label) in [Label::Negative, Label::Neutral, Label::Positive].into_iter().enumerate() {
-                        let (n, latest): (i64, Option<i64>) = (r.get(1 + k), r.get(5 + k));
-                        let Some(latest) = latest.filter(|_| n > 0) else { continue };
-                        earlier.add_many(
-                            label,
-                            u32::try_from(n).unwrap_or(u32::MAX),
-                            u32::try_from(complaints).unwrap_or(u32::MAX),
-                            from_ms(latest),
-                        );
-                    }
+                for r in &rows {
+                    super::history_repo::tally_row(&mut out, r);
                 }
-                for r in items {
-                    let record = out.entry(r.get(0)).or_default();
-                    let id: i64 = r.get(1);
-                    if id == 0 {
-                        record.open_items = u32::try_from(r.get::<i64, _>(2)).unwrap_or(u32::MAX);
-                        continue;
-                    }
-                    let state: String = r.get(4);
-                    let state = crate::store::parse_stored(&state, "queue state", QueueState::parse)?;
-                    record.resolved.push(CustomerItem {
-                        id: QueueItemId(id),
-                        brand: r.get(3),
-                        state,
-                        resolved_at: r.get::<Option<i64>, _>(5).map(from_ms),
-                    });
+                for r in &items {
+                    super::history_repo::item_row(&mut out, r)?;
                 }
                 Ok(out)
             }
@@ -316,3 +227,205 @@ macro_rules! record_follow_up {
 }
 
 pub(crate) use record_follow_up;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{from_ms, parse_label, parse_stored, HistoryWindow, PriorReads, StoreError, StoredMention};
+use crate::domain::{BrandName, Label, MentionId, Post, QueueItemId, Urgency};
+use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
+use crate::queue::QueueState;
+
+/// The batch's posts' stored mentions (platform, the ids as a JSON array).
+pub(super) const STORED_SQL: &str =
+    "SELECT external_id, brand, id, likes, reposts, replies, COALESCE(read_at, stored_at),
+            level, author_handle, label, posted_at
+     FROM mentions WHERE platform = ? AND external_id IN (SELECT value FROM json_each(?))";
+
+/// Each post once (its first label over its brands, one row of
+/// `author_posts`; a post stored with two different times counts as two),
+/// per author, the labels side by side. Binds: the complaint window's
+/// start, platform, authors (JSON), the history window's start, the ids
+/// left out (JSON).
+pub(super) const TALLY_SQL: &str = "SELECT author_handle,
+            SUM(CASE WHEN label = 'negative' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN label = 'neutral' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN label = 'positive' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN label = 'negative' AND posted_at >= ? THEN 1 ELSE 0 END),
+            MAX(CASE WHEN label = 'negative' THEN posted_at END),
+            MAX(CASE WHEN label = 'neutral' THEN posted_at END),
+            MAX(CASE WHEN label = 'positive' THEN posted_at END)
+     FROM author_posts
+     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?)) AND posted_at >= ?
+       AND external_id NOT IN (SELECT value FROM json_each(?))
+     GROUP BY author_handle";
+
+/// Open items as one count per author (item 0), resolved ones one row each
+/// (ids start at 1, so 0 also leaves nothing out). One range of the
+/// covering index per author; no condition on the state an index could
+/// take: with `state IN (...)` PostgreSQL, its statistics behind a fast
+/// growing table, intersected the state and platform indexes instead and
+/// filtered every open item of every author. Binds: platform, authors
+/// (JSON), the item left out.
+pub(super) const ITEMS_SQL: &str =
+    "SELECT author_handle, CASE WHEN state IN ('open', 'acknowledged') THEN 0 ELSE id END AS item,
+            COUNT(*), MIN(brand), MIN(state), MAX(resolved_at)
+     FROM queue_items
+     WHERE platform = ? AND author_handle IN (SELECT value FROM json_each(?))
+       AND state <> 'dismissed' AND id <> ?
+     GROUP BY author_handle, item";
+
+/// A result row read by column position: a sqlx row of either backend, or
+/// a statement stepped on SQLite's own handle (`sqlite_raw.rs`), so the
+/// rows of [`STORED_SQL`], [`TALLY_SQL`] and [`ITEMS_SQL`] are read by one
+/// piece of code however they were fetched.
+pub(super) trait Columns {
+    /// A text column (NULL reads as empty).
+    fn text(&self, i: usize) -> String;
+    /// An integer column (NULL reads as 0).
+    fn int(&self, i: usize) -> i64;
+    fn opt_int(&self, i: usize) -> Option<i64>;
+}
+
+macro_rules! sqlx_columns {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn text(&self, i: usize) -> String {
+                sqlx::Row::get::<Option<String>, _>(self, i).unwrap_or_default()
+            }
+            fn int(&self, i: usize) -> i64 {
+                sqlx::Row::get::<Option<i64>, _>(self, i).unwrap_or_default()
+            }
+            fn opt_int(&self, i: usize) -> Option<i64> {
+                sqlx::Row::get(self, i)
+            }
+        }
+    };
+}
+
+sqlx_columns!(sqlx::sqlite::SqliteRow);
+sqlx_columns!(sqlx::postgres::PgRow);
+
+/// A batch's post ids and authors, as the reads bind them.
+pub(super) struct Batch<'p> {
+    ids: Vec<&'p str>,
+    /// Sorted, each once.
+    pub(super) authors: Vec<&'p str>,
+    pub(super) ids_json: String,
+}
+
+impl<'p> Batch<'p> {
+    pub(super) fn of(posts: &[&'p Post]) -> Batch<'p> {
+        let ids: Vec<&str> = posts.iter().map(|p| p.external_id.as_str()).collect();
+        let mut authors: Vec<&str> = posts.iter().map(|p| p.author.handle.as_str()).collect();
+        authors.sort_unstable();
+        authors.dedup();
+        let ids_json = super::repo::json(&ids);
+        Batch { ids, authors, ids_json }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The authors' records leave the batch's own posts out.
+    pub(super) fn window(&self, complaints_since: DateTime<Utc>, history_since: DateTime<Utc>) -> HistoryWindow<'_> {
+        HistoryWindow { since: history_since, complaints_since, leaving_out: &self.ids, leaving_out_item: None }
+    }
+}
+
+/// A batch's [`PriorReads`] gathered from the rows of [`STORED_SQL`] and
+/// the authors' records.
+pub(super) struct PriorBuilder {
+    prior: PriorReads,
+    history_since: DateTime<Utc>,
+    /// The batch's posts stored before, per author, one per post (its
+    /// first label and time over its brands, as the tally in SQL counts a
+    /// post).
+    stored: HashMap<String, Vec<PastPost>>,
+}
+
+impl PriorBuilder {
+    pub(super) fn new(complaints_since: DateTime<Utc>, history_since: DateTime<Utc>) -> PriorBuilder {
+        PriorBuilder {
+            prior: PriorReads { complaints_since, ..PriorReads::default() },
+            history_since,
+            stored: HashMap::new(),
+        }
+    }
+
+    /// One row of [`STORED_SQL`].
+    pub(super) fn stored_row(&mut self, r: &impl Columns) -> Result<(), StoreError> {
+        let engagement = [r.opt_int(3), r.opt_int(4), r.opt_int(5)];
+        let level = parse_stored(&r.text(7), "urgency level", Urgency::parse)?;
+        let external_id = r.text(0);
+        let (label, posted_at) = (parse_label(&r.text(9))?, from_ms(r.int(10)));
+        let posts_of_author = self.stored.entry(r.text(8)).or_default();
+        match posts_of_author.iter_mut().find(|p| p.external_id == external_id) {
+            Some(p) => {
+                if label.as_str() < p.label.as_str() {
+                    p.label = label;
+                }
+                p.posted_at = p.posted_at.min(posted_at);
+            }
+            None => posts_of_author.push(PastPost { external_id: external_id.clone(), label, posted_at }),
+        }
+        self.prior.posts.entry(external_id).or_default().push(StoredMention {
+            brand: BrandName::new(r.text(1)),
+            id: MentionId(r.int(2)),
+            interactions: engagement.iter().flatten().map(|n| u64::try_from(*n).unwrap_or(0)).sum(),
+            read_at: from_ms(r.int(6)),
+            level,
+        });
+        Ok(())
+    }
+
+    /// The reads with the authors' records, each listing the batch's posts
+    /// by them that were stored before.
+    pub(super) fn finish(mut self, customers: HashMap<String, CustomerRecord>) -> PriorReads {
+        self.prior.customers = customers;
+        for (author, posts_of_author) in self.stored {
+            let record = self.prior.customers.entry(author).or_default();
+            record.posts = posts_of_author.into_iter().filter(|p| p.posted_at >= self.history_since).collect();
+        }
+        self.prior
+    }
+}
+
+/// One row of [`TALLY_SQL`] into its author's record.
+pub(super) fn tally_row(out: &mut HashMap<String, CustomerRecord>, r: &impl Columns) {
+    let earlier = &mut out.entry(r.text(0)).or_default().earlier;
+    // Counted for negative posts only (`add_many` ignores it for the others).
+    let complaints = r.int(4);
+    // In label order, so of two latest posts at one time the first label's
+    // counts as the latest (as it always did).
+    for (k, label) in [Label::Negative, Label::Neutral, Label::Positive].into_iter().enumerate() {
+        let (n, latest) = (r.int(1 + k), r.opt_int(5 + k));
+        let Some(latest) = latest.filter(|_| n > 0) else { continue };
+        earlier.add_many(
+            label,
+            u32::try_from(n).unwrap_or(u32::MAX),
+            u32::try_from(complaints).unwrap_or(u32::MAX),
+            from_ms(latest),
+        );
+    }
+}
+
+/// One row of [`ITEMS_SQL`] into its author's record.
+pub(super) fn item_row(out: &mut HashMap<String, CustomerRecord>, r: &impl Columns) -> Result<(), StoreError> {
+    let record = out.entry(r.text(0)).or_default();
+    let id = r.int(1);
+    if id == 0 {
+        record.open_items = u32::try_from(r.int(2)).unwrap_or(u32::MAX);
+        return Ok(());
+    }
+    let state = parse_stored(&r.text(4), "queue state", QueueState::parse)?;
+    record.resolved.push(CustomerItem {
+        id: QueueItemId(id),
+        brand: r.text(3),
+        state,
+        resolved_at: r.opt_int(5).map(from_ms),
+    });
+    Ok(())
+}

@@ -34,6 +34,7 @@ mod sqlite;
 mod sqlite_commit;
 mod sqlite_group;
 mod sqlite_raw;
+mod sqlite_reads;
 mod transient;
 mod wal_checkpoint;
 
@@ -297,7 +298,7 @@ pub(crate) fn silence_row(
 
 /// What the store holds about a batch's posts and authors, from
 /// [`Store::prior_reads`].
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct PriorReads {
     /// Stored mentions by the post's external id (one per brand).
     pub posts: std::collections::HashMap<String, Vec<StoredMention>>,
@@ -498,8 +499,9 @@ impl Store {
 
     /// What earlier polls stored about `posts` (all from `platform`): their
     /// stored mentions, their authors' posts since `history_since` and queue
-    /// items, and so their negative mentions since `complaints_since`. Four
-    /// queries, whatever the batch size.
+    /// items, and so their negative mentions since `complaints_since`. Three
+    /// queries, whatever the batch size (SQLite: on one reader's own
+    /// handle, `sqlite_reads.rs`).
     pub async fn prior_reads(
         &self,
         platform: Platform,

@@ -23,10 +23,10 @@ use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
 use super::{
     from_ms, parse_label, to_ms, CommitReport, HistoryWindow, MentionAuthor, MentionRow, OutboxId, OutboxRow,
-    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoreGauges, StoredMention,
+    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoreGauges,
 };
 use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
-use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
+use crate::queue::customer::CustomerRecord;
 use crate::queue::sla::{Cutoffs, SlaKind};
 use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
@@ -94,6 +94,18 @@ impl PgStore {
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// What earlier polls stored about `posts` (all from `platform`); see
+    /// [`Store::prior_reads`](super::Store::prior_reads).
+    pub async fn prior_reads(
+        &self,
+        platform: Platform,
+        posts: &[&Post],
+        complaints_since: DateTime<Utc>,
+        history_since: DateTime<Utc>,
+    ) -> Result<PriorReads, StoreError> {
+        self.prior_reads_pooled(platform, posts, complaints_since, history_since).await
     }
 }
 

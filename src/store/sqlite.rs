@@ -11,10 +11,10 @@ use sqlx::{Row, SqlitePool};
 
 use super::{
     from_ms, parse_label, to_ms, CommitReport, HistoryWindow, MentionAuthor, MentionRow, OutboxId, OutboxRow,
-    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoreGauges, StoredMention,
+    PollCommit, PriorReads, Reread, StoreCounts, StoreError, StoreGauges,
 };
 use crate::domain::{BrandName, MentionId, Platform, Post, QueueItemId, ReceiverName, SourceName, Urgency};
-use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
+use crate::queue::customer::CustomerRecord;
 use crate::queue::sla::{Cutoffs, SlaKind};
 use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
@@ -50,7 +50,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// handler.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    /// The readers (`sqlite_reads.rs` takes one's handle).
+    pub(super) pool: SqlitePool,
     writer: SqlitePool,
     checkpoints: Checkpointer,
     /// Polls share the writer's transactions (`sqlite_group.rs`).

@@ -1,18 +1,20 @@
-//! The hot rows of a poll's commit written straight through SQLite's C
-//! API on the writer connection's own handle, inside the transaction sqlx
-//! began: one hand-off to take the handle, then every statement on this
+//! The hot statements of a poll straight through SQLite's C API on a
+//! connection's own handle: the rows of its commit on the writer's, inside
+//! the transaction sqlx began, and the reads before it is scored on a
+//! reader's. One hand-off to take the handle, then every statement on this
 //! thread.
 //!
-//! Owns: [`with_handle`] (takes the handle from sqlx's connection thread,
-//! runs the work on this thread with the worker's other tasks handed
-//! over, gives the handle back) and
+//! Owns: [`with_handle`] and [`with_connection`] (take the handle from
+//! sqlx's connection thread, run the work on this thread with the
+//! worker's other tasks handed over, give the handle back) and
 //! [`Statement`] (prepare, bind borrowed values without copying them,
-//! step, finalize on drop). Why: through sqlx each statement and each
-//! returned row is a message to the connection's thread and back, and
-//! every bound string is copied twice on the way. A commit of a page of
-//! 100 posts paid dozens of such hand-offs while holding the write lock,
-//! and they, not SQLite, set how many pages a second one writer could
-//! take. Only `sqlite_commit.rs` uses it; everything else stays on sqlx.
+//! step, read a row's columns, finalize on drop). Why: through sqlx each
+//! statement and each returned row is a message to the connection's
+//! thread and back, and every bound string is copied twice on the way. A
+//! commit of a page of 100 posts paid dozens of such hand-offs while
+//! holding the write lock, and they, not SQLite, set how many pages a
+//! second one writer could take. Used by `sqlite_commit.rs` and
+//! `sqlite_reads.rs`; everything else stays on sqlx.
 
 use std::ffi::{c_int, CStr};
 use std::marker::PhantomData;
@@ -20,6 +22,7 @@ use std::ptr::NonNull;
 
 use libsqlite3_sys as ffi;
 
+use super::history_repo::Columns;
 use super::StoreError;
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
@@ -38,7 +41,16 @@ pub(super) async fn with_handle<T>(
     tx: &mut Tx<'_>,
     work: impl FnOnce(&Db<'_>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let mut locked = tx.lock_handle().await?;
+    with_connection(tx, work).await
+}
+
+/// [`with_handle`] on any connection: a pooled reader's, outside a
+/// transaction (each statement reads its own snapshot).
+pub(super) async fn with_connection<T>(
+    conn: &mut sqlx::SqliteConnection,
+    work: impl FnOnce(&Db<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut locked = conn.lock_handle().await?;
     let db = Db { raw: locked.as_raw_handle(), _lent: PhantomData };
     crate::blocking::hold_thread(|| work(&db))
 }
@@ -190,6 +202,12 @@ impl<'d, 'v> Statement<'d, 'v> {
         }
     }
 
+    /// Steps a query once: `true` when a row is ready to read
+    /// ([`Columns`]), `false` when the rows are done.
+    pub(super) fn next_row(&mut self) -> Result<bool, StoreError> {
+        self.step()
+    }
+
     /// Steps once: `true` when a row is ready.
     fn step(&mut self) -> Result<bool, StoreError> {
         // SAFETY: `self.raw` is a live statement of an open handle.
@@ -199,6 +217,41 @@ impl<'d, 'v> Statement<'d, 'v> {
             rc => Err(self.db.error(rc)),
         }
     }
+}
+
+/// The current row's columns (after [`Statement::next_row`] said one is
+/// ready).
+impl Columns for Statement<'_, '_> {
+    fn text(&self, i: usize) -> String {
+        let (stmt, i) = (self.raw.as_ptr(), column(i));
+        // SAFETY: a row is ready on the live statement; the text pointer
+        // stays valid until the next step, reset or finalize, and is copied
+        // before any of them (length from `column_bytes`, read after it).
+        unsafe {
+            let text = ffi::sqlite3_column_text(stmt, i);
+            if text.is_null() {
+                return String::new();
+            }
+            let len = usize::try_from(ffi::sqlite3_column_bytes(stmt, i)).unwrap_or(0);
+            String::from_utf8_lossy(std::slice::from_raw_parts(text, len)).into_owned()
+        }
+    }
+
+    fn int(&self, i: usize) -> i64 {
+        // SAFETY: a row is ready on the live statement.
+        unsafe { ffi::sqlite3_column_int64(self.raw.as_ptr(), column(i)) }
+    }
+
+    fn opt_int(&self, i: usize) -> Option<i64> {
+        // SAFETY: a row is ready on the live statement.
+        let null = unsafe { ffi::sqlite3_column_type(self.raw.as_ptr(), column(i)) } == ffi::SQLITE_NULL;
+        (!null).then(|| self.int(i))
+    }
+}
+
+/// A column index as the C API takes it.
+fn column(i: usize) -> c_int {
+    c_int::try_from(i).unwrap_or(c_int::MAX)
 }
 
 impl Drop for Statement<'_, '_> {

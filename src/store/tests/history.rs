@@ -315,3 +315,52 @@ async fn the_tally_agrees_with_counting_every_post(store: Store) {
         }
     }
 }
+
+/// SQLite reads a batch's prior reads on a reader's own handle
+/// (`sqlite_reads.rs`); sqlx's way (`prior_reads_pooled`, PostgreSQL's)
+/// is its oracle: the same stored mentions, tallies, open items and
+/// resolved items, for batches of stored and new posts and for windows
+/// that cut through the posts.
+#[tokio::test]
+async fn sqlite_reads_on_the_handle_agree_with_sqlx() {
+    use crate::queue::Move;
+    let (_db, store) = sqlite().await;
+    let Store::Sqlite(sqlite) = &store else { unreachable!("sqlite() opens SQLite") };
+    let authors = ["dana", "eve", "finn"];
+    let labels = [Label::Negative, Label::Neutral, Label::Positive];
+    let mut posts = Vec::new();
+    for k in 0..24usize {
+        let p = Post {
+            author: Author { handle: authors[k % 3].into(), ..post("x").author },
+            created_at: now() - chrono::Duration::hours(11 * k as i64),
+            ..post(&format!("p{k}"))
+        };
+        for brand in ["Acme Air", "Globex"].iter().take(1 + k % 2) {
+            let mut m = mention(brand);
+            m.score.label = labels[(k / 2) % 3];
+            store_one(&store, &p, &m, now()).await;
+        }
+        posts.push(p);
+    }
+    let moves: [&[Move]; 5] = [&[], &[Move::Ack], &[Move::Resolve], &[Move::Resolve, Move::FollowUp], &[Move::Dismiss]];
+    for (k, moves) in moves.iter().enumerate() {
+        let p = Post { author: Author { handle: authors[k % 2].into(), ..post("x").author }, ..post(&format!("i{k}")) };
+        item_after(&store, &p, moves).await;
+        posts.push(p);
+    }
+    let fresh = Post { author: Author { handle: "gus".into(), ..post("x").author }, ..post("new") };
+    let mut batches: Vec<Vec<&Post>> = vec![posts.iter().collect(), posts.iter().step_by(3).collect()];
+    batches.push(posts.iter().take(4).chain([&fresh]).collect());
+    let week = now() - chrono::Duration::days(7);
+    let windows = [(week, long_ago()), (long_ago(), week), (now() - chrono::Duration::days(3), now())];
+    for batch in &batches {
+        for (complaints_since, history_since) in windows {
+            let raw = sqlite.prior_reads(Platform::Hackernews, batch, complaints_since, history_since).await.unwrap();
+            let pooled =
+                sqlite.prior_reads_pooled(Platform::Hackernews, batch, complaints_since, history_since).await.unwrap();
+            assert_eq!(raw, pooled, "{} posts, complaints since {complaints_since}", batch.len());
+            assert!(!raw.posts.is_empty() && !raw.customers.is_empty(), "the check reads something");
+        }
+    }
+    assert!(sqlite.prior_reads(Platform::Reddit, &batches[0], week, long_ago()).await.unwrap().customers.is_empty());
+}
