@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use super::leases::Leases;
+use super::routing_state::RoutingState;
 use super::scheduler::SourceState;
 use crate::config::{Brand, Settings, SourceSettings};
 use crate::delivery::Worker;
@@ -48,6 +49,9 @@ pub struct Context {
     /// Bumped after a commit that queued alerts: wakes the delivery workers
     /// at once instead of at their next `delivery.interval` tick.
     pub outbox_wake: tokio::sync::watch::Sender<u64>,
+    /// The silences and firing spikes every page routes with, held for a
+    /// second (`routing_state.rs`).
+    pub routing_state: RoutingState,
 }
 
 impl Context {
@@ -114,6 +118,7 @@ impl Context {
             queue_min_urgency: settings.queue.min_urgency,
             settings,
             outbox_wake: tokio::sync::watch::Sender::new(0),
+            routing_state: RoutingState::default(),
         })
     }
 

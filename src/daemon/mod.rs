@@ -25,6 +25,7 @@ mod queue_moves;
 mod queue_timer;
 mod reload;
 mod route;
+mod routing_state;
 mod scheduler;
 pub mod spikes;
 mod start;

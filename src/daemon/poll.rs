@@ -121,12 +121,10 @@ impl Context {
     pub async fn store_batch(&self, source: &SourceName, batch: &Batch) -> Result<PollReport, StoreError> {
         let now = Utc::now();
         let stage = StageClock::start(&self.metrics);
-        // The reads run at once, each on a reader connection of its own.
-        let (prior, silences, spiking) = tokio::try_join!(
-            self.prior_reads(&batch.posts, now),
-            self.active_silences(now),
-            self.store.firing_spike_brands()
-        )?;
+        // The history reads, beside the silences and spikes (held for a
+        // second, `routing_state.rs`).
+        let (prior, (silences, spiking)) =
+            tokio::try_join!(self.prior_reads(&batch.posts, now), self.routing_state.read(&self.store, now))?;
         let stage = stage.next(Stage::Reads);
         // A page takes milliseconds to score: its worker hands its other
         // tasks (another source's commit) over first.

@@ -6,16 +6,29 @@
 use chrono::{DateTime, Utc};
 
 use super::Context;
-use crate::routing::{Delivery, Labels, Silence};
+use crate::routing::{Delivery, Labels, Silence, SilenceId};
 use crate::sinks::Notification;
-use crate::store::{RoutedReport, StoreError};
+use crate::store::{NewSilence, RoutedReport, StoreError};
 
 impl Context {
-    /// The silences in force at `now`.
+    /// The silences in force at `now` (from rows at most a second old,
+    /// `routing_state.rs`).
     pub async fn active_silences(&self, now: DateTime<Utc>) -> Result<Vec<Silence>, StoreError> {
-        let mut all = self.store.silences(now, false).await?;
-        all.retain(|s| s.active_at(now));
-        Ok(all)
+        Ok(self.routing_state.read(&self.store, now).await?.0)
+    }
+
+    /// Stores a new silence; this process's routing sees it at once.
+    pub async fn create_silence(&self, new: &NewSilence<'_>, now: DateTime<Utc>) -> Result<Silence, StoreError> {
+        let created = self.store.create_silence(new, now).await;
+        self.routing_state.forget();
+        created
+    }
+
+    /// Ends silence `id` at `now`; this process's routing sees it at once.
+    pub async fn expire_silence(&self, id: SilenceId, now: DateTime<Utc>) -> Result<Option<Silence>, StoreError> {
+        let expired = self.store.expire_silence(id, now).await;
+        self.routing_state.forget();
+        expired
     }
 
     /// Where an alert with `labels` goes at `now`, silences applied.

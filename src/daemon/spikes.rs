@@ -127,7 +127,11 @@ impl Context {
         let rows: Vec<SeriesRow> =
             series.into_iter().map(|((brand, topic), series)| SeriesRow { brand, topic, series }).collect();
         // Alerts are due at once, whatever time the tick was asked about.
-        match self.store.commit_spikes(counted, at(end_ms), &rows, &alerts, wall).await? {
+        let committed = self.store.commit_spikes(counted, at(end_ms), &rows, &alerts, wall).await?;
+        // Whatever fired or resolved holds back (or lets through) the next
+        // page's alerts at once.
+        self.routing_state.forget();
+        match committed {
             Some(routed) => {
                 self.metrics.routed(&routed);
                 report.routed = routed;

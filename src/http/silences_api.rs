@@ -56,7 +56,7 @@ pub async fn create(_: ApiCaller, State(state): State<AppState>, body: Bytes) ->
         created_by,
         comment: &req.comment,
     };
-    match state.handle.context().store.create_silence(&new, now).await {
+    match state.handle.context().create_silence(&new, now).await {
         Ok(s) => {
             tracing::info!(silence = s.id.0, created_by, "silence created");
             (StatusCode::CREATED, Json(json!({ "silence": silence_json(&s) }))).into_response()
@@ -87,7 +87,7 @@ pub async fn expire(_: ApiCaller, State(state): State<AppState>, Path(id): Path<
     let Ok(id) = id.parse::<i64>() else {
         return error(StatusCode::BAD_REQUEST, format!("not a silence id: {id:?}"));
     };
-    match state.handle.context().store.expire_silence(SilenceId(id), Utc::now()).await {
+    match state.handle.context().expire_silence(SilenceId(id), Utc::now()).await {
         Ok(Some(s)) => Json(json!({ "silence": silence_json(&s) })).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no silence {id}")),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
