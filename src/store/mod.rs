@@ -509,7 +509,10 @@ impl Store {
         complaints_since: DateTime<Utc>,
         history_since: DateTime<Utc>,
     ) -> Result<PriorReads, StoreError> {
-        dispatch!(self, s => s.prior_reads(platform, posts, complaints_since, history_since).await)
+        match self {
+            Store::Sqlite(s) => s.prior_reads(platform, posts, complaints_since, history_since).await,
+            Store::Postgres(s) => s.prior_reads_pooled(platform, posts, complaints_since, history_since).await,
+        }
     }
 
     /// Who wrote the mention `id`, where, and what it said.

@@ -95,18 +95,6 @@ impl PgStore {
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
-
-    /// What earlier polls stored about `posts` (all from `platform`); see
-    /// [`Store::prior_reads`](super::Store::prior_reads).
-    pub async fn prior_reads(
-        &self,
-        platform: Platform,
-        posts: &[&Post],
-        complaints_since: DateTime<Utc>,
-        history_since: DateTime<Utc>,
-    ) -> Result<PriorReads, StoreError> {
-        self.prior_reads_pooled(platform, posts, complaints_since, history_since).await
-    }
 }
 
 repository!(PgStore);
