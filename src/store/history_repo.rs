@@ -30,7 +30,7 @@ macro_rules! history_repository {
             /// (`sqlite_reads.rs`), and its copy of this one is the oracle
             /// its tests compare that with.
             #[cfg_attr(not(test), allow(dead_code))]
-            pub(crate) async fn prior_reads_pooled(
+            pub(super) async fn prior_reads_pooled(
                 &self,
                 platform: Platform,
                 posts: &[&Post],
