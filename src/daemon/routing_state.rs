@@ -14,7 +14,8 @@
 //!   the held rows at once ([`RoutingState::forget`]);
 //! - silences are held as the store lists them (not yet ended) and checked
 //!   against each page's time, so one that starts or ends inside the
-//!   second counts from its exact time.
+//!   second counts from its exact time; asked about a time before the one
+//!   they were listed for, they are listed again.
 //!
 //! Tests: in this module (a paused clock).
 
@@ -47,7 +48,10 @@ struct Held {
     read_at: Instant,
     /// [`RoutingState::changes`] when the read began.
     changes: u64,
-    /// Not ended when read.
+    /// The time the silences were listed for: they serve that time and
+    /// later ones (a silence left out had ended by then).
+    listed_for: DateTime<Utc>,
+    /// Not ended at `listed_for`.
     silences: Arc<[Silence]>,
     spiking: Arc<[BrandName]>,
 }
@@ -68,13 +72,20 @@ impl RoutingState {
     pub async fn read(&self, store: &Store, now: DateTime<Utc>) -> Result<(Vec<Silence>, Vec<BrandName>), StoreError> {
         let mut held = self.held.lock().await;
         let changes = self.changes.load(Ordering::SeqCst);
-        let usable = held.as_ref().filter(|h| h.changes == changes && h.read_at.elapsed() < self.hold);
+        let usable =
+            held.as_ref().filter(|h| h.changes == changes && h.read_at.elapsed() < self.hold && now >= h.listed_for);
         let held = match usable {
             Some(_) => held.as_ref().expect("checked above"),
             None => {
                 let read_at = Instant::now();
                 let (silences, spiking) = tokio::try_join!(store.silences(now, false), store.firing_spike_brands())?;
-                held.insert(Held { read_at, changes, silences: silences.into(), spiking: spiking.into() })
+                held.insert(Held {
+                    read_at,
+                    changes,
+                    listed_for: now,
+                    silences: silences.into(),
+                    spiking: spiking.into(),
+                })
             }
         };
         let silences = held.silences.iter().filter(|s| s.active_at(now)).cloned().collect();
@@ -151,6 +162,18 @@ mod tests {
         assert_eq!(state.read(&store, now).await.unwrap().0.len(), 0, "not started yet");
         assert_eq!(state.read(&store, s.starts_at).await.unwrap().0.len(), 1, "started, from the same held rows");
         assert_eq!(state.read(&store, s.ends_at).await.unwrap().0.len(), 0, "ended");
+    }
+
+    #[tokio::test]
+    async fn an_earlier_time_than_the_rows_were_listed_for_lists_them_again() {
+        let (_dir, store) = store().await;
+        let state = RoutingState::holding(LONG);
+        let now = Utc::now();
+        silence(&store, now, 1).await;
+        // Listed for a time after the silence ended: it is left out...
+        assert!(state.read(&store, now + chrono::Duration::minutes(2)).await.unwrap().0.is_empty());
+        // ...so a spike tick asked about a time inside it lists again.
+        assert_eq!(state.read(&store, now + chrono::Duration::seconds(30)).await.unwrap().0.len(), 1);
     }
 
     #[tokio::test]
