@@ -17,7 +17,7 @@
 //!   second counts from its exact time; asked about a time before the one
 //!   they were listed for, they are listed again.
 //!
-//! Tests: in this module (a paused clock).
+//! Tests: in this module (holds of an hour or of zero, no clock).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -72,22 +72,14 @@ impl RoutingState {
     pub async fn read(&self, store: &Store, now: DateTime<Utc>) -> Result<(Vec<Silence>, Vec<BrandName>), StoreError> {
         let mut held = self.held.lock().await;
         let changes = self.changes.load(Ordering::SeqCst);
-        let usable =
-            held.as_ref().filter(|h| h.changes == changes && h.read_at.elapsed() < self.hold && now >= h.listed_for);
-        let held = match usable {
-            Some(_) => held.as_ref().expect("checked above"),
-            None => {
-                let read_at = Instant::now();
-                let (silences, spiking) = tokio::try_join!(store.silences(now, false), store.firing_spike_brands())?;
-                held.insert(Held {
-                    read_at,
-                    changes,
-                    listed_for: now,
-                    silences: silences.into(),
-                    spiking: spiking.into(),
-                })
-            }
-        };
+        let usable = |h: &Held| h.changes == changes && h.read_at.elapsed() < self.hold && now >= h.listed_for;
+        if !held.as_ref().is_some_and(usable) {
+            let read_at = Instant::now();
+            let (silences, spiking) = tokio::try_join!(store.silences(now, false), store.firing_spike_brands())?;
+            *held =
+                Some(Held { read_at, changes, listed_for: now, silences: silences.into(), spiking: spiking.into() });
+        }
+        let held = held.as_ref().expect("read above");
         let silences = held.silences.iter().filter(|s| s.active_at(now)).cloned().collect();
         Ok((silences, held.spiking.to_vec()))
     }

@@ -38,8 +38,9 @@ impl SqliteStore {
         if batch.is_empty() {
             return Ok(PriorReads { complaints_since, ..PriorReads::default() });
         }
-        let window = batch.window(complaints_since, history_since);
-        let (authors, leaving_out) = (json(&batch.authors), json(window.leaving_out));
+        // The batch's own posts are left out of its authors' tallies: their
+        // ids are `ids_json`, bound twice.
+        let authors = json(&batch.authors);
         let platform = platform.as_str();
         let mut conn = self.pool.acquire().await?;
         with_connection(&mut conn, |db| {
@@ -56,7 +57,7 @@ impl SqliteStore {
                 .bind(platform)?
                 .bind(authors.as_str())?
                 .bind(to_ms(history_since))?
-                .bind(leaving_out.as_str())?;
+                .bind(batch.ids_json.as_str())?;
             while tally.next_row()? {
                 tally_row(&mut customers, &tally);
             }
