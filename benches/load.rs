@@ -29,7 +29,7 @@
 //! format, made by a producer thread; the consumer does what a poll does
 //! after the HTTP read: `SearchPage` parse, `hit_to_post`, then
 //! [`Context::store_batch`] (prior reads, matcher, scorer, router, one
-//! commit with outbox rows and queue items). Prints per 10 s window the
+//! commit with outbox rows, queue items and the source's cursor). Prints per 10 s window the
 //! posts/s and lag p50/p99/max, and where a page's time went (the mean
 //! per page of each stage of `earshot_pipeline_stage_duration_seconds`:
 //! reads, scoring, commit with its wait for the writer, re-reads) and the
@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 use earshot::config;
 use earshot::daemon::Context;
 use earshot::domain::SourceName;
-use earshot::sources::{hackernews, Batch};
+use earshot::sources::{hackernews, Batch, Cursor};
 
 const PAGE: usize = 100;
 const WINDOW: Duration = Duration::from_secs(10);
@@ -182,6 +182,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let (ctx, rx, figures) = (ctx.clone(), rx.clone(), figures.clone());
         let source = SourceName::new(if n == 0 { "load".to_string() } else { format!("load-{n}") });
         sources.spawn(async move {
+            let mut pages = 0u64;
             while Instant::now() < deadline {
                 let Some((due, body)) = rx.lock().await.recv().await else { break };
                 if let Some(due) = due {
@@ -193,7 +194,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 let page = hackernews::parse_search(&body)?;
                 let posts =
                     page.hits.iter().filter_map(|h| hackernews::hit_to_post(h.get()?).ok()).map(|(p, _)| p).collect();
-                let batch = Batch { posts, next: None, pages: 1, throttle: None };
+                // Each page moves its source's cursor, as a poll's does.
+                pages += 1;
+                let batch = Batch { posts, next: Some(Cursor(pages.to_string())), pages: 1, throttle: None };
                 let report = ctx.store_batch(&source, &batch).await?;
                 let lag = due.map_or_else(|| taken.elapsed(), |d| d.elapsed());
                 figures.lock().unwrap().add(batch.posts.len(), report.commit.inserted, lag, start);

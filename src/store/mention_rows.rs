@@ -24,6 +24,11 @@ pub(crate) const MENTION_COLUMNS: &str = "platform, external_id, brand, source, 
 pub(crate) const OUTBOX_COLUMNS: &str =
     "mention_id, receiver, payload, state, attempts, due_at, created_at, route, group_key, silence_id";
 
+/// Moves a source's stored cursor: source, cursor, now (both backends
+/// write it beside the poll's rows, in `write_poll_rows`).
+pub(crate) const CURSOR_UPSERT: &str = "INSERT INTO source_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
+    ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at";
+
 /// The key a mention is unique by.
 pub(crate) const MENTION_KEY: &str = "(platform, external_id, brand)";
 

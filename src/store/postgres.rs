@@ -78,7 +78,8 @@ impl PgStore {
         &self.pool
     }
 
-    fn sql(&self, q: &'static str) -> Cow<'static, str> {
+    /// The shared SQL in PostgreSQL's placeholders (`?` -> `$n`).
+    pub(super) fn sql(&self, q: &'static str) -> Cow<'static, str> {
         Cow::Owned(to_postgres(q))
     }
 

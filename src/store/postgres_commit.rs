@@ -15,7 +15,7 @@ use sqlx::Row;
 use super::alert_drafts::AlertDrafts;
 use super::mention_rows::{
     check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS,
-    AUTHOR_POST_CONFLICT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    AUTHOR_POST_CONFLICT, CURSOR_UPSERT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::{to_ms, NewMention, OutboxWrite, PgStore, Placement, PollCommit, StoreError};
 use crate::domain::{MentionId, QueueItemId};
@@ -65,6 +65,14 @@ impl PgStore {
         let items = self.open_queue_items(tx, &opening(&rows.named), now).await?;
         let written = PollRows::new(rows, items, drafts, commit.now)?;
         self.insert_outbox(tx, &written.outbox_rows(), &written.placed, commit.now).await?;
+        if let Some(cursor) = commit.cursor {
+            sqlx::query(&self.sql(CURSOR_UPSERT))
+                .bind(commit.source.as_str())
+                .bind(&cursor.0)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
         Ok(written)
     }
 

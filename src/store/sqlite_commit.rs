@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::alert_drafts::AlertDrafts;
 use super::mention_rows::{
     check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS, AUTHOR_POST_CONFLICT,
-    MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
+    CURSOR_UPSERT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::json;
 use super::sqlite_raw::{with_handle, Db, Statement};
@@ -34,8 +34,10 @@ static OUTBOX_INSERT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| one_row_insert("outbox", OUTBOX_COLUMNS, ""));
 
 impl SqliteStore {
-    /// Writes `commit`'s mentions, the queue items they open and their
-    /// alerts' outbox rows, with one hand-off for all of them.
+    /// Writes `commit`'s mentions, the queue items they open, their
+    /// alerts' outbox rows and its cursor, with one hand-off for all of
+    /// them: a poll's turn on the writer takes one round trip to the
+    /// connection's thread, not two.
     pub(super) async fn write_poll_rows<'c, 'a>(
         &self,
         tx: &mut Tx<'_>,
@@ -43,8 +45,8 @@ impl SqliteStore {
         drafts: &AlertDrafts<'_, '_>,
         now: i64,
     ) -> Result<PollRows<'c, 'a>, StoreError> {
-        if commit.mentions.is_empty() {
-            // Most polls find nothing new: no handle to take.
+        if commit.mentions.is_empty() && commit.cursor.is_none() {
+            // Pushed posts that matched nothing: no handle to take.
             let rows = NewRows { named: Vec::new(), inserted: 0, duplicates: 0 };
             return PollRows::new(rows, OpenedItems::new(), drafts, commit.now);
         }
@@ -55,6 +57,11 @@ impl SqliteStore {
             let items = open_queue_items(db, &opening(&rows.named), now)?;
             let written = PollRows::new(rows, items, drafts, commit.now)?;
             insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
+            if let Some(cursor) = commit.cursor {
+                let mut upsert = db.prepare(CURSOR_UPSERT)?;
+                upsert.bind(commit.source.as_str())?.bind(cursor.0.as_str())?.bind(now)?;
+                upsert.execute()?;
+            }
             Ok(written)
         })
         .await
@@ -86,6 +93,10 @@ fn insert_mentions<'c, 'a>(
     mentions: &'c [NewMention<'a>],
     values: &[MentionValues<'_>],
 ) -> Result<NewRows<'c, 'a>, StoreError> {
+    if mentions.is_empty() {
+        // A poll that found nothing new still moves its cursor.
+        return Ok(NewRows { named: Vec::new(), inserted: 0, duplicates: 0 });
+    }
     let mut insert = db.prepare(&MENTION_INSERT)?;
     let mut posts = AuthorPosts { upsert: db.prepare(&AUTHOR_POST_UPSERT)?, pending: None };
     let mut named = Vec::with_capacity(mentions.len());

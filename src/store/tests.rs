@@ -79,6 +79,7 @@ macro_rules! both_backends {
 
 both_backends!(
     commit_is_idempotent_and_moves_the_cursor_with_the_rows,
+    a_poll_with_nothing_new_moves_the_cursor_and_pushed_posts_keep_it,
     a_failed_commit_stores_nothing_and_keeps_the_cursor,
     same_post_for_two_brands_is_two_mentions,
     claims_are_leased_and_released,
@@ -128,6 +129,38 @@ async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows(store: Store) {
 
     let counts = store.counts().await.unwrap();
     assert_eq!((counts.mentions, counts.outbox_pending, counts.queue_open), (1, 1, 1));
+}
+
+/// The cursor is written beside the rows (`write_poll_rows`), so the
+/// polls with no row to write are checked apart.
+async fn a_poll_with_nothing_new_moves_the_cursor_and_pushed_posts_keep_it(store: Store) {
+    let source = SourceName::new("hn");
+    let (c1, c2) = (Cursor("100".into()), Cursor("200".into()));
+    let empty = |cursor| PollCommit { source: &source, cursor, mentions: Vec::new(), now: now() };
+    assert_eq!(store.commit_poll(empty(Some(&c1))).await.unwrap(), CommitReport::default());
+    assert_eq!(store.cursor(&source).await.unwrap(), Some(c1.clone()), "a poll that found nothing moves it");
+    store.commit_poll(empty(Some(&c2))).await.unwrap();
+    assert_eq!(store.cursor(&source).await.unwrap(), Some(c2.clone()), "and moves it again");
+
+    // Pushed posts (no cursor), with rows and without, leave it alone.
+    let p = post("1");
+    let m = mention("Acme Air");
+    let pushed = PollCommit {
+        source: &source,
+        cursor: None,
+        mentions: vec![NewMention {
+            post: &p,
+            mention: &m,
+            deliveries: Vec::new(),
+            open_queue_item: false,
+            history: None,
+        }],
+        now: now(),
+    };
+    assert_eq!(store.commit_poll(pushed).await.unwrap().inserted, 1);
+    store.commit_poll(empty(None)).await.unwrap();
+    assert_eq!(store.cursor(&source).await.unwrap(), Some(c2));
+    assert_eq!(store.counts().await.unwrap().mentions, 1);
 }
 
 async fn a_failed_commit_stores_nothing_and_keeps_the_cursor(store: Store) {
