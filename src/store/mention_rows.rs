@@ -113,7 +113,8 @@ pub(crate) fn first_mentions<'c, 'a: 'c>(
 }
 
 /// The mentions of a commit that were new, with their ids where later
-/// rows need them.
+/// rows need them (none by default: a commit with no mentions).
+#[derive(Default)]
 pub(crate) struct NewRows<'c, 'a> {
     /// New mentions that later rows may name, with their ids, in commit
     /// order.

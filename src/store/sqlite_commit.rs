@@ -47,8 +47,7 @@ impl SqliteStore {
     ) -> Result<PollRows<'c, 'a>, StoreError> {
         if commit.mentions.is_empty() && commit.cursor.is_none() {
             // Pushed posts that matched nothing: no handle to take.
-            let rows = NewRows { named: Vec::new(), inserted: 0, duplicates: 0 };
-            return PollRows::new(rows, OpenedItems::new(), drafts, commit.now);
+            return PollRows::new(NewRows::default(), OpenedItems::new(), drafts, commit.now);
         }
         let values: Vec<MentionValues<'_>> =
             commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
@@ -95,7 +94,7 @@ fn insert_mentions<'c, 'a>(
 ) -> Result<NewRows<'c, 'a>, StoreError> {
     if mentions.is_empty() {
         // A poll that found nothing new still moves its cursor.
-        return Ok(NewRows { named: Vec::new(), inserted: 0, duplicates: 0 });
+        return Ok(NewRows::default());
     }
     let mut insert = db.prepare(&MENTION_INSERT)?;
     let mut posts = AuthorPosts { upsert: db.prepare(&AUTHOR_POST_UPSERT)?, pending: None };
