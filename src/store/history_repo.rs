@@ -193,40 +193,23 @@ macro_rules! history_repository {
 
 pub(crate) use history_repository;
 
-/// Inside `write_poll`'s transaction `$tx` (a `&mut` one): records on queue item `$f.item`
-/// what the new mention `$mention` (a post by the same author about the
-/// same brand, after the item's resolve) says, with an audit event, when
-/// it changes what the item knew.
-macro_rules! record_follow_up {
-    ($this:ident, $tx:ident, $f:expr, $mention:expr, $now:expr) => {{
-        let outcome = $f.outcome.as_str();
-        let changed = sqlx::query(&$this.sql(
-            "UPDATE queue_items SET outcome = ?, outcome_mention_id = ?, updated_at = ?
-             WHERE id = ? AND state IN ('resolved', 'followed_up') AND (outcome IS NULL OR outcome <> ?)",
-        ))
-        .bind(outcome)
-        .bind($mention.0)
-        .bind($now)
-        .bind($f.item.0)
-        .bind(outcome)
-        .execute(&mut **$tx)
-        .await?
-        .rows_affected();
-        if changed == 1 {
-            sqlx::query(&$this.sql(
-                "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
-                 SELECT id, state, state, 'earshot', 'pipeline', ?, ? FROM queue_items WHERE id = ?",
-            ))
-            .bind(format!("customer posted again (mention {}): {}", $mention.0, $f.outcome.words()))
-            .bind($now)
-            .bind($f.item.0)
-            .execute(&mut **$tx)
-            .await?;
-        }
-    }};
-}
+/// Records on a resolved queue item what a new mention (a post by the
+/// same author about the same brand, after the item's resolve) says, when
+/// it changes what the item knew; a poll's commit runs it for each new
+/// mention with a [`FollowUpNote`], and [`FOLLOW_UP_EVENT`] when it changed
+/// a row. Binds: outcome, mention id, now, item, outcome.
+pub(super) const FOLLOW_UP_UPDATE: &str = "UPDATE queue_items SET outcome = ?, outcome_mention_id = ?, updated_at = ?
+     WHERE id = ? AND state IN ('resolved', 'followed_up') AND (outcome IS NULL OR outcome <> ?)";
 
-pub(crate) use record_follow_up;
+/// A follow-up's audit event. Binds: [`follow_up_note`], now, item.
+pub(super) const FOLLOW_UP_EVENT: &str =
+    "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
+     SELECT id, state, state, 'earshot', 'pipeline', ?, ? FROM queue_items WHERE id = ?";
+
+/// What a follow-up's audit event says.
+pub(super) fn follow_up_note(mention: MentionId, f: &FollowUpNote) -> String {
+    format!("customer posted again (mention {}): {}", mention.0, f.outcome.words())
+}
 
 use std::collections::HashMap;
 
@@ -234,7 +217,7 @@ use chrono::{DateTime, Utc};
 
 use super::{from_ms, parse_label, parse_stored, HistoryWindow, PriorReads, StoreError, StoredMention};
 use crate::domain::{BrandName, Label, MentionId, Post, QueueItemId, Urgency};
-use crate::queue::customer::{CustomerItem, CustomerRecord, PastPost};
+use crate::queue::customer::{CustomerItem, CustomerRecord, FollowUpNote, PastPost};
 use crate::queue::QueueState;
 
 /// The batch's posts' stored mentions (platform, the ids as a JSON array).

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 
 use super::alert_drafts::AlertDrafts;
 use super::repo::{clamp_i64, json};
-use super::{to_ms, NewMention, OutboxWrite, Placement, StoreError};
+use super::{to_ms, CommitReport, NewMention, OutboxWrite, Placement, StoreError};
 use crate::domain::{MentionId, QueueItemId};
+use crate::queue::customer::FollowUpNote;
 use crate::routing::Delivery;
 
 /// The `mentions` columns a commit fills, in [`MentionValues`] order.
@@ -128,8 +129,8 @@ pub(crate) struct NewRows<'c, 'a> {
 /// What a backend's `write_poll_rows` wrote for a poll: its new
 /// mentions, the queue items opened for them, and each alert's payload
 /// with the placement of each of its outbox rows (in
-/// [`PollRows::outbox_rows`] order). The shared `commit_poll` adds
-/// follow-ups, group schedules and the cursor.
+/// [`PollRows::outbox_rows`] order). Each backend's poll commit adds
+/// follow-ups and group schedules.
 pub(crate) struct PollRows<'c, 'a> {
     pub rows: NewRows<'c, 'a>,
     pub items: OpenedItems,
@@ -168,6 +169,28 @@ impl<'c, 'a> PollRows<'c, 'a> {
     /// order.
     pub(crate) fn deliveries(&self) -> impl Iterator<Item = &'c Delivery> + '_ {
         self.alerts.iter().flat_map(|&(_, _, deliveries)| deliveries)
+    }
+
+    /// The new mentions that follow up on a resolved queue item of their
+    /// author's, with the note for it.
+    pub(crate) fn follow_ups(&self) -> impl Iterator<Item = (MentionId, FollowUpNote)> + '_ {
+        let each = self.rows.named.iter();
+        each.filter_map(|(m, id)| Some((*id, m.history.as_ref()?.follow_up?)))
+    }
+
+    /// What the poll's commit wrote, as its caller hears it.
+    pub(crate) fn report(&self) -> CommitReport {
+        let mut report = CommitReport {
+            inserted: self.rows.inserted,
+            duplicates: self.rows.duplicates,
+            queue_items: self.items.len() as u64,
+            outbox_rows: self.placed.len() as u64,
+            ..CommitReport::default()
+        };
+        for (state, _, _) in &self.placed {
+            report.routed.count(*state);
+        }
+        report
     }
 
     /// One outbox row per delivery of each alert, in [`Self::placed`]

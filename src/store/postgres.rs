@@ -32,7 +32,7 @@ use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
-/// A write transaction, as `write_poll` takes it.
+/// A write transaction, as `begin_write` gives it.
 type WriteTx<'t> = sqlx::Transaction<'t, sqlx::Postgres>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -63,7 +63,7 @@ impl PgStore {
         Ok(())
     }
 
-    async fn begin_write(&self) -> Result<WriteTx<'_>, sqlx::Error> {
+    pub(super) async fn begin_write(&self) -> Result<WriteTx<'_>, sqlx::Error> {
         self.pool.begin().await
     }
 

@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::alert_drafts::AlertDrafts;
+use super::history_repo::{follow_up_note, FOLLOW_UP_EVENT, FOLLOW_UP_UPDATE};
 use super::mention_rows::{
     check_opened, first_mentions, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS,
     AUTHOR_POST_CONFLICT, CURSOR_UPSERT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
-use super::{to_ms, NewMention, OutboxWrite, PgStore, Placement, PollCommit, StoreError};
+use super::{to_ms, CommitReport, NewMention, OutboxWrite, PgStore, Placement, PollCommit, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Postgres>;
@@ -52,6 +53,43 @@ static NAMED_INSERT: LazyLock<String> =
 static QUIET_INSERT: LazyLock<String> = LazyLock::new(|| mention_insert("SELECT COUNT(*) FROM new"));
 
 impl PgStore {
+    /// Stores a poll in a transaction of its own: its rows, follow-ups on
+    /// resolved items and the schedules of the groups its alerts joined.
+    /// Idempotent: written again after a commit whose outcome is unknown,
+    /// it finds every mention stored and only moves the cursor again.
+    pub(super) async fn commit_alone(
+        &self,
+        commit: &PollCommit<'_>,
+        drafts: &AlertDrafts<'_, '_>,
+    ) -> Result<CommitReport, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let now = to_ms(commit.now);
+        let written = self.write_poll_rows(&mut tx, commit, drafts, now).await?;
+        for (mention, f) in written.follow_ups() {
+            let outcome = f.outcome.as_str();
+            let changed = sqlx::query(&self.sql(FOLLOW_UP_UPDATE))
+                .bind(outcome)
+                .bind(mention.0)
+                .bind(now)
+                .bind(f.item.0)
+                .bind(outcome)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 1 {
+                sqlx::query(&self.sql(FOLLOW_UP_EVENT))
+                    .bind(follow_up_note(mention, &f))
+                    .bind(now)
+                    .bind(f.item.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        self.schedule_groups(&mut tx, written.deliveries(), &written.placed, commit.now).await?;
+        tx.commit().await?;
+        Ok(written.report())
+    }
+
     /// Writes `commit`'s mentions, the queue items they open and their
     /// alerts' outbox rows: four statements however many.
     pub(super) async fn write_poll_rows<'c, 'a>(

@@ -2,10 +2,9 @@
 //! [`repository!`] expands them into an `impl` for a backend struct that
 //! provides `pool` (a `sqlx::Pool`), `begin_write()` (a write transaction
 //! in the backend's own way), `sql()` (the backend's placeholder dialect
-//! and row locking) and the rows each backend writes its own way (a
-//! poll's mentions, queue items and alerts, `write_poll_rows`, and outbox
-//! rows, `insert_outbox`: `sqlite_commit.rs`, `postgres_commit.rs`). SQL is
-//! written SQLite-style with `?`
+//! and row locking) and `insert_outbox` (outbox rows, each backend its own
+//! way). A poll's commit is each backend's own (`sqlite_commit.rs`,
+//! `postgres_commit.rs`). SQL is written SQLite-style with `?`
 //! placeholders and a `/*LOCK*/` marker where PostgreSQL takes
 //! `FOR UPDATE SKIP LOCKED`.
 
@@ -25,56 +24,6 @@ macro_rules! repository {
                     .fetch_optional(&self.pool)
                     .await?;
                 Ok(row.map(|r| Cursor(r.get::<String, _>(0))))
-            }
-
-            /// Stores a poll in a transaction of its own.
-            pub(super) async fn commit_alone(
-                &self,
-                commit: &PollCommit<'_>,
-                drafts: &AlertDrafts<'_, '_>,
-            ) -> Result<CommitReport, StoreError> {
-                let mut tx = self.begin_write().await?;
-                let report = self.write_poll(&mut tx, commit, drafts).await?;
-                tx.commit().await?;
-                Ok(report)
-            }
-
-            /// Writes a poll in `tx` (the caller commits): its mentions,
-            /// queue items and alerts, follow-ups, group schedules and the
-            /// source's cursor. Idempotent: written again after a commit whose
-            /// outcome is unknown, it finds every mention stored and only moves
-            /// the cursor again.
-            pub(super) async fn write_poll(
-                &self,
-                tx: &mut WriteTx<'_>,
-                commit: &PollCommit<'_>,
-                drafts: &AlertDrafts<'_, '_>,
-            ) -> Result<CommitReport, StoreError> {
-                let now = to_ms(commit.now);
-                let mut report = CommitReport::default();
-
-                // Mentions, their queue items, their alerts' outbox rows and
-                // the cursor, each backend its own way (`sqlite_commit.rs`,
-                // `postgres_commit.rs`).
-                let written = self.write_poll_rows(tx, commit, drafts, now).await?;
-                report.inserted = written.rows.inserted;
-                report.duplicates = written.rows.duplicates;
-                report.queue_items = written.items.len() as u64;
-
-                // Follow-ups on resolved items, and the schedules of the
-                // groups the alerts joined.
-                for (m, mention_id) in &written.rows.named {
-                    if let Some(f) = m.history.as_ref().and_then(|h| h.follow_up) {
-                        super::history_repo::record_follow_up!(self, tx, f, *mention_id, now);
-                    }
-                }
-                self.schedule_groups(tx, written.deliveries(), &written.placed, commit.now).await?;
-                for (state, _, _) in &written.placed {
-                    report.routed.count(*state);
-                    report.outbox_rows += 1;
-                }
-
-                Ok(report)
             }
 
             pub async fn enqueue(

@@ -38,39 +38,19 @@ macro_rules! routing_repository {
                 placed: &[super::Placement],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), StoreError> {
-                // Each group's schedule, moved by its rows in turn.
-                let mut groups: Vec<(&str, &crate::routing::Group, Vec<chrono::DateTime<chrono::Utc>>)> = Vec::new();
-                for (d, (state, ready, _)) in deliveries.zip(placed) {
-                    let (super::OutboxState::Grouped, Some(group)) = (state, &d.group) else { continue };
-                    let receiver = d.receiver.as_str();
-                    match groups.iter_mut().find(|(rc, g, _)| *rc == receiver && g.key == group.key) {
-                        Some((_, _, readies)) => readies.push(*ready),
-                        None => groups.push((receiver, group, vec![*ready])),
-                    }
-                }
-                for (receiver, group, readies) in groups {
-                    let row = sqlx::query(&self.sql(
-                        "SELECT flush_at, last_flush_at FROM alert_groups WHERE receiver = ? AND group_key = ?",
-                    ))
-                    .bind(receiver)
-                    .bind(&group.key)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                    let (mut pending, last) = row.map_or((None, None), |r| {
-                        (r.get::<Option<i64>, _>(0).map(super::from_ms), r.get::<Option<i64>, _>(1).map(super::from_ms))
-                    });
-                    for ready in readies {
-                        pending = Some(group.next_flush(now, ready, pending, last));
-                    }
-                    sqlx::query(&self.sql(
-                        "INSERT INTO alert_groups (receiver, group_key, flush_at, last_flush_at) VALUES (?, ?, ?, NULL)
-                         ON CONFLICT (receiver, group_key) DO UPDATE SET flush_at = excluded.flush_at",
-                    ))
-                    .bind(receiver)
-                    .bind(&group.key)
-                    .bind(pending.map(super::to_ms))
-                    .execute(&mut **tx)
-                    .await?;
+                for joined in super::routing_repo::joined_groups(deliveries, placed) {
+                    let row = sqlx::query(&self.sql(super::routing_repo::GROUP_SCHEDULE_SQL))
+                        .bind(joined.receiver)
+                        .bind(&joined.group.key)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    let stored = row.map(|r| (r.get::<Option<i64>, _>(0), r.get::<Option<i64>, _>(1)));
+                    sqlx::query(&self.sql(super::routing_repo::GROUP_SCHEDULE_UPSERT))
+                        .bind(joined.receiver)
+                        .bind(&joined.group.key)
+                        .bind(joined.flush_at(now, stored))
+                        .execute(&mut **tx)
+                        .await?;
                 }
                 Ok(())
             }
@@ -285,3 +265,55 @@ macro_rules! routing_repository {
 }
 
 pub(crate) use routing_repository;
+
+/// A group's schedule: its digest's due time and the last one's (ms,
+/// either may be NULL). Binds: receiver, group key.
+pub(super) const GROUP_SCHEDULE_SQL: &str =
+    "SELECT flush_at, last_flush_at FROM alert_groups WHERE receiver = ? AND group_key = ?";
+
+/// Stores a group's moved schedule. Binds: receiver, group key, flush_at.
+pub(super) const GROUP_SCHEDULE_UPSERT: &str =
+    "INSERT INTO alert_groups (receiver, group_key, flush_at, last_flush_at) VALUES (?, ?, ?, NULL)
+     ON CONFLICT (receiver, group_key) DO UPDATE SET flush_at = excluded.flush_at";
+
+/// A group that outbox rows joined, with when each of them can go out.
+pub(super) struct JoinedGroup<'d> {
+    pub receiver: &'d str,
+    pub group: &'d crate::routing::Group,
+    readies: Vec<chrono::DateTime<chrono::Utc>>,
+}
+
+impl JoinedGroup<'_> {
+    /// The group's digest due time (ms) once its rows joined at `now`,
+    /// from its `stored` schedule ([`GROUP_SCHEDULE_SQL`]'s row, if any).
+    pub(super) fn flush_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        stored: Option<(Option<i64>, Option<i64>)>,
+    ) -> Option<i64> {
+        let (mut pending, last) = stored.map_or((None, None), |(f, l)| (f.map(super::from_ms), l.map(super::from_ms)));
+        for ready in &self.readies {
+            pending = Some(self.group.next_flush(now, *ready, pending, last));
+        }
+        pending.map(super::to_ms)
+    }
+}
+
+/// The groups that outbox rows for `deliveries` (written as `placed`, in
+/// the same order) joined, each once: one read and one upsert per group,
+/// however many of its rows there are.
+pub(super) fn joined_groups<'d>(
+    deliveries: impl Iterator<Item = &'d crate::routing::Delivery>,
+    placed: &[super::Placement],
+) -> Vec<JoinedGroup<'d>> {
+    let mut groups: Vec<JoinedGroup<'d>> = Vec::new();
+    for (d, (state, ready, _)) in deliveries.zip(placed) {
+        let (super::OutboxState::Grouped, Some(group)) = (state, &d.group) else { continue };
+        let receiver = d.receiver.as_str();
+        match groups.iter_mut().find(|g| g.receiver == receiver && g.group.key == group.key) {
+            Some(joined) => joined.readies.push(*ready),
+            None => groups.push(JoinedGroup { receiver, group, readies: vec![*ready] }),
+        }
+    }
+    groups
+}

@@ -20,7 +20,6 @@ use crate::queue::{self as rules, QueueState};
 use crate::sinks::{MentionAlert, Notification};
 use crate::sources::Cursor;
 
-use super::alert_drafts::AlertDrafts;
 use super::board_repo::board_repository;
 use super::history_repo::history_repository;
 use super::leases::{lease_repository, LeaseRow};
@@ -34,20 +33,21 @@ use super::spike_repo::spike_repository;
 use super::sqlite_group::GroupCommit;
 use super::wal_checkpoint::{Checkpointer, BUSY_TIMEOUT};
 
-/// A write transaction, as `write_poll` takes it.
+/// A write transaction, as `begin_write` gives it.
 type WriteTx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Readers share a small pool; every write (a transaction from
-/// `begin_write`, or one statement through `writes()`) goes through one
-/// writer connection of its own. SQLite takes one writer at a time
-/// anyway, and a connection throws its whole page cache away when it sees
-/// that another one committed: with commits spread over the pool, each
-/// write transaction started on a cold cache and read the mention indexes'
-/// upper levels again. The writer's cache stays warm across its own
-/// commits, and writers queue in the process instead of on SQLite's busy
-/// handler.
+/// Readers share a small pool. Polls are written on the poll writer, a
+/// handle of earshot's own, in groups (`sqlite_group.rs`); every other
+/// write (a transaction from `begin_write`, or one statement through
+/// `writes()`) goes through one sqlx writer connection. SQLite takes one
+/// writer at a time anyway, and a connection throws its whole page cache
+/// away when it sees that another one committed: with commits spread over
+/// the pool, each write transaction started on a cold cache and read the
+/// mention indexes' upper levels again. The poll writer's cache stays warm
+/// across its own commits, and polls queue for it in the process instead
+/// of on SQLite's busy handler; the other writes are few.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// The readers (`sqlite_reads.rs` takes one's handle).
@@ -88,8 +88,9 @@ impl SqliteStore {
         let pool = pool_of(READERS).connect_with(opts.clone()).await?;
         wal_mode(&pool).await?;
         let writer = pool_of(1).connect_with(opts).await?;
-        let checkpoints = Checkpointer::start(pool.clone(), writer.clone());
-        Ok(SqliteStore { pool, writer, checkpoints, group: Default::default() })
+        let group = std::sync::Arc::new(GroupCommit::new(path));
+        let checkpoints = Checkpointer::start(pool.clone(), group.clone());
+        Ok(SqliteStore { pool, writer, checkpoints, group })
     }
 
     /// Applies pending migrations. sqlx's SQLite migrator takes no lock and
@@ -124,9 +125,10 @@ impl SqliteStore {
     }
 
     /// Stores a poll, in one transaction with the polls that reach the
-    /// writer beside it (`sqlite_group.rs`).
+    /// writer beside it (`sqlite_group.rs`), on the poll writer.
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        self.group.commit(self, &commit).await
+        self.checkpoints.wrote();
+        self.group.commit(&commit).await
     }
 
     /// The writer's group commits (tests).

@@ -1,20 +1,24 @@
-//! SQLite's half of a poll's commit: its new mentions, their queue items
-//! and their alerts' outbox rows, written in one go on the writer's own
-//! handle (`sqlite_raw.rs`) inside the transaction sqlx began. Rows go in
-//! through single-row statements, prepared once per commit and stepped
-//! per row, so each mention says at once whether it was new and which id
-//! it got. No row and no statement crosses to the connection's thread.
+//! SQLite's poll commit: a poll's new mentions, their queue items, their
+//! alerts' outbox rows, follow-ups, group schedules and its cursor,
+//! written in one go through SQLite's C API (`sqlite_raw.rs`) on the
+//! handle of the poll writer (`sqlite_writer.rs`), inside the transaction
+//! its group holds open (`sqlite_group.rs`). Rows go in through
+//! single-row statements, prepared once per commit and stepped per row, so
+//! each mention says at once whether it was new and which id it got.
 
 use chrono::{DateTime, Utc};
 
 use super::alert_drafts::AlertDrafts;
+use super::history_repo::Columns;
+use super::history_repo::{follow_up_note, FOLLOW_UP_EVENT, FOLLOW_UP_UPDATE};
 use super::mention_rows::{
     check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS, AUTHOR_POST_CONFLICT,
     CURSOR_UPSERT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,
 };
 use super::repo::json;
+use super::routing_repo::{joined_groups, GROUP_SCHEDULE_SQL, GROUP_SCHEDULE_UPSERT};
 use super::sqlite_raw::{with_handle, Db, Statement};
-use super::{to_ms, NewMention, OutboxWrite, Placement, PollCommit, SqliteStore, StoreError};
+use super::{to_ms, CommitReport, NewMention, OutboxWrite, Placement, PollCommit, SqliteStore, StoreError};
 use crate::domain::{MentionId, QueueItemId};
 
 type Tx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
@@ -34,40 +38,9 @@ static OUTBOX_INSERT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| one_row_insert("outbox", OUTBOX_COLUMNS, ""));
 
 impl SqliteStore {
-    /// Writes `commit`'s mentions, the queue items they open, their
-    /// alerts' outbox rows and its cursor, with one hand-off for all of
-    /// them: a poll's turn on the writer takes one round trip to the
-    /// connection's thread, not two.
-    pub(super) async fn write_poll_rows<'c, 'a>(
-        &self,
-        tx: &mut Tx<'_>,
-        commit: &'c PollCommit<'a>,
-        drafts: &AlertDrafts<'_, '_>,
-        now: i64,
-    ) -> Result<PollRows<'c, 'a>, StoreError> {
-        if commit.mentions.is_empty() && commit.cursor.is_none() {
-            // Pushed posts that matched nothing: no handle to take.
-            return PollRows::new(NewRows::default(), OpenedItems::new(), drafts, commit.now);
-        }
-        let values: Vec<MentionValues<'_>> =
-            commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
-        with_handle(tx, |db| {
-            let rows = insert_mentions(db, &commit.mentions, &values)?;
-            let items = open_queue_items(db, &opening(&rows.named), now)?;
-            let written = PollRows::new(rows, items, drafts, commit.now)?;
-            insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
-            if let Some(cursor) = commit.cursor {
-                let mut upsert = db.prepare(CURSOR_UPSERT)?;
-                upsert.bind(commit.source.as_str())?.bind(cursor.0.as_str())?.bind(now)?;
-                upsert.execute()?;
-            }
-            Ok(written)
-        })
-        .await
-    }
-
     /// Inserts outbox `rows`, each in the state, due time and silence of
-    /// its `placed` entry, created `now`.
+    /// its `placed` entry, created `now` (notifications other than a
+    /// poll's alerts, through sqlx's writer).
     pub(super) async fn insert_outbox(
         &self,
         tx: &mut Tx<'_>,
@@ -82,6 +55,55 @@ impl SqliteStore {
     }
 }
 
+/// Writes a poll in the transaction open on `db` (the caller commits):
+/// its mentions, the queue items they open, their alerts' outbox rows,
+/// follow-ups on resolved items, the schedules of the groups its alerts
+/// joined and its source's cursor. Idempotent: written again after a
+/// commit whose outcome is unknown, it finds every mention stored and only
+/// moves the cursor again.
+pub(super) fn write_poll(
+    db: &Db<'_>,
+    commit: &PollCommit<'_>,
+    drafts: &AlertDrafts<'_, '_>,
+) -> Result<CommitReport, StoreError> {
+    let now = to_ms(commit.now);
+    let values: Vec<MentionValues<'_>> =
+        commit.mentions.iter().map(|m| MentionValues::of(m, commit.source.as_str(), now)).collect();
+    let rows = insert_mentions(db, &commit.mentions, &values)?;
+    let items = open_queue_items(db, &opening(&rows.named), now)?;
+    let written = PollRows::new(rows, items, drafts, commit.now)?;
+    insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
+    for (mention, f) in written.follow_ups() {
+        let outcome = f.outcome.as_str();
+        let mut update = db.prepare(FOLLOW_UP_UPDATE)?;
+        update.bind(outcome)?.bind(mention.0)?.bind(now)?.bind(f.item.0)?.bind(outcome)?.execute()?;
+        if db.changes() == 1 {
+            let note = follow_up_note(mention, &f);
+            db.prepare(FOLLOW_UP_EVENT)?.bind(&note)?.bind(now)?.bind(f.item.0)?.execute()?;
+        }
+    }
+    schedule_groups(db, &written, commit.now)?;
+    if let Some(cursor) = commit.cursor {
+        let mut upsert = db.prepare(CURSOR_UPSERT)?;
+        upsert.bind(commit.source.as_str())?.bind(cursor.0.as_str())?.bind(now)?.execute()?;
+    }
+    Ok(written.report())
+}
+
+/// Moves the schedule of each group the poll's alerts joined.
+fn schedule_groups(db: &Db<'_>, written: &PollRows<'_, '_>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    for joined in joined_groups(written.deliveries(), &written.placed) {
+        let mut read = db.prepare(GROUP_SCHEDULE_SQL)?;
+        read.bind(joined.receiver)?.bind(joined.group.key.as_str())?;
+        let stored = if read.next_row()? { Some((read.opt_int(0), read.opt_int(1))) } else { None };
+        drop(read);
+        let flush_at = joined.flush_at(now, stored);
+        let mut upsert = db.prepare(GROUP_SCHEDULE_UPSERT)?;
+        upsert.bind(joined.receiver)?.bind(joined.group.key.as_str())?.bind(flush_at)?.execute()?;
+    }
+    Ok(())
+}
+
 /// Inserts `mentions` (whose row `values` they are; duplicates of stored
 /// ones, or of an earlier one in the commit, are skipped) and says which
 /// were new, each with its id: a row the INSERT changed is new, and its id
@@ -93,7 +115,6 @@ fn insert_mentions<'c, 'a>(
     values: &[MentionValues<'_>],
 ) -> Result<NewRows<'c, 'a>, StoreError> {
     if mentions.is_empty() {
-        // A poll that found nothing new still moves its cursor.
         return Ok(NewRows::default());
     }
     let mut insert = db.prepare(&MENTION_INSERT)?;

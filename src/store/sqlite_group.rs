@@ -1,36 +1,42 @@
 //! Group commit for SQLite: polls that reach the one writer while another
-//! poll is writing share its transaction, so BEGIN, COMMIT and the hand-off
-//! of the writer connection from task to task are paid once per group, not
-//! once per poll.
+//! poll is writing share its transaction, so BEGIN and COMMIT are paid
+//! once per group, not once per poll.
 //!
-//! Owns: [`GroupCommit`]. The turn to write is a fair (first come, first
-//! served) lock. A poll takes the turn, begins the group's transaction if
-//! none is open, and writes its rows (`write_poll`, with its own borrowed
-//! data: nothing crosses between tasks). Then, with another poll waiting
-//! for the turn and the group not full ([`MAX_GROUP`]), it passes the turn
-//! on and leaves the transaction open; otherwise it commits and tells
-//! every member how the COMMIT went. A member answers its caller only
-//! after its group's COMMIT. Why: under the load command a poll's turn on
-//! the writer was about 6 ms, of which writing its rows took 2; the rest
-//! was BEGIN, COMMIT and waking the next task.
+//! Owns: [`GroupCommit`]: the writer's turn and the poll writer
+//! (`sqlite_writer.rs`, the handle polls are written on). The turn is a
+//! fair (first come, first served) lock. A poll takes the turn, begins the
+//! group's transaction if none is open, and writes its rows
+//! (`sqlite_commit.rs`, with its own borrowed data: nothing crosses
+//! between tasks or threads; the whole write, BEGIN and COMMIT included,
+//! runs on the poll's own thread). Then, with another poll waiting for the
+//! turn and the group not full ([`MAX_GROUP`]), it passes the turn on and
+//! leaves the transaction open; otherwise it commits and tells every
+//! member how the COMMIT went. A member answers its caller only after its
+//! group's COMMIT. The WAL's `RESTART` checkpoints take the turn too, so
+//! they run between groups (`wal_checkpoint.rs`).
 //!
 //! When a group fails (a member's write fails, the COMMIT fails, or a
-//! member is cancelled halfway through its write: its guard sees it), the
-//! whole group rolls back and each member writes its poll again in a
-//! transaction of its own. That is safe because `write_poll` is idempotent
-//! (written again, a poll finds its mentions stored), and it keeps one bad
-//! poll from failing its neighbours: alone, only it fails. A member whose
-//! group nobody commits (the poll it passed the turn to was cancelled
-//! while waiting) commits the group itself after [`STRANDED`].
-//! Tests: `store/tests/group_commit.rs`.
+//! member's write panics: its guard sees it), the whole group rolls back
+//! and each member writes its poll again in a transaction of its own. That
+//! is safe because `write_poll` is idempotent (written again, a poll finds
+//! its mentions stored), and it keeps one bad poll from failing its
+//! neighbours: alone, only it fails. A member whose group nobody commits
+//! (the poll it passed the turn to was cancelled while waiting) commits the
+//! group itself after [`STRANDED`]. Tests: `store/tests/group_commit.rs`.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, Mutex, MutexGuard};
 
 use super::alert_drafts::AlertDrafts;
-use super::{CommitReport, PollCommit, SqliteStore, StoreError};
+use super::sqlite_commit::write_poll;
+use super::sqlite_raw::Db;
+use super::sqlite_writer::PollWriter;
+use super::wal_checkpoint::{self, BUSY_TIMEOUT};
+use super::{CommitReport, PollCommit, StoreError};
+use crate::blocking::hold_thread;
 
 /// Most polls in one transaction. Each member waits for the ones after
 /// it (about 5 ms each under load) before it hears that it committed.
@@ -44,10 +50,8 @@ pub(crate) const MAX_GROUP: usize = 8;
 /// committer that is gone. Groups normally commit within milliseconds.
 pub(crate) const STRANDED: Duration = Duration::from_secs(1);
 
-type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
-
-/// The writer's turn and the group of polls in its open transaction.
-#[derive(Default)]
+/// The writer's turn, the poll writer and the group of polls in its open
+/// transaction.
 pub(crate) struct GroupCommit {
     turn: Mutex<Group>,
     /// Polls waiting for the turn.
@@ -65,37 +69,81 @@ impl std::fmt::Debug for GroupCommit {
     }
 }
 
-/// The open transaction and who is in it.
+/// The poll writer, its open transaction and who is in it.
 #[derive(Default)]
 struct Group {
-    tx: Option<Tx>,
-    /// The members whose polls are in `tx`, each told whether it committed
-    /// (a sender dropped unsent means no).
+    /// The store's file.
+    path: PathBuf,
+    /// Opened at the first commit (a read-only command never opens it).
+    writer: Option<PollWriter>,
+    /// A transaction is open on `writer`.
+    open: bool,
+    /// The members whose polls are in the open transaction, each told
+    /// whether it committed (a sender dropped unsent means no).
     members: Vec<oneshot::Sender<bool>>,
     /// Counts the groups closed or abandoned, so a member knows its own.
     generation: u64,
 }
 
 impl Group {
-    /// Rolls the group back (a dropped transaction rolls back) and tells
-    /// its members to write again alone.
-    fn abandon(&mut self) {
-        self.tx = None;
-        self.members.clear();
-        self.generation += 1;
+    /// The poll writer's handle, opened on first use.
+    fn db(&mut self) -> Result<Db<'_>, StoreError> {
+        if self.writer.is_none() {
+            self.writer = Some(PollWriter::open(&self.path, BUSY_TIMEOUT)?);
+        }
+        Ok(self.writer.as_ref().expect("opened above").db())
     }
 
-    /// Takes the transaction and its members out, to be committed.
-    fn close(&mut self) -> Option<(Tx, Vec<oneshot::Sender<bool>>)> {
-        let tx = self.tx.take()?;
+    /// Begins a write transaction unless one is open: `BEGIN IMMEDIATE`
+    /// takes the write lock up front, so two writers never deadlock
+    /// upgrading a read lock.
+    fn begin(&mut self) -> Result<(), StoreError> {
+        if !self.open {
+            self.db()?.exec("BEGIN IMMEDIATE")?;
+            self.open = true;
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction. When the COMMIT fails, whatever
+    /// SQLite left of the transaction is rolled back.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if !std::mem::take(&mut self.open) {
+            return Ok(());
+        }
+        let db = self.db()?;
+        let committed = db.exec("COMMIT");
+        if committed.is_err() && db.in_transaction() {
+            let _ = db.exec("ROLLBACK");
+        }
+        committed
+    }
+
+    /// Rolls the open transaction back.
+    fn rollback(&mut self) {
+        if std::mem::take(&mut self.open) {
+            if let Some(writer) = &self.writer {
+                let db = writer.db();
+                if db.in_transaction() {
+                    if let Err(e) = db.exec("ROLLBACK") {
+                        tracing::warn!(error = %e, "a rollback on the poll writer failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rolls the group back and tells its members to write again alone.
+    fn abandon(&mut self) {
+        self.rollback();
+        self.members.clear();
         self.generation += 1;
-        Some((tx, std::mem::take(&mut self.members)))
     }
 }
 
 /// A poll's turn on the writer. Dropped while its poll is being written
-/// (the caller cancelled), it abandons the group: the transaction holds
-/// part of a poll.
+/// (the write panicked), it abandons the group: the transaction holds part
+/// of a poll.
 struct Turn<'g> {
     group: MutexGuard<'g, Group>,
     writing: bool,
@@ -106,6 +154,18 @@ impl Drop for Turn<'_> {
         if self.writing {
             self.group.abandon();
         }
+    }
+}
+
+impl Turn<'_> {
+    /// Writes `commit` in the open transaction (begun if none is),
+    /// without leaving the thread.
+    fn write(&mut self, commit: &PollCommit<'_>, drafts: &AlertDrafts<'_, '_>) -> Result<CommitReport, StoreError> {
+        self.group.begin()?;
+        self.writing = true;
+        let written = write_poll(&self.group.db()?, commit, drafts);
+        self.writing = false;
+        written
     }
 }
 
@@ -130,17 +190,26 @@ impl Drop for Waiting<'_> {
 }
 
 impl GroupCommit {
+    /// Group commits on the file at `path`.
+    pub(crate) fn new(path: PathBuf) -> Self {
+        GroupCommit {
+            turn: Mutex::new(Group { path, ..Group::default() }),
+            waiting: AtomicUsize::new(0),
+            commits: AtomicU64::new(0),
+        }
+    }
+
     /// Stores `commit` in the current group, or alone if its group failed.
-    pub(crate) async fn commit(
-        &self,
-        store: &SqliteStore,
-        commit: &PollCommit<'_>,
-    ) -> Result<CommitReport, StoreError> {
+    pub(crate) async fn commit(&self, commit: &PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        if commit.mentions.is_empty() && commit.cursor.is_none() {
+            // Pushed posts that matched nothing: nothing to write.
+            return Ok(CommitReport::default());
+        }
         // Encoded before the turn: the writer is the one thing polls share.
         let drafts = AlertDrafts::of(commit)?;
-        match self.join(store, commit, &drafts).await? {
+        match self.join(commit, &drafts).await? {
             Some(report) => Ok(report),
-            None => store.commit_alone(commit, &drafts).await,
+            None => self.alone(commit, &drafts).await,
         }
     }
 
@@ -161,6 +230,12 @@ impl GroupCommit {
         HeldTurn(self.turn.lock().await)
     }
 
+    /// Polls in the open group, and whether the turn is taken now (tests).
+    #[cfg(test)]
+    pub(crate) fn members(&self) -> Option<usize> {
+        self.turn.try_lock().ok().map(|g| g.members.len())
+    }
+
     /// Counts a poll waiting for the turn that never takes it, as one
     /// cancelled while it waited (tests).
     #[cfg(test)]
@@ -168,11 +243,22 @@ impl GroupCommit {
         Waiting::new(&self.waiting)
     }
 
+    /// A `RESTART` checkpoint (`wal_checkpoint.rs`) on the poll writer,
+    /// between two groups: it takes the turn like a poll, commits the
+    /// group left open for it, if any, and runs on this thread. Whether it
+    /// got through before readers of old snapshots outlasted its wait.
+    pub(crate) async fn restart_wal(&self) -> Result<bool, StoreError> {
+        let mut group = self.turn.lock().await;
+        hold_thread(|| {
+            self.finish(&mut group);
+            wal_checkpoint::restart_on(&group.db()?)
+        })
+    }
+
     /// Writes `commit` in the group; its report once the group committed,
     /// `None` when the group failed and the poll must be written alone.
     async fn join(
         &self,
-        store: &SqliteStore,
         commit: &PollCommit<'_>,
         drafts: &AlertDrafts<'_, '_>,
     ) -> Result<Option<CommitReport>, StoreError> {
@@ -180,48 +266,64 @@ impl GroupCommit {
             let _waiting = Waiting::new(&self.waiting);
             Turn { group: self.turn.lock().await, writing: false }
         };
-        if turn.group.tx.is_none() {
-            turn.group.tx = Some(store.begin_write().await?);
-        }
-        turn.writing = true;
-        let tx = turn.group.tx.as_mut().expect("begun above");
-        let written = store.write_poll(tx, commit, drafts).await;
-        turn.writing = false;
-        let report = match written {
-            Ok(report) => report,
-            Err(e) => {
+        let (told, answer) = oneshot::channel();
+        let written = hold_thread(|| {
+            let report = turn.write(commit, drafts)?;
+            let group = &mut *turn.group;
+            group.members.push(told);
+            let generation = group.generation;
+            if !(self.waiting() > 0 && group.members.len() < MAX_GROUP) {
+                self.finish(group);
+            }
+            // Otherwise the next poll writes into the same transaction.
+            Ok((report, generation))
+        });
+        let (report, generation) = match written {
+            Ok(written) => written,
+            Err(e) if turn.group.open => {
                 tracing::debug!(source = %commit.source, error = %e, "a poll failed in a group: the group writes again alone");
                 turn.group.abandon();
                 return Ok(None);
             }
+            // BEGIN failed: no group to write again in.
+            Err(e) => return Err(e),
         };
-        let (told, answer) = oneshot::channel();
-        turn.group.members.push(told);
-        let generation = turn.group.generation;
-        if self.waiting() > 0 && turn.group.members.len() < MAX_GROUP {
-            // The next poll writes into the same transaction.
-            drop(turn);
-        } else {
-            let closed = turn.group.close();
-            drop(turn);
-            self.finish(closed).await;
-        }
+        drop(turn);
         Ok(self.answer(answer, generation).await.then_some(report))
     }
 
-    /// Commits a closed group and tells its members.
-    async fn finish(&self, closed: Option<(Tx, Vec<oneshot::Sender<bool>>)>) {
-        let Some((tx, members)) = closed else { return };
-        let polls = members.len();
-        let committed = match tx.commit().await {
+    /// Writes `commit` in a transaction of its own, after its group
+    /// failed. A group left open for it commits first.
+    async fn alone(&self, commit: &PollCommit<'_>, drafts: &AlertDrafts<'_, '_>) -> Result<CommitReport, StoreError> {
+        let mut turn = Turn { group: self.turn.lock().await, writing: false };
+        hold_thread(|| {
+            self.finish(&mut turn.group);
+            match turn.write(commit, drafts) {
+                Ok(report) => turn.group.commit().map(|()| report),
+                Err(e) => {
+                    turn.group.rollback();
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// Commits the open group, if any, and tells its members.
+    fn finish(&self, group: &mut Group) {
+        if !group.open {
+            return;
+        }
+        let polls = group.members.len();
+        let committed = match group.commit() {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(polls, error = %e, "a group commit failed: its polls write again alone");
                 false
             }
         };
+        group.generation += 1;
         self.commits.fetch_add(u64::from(committed), Ordering::Relaxed);
-        for member in members {
+        for member in group.members.drain(..) {
             let _ = member.send(committed);
         }
     }
@@ -238,9 +340,7 @@ impl GroupCommit {
                     let mut group = self.turn.lock().await;
                     if group.generation == generation {
                         tracing::warn!("a group commit was left open by a cancelled poll: committing it");
-                        let closed = group.close();
-                        drop(group);
-                        self.finish(closed).await;
+                        hold_thread(|| self.finish(&mut group));
                     }
                 }
             }
@@ -261,7 +361,7 @@ mod tests {
         drop(turn);
         assert!(answer.await.is_err(), "the member hears its group will not commit");
         let left = group.lock().await;
-        assert!(left.members.is_empty() && left.tx.is_none());
+        assert!(left.members.is_empty() && !left.open);
         assert_eq!(left.generation, 1, "a member waiting for the old group cannot take the next one for its own");
 
         drop(left);

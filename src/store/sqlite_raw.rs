@@ -56,6 +56,35 @@ pub(super) async fn with_connection<T>(
 }
 
 impl Db<'_> {
+    /// Lends `raw` as a `Db`.
+    ///
+    /// # Safety
+    /// `raw` is an open handle that no other thread uses while the `Db`
+    /// lives.
+    pub(super) unsafe fn lend<'h>(raw: NonNull<ffi::sqlite3>) -> Db<'h> {
+        Db { raw, _lent: PhantomData }
+    }
+
+    /// Runs `sql`, one statement or several, ignoring any rows.
+    pub(super) fn exec(&self, sql: &str) -> Result<(), StoreError> {
+        let sql = std::ffi::CString::new(sql).map_err(|_| StoreError::Corrupt("a statement with a NUL byte".into()))?;
+        // SAFETY: the handle is open and ours; `sql` is NUL-terminated; no
+        // callback, and no error string asked for (read from the handle).
+        let rc = unsafe {
+            ffi::sqlite3_exec(self.raw.as_ptr(), sql.as_ptr(), None, std::ptr::null_mut(), std::ptr::null_mut())
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(self.error(rc));
+        }
+        Ok(())
+    }
+
+    /// Whether a transaction is open on the handle.
+    pub(super) fn in_transaction(&self) -> bool {
+        // SAFETY: the handle is open and ours.
+        unsafe { ffi::sqlite3_get_autocommit(self.raw.as_ptr()) == 0 }
+    }
+
     /// Prepares one statement (its text must hold exactly one).
     pub(super) fn prepare<'v>(&self, sql: &str) -> Result<Statement<'_, 'v>, StoreError> {
         let mut raw = std::ptr::null_mut();
@@ -85,7 +114,7 @@ impl Db<'_> {
     }
 
     /// The connection's error for result code `rc`.
-    fn error(&self, rc: c_int) -> StoreError {
+    pub(super) fn error(&self, rc: c_int) -> StoreError {
         // SAFETY: the handle is open; errmsg returns a NUL-terminated
         // string owned by SQLite, copied before the next call.
         let (code, message) = unsafe {

@@ -13,7 +13,8 @@
 //!   [`INTERVAL`] and only after something was written (an idle daemon runs
 //!   none): they copy what readers allow while the writer goes on;
 //! - once the WAL holds [`RESTART_AT`] pages, one `RESTART` checkpoint on
-//!   the writer connection itself, between two write transactions: it
+//!   the poll writer itself, between two groups of polls (it takes the
+//!   writer's turn, `sqlite_group.rs`): it
 //!   copies the tail the passive ones have not (no new frames can come
 //!   while it holds the writer), waits briefly for readers of old
 //!   snapshots ([`RESTART_WAIT`]) and makes the next write start the WAL
@@ -21,10 +22,17 @@
 //!   a busy writer, it never started over and grew by 150 MB/s under the
 //!   load command (5.4 GB after 35 s).
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 use tokio::sync::mpsc;
+
+use super::history_repo::Columns;
+use super::sqlite_group::GroupCommit;
+use super::sqlite_raw::Db;
+use super::StoreError;
 
 /// The longest a written page waits for a background checkpoint to start
 /// (the load command writes about 2,000 pages in that time).
@@ -54,8 +62,8 @@ pub(crate) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the checkpoint task: passive checkpoints on `readers`,
-    /// restarts on `writer` (a pool of the one writer connection).
-    pub(crate) fn start(readers: SqlitePool, writer: SqlitePool) -> Self {
+    /// restarts on the poll writer of `group`.
+    pub(crate) fn start(readers: SqlitePool, group: Arc<GroupCommit>) -> Self {
         let (wrote, mut written) = mpsc::channel(1);
         tokio::spawn(async move {
             // After a restart that readers kept busy, the writer is left
@@ -65,7 +73,7 @@ impl Checkpointer {
                 let restart_at = if tokio::time::Instant::now() < calm_until { i64::MAX } else { RESTART_AT };
                 // A read-only file or a full disk: the writes fail and say
                 // so; the WAL keeps what it has meanwhile.
-                match round(&readers, &writer, restart_at).await {
+                match round(&readers, restart_at, || group.restart_wal()).await {
                     Ok(Round::Busy) => calm_until = tokio::time::Instant::now() + RESTART_BACKOFF,
                     Ok(_) => {}
                     Err(e) => tracing::debug!(error = %e, "WAL checkpoint failed"),
@@ -94,13 +102,16 @@ enum Round {
     Busy,
 }
 
-/// One round: a passive checkpoint, then a restart when the WAL holds
+/// One round: a passive checkpoint, then a `restart` when the WAL holds
 /// `restart_at` pages or more.
-async fn round(readers: &SqlitePool, writer: &SqlitePool, restart_at: i64) -> Result<Round, sqlx::Error> {
+async fn round<R>(readers: &SqlitePool, restart_at: i64, restart: impl FnOnce() -> R) -> Result<Round, StoreError>
+where
+    R: Future<Output = Result<bool, StoreError>>,
+{
     if passive(readers).await? < restart_at {
         return Ok(Round::Passive);
     }
-    Ok(if restart(writer).await? { Round::Restarted } else { Round::Busy })
+    Ok(if restart().await? { Round::Restarted } else { Round::Busy })
 }
 
 /// A passive checkpoint; the pages the WAL holds.
@@ -110,16 +121,18 @@ async fn passive(readers: &SqlitePool) -> Result<i64, sqlx::Error> {
     Ok(pages)
 }
 
-/// A `RESTART` checkpoint on the writer connection, waiting at most
-/// [`RESTART_WAIT`] for readers; whether it got through. When they do not
-/// finish in time SQLite answers busy and the WAL stays as it is.
-async fn restart(writer: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let mut conn = writer.acquire().await?;
+/// A `RESTART` checkpoint on `writer` (between transactions), waiting at
+/// most [`RESTART_WAIT`] for readers; whether it got through. When they do
+/// not finish in time SQLite answers busy and the WAL stays as it is.
+pub(super) fn restart_on(writer: &Db<'_>) -> Result<bool, StoreError> {
     let set_wait = |wait: Duration| format!("PRAGMA busy_timeout = {}", wait.as_millis());
-    sqlx::query(&set_wait(RESTART_WAIT)).execute(&mut *conn).await?;
-    let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
-    sqlx::query(&set_wait(BUSY_TIMEOUT)).execute(&mut *conn).await?;
-    done.map(|(busy, _, _)| busy == 0)
+    writer.exec(&set_wait(RESTART_WAIT))?;
+    let done = writer.prepare("PRAGMA wal_checkpoint(RESTART)").and_then(|mut checkpoint| {
+        let row = checkpoint.next_row()?;
+        Ok(row && checkpoint.int(0) == 0)
+    });
+    writer.exec(&set_wait(BUSY_TIMEOUT))?;
+    done
 }
 
 #[cfg(test)]
@@ -130,6 +143,12 @@ mod tests {
     use sqlx::{Sqlite, Transaction};
 
     use super::*;
+
+    /// [`restart_on`] the writer pool's connection.
+    async fn restart(writer: &SqlitePool) -> Result<bool, StoreError> {
+        let mut conn = writer.acquire().await?;
+        super::super::sqlite_raw::with_connection(&mut conn, restart_on).await
+    }
 
     /// A WAL-mode file without automatic checkpoints (as the store's), a
     /// writer pool of one connection and two readers.
@@ -218,20 +237,23 @@ mod tests {
         assert_eq!(rows, 20);
     }
 
-    #[tokio::test]
+    // Multi-threaded: the restart holds its thread while it waits for the
+    // reader (as on the daemon's runtime), and the reader finishes on
+    // another.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_round_restarts_the_wal_once_it_holds_the_threshold() {
         let db = db().await;
         let old_snapshot = behind_a_reader(&db, 100).await;
         // Below the threshold: a passive checkpoint only, stopped at the
         // old snapshot; nothing waits for the reader.
-        assert_eq!(round(&db.readers, &db.writer, i64::MAX).await.unwrap(), Round::Passive);
+        assert_eq!(round(&db.readers, i64::MAX, || restart(&db.writer)).await.unwrap(), Round::Passive);
         assert_eq!(db.writer.num_idle(), 1);
 
         // Past it: the round takes the writer (after its passive
         // checkpoint) and waits for the reader, which then finishes.
         let restarting = tokio::spawn({
             let (readers, writer) = (db.readers.clone(), db.writer.clone());
-            async move { round(&readers, &writer, 100).await }
+            async move { round(&readers, 100, || restart(&writer)).await }
         });
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while db.writer.num_idle() == 1 {

@@ -1,7 +1,9 @@
 //! SQLite's group commit (`sqlite_group.rs`): polls queued behind the
 //! writer share one transaction; a poll that fails in a group fails alone
 //! and its neighbours are stored; a group whose next poll never comes is
-//! committed by its own member.
+//! committed by its own member; a WAL restart takes the turn and commits
+//! the group left open for it; sqlx's writer and the poll writer take
+//! SQLite's write lock in turn.
 
 use super::*;
 
@@ -129,4 +131,66 @@ async fn a_group_whose_next_poll_never_comes_is_committed_by_its_member() {
     assert_eq!(s.group().commits(), 1);
     assert_eq!(store.counts().await.unwrap().mentions, 10);
     assert_eq!(store.cursor(&name).await.unwrap(), Some(cursor));
+}
+
+#[tokio::test]
+async fn a_wal_restart_commits_the_group_left_open_for_it_and_runs_between_groups() {
+    let (_db, store) = sqlite().await;
+    let s = sqlite_of(&store);
+    let m = mention("Acme Air");
+    let name = SourceName::new("a");
+    let cursor = Cursor("next".into());
+    let posts = posts_of("a");
+
+    // The poll leaves its group open for a poll that never comes; the
+    // restart, next in line, commits it.
+    let _gone = s.group().pretend_waiting();
+    let restart = async {
+        for _ in 0..100_000 {
+            if s.group().members() == Some(1) {
+                let restarted = s.group().restart_wal().await;
+                assert_eq!(s.group().commits(), 1, "the restart committed the open group first");
+                return restarted;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the poll never left its group open");
+    };
+    let (report, restarted) = tokio::join!(store.commit_poll(poll(&name, &cursor, &posts, &m, "slack")), restart);
+    assert_eq!(report.unwrap().inserted, 10);
+    assert!(restarted.unwrap(), "no reader holds an old snapshot: the WAL starts over");
+    assert_eq!(s.group().commits(), 1);
+    assert_eq!(store.counts().await.unwrap().mentions, 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_waits_for_a_transaction_on_sqlx_s_writer_and_both_are_stored() {
+    let (_db, store) = sqlite().await;
+    let s = sqlite_of(&store);
+    let mut other = s.begin_write().await.unwrap();
+    sqlx::query("INSERT INTO source_cursors (source, cursor, updated_at) VALUES ('other', 'x', 0)")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    // A task of its own, as the daemon's polls are: its BEGIN holds its
+    // thread until the other transaction lets go of the write lock.
+    let polled = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let (name, cursor, posts, m) =
+                (SourceName::new("a"), Cursor("next".into()), posts_of("a"), mention("Acme"));
+            store.commit_poll(poll(&name, &cursor, &posts, &m, "slack")).await
+        }
+    });
+    // The poll holds the turn: it is in BEGIN, waiting for the write lock.
+    let mut waited = 0;
+    while s.group().members().is_some() {
+        waited += 1;
+        assert!(waited < 100_000, "the poll never took the turn");
+        tokio::task::yield_now().await;
+    }
+    other.commit().await.unwrap();
+    assert_eq!(polled.await.unwrap().unwrap().inserted, 10);
+    assert_eq!(store.counts().await.unwrap().mentions, 10);
+    assert_eq!(store.cursor(&SourceName::new("other")).await.unwrap(), Some(Cursor("x".into())));
 }
