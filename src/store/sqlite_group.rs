@@ -39,11 +39,11 @@ use super::{CommitReport, PollCommit, StoreError};
 use crate::blocking::hold_thread;
 
 /// Most polls in one transaction. Each member waits for the ones after
-/// it (about 5 ms each under load) before it hears that it committed.
-/// With 4, under the load command with 7 sources, the writer's turn was
-/// never free and every group spent about 7 ms getting the writer
-/// connection back from the pool and beginning; with 8, groups average 6
-/// polls, that costs about 2 ms, and the turn is free a quarter of the time.
+/// it (about 3 ms each under load) before it hears that it committed.
+/// Chosen when BEGIN and getting the writer back from sqlx's pool cost
+/// milliseconds a group; on the poll writer they cost almost nothing and
+/// groups of 4 measured the same as groups of 8 ("Eighteenth pass" in
+/// BENCHMARKS.md): what a group still shares is its COMMIT.
 pub(crate) const MAX_GROUP: usize = 8;
 
 /// How long a member waits for its group's COMMIT before it looks for a

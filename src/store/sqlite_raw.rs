@@ -1,20 +1,21 @@
-//! The hot statements of a poll straight through SQLite's C API on a
-//! connection's own handle: the rows of its commit on the writer's, inside
-//! the transaction sqlx began, and the reads before it is scored on a
-//! reader's. One hand-off to take the handle, then every statement on this
-//! thread.
+//! The hot statements of a poll straight through SQLite's C API: the rows
+//! of its commit on the poll writer (`sqlite_writer.rs`), the reads before
+//! it is scored on a reader's handle lent by sqlx, and the outbox rows of
+//! other notifications on sqlx's writer, inside the transaction sqlx began.
 //!
-//! Owns: [`with_handle`] and [`with_connection`] (take the handle from
-//! sqlx's connection thread, run the work on this thread with the
-//! worker's other tasks handed over, give the handle back) and
-//! [`Statement`] (prepare, bind borrowed values without copying them,
-//! step, read a row's columns, finalize on drop). Why: through sqlx each
-//! statement and each returned row is a message to the connection's
-//! thread and back, and every bound string is copied twice on the way. A
-//! commit of a page of 100 posts paid dozens of such hand-offs while
-//! holding the write lock, and they, not SQLite, set how many pages a
-//! second one writer could take. Used by `sqlite_commit.rs` and
-//! `sqlite_reads.rs`; everything else stays on sqlx.
+//! Owns: [`Db`] (a handle: exec, prepare, last rowid, changes, whether a
+//! transaction is open, errors with their extended code), [`with_handle`]
+//! and [`with_connection`] (take a handle from sqlx's connection thread,
+//! run the work on this thread with the worker's other tasks handed over,
+//! give the handle back) and [`Statement`] (prepare, bind borrowed values
+//! without copying them, step, read a row's columns, finalize on drop).
+//! Why: through sqlx each statement and each returned row is a message to
+//! the connection's thread and back, and every bound string is copied
+//! twice on the way. A commit of a page of 100 posts paid dozens of such
+//! hand-offs while holding the write lock, and they, not SQLite, set how
+//! many pages a second one writer could take. Used by `sqlite_commit.rs`,
+//! `sqlite_reads.rs`, `sqlite_writer.rs` and `wal_checkpoint.rs`;
+//! everything else stays on sqlx.
 
 use std::ffi::{c_int, CStr};
 use std::marker::PhantomData;
