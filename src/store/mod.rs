@@ -35,7 +35,7 @@ mod sqlite_commit;
 mod sqlite_group;
 mod sqlite_raw;
 mod sqlite_reads;
-mod sqlite_writer;
+mod sqlite_handles;
 mod transient;
 mod wal_checkpoint;
 

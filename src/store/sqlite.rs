@@ -31,6 +31,7 @@ use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
 use super::sqlite_group::GroupCommit;
+use super::sqlite_handles::ReadHandles;
 use super::wal_checkpoint::{Checkpointer, BUSY_TIMEOUT};
 
 /// A write transaction, as `begin_write` gives it.
@@ -38,8 +39,9 @@ type WriteTx<'t> = sqlx::Transaction<'t, sqlx::Sqlite>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Readers share a small pool. Polls are written on the poll writer, a
-/// handle of earshot's own, in groups (`sqlite_group.rs`); every other
+/// Readers share a small pool, but a poll's reads run on the poll readers
+/// and polls are written on the poll writer, handles of earshot's own
+/// (`sqlite_handles.rs`), in groups (`sqlite_group.rs`); every other
 /// write (a transaction from `begin_write`, or one statement through
 /// `writes()`) goes through one sqlx writer connection. SQLite takes one
 /// writer at a time anyway, and a connection throws its whole page cache
@@ -50,8 +52,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// of on SQLite's busy handler; the other writes are few.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// The readers (`sqlite_reads.rs` takes one's handle).
+    /// The readers of everything but a poll's reads.
     pub(super) pool: SqlitePool,
+    /// The poll readers (`sqlite_reads.rs`).
+    pub(super) readers: std::sync::Arc<ReadHandles>,
     writer: SqlitePool,
     checkpoints: Checkpointer,
     /// Polls share the writer's transactions (`sqlite_group.rs`).
@@ -88,9 +92,10 @@ impl SqliteStore {
         let pool = pool_of(READERS).connect_with(opts.clone()).await?;
         wal_mode(&pool).await?;
         let writer = pool_of(1).connect_with(opts).await?;
+        let readers = std::sync::Arc::new(ReadHandles::new(path.clone()));
         let group = std::sync::Arc::new(GroupCommit::new(path));
         let checkpoints = Checkpointer::start(pool.clone(), group.clone());
-        Ok(SqliteStore { pool, writer, checkpoints, group })
+        Ok(SqliteStore { pool, readers, writer, checkpoints, group })
     }
 
     /// Applies pending migrations. sqlx's SQLite migrator takes no lock and

@@ -1,7 +1,7 @@
 //! SQLite's poll commit: a poll's new mentions, their queue items, their
 //! alerts' outbox rows, follow-ups, group schedules and its cursor,
 //! written in one go through SQLite's C API (`sqlite_raw.rs`) on the
-//! handle of the poll writer (`sqlite_writer.rs`), inside the transaction
+//! handle of the poll writer (`sqlite_handles.rs`), inside the transaction
 //! its group holds open (`sqlite_group.rs`). Rows go in through
 //! single-row statements, prepared once per commit and stepped per row, so
 //! each mention says at once whether it was new and which id it got.

@@ -3,7 +3,7 @@
 //! once per group, not once per poll.
 //!
 //! Owns: [`GroupCommit`]: the writer's turn and the poll writer
-//! (`sqlite_writer.rs`, the handle polls are written on). The turn is a
+//! (`sqlite_handles.rs`, the handle polls are written on). The turn is a
 //! fair (first come, first served) lock. A poll takes the turn, begins the
 //! group's transaction if none is open, and writes its rows
 //! (`sqlite_commit.rs`, with its own borrowed data: nothing crosses
@@ -33,7 +33,7 @@ use tokio::sync::{oneshot, Mutex, MutexGuard};
 use super::alert_drafts::AlertDrafts;
 use super::sqlite_commit::write_poll;
 use super::sqlite_raw::Db;
-use super::sqlite_writer::PollWriter;
+use super::sqlite_handles::OwnedHandle;
 use super::wal_checkpoint::{self, BUSY_TIMEOUT};
 use super::{CommitReport, PollCommit, StoreError};
 use crate::blocking::hold_thread;
@@ -75,7 +75,7 @@ struct Group {
     /// The store's file.
     path: PathBuf,
     /// Opened at the first commit (a read-only command never opens it).
-    writer: Option<PollWriter>,
+    writer: Option<OwnedHandle>,
     /// A transaction is open on `writer`.
     open: bool,
     /// The members whose polls are in the open transaction, each told
@@ -89,7 +89,7 @@ impl Group {
     /// The poll writer's handle, opened on first use.
     fn db(&mut self) -> Result<Db<'_>, StoreError> {
         if self.writer.is_none() {
-            self.writer = Some(PollWriter::open(&self.path, BUSY_TIMEOUT)?);
+            self.writer = Some(OwnedHandle::open(&self.path, BUSY_TIMEOUT)?);
         }
         Ok(self.writer.as_ref().expect("opened above").db())
     }

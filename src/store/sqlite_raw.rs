@@ -1,5 +1,5 @@
 //! The hot statements of a poll straight through SQLite's C API: the rows
-//! of its commit on the poll writer (`sqlite_writer.rs`), the reads before
+//! of its commit on the poll writer (`sqlite_handles.rs`), the reads before
 //! it is scored on a reader's handle lent by sqlx, and the outbox rows of
 //! other notifications on sqlx's writer, inside the transaction sqlx began.
 //!
@@ -14,7 +14,7 @@
 //! twice on the way. A commit of a page of 100 posts paid dozens of such
 //! hand-offs while holding the write lock, and they, not SQLite, set how
 //! many pages a second one writer could take. Used by `sqlite_commit.rs`,
-//! `sqlite_reads.rs`, `sqlite_writer.rs` and `wal_checkpoint.rs`;
+//! `sqlite_reads.rs`, `sqlite_handles.rs` and `wal_checkpoint.rs`;
 //! everything else stays on sqlx.
 
 use std::ffi::{c_int, CStr};

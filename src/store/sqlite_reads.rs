@@ -1,14 +1,16 @@
 //! SQLite's reads before a batch is scored ([`Store::prior_reads`]): the
 //! batch's stored mentions and its authors' customer records, three
-//! queries stepped one after another on one reader connection's own
-//! handle (`sqlite_raw.rs`), on this thread.
+//! queries stepped one after another on one of the poll readers
+//! (`sqlite_handles.rs`, through `sqlite_raw.rs`), on this thread.
 //!
 //! Why: through sqlx each of the three was a message to a connection's
 //! thread and back, each returned row another, and the three took three
 //! of the pool's readers at once. Under the load command seven sources'
 //! pages queued for the readers and their threads, and a page's reads
 //! took 7-15 ms of wall time for about 1.5 ms of work, time in which the
-//! source's next page waited. The SQL and the reading of its rows are
+//! source's next page waited. Taking a sqlx reader's handle instead still
+//! cost two round trips to its thread (acquire, lend); a poll reader is
+//! the poll's own for the call. The SQL and the reading of its rows are
 //! `history_repo.rs`'s, shared with PostgreSQL, which reads through sqlx
 //! (`prior_reads_pooled`, also the oracle of this file's test).
 //!
@@ -20,7 +22,6 @@ use chrono::{DateTime, Utc};
 
 use super::history_repo::{item_row, tally_row, Batch, PriorBuilder, ITEMS_SQL, STORED_SQL, TALLY_SQL};
 use super::repo::json;
-use super::sqlite_raw::with_connection;
 use super::{to_ms, PriorReads, SqliteStore, StoreError};
 use crate::domain::{Platform, Post};
 
@@ -42,8 +43,8 @@ impl SqliteStore {
         // ids are `ids_json`, bound twice.
         let authors = json(&batch.authors);
         let platform = platform.as_str();
-        let mut conn = self.pool.acquire().await?;
-        with_connection(&mut conn, |db| {
+        crate::blocking::hold_thread(|| {
+            self.readers.with(|db| {
             let mut prior = PriorBuilder::new(complaints_since, history_since);
             let mut stored = db.prepare(STORED_SQL)?;
             stored.bind(platform)?.bind(batch.ids_json.as_str())?;
@@ -67,7 +68,7 @@ impl SqliteStore {
                 item_row(&mut customers, &items)?;
             }
             Ok(prior.finish(customers))
+            })
         })
-        .await
     }
 }
