@@ -33,9 +33,9 @@ mod spike_repo;
 mod sqlite;
 mod sqlite_commit;
 mod sqlite_group;
+mod sqlite_handles;
 mod sqlite_raw;
 mod sqlite_reads;
-mod sqlite_handles;
 mod transient;
 mod wal_checkpoint;
 

@@ -32,8 +32,8 @@ use tokio::sync::{oneshot, Mutex, MutexGuard};
 
 use super::alert_drafts::AlertDrafts;
 use super::sqlite_commit::write_poll;
-use super::sqlite_raw::Db;
 use super::sqlite_handles::OwnedHandle;
+use super::sqlite_raw::Db;
 use super::wal_checkpoint::{self, BUSY_TIMEOUT};
 use super::{CommitReport, PollCommit, StoreError};
 use crate::blocking::hold_thread;

@@ -45,29 +45,29 @@ impl SqliteStore {
         let platform = platform.as_str();
         crate::blocking::hold_thread(|| {
             self.readers.with(|db| {
-            let mut prior = PriorBuilder::new(complaints_since, history_since);
-            let mut stored = db.prepare(STORED_SQL)?;
-            stored.bind(platform)?.bind(batch.ids_json.as_str())?;
-            while stored.next_row()? {
-                prior.stored_row(&stored)?;
-            }
-            let mut customers = HashMap::new();
-            let mut tally = db.prepare(TALLY_SQL)?;
-            tally
-                .bind(to_ms(complaints_since))?
-                .bind(platform)?
-                .bind(authors.as_str())?
-                .bind(to_ms(history_since))?
-                .bind(batch.ids_json.as_str())?;
-            while tally.next_row()? {
-                tally_row(&mut customers, &tally);
-            }
-            let mut items = db.prepare(ITEMS_SQL)?;
-            items.bind(platform)?.bind(authors.as_str())?.bind(0_i64)?;
-            while items.next_row()? {
-                item_row(&mut customers, &items)?;
-            }
-            Ok(prior.finish(customers))
+                let mut prior = PriorBuilder::new(complaints_since, history_since);
+                let mut stored = db.prepare(STORED_SQL)?;
+                stored.bind(platform)?.bind(batch.ids_json.as_str())?;
+                while stored.next_row()? {
+                    prior.stored_row(&stored)?;
+                }
+                let mut customers = HashMap::new();
+                let mut tally = db.prepare(TALLY_SQL)?;
+                tally
+                    .bind(to_ms(complaints_since))?
+                    .bind(platform)?
+                    .bind(authors.as_str())?
+                    .bind(to_ms(history_since))?
+                    .bind(batch.ids_json.as_str())?;
+                while tally.next_row()? {
+                    tally_row(&mut customers, &tally);
+                }
+                let mut items = db.prepare(ITEMS_SQL)?;
+                items.bind(platform)?.bind(authors.as_str())?.bind(0_i64)?;
+                while items.next_row()? {
+                    item_row(&mut customers, &items)?;
+                }
+                Ok(prior.finish(customers))
             })
         })
     }

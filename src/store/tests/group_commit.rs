@@ -117,30 +117,47 @@ async fn a_poll_that_fails_in_a_group_fails_alone() {
 async fn a_group_whose_next_poll_never_comes_is_committed_by_its_member() {
     let (_db, store) = sqlite().await;
     let s = sqlite_of(&store);
-    let m = mention("Acme Air");
-    let name = SourceName::new("a");
-    let cursor = Cursor("next".into());
-    let posts = posts_of("a");
+    let a = SourceA::new();
 
     // A poll counted as waiting that never takes the turn (cancelled as it
     // waited): the poll before it passes the turn and waits for a COMMIT
     // nobody else will run.
     let _gone = s.group().pretend_waiting();
-    let report = store.commit_poll(poll(&name, &cursor, &posts, &m, "slack")).await.unwrap();
+    let report = store.commit_poll(a.poll()).await.unwrap();
     assert_eq!(report.inserted, 10);
     assert_eq!(s.group().commits(), 1);
     assert_eq!(store.counts().await.unwrap().mentions, 10);
-    assert_eq!(store.cursor(&name).await.unwrap(), Some(cursor));
+    assert_eq!(store.cursor(&a.name).await.unwrap(), Some(a.cursor));
+}
+
+/// Source a's poll: ten posts, each alerting Slack.
+struct SourceA {
+    name: SourceName,
+    cursor: Cursor,
+    posts: Vec<Post>,
+    mention: Mention,
+}
+
+impl SourceA {
+    fn new() -> Self {
+        SourceA {
+            name: SourceName::new("a"),
+            cursor: Cursor("next".into()),
+            posts: posts_of("a"),
+            mention: mention("Acme Air"),
+        }
+    }
+
+    fn poll(&self) -> PollCommit<'_> {
+        poll(&self.name, &self.cursor, &self.posts, &self.mention, "slack")
+    }
 }
 
 #[tokio::test]
 async fn a_wal_restart_commits_the_group_left_open_for_it_and_runs_between_groups() {
     let (_db, store) = sqlite().await;
     let s = sqlite_of(&store);
-    let m = mention("Acme Air");
-    let name = SourceName::new("a");
-    let cursor = Cursor("next".into());
-    let posts = posts_of("a");
+    let a = SourceA::new();
 
     // The poll leaves its group open for a poll that never comes; the
     // restart, next in line, commits it.
@@ -156,7 +173,7 @@ async fn a_wal_restart_commits_the_group_left_open_for_it_and_runs_between_group
         }
         panic!("the poll never left its group open");
     };
-    let (report, restarted) = tokio::join!(store.commit_poll(poll(&name, &cursor, &posts, &m, "slack")), restart);
+    let (report, restarted) = tokio::join!(store.commit_poll(a.poll()), restart);
     assert_eq!(report.unwrap().inserted, 10);
     assert!(restarted.unwrap(), "no reader holds an old snapshot: the WAL starts over");
     assert_eq!(s.group().commits(), 1);
@@ -176,11 +193,7 @@ async fn a_poll_waits_for_a_transaction_on_sqlx_s_writer_and_both_are_stored() {
     // thread until the other transaction lets go of the write lock.
     let polled = tokio::spawn({
         let store = store.clone();
-        async move {
-            let (name, cursor, posts, m) =
-                (SourceName::new("a"), Cursor("next".into()), posts_of("a"), mention("Acme"));
-            store.commit_poll(poll(&name, &cursor, &posts, &m, "slack")).await
-        }
+        async move { store.commit_poll(SourceA::new().poll()).await }
     });
     // The poll holds the turn: it is in BEGIN, waiting for the write lock.
     let mut waited = 0;
