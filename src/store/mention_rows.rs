@@ -1,9 +1,9 @@
 //! What a poll's commit writes for each new mention (its row, its queue
 //! item, its alert's outbox rows), and how the new rows it gets back are
-//! told apart: shared by the backends' own ways of writing them
-//! (`write_poll_rows`: `sqlite_commit.rs` binds the values row by row on
-//! the connection's own handle, `postgres_commit.rs` as one array per
-//! column).
+//! told apart, with the follow-ups it records and the report it gives:
+//! shared by the backends' own ways of writing them (`sqlite_commit.rs`
+//! binds the values row by row on the poll writer's handle,
+//! `postgres_commit.rs` as one array per column).
 
 use std::collections::HashMap;
 
@@ -26,7 +26,7 @@ pub(crate) const OUTBOX_COLUMNS: &str =
     "mention_id, receiver, payload, state, attempts, due_at, created_at, route, group_key, silence_id";
 
 /// Moves a source's stored cursor: source, cursor, now (both backends
-/// write it beside the poll's rows, in `write_poll_rows`).
+/// write it beside the poll's rows, in the poll's transaction).
 pub(crate) const CURSOR_UPSERT: &str = "INSERT INTO source_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at";
 
@@ -126,7 +126,7 @@ pub(crate) struct NewRows<'c, 'a> {
     pub duplicates: u64,
 }
 
-/// What a backend's `write_poll_rows` wrote for a poll: its new
+/// What a backend wrote of a poll's rows: its new
 /// mentions, the queue items opened for them, and each alert's payload
 /// with the placement of each of its outbox rows (in
 /// [`PollRows::outbox_rows`] order). Each backend's poll commit adds

@@ -131,8 +131,8 @@ async fn commit_is_idempotent_and_moves_the_cursor_with_the_rows(store: Store) {
     assert_eq!((counts.mentions, counts.outbox_pending, counts.queue_open), (1, 1, 1));
 }
 
-/// The cursor is written beside the rows (`write_poll_rows`), so the
-/// polls with no row to write are checked apart.
+/// The cursor is written beside the rows, in the poll's transaction, so
+/// the polls with no row to write are checked apart.
 async fn a_poll_with_nothing_new_moves_the_cursor_and_pushed_posts_keep_it(store: Store) {
     let source = SourceName::new("hn");
     let (c1, c2) = (Cursor("100".into()), Cursor("200".into()));
