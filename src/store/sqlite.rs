@@ -31,7 +31,8 @@ use super::sla::{Breach, DueItem, Escalation, QueueDepth, SlaFigure};
 use super::sla_repo::{due_item, sla_repository};
 use super::spike_repo::spike_repository;
 use super::sqlite_group::GroupCommit;
-use super::sqlite_handles::ReadHandles;
+use super::sqlite_handles::{ReadHandles, StoreFile};
+use super::sqlite_raw::with_connection;
 use super::wal_checkpoint::{Checkpointer, BUSY_TIMEOUT};
 
 /// A write transaction, as `begin_write` gives it.
@@ -92,8 +93,11 @@ impl SqliteStore {
         let pool = pool_of(READERS).connect_with(opts.clone()).await?;
         wal_mode(&pool).await?;
         let writer = pool_of(1).connect_with(opts).await?;
-        let readers = std::sync::Arc::new(ReadHandles::new(path.clone()));
-        let group = std::sync::Arc::new(GroupCommit::new(path));
+        // Earshot's own handles open the file as sqlx did.
+        let read_only = with_connection(&mut *pool.acquire().await?, |db| Ok(db.read_only())).await?;
+        let file = StoreFile { path, read_only };
+        let readers = std::sync::Arc::new(ReadHandles::new(file.clone()));
+        let group = std::sync::Arc::new(GroupCommit::new(file));
         let checkpoints = Checkpointer::start(pool.clone(), group.clone());
         Ok(SqliteStore { pool, readers, writer, checkpoints, group })
     }

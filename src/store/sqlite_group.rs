@@ -24,7 +24,6 @@
 //! (the poll it passed the turn to was cancelled while waiting) commits the
 //! group itself after [`STRANDED`]. Tests: `store/tests/group_commit.rs`.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -32,7 +31,7 @@ use tokio::sync::{oneshot, Mutex, MutexGuard};
 
 use super::alert_drafts::AlertDrafts;
 use super::sqlite_commit::write_poll;
-use super::sqlite_handles::OwnedHandle;
+use super::sqlite_handles::{OwnedHandle, StoreFile};
 use super::sqlite_raw::Db;
 use super::wal_checkpoint::{self, BUSY_TIMEOUT};
 use super::{CommitReport, PollCommit, StoreError};
@@ -73,7 +72,7 @@ impl std::fmt::Debug for GroupCommit {
 #[derive(Default)]
 struct Group {
     /// The store's file.
-    path: PathBuf,
+    file: StoreFile,
     /// Opened at the first commit (a read-only command never opens it).
     writer: Option<OwnedHandle>,
     /// A transaction is open on `writer`.
@@ -89,7 +88,7 @@ impl Group {
     /// The poll writer's handle, opened on first use.
     fn db(&mut self) -> Result<Db<'_>, StoreError> {
         if self.writer.is_none() {
-            self.writer = Some(OwnedHandle::open(&self.path, BUSY_TIMEOUT)?);
+            self.writer = Some(OwnedHandle::open(&self.file, BUSY_TIMEOUT)?);
         }
         Ok(self.writer.as_ref().expect("opened above").db())
     }
@@ -190,10 +189,10 @@ impl Drop for Waiting<'_> {
 }
 
 impl GroupCommit {
-    /// Group commits on the file at `path`.
-    pub(crate) fn new(path: PathBuf) -> Self {
+    /// Group commits on `file`.
+    pub(super) fn new(file: StoreFile) -> Self {
         GroupCommit {
-            turn: Mutex::new(Group { path, ..Group::default() }),
+            turn: Mutex::new(Group { file, ..Group::default() }),
             waiting: AtomicUsize::new(0),
             commits: AtomicU64::new(0),
         }

@@ -18,7 +18,7 @@
 //! SQLite's write lock and its busy timeout.
 
 use std::ffi::{c_int, CString};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -35,6 +35,15 @@ use super::StoreError;
 /// (`wal_checkpoint.rs` runs them).
 const SETTINGS: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 0;";
+
+/// The store's file and whether sqlx opened it read-only (`?mode=ro`, or
+/// a file the process may not write): earshot's own handles open it the
+/// same way, so a read-only store stays unwritten.
+#[derive(Debug, Clone, Default)]
+pub(super) struct StoreFile {
+    pub path: PathBuf,
+    pub read_only: bool,
+}
 
 /// An open handle on the store's file, used by one thread at a time (the
 /// holder of the writer's turn, or the poll a reader is lent to).
@@ -55,12 +64,14 @@ impl std::fmt::Debug for OwnedHandle {
 }
 
 impl OwnedHandle {
-    /// Opens `path` (which exists: the store created and migrated it) for
-    /// reading and writing, waiting up to `busy_timeout` for the write lock.
-    pub(super) fn open(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
-        let name = CString::new(path.as_os_str().as_encoded_bytes())
+    /// Opens `file` (which exists: the store created and migrated it) for
+    /// reading and writing, or reading only, waiting up to `busy_timeout`
+    /// for the write lock.
+    pub(super) fn open(file: &StoreFile, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let name = CString::new(file.path.as_os_str().as_encoded_bytes())
             .map_err(|_| StoreError::Corrupt("a database path with a NUL byte".into()))?;
-        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_NOMUTEX | ffi::SQLITE_OPEN_EXRESCODE;
+        let access = if file.read_only { ffi::SQLITE_OPEN_READONLY } else { ffi::SQLITE_OPEN_READWRITE };
+        let flags = access | ffi::SQLITE_OPEN_NOMUTEX | ffi::SQLITE_OPEN_EXRESCODE;
         let mut raw = std::ptr::null_mut();
         // SAFETY: `name` is NUL-terminated; `raw` receives a handle (or
         // null when SQLite could not allocate one).
@@ -102,7 +113,7 @@ impl Drop for OwnedHandle {
 /// read at once, and closed after).
 #[derive(Debug)]
 pub(super) struct ReadHandles {
-    path: PathBuf,
+    file: StoreFile,
     idle: Mutex<Vec<OwnedHandle>>,
 }
 
@@ -110,9 +121,9 @@ impl ReadHandles {
     /// Idle readers kept: as many as sqlx's reader pool had.
     const KEEP: usize = 3;
 
-    /// Readers of the file at `path`, none open yet.
-    pub(super) fn new(path: PathBuf) -> Self {
-        ReadHandles { path, idle: Mutex::new(Vec::new()) }
+    /// Readers of `file`, none open yet.
+    pub(super) fn new(file: StoreFile) -> Self {
+        ReadHandles { file, idle: Mutex::new(Vec::new()) }
     }
 
     /// Runs `work` on an idle reader (opened if none is), on this thread;
@@ -122,7 +133,7 @@ impl ReadHandles {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let handle = match idle {
             Some(handle) => handle,
-            None => OwnedHandle::open(&self.path, BUSY_TIMEOUT)?,
+            None => OwnedHandle::open(&self.file, BUSY_TIMEOUT)?,
         };
         let done = work(&handle.db());
         if done.is_ok() && !handle.db().in_transaction() {
@@ -150,7 +161,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
         std::fs::write(&path, b"").unwrap();
-        let w = OwnedHandle::open(&path, Duration::from_millis(250)).unwrap();
+        let file = StoreFile { path: path.clone(), read_only: false };
+        let w = OwnedHandle::open(&file, Duration::from_millis(250)).unwrap();
         let db = w.db();
         db.exec("CREATE TABLE t (a INTEGER PRIMARY KEY, b INTEGER REFERENCES t (a))").unwrap();
         let mut q = db.prepare("PRAGMA busy_timeout").unwrap();
@@ -164,11 +176,19 @@ mod tests {
         db.exec("BEGIN IMMEDIATE").unwrap();
         assert!(db.in_transaction());
         db.exec("ROLLBACK").unwrap();
+        drop(w);
+
+        // Opened read-only, as sqlx opened the store: no write goes in.
+        let r = OwnedHandle::open(&StoreFile { path, read_only: true }, Duration::ZERO).unwrap();
+        assert!(r.db().read_only());
+        let e = r.db().exec("INSERT INTO t (a) VALUES (2)").unwrap_err();
+        assert!(e.to_string().contains("readonly"), "{e}");
     }
 
     #[test]
     fn a_missing_directory_is_an_error_not_a_panic() {
-        let e = OwnedHandle::open(Path::new("/nonexistent/dir/x.db"), Duration::ZERO).unwrap_err();
+        let missing = StoreFile { path: "/nonexistent/dir/x.db".into(), read_only: false };
+        let e = OwnedHandle::open(&missing, Duration::ZERO).unwrap_err();
         assert!(matches!(e, StoreError::Sqlite { .. }), "{e:?}");
     }
 
@@ -177,7 +197,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
         std::fs::write(&path, b"").unwrap();
-        let readers = ReadHandles::new(path);
+        let readers = ReadHandles::new(StoreFile { path, read_only: false });
         let one = |db: &Db<'_>| {
             let mut q = db.prepare("SELECT 1")?;
             q.next_row()?;

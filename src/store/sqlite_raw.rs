@@ -80,6 +80,13 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// Whether the handle's database is read-only (opened so, or a file
+    /// it may not write).
+    pub(super) fn read_only(&self) -> bool {
+        // SAFETY: the handle is open and ours; the name is NUL-terminated.
+        unsafe { ffi::sqlite3_db_readonly(self.raw.as_ptr(), c"main".as_ptr()) == 1 }
+    }
+
     /// Whether a transaction is open on the handle.
     pub(super) fn in_transaction(&self) -> bool {
         // SAFETY: the handle is open and ours.

@@ -207,3 +207,20 @@ async fn a_poll_waits_for_a_transaction_on_sqlx_s_writer_and_both_are_stored() {
     assert_eq!(store.counts().await.unwrap().mentions, 10);
     assert_eq!(store.cursor(&SourceName::new("other")).await.unwrap(), Some(Cursor("x".into())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_opened_read_only_refuses_a_poll_and_its_file_stays_unwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/earshot.db", dir.path().display());
+    let rw = Store::open(&url).await.unwrap();
+    rw.migrate().await.unwrap();
+    let ro = Store::open(&format!("{url}?mode=ro")).await.unwrap();
+    let a = SourceA::new();
+    let e = ro.commit_poll(a.poll()).await.unwrap_err();
+    assert!(e.to_string().contains("readonly"), "{e}");
+    // Its poll readers read as sqlx's do.
+    let p = post("a-0");
+    assert!(ro.prior_reads(p.platform, &[&p], now(), now()).await.is_ok());
+    assert_eq!(rw.counts().await.unwrap().mentions, 0, "nothing written through the read-only store");
+    assert_eq!(rw.cursor(&a.name).await.unwrap(), None);
+}
