@@ -95,12 +95,20 @@ impl Group {
 
     /// Begins a write transaction unless one is open: `BEGIN IMMEDIATE`
     /// takes the write lock up front, so two writers never deadlock
-    /// upgrading a read lock.
+    /// upgrading a read lock. A handle found in a transaction nobody
+    /// opened (a failed COMMIT or ROLLBACK left it, on an I/O error or a
+    /// full disk) is closed, which rolls it back, and a fresh one opened:
+    /// otherwise every later BEGIN would fail on it.
     fn begin(&mut self) -> Result<(), StoreError> {
-        if !self.open {
-            self.db()?.exec("BEGIN IMMEDIATE")?;
-            self.open = true;
+        if self.open {
+            return Ok(());
         }
+        if self.writer.as_ref().is_some_and(|w| w.db().in_transaction()) {
+            tracing::warn!("the poll writer was left in a transaction: opening a fresh one");
+            self.writer = None;
+        }
+        self.db()?.exec("BEGIN IMMEDIATE")?;
+        self.open = true;
         Ok(())
     }
 
@@ -233,6 +241,14 @@ impl GroupCommit {
     #[cfg(test)]
     pub(crate) fn members(&self) -> Option<usize> {
         self.turn.try_lock().ok().map(|g| g.members.len())
+    }
+
+    /// Leaves the poll writer in a transaction it does not know of, as a
+    /// COMMIT that failed half way can (tests).
+    #[cfg(test)]
+    pub(crate) async fn strand_a_transaction(&self) {
+        let mut group = self.turn.lock().await;
+        group.db().unwrap().exec("BEGIN").unwrap();
     }
 
     /// Counts a poll waiting for the turn that never takes it, as one

@@ -224,3 +224,13 @@ async fn a_store_opened_read_only_refuses_a_poll_and_its_file_stays_unwritten() 
     assert_eq!(rw.counts().await.unwrap().mentions, 0, "nothing written through the read-only store");
     assert_eq!(rw.cursor(&a.name).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_poll_writer_left_in_a_transaction_is_replaced_and_the_next_poll_is_stored() {
+    let (_db, store) = sqlite().await;
+    let s = sqlite_of(&store);
+    let a = SourceA::new();
+    s.group().strand_a_transaction().await;
+    assert_eq!(store.commit_poll(a.poll()).await.unwrap().inserted, 10);
+    assert_eq!(store.counts().await.unwrap().mentions, 10, "committed, not left in the stray transaction");
+}
