@@ -136,6 +136,11 @@ impl SqliteStore {
     /// Stores a poll, in one transaction with the polls that reach the
     /// writer beside it (`sqlite_group.rs`), on the poll writer.
     pub async fn commit_poll(&self, commit: PollCommit<'_>) -> Result<CommitReport, StoreError> {
+        if commit.mentions.is_empty() && commit.cursor.is_none() {
+            // Pushed posts that matched nothing: nothing to write, so no
+            // turn to take and no checkpoint to ask for.
+            return Ok(CommitReport::default());
+        }
         self.checkpoints.wrote();
         self.group.commit(&commit).await
     }

@@ -9,8 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use super::alert_drafts::AlertDrafts;
-use super::history_repo::Columns;
-use super::history_repo::{follow_up_note, FOLLOW_UP_EVENT, FOLLOW_UP_UPDATE};
+use super::history_repo::{follow_up_note, Columns, FOLLOW_UP_EVENT, FOLLOW_UP_UPDATE};
 use super::mention_rows::{
     check_opened, opening, MentionValues, NewRows, OpenedItems, PollRows, AUTHOR_POST_COLUMNS, AUTHOR_POST_CONFLICT,
     CURSOR_UPSERT, MENTION_COLUMNS, MENTION_KEY, OUTBOX_COLUMNS,

@@ -208,10 +208,6 @@ impl GroupCommit {
 
     /// Stores `commit` in the current group, or alone if its group failed.
     pub(crate) async fn commit(&self, commit: &PollCommit<'_>) -> Result<CommitReport, StoreError> {
-        if commit.mentions.is_empty() && commit.cursor.is_none() {
-            // Pushed posts that matched nothing: nothing to write.
-            return Ok(CommitReport::default());
-        }
         // Encoded before the turn: the writer is the one thing polls share.
         let drafts = AlertDrafts::of(commit)?;
         match self.join(commit, &drafts).await? {

@@ -78,8 +78,8 @@ impl OwnedHandle {
         let rc = unsafe { ffi::sqlite3_open_v2(name.as_ptr(), &mut raw, flags, std::ptr::null()) };
         let raw = NonNull::new(raw).ok_or_else(|| StoreError::Corrupt("SQLite could not allocate a handle".into()))?;
         // From here on the handle is closed on drop, failed or not.
-        let writer = OwnedHandle { raw };
-        let db = writer.db();
+        let handle = OwnedHandle { raw };
+        let db = handle.db();
         if rc != ffi::SQLITE_OK {
             return Err(db.error(rc));
         }
@@ -87,7 +87,7 @@ impl OwnedHandle {
         // SAFETY: the handle is open and ours.
         unsafe { ffi::sqlite3_busy_timeout(raw.as_ptr(), millis) };
         db.exec(SETTINGS)?;
-        Ok(writer)
+        Ok(handle)
     }
 
     /// The handle, lent for as long as `self` is borrowed.
