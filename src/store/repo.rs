@@ -60,22 +60,14 @@ macro_rules! repository {
             ) -> Result<Vec<OutboxRow>, StoreError> {
                 let now_ms = to_ms(now);
                 let until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-                let rows = sqlx::query(&self.sql(
-                    "UPDATE outbox SET claimed_until = ?
-                 WHERE id IN (
-                     SELECT id FROM outbox
-                     WHERE receiver = ? AND state = 'pending' AND due_at <= ?
-                       AND (claimed_until IS NULL OR claimed_until < ?)
-                     ORDER BY due_at, id LIMIT ? /*LOCK*/)
-                 RETURNING id, mention_id, receiver, payload, attempts, created_at",
-                ))
-                .bind(until)
-                .bind(receiver.as_str())
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(i64::from(limit))
-                .fetch_all(self.writes())
-                .await?;
+                let rows = sqlx::query(&self.sql(super::repo::CLAIM_DUE_SQL))
+                    .bind(until)
+                    .bind(receiver.as_str())
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.writes())
+                    .await?;
                 let mut out: Vec<OutboxRow> = rows
                     .into_iter()
                     .map(|r| OutboxRow {
@@ -139,14 +131,7 @@ macro_rules! repository {
             }
 
             pub async fn gauges(&self) -> Result<StoreGauges, StoreError> {
-                let r = sqlx::query(&self.sql(
-                    "SELECT
-                    (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
-                    (SELECT COUNT(*) FROM queue_items WHERE state = 'open'),
-                    (SELECT MIN(opened_at) FROM queue_items WHERE state = 'open')",
-                ))
-                .fetch_one(&self.pool)
-                .await?;
+                let r = sqlx::query(&self.sql(super::repo::GAUGES_SQL)).fetch_one(&self.pool).await?;
                 Ok(StoreGauges {
                     outbox_pending: u64::try_from(r.get::<i64, _>(0)).unwrap_or(0),
                     queue_open: u64::try_from(r.get::<i64, _>(1)).unwrap_or(0),
@@ -237,3 +222,21 @@ pub(crate) fn clamp_i64(v: u64) -> i64 {
 pub(crate) fn json<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
+
+/// A receiver's due alerts, claimed for a lease: binds the lease's end,
+/// the receiver, now twice and the limit. Reads `outbox_pending`, the
+/// partial index of the pending rows.
+pub(super) const CLAIM_DUE_SQL: &str = "UPDATE outbox SET claimed_until = ?
+     WHERE id IN (
+         SELECT id FROM outbox
+         WHERE receiver = ? AND state = 'pending' AND due_at <= ?
+           AND (claimed_until IS NULL OR claimed_until < ?)
+         ORDER BY due_at, id LIMIT ? /*LOCK*/)
+     RETURNING id, mention_id, receiver, payload, attempts, created_at";
+
+/// What `/metrics` shows on every scrape: pending alerts (`outbox_pending`
+/// holds only those), open queue items and the oldest of them.
+pub(super) const GAUGES_SQL: &str = "SELECT
+        (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
+        (SELECT COUNT(*) FROM queue_items WHERE state = 'open'),
+        (SELECT MIN(opened_at) FROM queue_items WHERE state = 'open')";

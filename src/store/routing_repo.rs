@@ -107,10 +107,7 @@ macro_rules! routing_repository {
                 .map(|r| r.get(0))
                 .collect();
                 for key in keys {
-                    let rows = sqlx::query(&self.sql(
-                        "SELECT id, payload, created_at FROM outbox
-                         WHERE receiver = ? AND group_key = ? AND state = 'grouped' AND due_at <= ? ORDER BY id",
-                    ))
+                    let rows = sqlx::query(&self.sql(super::routing_repo::GROUPED_DUE_SQL))
                     .bind(receiver.as_str())
                     .bind(&key)
                     .bind(now_ms)
@@ -146,10 +143,7 @@ macro_rules! routing_repository {
                         .fetch_one(&mut *tx)
                         .await?
                         .get(0);
-                        sqlx::query(&self.sql(
-                            "UPDATE outbox SET state = 'digested', digest_id = ?
-                             WHERE receiver = ? AND group_key = ? AND state = 'grouped' AND due_at <= ? AND id <= ?",
-                        ))
+                        sqlx::query(&self.sql(super::routing_repo::GROUPED_DIGESTED_SQL))
                         .bind(digest_id)
                         .bind(receiver.as_str())
                         .bind(&key)
@@ -161,9 +155,7 @@ macro_rules! routing_repository {
                         report.folded += ids.len() as u64;
                     }
                     // Rows still held (quiet hours) keep the group due at the earliest of them.
-                    let next: Option<i64> = sqlx::query(&self.sql(
-                        "SELECT MIN(due_at) FROM outbox WHERE receiver = ? AND group_key = ? AND state = 'grouped'",
-                    ))
+                    let next: Option<i64> = sqlx::query(&self.sql(super::routing_repo::GROUPED_NEXT_DUE_SQL))
                     .bind(receiver.as_str())
                     .bind(&key)
                     .fetch_one(&mut *tx)
@@ -265,6 +257,21 @@ macro_rules! routing_repository {
 }
 
 pub(crate) use routing_repository;
+
+/// A group's rows due by now (binds: receiver, group, now), oldest
+/// first. This and the two below read `outbox_grouped`, the partial index
+/// of the grouped rows.
+pub(super) const GROUPED_DUE_SQL: &str = "SELECT id, payload, created_at FROM outbox
+     WHERE receiver = ? AND group_key = ? AND state = 'grouped' AND due_at <= ? ORDER BY id";
+
+/// Marks a group's rows folded into digest `?` (binds: digest, receiver,
+/// group, now, the last row folded).
+pub(super) const GROUPED_DIGESTED_SQL: &str = "UPDATE outbox SET state = 'digested', digest_id = ?
+     WHERE receiver = ? AND group_key = ? AND state = 'grouped' AND due_at <= ? AND id <= ?";
+
+/// When a group's next held row is due (binds: receiver, group).
+pub(super) const GROUPED_NEXT_DUE_SQL: &str =
+    "SELECT MIN(due_at) FROM outbox WHERE receiver = ? AND group_key = ? AND state = 'grouped'";
 
 /// A group's schedule: its digest's due time and the last one's (ms,
 /// either may be NULL). Binds: receiver, group key.

@@ -3,8 +3,9 @@
 //! written in one go through SQLite's C API (`sqlite_raw.rs`) on the
 //! handle of the poll writer (`sqlite_handles.rs`), inside the transaction
 //! its group holds open (`sqlite_group.rs`). Rows go in through
-//! single-row statements, prepared once per commit and stepped per row, so
-//! each mention says at once whether it was new and which id it got.
+//! single-row statements, stepped per row, so each mention says at once
+//! whether it was new and which id it got; the poll writer keeps them
+//! prepared from poll to poll (`Db::prepare_kept`).
 
 use chrono::{DateTime, Utc};
 
@@ -74,16 +75,16 @@ pub(super) fn write_poll(
     insert_outbox(db, &written.outbox_rows(), &written.placed, commit.now)?;
     for (mention, f) in written.follow_ups() {
         let outcome = f.outcome.as_str();
-        let mut update = db.prepare(FOLLOW_UP_UPDATE)?;
+        let mut update = db.prepare_kept(FOLLOW_UP_UPDATE)?;
         update.bind(outcome)?.bind(mention.0)?.bind(now)?.bind(f.item.0)?.bind(outcome)?.execute()?;
         if db.changes() == 1 {
             let note = follow_up_note(mention, &f);
-            db.prepare(FOLLOW_UP_EVENT)?.bind(&note)?.bind(now)?.bind(f.item.0)?.execute()?;
+            db.prepare_kept(FOLLOW_UP_EVENT)?.bind(&note)?.bind(now)?.bind(f.item.0)?.execute()?;
         }
     }
     schedule_groups(db, &written, commit.now)?;
     if let Some(cursor) = commit.cursor {
-        let mut upsert = db.prepare(CURSOR_UPSERT)?;
+        let mut upsert = db.prepare_kept(CURSOR_UPSERT)?;
         upsert.bind(commit.source.as_str())?.bind(cursor.0.as_str())?.bind(now)?.execute()?;
     }
     Ok(written.report())
@@ -92,12 +93,12 @@ pub(super) fn write_poll(
 /// Moves the schedule of each group the poll's alerts joined.
 fn schedule_groups(db: &Db<'_>, written: &PollRows<'_, '_>, now: DateTime<Utc>) -> Result<(), StoreError> {
     for joined in joined_groups(written.deliveries(), &written.placed) {
-        let mut read = db.prepare(GROUP_SCHEDULE_SQL)?;
+        let mut read = db.prepare_kept(GROUP_SCHEDULE_SQL)?;
         read.bind(joined.receiver)?.bind(joined.group.key.as_str())?;
         let stored = if read.next_row()? { Some((read.opt_int(0), read.opt_int(1))) } else { None };
         drop(read);
         let flush_at = joined.flush_at(now, stored);
-        let mut upsert = db.prepare(GROUP_SCHEDULE_UPSERT)?;
+        let mut upsert = db.prepare_kept(GROUP_SCHEDULE_UPSERT)?;
         upsert.bind(joined.receiver)?.bind(joined.group.key.as_str())?.bind(flush_at)?.execute()?;
     }
     Ok(())
@@ -116,8 +117,8 @@ fn insert_mentions<'c, 'a>(
     if mentions.is_empty() {
         return Ok(NewRows::default());
     }
-    let mut insert = db.prepare(&MENTION_INSERT)?;
-    let mut posts = AuthorPosts { upsert: db.prepare(&AUTHOR_POST_UPSERT)?, pending: None };
+    let mut insert = db.prepare_kept(&MENTION_INSERT)?;
+    let mut posts = AuthorPosts { upsert: db.prepare_kept(&AUTHOR_POST_UPSERT)?, pending: None };
     let mut named = Vec::with_capacity(mentions.len());
     for (m, v) in mentions.iter().zip(values) {
         insert.reset();
@@ -209,7 +210,7 @@ fn open_queue_items(db: &Db<'_>, opening: &[MentionId], now: i64) -> Result<Open
     let mut mentions: Vec<i64> = opening.iter().map(|id| id.0).collect();
     mentions.sort_unstable();
     let ids = json(&mentions);
-    db.prepare(
+    db.prepare_kept(
         "INSERT INTO queue_items (mention_id, brand, level, state, opened_at, updated_at, platform, author_handle)
          SELECT id, brand, level, 'open', ?, ?, platform, author_handle FROM mentions
          WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
@@ -221,7 +222,7 @@ fn open_queue_items(db: &Db<'_>, opening: &[MentionId], now: i64) -> Result<Open
     check_opened(db.changes() as usize, mentions.len())?;
     let last = db.last_insert_rowid();
     let first = last + 1 - mentions.len() as i64;
-    db.prepare(
+    db.prepare_kept(
         "INSERT INTO queue_events (item_id, from_state, to_state, actor, via, note, at)
          SELECT id, NULL, 'open', 'earshot', 'pipeline', NULL, ? FROM queue_items
          WHERE id BETWEEN ? AND ? ORDER BY id",
@@ -244,7 +245,7 @@ fn insert_outbox(
     if rows.is_empty() {
         return Ok(());
     }
-    let mut insert = db.prepare(&OUTBOX_INSERT)?;
+    let mut insert = db.prepare_kept(&OUTBOX_INSERT)?;
     for (r, (state, ready, silence)) in rows.iter().zip(placed) {
         let d = r.delivery;
         insert.reset();

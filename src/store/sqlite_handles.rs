@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use libsqlite3_sys as ffi;
 
-use super::sqlite_raw::Db;
+use super::sqlite_raw::{Db, KeptStatements};
 use super::wal_checkpoint::BUSY_TIMEOUT;
 use super::StoreError;
 
@@ -49,12 +49,15 @@ pub(super) struct StoreFile {
 /// holder of the writer's turn, or the poll a reader is lent to).
 pub(super) struct OwnedHandle {
     raw: NonNull<ffi::sqlite3>,
+    /// The poll's statements, prepared once on this handle.
+    kept: KeptStatements,
 }
 
 // SAFETY: the handle is opened in SQLite's multi-thread mode (no
 // connection mutex): it may move between threads as long as one thread at
 // a time uses it, which the writer's turn and [`ReadHandles`] (one
-// borrower per handle) ensure.
+// borrower per handle) ensure. Its kept statements move with it and are
+// only used through it.
 unsafe impl Send for OwnedHandle {}
 
 impl std::fmt::Debug for OwnedHandle {
@@ -78,7 +81,7 @@ impl OwnedHandle {
         let rc = unsafe { ffi::sqlite3_open_v2(name.as_ptr(), &mut raw, flags, std::ptr::null()) };
         let raw = NonNull::new(raw).ok_or_else(|| StoreError::Corrupt("SQLite could not allocate a handle".into()))?;
         // From here on the handle is closed on drop, failed or not.
-        let handle = OwnedHandle { raw };
+        let handle = OwnedHandle { raw, kept: KeptStatements::default() };
         let db = handle.db();
         if rc != ffi::SQLITE_OK {
             return Err(db.error(rc));
@@ -93,15 +96,18 @@ impl OwnedHandle {
     /// The handle, lent for as long as `self` is borrowed.
     pub(super) fn db(&self) -> Db<'_> {
         // SAFETY: the handle is open until `self` drops, and `&self` is
-        // only reached by one thread at a time (see `Send` above).
-        unsafe { Db::lend(self.raw) }
+        // only reached by one thread at a time (see `Send` above); `kept`
+        // holds this handle's statements.
+        unsafe { Db::lend(self.raw, &self.kept) }
     }
 }
 
 impl Drop for OwnedHandle {
     fn drop(&mut self) {
+        self.kept.finalize();
         // SAFETY: the handle is open and closed once; an open transaction
-        // rolls back, statements were finalized with their `Statement`.
+        // rolls back, statements were finalized with their `Statement` or
+        // just above.
         unsafe {
             ffi::sqlite3_close(self.raw.as_ptr());
         }
@@ -183,6 +189,49 @@ mod tests {
         assert!(r.db().read_only());
         let e = r.db().exec("INSERT INTO t (a) VALUES (2)").unwrap_err();
         assert!(e.to_string().contains("readonly"), "{e}");
+    }
+
+    #[test]
+    fn kept_statements_are_reused_and_hold_no_snapshot_while_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        std::fs::write(&path, b"").unwrap();
+        let file = StoreFile { path, read_only: false };
+        let writer = OwnedHandle::open(&file, Duration::ZERO).unwrap();
+        let w = writer.db();
+        w.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2)").unwrap();
+        const FIRST: &str = "SELECT a FROM t WHERE a >= ? ORDER BY a";
+        let reader = OwnedHandle::open(&file, Duration::ZERO).unwrap();
+        let r = reader.db();
+        let first = |min: i64| {
+            let mut q = r.prepare_kept(FIRST).unwrap();
+            q.bind(min).unwrap();
+            // One row of two read: the statement stops mid-way.
+            q.next_row().unwrap().then(|| super::super::history_repo::Columns::int(&q, 0))
+        };
+        assert_eq!(first(0), Some(1));
+        assert_eq!(reader.kept.len(), 1, "kept after use");
+        assert_eq!(first(2), Some(2), "bound afresh");
+        assert_eq!(reader.kept.len(), 1, "the same one, not another");
+        // Two at once: both run, one is kept.
+        let (a, b) = (r.prepare_kept(FIRST).unwrap(), r.prepare_kept(FIRST).unwrap());
+        drop((a, b));
+        assert_eq!(reader.kept.len(), 1);
+        // The kept statement was reset: the reader holds no snapshot, so a
+        // checkpoint after a write copies and truncates the whole WAL.
+        w.exec("INSERT INTO t VALUES (3)").unwrap();
+        let mut checkpoint = w.prepare("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        assert!(checkpoint.next_row().unwrap());
+        let busy = super::super::history_repo::Columns::int(&checkpoint, 0);
+        assert_eq!(busy, 0, "no reader pins the WAL");
+        drop(checkpoint);
+        // A handle with kept statements closes (it finalizes them first).
+        drop(reader);
+        let again = OwnedHandle::open(&file, Duration::ZERO).unwrap();
+        let db = again.db();
+        let mut q = db.prepare_kept(FIRST).unwrap();
+        q.bind(3_i64).unwrap();
+        assert!(q.next_row().unwrap());
     }
 
     #[test]

@@ -46,13 +46,13 @@ impl SqliteStore {
         crate::blocking::hold_thread(|| {
             self.readers.with(|db| {
                 let mut prior = PriorBuilder::new(complaints_since, history_since);
-                let mut stored = db.prepare(STORED_SQL)?;
+                let mut stored = db.prepare_kept(STORED_SQL)?;
                 stored.bind(platform)?.bind(batch.ids_json.as_str())?;
                 while stored.next_row()? {
                     prior.stored_row(&stored)?;
                 }
                 let mut customers = HashMap::new();
-                let mut tally = db.prepare(TALLY_SQL)?;
+                let mut tally = db.prepare_kept(TALLY_SQL)?;
                 tally
                     .bind(to_ms(complaints_since))?
                     .bind(platform)?
@@ -62,7 +62,7 @@ impl SqliteStore {
                 while tally.next_row()? {
                     tally_row(&mut customers, &tally);
                 }
-                let mut items = db.prepare(ITEMS_SQL)?;
+                let mut items = db.prepare_kept(ITEMS_SQL)?;
                 items.bind(platform)?.bind(authors.as_str())?.bind(0_i64)?;
                 while items.next_row()? {
                     item_row(&mut customers, &items)?;
