@@ -92,6 +92,11 @@ impl PgStore {
     /// 0.4 ms. Planning costs about 0.3 ms a call.
     const KEEP_LOOKUP_PLANS: bool = false;
 
+    /// The customer records' reads: a lateral lookup per author (see
+    /// [`super::history_repo::PG_TALLY_SQL`]).
+    const TALLY_SQL: &'static str = super::history_repo::PG_TALLY_SQL;
+    const ITEMS_SQL: &'static str = super::history_repo::PG_ITEMS_SQL;
+
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool

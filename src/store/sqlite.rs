@@ -167,6 +167,10 @@ impl SqliteStore {
     /// plan is the one a fresh one would be.
     const KEEP_LOOKUP_PLANS: bool = true;
 
+    /// The customer records' reads, as the poll readers run them.
+    const TALLY_SQL: &'static str = super::history_repo::TALLY_SQL;
+    const ITEMS_SQL: &'static str = super::history_repo::ITEMS_SQL;
+
     /// The pool, for tests in this module that inspect rows directly.
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {

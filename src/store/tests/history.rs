@@ -92,6 +92,13 @@ async fn customer_records_sum_up_an_author_and_leave_out_the_batch(store: Store)
         "a, b and c, the batch's d and e left out: {record:?}"
     );
     assert_eq!(record.posts.len(), 2, "the batch's stored posts, one per post: {:?}", record.posts);
+    // An author named twice in a batch is summed up once.
+    let leaving_out = [again.external_id.as_str(), also.external_id.as_str()];
+    let window =
+        HistoryWindow { since: long_ago(), complaints_since: week, leaving_out: &leaving_out, leaving_out_item: None };
+    let twice = store.customer_records(Platform::Hackernews, &["dana", "dana"], window).await.unwrap();
+    let e = &twice["dana"].earlier;
+    assert_eq!((e.negative, e.neutral, e.positive, e.complaints), (2, 0, 1, 1), "{e:?}");
 
     let seen = |p: &Post, label| {
         let new = NewPost { external_id: p.external_id.as_str(), brand: "Acme Air", label, posted_at: p.created_at };
