@@ -7,8 +7,10 @@
 //! transaction is open, errors with their extended code), [`with_handle`]
 //! and [`with_connection`] (take a handle from sqlx's connection thread,
 //! run the work on this thread with the worker's other tasks handed over,
-//! give the handle back) and [`Statement`] (prepare, bind borrowed values
-//! without copying them, step, read a row's columns, finalize on drop).
+//! give the handle back), [`Statement`] (prepare, bind borrowed values
+//! without copying them, step, read a row's columns, finalize on drop)
+//! and [`KeptStatements`] (the statements a handle earshot owns keeps
+//! prepared from poll to poll, handed back reset and unbound).
 //! Why: through sqlx each statement and each returned row is a message to
 //! the connection's thread and back, and every bound string is copied
 //! twice on the way. A commit of a page of 100 posts paid dozens of such

@@ -50,6 +50,20 @@ async fn sqlite() -> (TestDb, Store) {
     (TestDb::Sqlite(dir), store)
 }
 
+/// SQLite's plan for `sql` (its `/*LOCK*/` marker dropped) with each of
+/// its `params` bound to 0: one step per line of `EXPLAIN QUERY PLAN`.
+/// SQLite keeps no statistics here, so a plan is fixed by the schema.
+async fn sqlite_plan(store: &Store, sql: &str, params: usize) -> Vec<String> {
+    use sqlx::Row;
+    let Store::Sqlite(s) = store else { unreachable!("a SQLite store") };
+    let explain = format!("EXPLAIN QUERY PLAN {}", sql.replace("/*LOCK*/", ""));
+    let mut query = sqlx::query(&explain);
+    for _ in 0..params {
+        query = query.bind(0_i64);
+    }
+    query.fetch_all(s.pool()).await.unwrap().iter().map(|r| r.get(3)).collect()
+}
+
 /// A fresh PostgreSQL database under `EARSHOT_TEST_PG`, or `None` with a
 /// loud skip message when it is unset.
 async fn postgres() -> Option<(TestDb, Store)> {

@@ -109,21 +109,14 @@ async fn trends_count_volume_and_complaint_topics(store: Store) {
 /// plans (it keeps no statistics here, so they are fixed).
 #[tokio::test]
 async fn time_range_reads_search_an_index_on_time() {
-    use sqlx::Row;
     let (_db, store) = sqlite().await;
-    let Store::Sqlite(s) = &store else { unreachable!("a SQLite store") };
     let reads = [
         (board_repo::MENTION_VOLUME, 3, "mentions_posted"),
         (board_repo::COMPLAINT_TOPICS, 2, "mentions_posted"),
         (spike_repo::SPIKE_EXAMPLES, 2, "mentions_stored"),
     ];
     for (sql, params, index) in reads {
-        let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut query = sqlx::query(&explain);
-        for _ in 0..params {
-            query = query.bind(0_i64);
-        }
-        let plan: Vec<String> = query.fetch_all(s.pool()).await.unwrap().iter().map(|r| r.get(3)).collect();
+        let plan = sqlite_plan(&store, sql, params).await;
         assert!(plan.iter().any(|step| step.starts_with("SEARCH") && step.contains(index)), "{index}: {plan:?}");
         assert!(!plan.iter().any(|step| step.starts_with("SCAN m")), "a scan of the mentions: {plan:?}");
     }

@@ -113,9 +113,7 @@ async fn silences_are_created_listed_and_expired(store: Store) {
 /// they are fixed).
 #[tokio::test]
 async fn outbox_reads_search_the_index_of_the_waiting_rows() {
-    use sqlx::Row;
     let (_db, store) = sqlite().await;
-    let Store::Sqlite(s) = &store else { unreachable!("a SQLite store") };
     let reads = [
         (repo::CLAIM_DUE_SQL, 5, "SEARCH outbox USING INDEX outbox_pending (receiver=? AND due_at<?)"),
         (repo::GAUGES_SQL, 0, "SCAN outbox USING COVERING INDEX outbox_pending"),
@@ -128,12 +126,7 @@ async fn outbox_reads_search_the_index_of_the_waiting_rows() {
         ),
     ];
     for (sql, params, step) in reads {
-        let explain = format!("EXPLAIN QUERY PLAN {}", sql.replace("/*LOCK*/", ""));
-        let mut query = sqlx::query(&explain);
-        for _ in 0..params {
-            query = query.bind(0_i64);
-        }
-        let plan: Vec<String> = query.fetch_all(s.pool()).await.unwrap().iter().map(|r| r.get(3)).collect();
+        let plan = sqlite_plan(&store, sql, params).await;
         assert!(plan.iter().any(|p| p.starts_with(step)), "{step}: {plan:?}");
         assert!(!plan.iter().any(|p| p == "SCAN outbox"), "a scan of the outbox: {plan:?}");
     }
