@@ -46,12 +46,7 @@ macro_rules! sla_repository {
                 resolved_before: DateTime<Utc>,
                 limit: u32,
             ) -> Result<Vec<DueItem>, StoreError> {
-                let rows = sqlx::query(&self.sql(concat!(
-                    "SELECT ", super::queue_repo::queue_columns!(q), ", m.platform, m.author_handle, m.url, m.body
-                     FROM queue_items q JOIN mentions m ON m.id = q.mention_id
-                     WHERE q.state = 'resolved' AND q.reminded_at IS NULL AND q.resolved_at <= ?
-                     ORDER BY q.id LIMIT ?"
-                )))
+                let rows = sqlx::query(&self.sql(super::sla_repo::FOLLOW_UPS_DUE_SQL))
                 .bind(to_ms(resolved_before))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
@@ -198,6 +193,17 @@ macro_rules! sla_repository {
 }
 
 pub(crate) use sla_repository;
+
+/// Resolved items owed a reminder, resolved at or before `?`, oldest first,
+/// at most `?`. Reads `queue_items_follow_up`, which holds only those items.
+pub(super) const FOLLOW_UPS_DUE_SQL: &str = concat!(
+    "SELECT ",
+    super::queue_repo::queue_columns!(q),
+    ", m.platform, m.author_handle, m.url, m.body
+     FROM queue_items q JOIN mentions m ON m.id = q.mention_id
+     WHERE q.state = 'resolved' AND q.reminded_at IS NULL AND q.resolved_at <= ?
+     ORDER BY q.id LIMIT ?"
+);
 
 /// Reads a queue item joined with its mention's platform, author, URL and text.
 pub(crate) fn due_item<R: sqlx::Row>(r: &R) -> Result<super::DueItem, super::StoreError>

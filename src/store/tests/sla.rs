@@ -172,3 +172,13 @@ async fn sla_figures_give_percentiles_and_breaches_per_level(store: Store) {
     assert_eq!((count(QueueState::Open), count(QueueState::Acknowledged), count(QueueState::Resolved)), (1, 3, 2));
     assert_eq!(depth.oldest_open, Some(late.sla_since));
 }
+
+/// The follow-up reminders search the index of the items owed one, which
+/// new (open) items are not entered in. SQLite's plan.
+#[tokio::test]
+async fn follow_ups_search_the_index_of_the_items_owed_a_reminder() {
+    let (_db, store) = sqlite().await;
+    let plan = sqlite_plan(&store, sla_repo::FOLLOW_UPS_DUE_SQL, 2).await;
+    let step = "SEARCH q USING INDEX queue_items_follow_up (state=? AND resolved_at<?)";
+    assert!(plan.iter().any(|p| p.starts_with(step)), "{plan:?}");
+}
