@@ -168,8 +168,8 @@ impl SqliteStore {
     const KEEP_LOOKUP_PLANS: bool = true;
 
     /// The customer records' reads, as the poll readers run them.
-    const TALLY_SQL: &'static str = super::history_repo::TALLY_SQL;
-    const ITEMS_SQL: &'static str = super::history_repo::ITEMS_SQL;
+    pub(super) const TALLY_SQL: &'static str = super::history_repo::TALLY_SQL;
+    pub(super) const ITEMS_SQL: &'static str = super::history_repo::ITEMS_SQL;
 
     /// The pool, for tests in this module that inspect rows directly.
     #[cfg(test)]

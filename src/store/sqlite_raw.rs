@@ -1,7 +1,8 @@
 //! The hot statements of a poll straight through SQLite's C API: the rows
-//! of its commit on the poll writer (`sqlite_handles.rs`), the reads before
-//! it is scored on a reader's handle lent by sqlx, and the outbox rows of
-//! other notifications on sqlx's writer, inside the transaction sqlx began.
+//! of its commit on the poll writer and the reads before it is scored on
+//! a poll reader (both handles earshot owns: `sqlite_handles.rs`), and
+//! the outbox rows of other notifications on sqlx's writer, inside the
+//! transaction sqlx began.
 //!
 //! Owns: [`Db`] (a handle: exec, prepare, last rowid, changes, whether a
 //! transaction is open, errors with their extended code), [`with_handle`]
@@ -16,8 +17,9 @@
 //! twice on the way. A commit of a page of 100 posts paid dozens of such
 //! hand-offs while holding the write lock, and they, not SQLite, set how
 //! many pages a second one writer could take. Used by `sqlite_commit.rs`,
-//! `sqlite_reads.rs`, `sqlite_handles.rs` and `wal_checkpoint.rs`;
-//! everything else stays on sqlx.
+//! `sqlite_reads.rs`, `sqlite_handles.rs`, `wal_checkpoint.rs` and
+//! `sqlite.rs` (whether the file opened read-only); everything else stays
+//! on sqlx.
 
 use std::ffi::{c_int, CStr};
 use std::marker::PhantomData;

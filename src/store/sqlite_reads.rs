@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::history_repo::{item_row, tally_row, Batch, PriorBuilder, ITEMS_SQL, STORED_SQL, TALLY_SQL};
+use super::history_repo::{item_row, tally_row, Batch, PriorBuilder, STORED_SQL};
 use super::repo::json;
 use super::{to_ms, PriorReads, SqliteStore, StoreError};
 use crate::domain::{Platform, Post};
@@ -52,7 +52,7 @@ impl SqliteStore {
                     prior.stored_row(&stored)?;
                 }
                 let mut customers = HashMap::new();
-                let mut tally = db.prepare_kept(TALLY_SQL)?;
+                let mut tally = db.prepare_kept(Self::TALLY_SQL)?;
                 tally
                     .bind(to_ms(complaints_since))?
                     .bind(platform)?
@@ -62,7 +62,7 @@ impl SqliteStore {
                 while tally.next_row()? {
                     tally_row(&mut customers, &tally);
                 }
-                let mut items = db.prepare_kept(ITEMS_SQL)?;
+                let mut items = db.prepare_kept(Self::ITEMS_SQL)?;
                 items.bind(platform)?.bind(authors.as_str())?.bind(0_i64)?;
                 while items.next_row()? {
                     item_row(&mut customers, &items)?;
