@@ -11,8 +11,8 @@
 //!   marked `in_questions` (and critical ones) fire;
 //! - a hit inside a longer hit is dropped ("still no refund" is billing,
 //!   not also waiting);
-//! - a resolution ("all sorted now") quarters the complaint cues before it
-//!   and in its own clause;
+//! - a resolution ("all sorted now") quarters the complaint cues before it,
+//!   around it and in its own clause;
 //! - `with_complaint` phrases ("great job", "again") count only next to an
 //!   unresolved complaint cue that a "but" does not separate from them;
 //! - sarcasm switches off positive cues (and, in the scorer, positive
@@ -140,12 +140,19 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
         !negated && !blocked
     }));
 
-    // Drop hits inside a longer one (a critical cue always stays).
+    // Drop hits inside a longer one. A critical cue always stays, and so
+    // does a resolution that the longer hit does not negate before it:
+    // "called Dev, who sorted it in 12 minutes" is not a complaint about
+    // calling, but "still haven't been refunded" is one about a refund.
     all.clear();
     all.extend_from_slice(cands);
+    let negates = |o: &Cand, h: &Cand| {
+        (o.first..h.first).any(|k| text.tokens[k].kind == Kind::Word && c.negations.contains(text.word(k)))
+    };
     cands.retain(|h| {
-        c.categories[h.cat].critical
-            || !all.iter().any(|o| o.first <= h.first && h.last <= o.last && (o.first, o.last) != (h.first, h.last))
+        let cat = &c.categories[h.cat];
+        let inside = |o: &&Cand| o.first <= h.first && h.last <= o.last && (o.first, o.last) != (h.first, h.last);
+        cat.critical || !all.iter().filter(inside).any(|o| !cat.resolves || negates(o, h))
     });
     cands.sort_by_key(|h| (h.first, h.last, h.cat));
     cands.dedup_by_key(|h| (h.first, h.last, h.cat));
@@ -155,9 +162,11 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
     resolutions.clear();
     resolutions.extend(cands.iter().filter(|h| c.categories[h.cat].resolves).map(|h| (h.first, h.last)));
     for h in cands.iter_mut().filter(|h| c.categories[h.cat].valence < 0.0) {
-        h.damped = resolutions
-            .iter()
-            .any(|&(rf, rl)| h.last < rf || (h.first > rl && text.same_sentence(rl, h.first) && !between(rl, h.first)));
+        h.damped = resolutions.iter().any(|&(rf, rl)| {
+            h.last < rf
+                || (h.first <= rf && rl <= h.last)
+                || (h.first > rl && text.same_sentence(rl, h.first) && !between(rl, h.first))
+        });
     }
 
     // `with_complaint` phrases need an unresolved complaint beside them.
