@@ -143,7 +143,9 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
     // Drop hits inside a longer one. A critical cue always stays, and so
     // does a resolution that the longer hit does not negate before it:
     // "called Dev, who sorted it in 12 minutes" is not a complaint about
-    // calling, but "still haven't been refunded" is one about a refund.
+    // calling, but "still haven't been refunded" is one about a refund. A
+    // `with_complaint` hit drops nothing: it needs the complaint inside it
+    // ("3rd outage this month").
     all.clear();
     all.extend_from_slice(cands);
     let negates = |o: &Cand, h: &Cand| {
@@ -151,7 +153,9 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
     };
     cands.retain(|h| {
         let cat = &c.categories[h.cat];
-        let inside = |o: &&Cand| o.first <= h.first && h.last <= o.last && (o.first, o.last) != (h.first, h.last);
+        let inside = |o: &&Cand| {
+            !o.with_complaint && o.first <= h.first && h.last <= o.last && (o.first, o.last) != (h.first, h.last)
+        };
         cat.critical || !all.iter().filter(inside).any(|o| !cat.resolves || negates(o, h))
     });
     cands.sort_by_key(|h| (h.first, h.last, h.cat));
