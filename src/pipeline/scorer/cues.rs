@@ -158,7 +158,10 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
         };
         cat.critical || !all.iter().filter(inside).any(|o| !cat.resolves || negates(o, h))
     });
-    cands.sort_by_key(|h| (h.first, h.last, h.cat));
+    // One hit per span and category; a plain phrase wins over the same
+    // span as a `with_complaint` one ("no reply" is both), which would
+    // need a complaint beside it.
+    cands.sort_by_key(|h| (h.first, h.last, h.cat, h.with_complaint));
     cands.dedup_by_key(|h| (h.first, h.last, h.cat));
 
     let but = text.first_but();

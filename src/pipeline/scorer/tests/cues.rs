@@ -253,6 +253,38 @@ fn resolutions_soften_earlier_complaints() {
 }
 
 #[test]
+fn a_resolution_inside_a_longer_hit_counts_unless_that_hit_negates_it() {
+    let s = scorer();
+    // "called ... 12 minutes" is a no_response shape; the fix inside it is
+    // what the post is about.
+    let text = "spoke to a lad called Dev who sorted it in 12 minutes";
+    assert!(fired(text).contains(&"resolution".into()), "{:?}", fired(text));
+    assert_eq!(s.score_text(text).label, Label::Positive, "{:?}", s.score_text(text));
+    // "been refunded" inside "still haven't been refunded" is no refund.
+    let text = "I still haven't been refunded for the flight you cancelled in April";
+    assert!(!fired(text).contains(&"resolution".into()), "{:?}", fired(text));
+    assert_eq!(s.score_text(text).label, Label::Negative);
+}
+
+#[test]
+fn a_with_complaint_hit_keeps_the_complaint_inside_it() {
+    // "3rd outage this month" is a recurring shape around an outage: both
+    // fire, and the recurring one has its complaint.
+    let cues = fired("3rd outage this month, sort it out");
+    assert!(cues.contains(&"outage".into()) && cues.contains(&"recurring".into()), "{cues:?}");
+    assert_eq!(scorer().score_text("3rd outage this month").label, Label::Negative);
+}
+
+#[test]
+fn a_phrase_that_is_also_a_with_complaint_phrase_fires_alone() {
+    // "no reply" is a no_response phrase and, in the same category, a
+    // with_complaint one: the plain phrase is the one kept.
+    for text in ["no reply in 4 days", "ticket #KF-55102, no reply in 4 days"] {
+        assert!(fired(text).contains(&"no_response".into()), "{text:?}: {:?}", fired(text));
+    }
+}
+
+#[test]
 fn sarcasm_turns_praise_into_complaint() {
     let s = scorer();
     for text in [
