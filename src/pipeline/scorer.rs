@@ -52,17 +52,17 @@ pub use self::urgency::{engagement, level, momentum, reach, Audience, History, R
 
 /// Longest cue excerpt shown in a reason, in characters.
 const MAX_EXCERPT_CHARS: usize = 60;
-/// What an ordinary negative word (valence down to [`ENQUIRY_ORDINARY`])
-/// counts in an enquiry ("how do I report a lost card?"): little enough
-/// that one such word ("lost", -1.3) leaves the sentence neutral. A
-/// stronger word counts [`ENQUIRY_STRONG`]: "is this useless app down
-/// again?" is still a complaint.
-const ENQUIRY_NEGATIVE: f64 = 0.12;
+/// What a negative word counts in an enquiry ("how do I report a lost
+/// card?", "does my policy cover a stolen laptop?"): little enough that
+/// one such word leaves the sentence neutral. A word that judges the
+/// company (`[enquiry] judging` in `data/social.toml`) counts
+/// [`ENQUIRY_STRONG`]: "is this useless app down again?" is still a
+/// complaint.
+const ENQUIRY_NEGATIVE: f64 = 0.06;
 /// A complaint cue spanning a wait this long (a day) adds
 /// [`LONG_WAIT_URGENCY`] to its urgency.
 const LONG_WAIT_MINUTES: f64 = 1_440.0;
 const LONG_WAIT_URGENCY: f64 = 0.1;
-const ENQUIRY_ORDINARY: f64 = 1.5;
 const ENQUIRY_STRONG: f64 = 0.5;
 
 /// Scores texts and posts. Built once per config; `Send + Sync`.
@@ -185,6 +185,10 @@ impl Scorer {
         );
         enquiry.clear();
         enquiry.extend(outcome.enquiries.iter().map(|&(a, b)| (words.tokens[a].end, words.tokens[b].start)));
+        // After an enquiry, a post with no complaint cue goes on asking:
+        // its negative words count as in the enquiry.
+        let complaint = outcome.complaint_before_but || outcome.complaint_after_but;
+        let asking_after = enquiry.first().filter(|_| !complaint).map(|&(_, end)| end);
         let brand: Vec<&(String, Option<f32>)> =
             named_brands.iter().flat_map(|&b| self.brand_lexicons.get(b).into_iter().flatten()).collect();
         let adjust = PostAdjust {
@@ -192,6 +196,8 @@ impl Scorer {
             enquiry,
             brand: &brand,
             complaint_context: &d.complaint_context,
+            judging: &d.judging,
+            asking_after,
             but_at: words.first_but().map(|i| words.tokens[i].start),
             complaint_before: outcome.complaint_before_but,
             complaint_after: outcome.complaint_after_but,
@@ -280,6 +286,11 @@ struct PostAdjust<'a> {
     brand: &'a [&'a (String, Option<f32>)],
     /// Words that say nothing once the post is a complaint ("lol", "thanks").
     complaint_context: &'a WordSet,
+    /// Words that judge the company: in an enquiry, still a complaint.
+    judging: &'a WordSet,
+    /// Where the first enquiry ends, in a post with no complaint cue: the
+    /// negative words after it count as in an enquiry.
+    asking_after: Option<u32>,
     but_at: Option<u32>,
     complaint_before: bool,
     complaint_after: bool,
@@ -326,11 +337,12 @@ impl PostAdjust<'_> {
             return None;
         }
         let within = |ranges: &[(u32, u32)]| ranges.iter().any(|&(s, e)| s <= at && at < e);
-        if within(self.enquiry) {
+        let asked = self.asking_after.is_some_and(|end| at >= end) && valence < 0.0;
+        if within(self.enquiry) || asked {
             return match valence {
                 v if v > 0.0 => None,
-                v if v >= -ENQUIRY_ORDINARY => Some(v * ENQUIRY_NEGATIVE),
-                v => Some(v * ENQUIRY_STRONG),
+                v if self.judging.contains(lower) => Some(v * ENQUIRY_STRONG),
+                v => Some(v * ENQUIRY_NEGATIVE),
             };
         }
         Some(valence)

@@ -122,6 +122,7 @@ struct Enquiry {
     questions: Vec<String>,
     closings: Vec<String>,
     greetings: Vec<String>,
+    judging: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +194,9 @@ pub(crate) struct Compiled {
     pub(crate) blocker_window: usize,
     pub(crate) complaint_context: WordSet,
     pub(crate) greetings: WordSet,
+    /// Words that judge the company ("useless", "joke"): in an enquiry
+    /// they still count as a complaint, other negative words hardly do.
+    pub(crate) judging: WordSet,
     pub(crate) not_names: WordSet,
 }
 
@@ -340,6 +344,7 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         blocker_window: usize::from(negation.blocker_window.unwrap_or(6)),
         complaint_context: words(&social.complaint_context.words),
         greetings: words(&social.enquiry.greetings),
+        judging: words(&social.enquiry.judging),
         not_names: words(&social.names.not_names),
     })
 }

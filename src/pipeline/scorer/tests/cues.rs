@@ -240,6 +240,28 @@ fn hypotheticals_and_enquiries_are_not_complaints() {
 }
 
 #[test]
+fn an_enquiry_about_a_bad_thing_is_not_a_complaint_about_the_company() {
+    let s = scorer();
+    // A strong negative word names what the question is about; so do the
+    // negative words after the question, in a post with no complaint cue.
+    for text in [
+        "does my contents policy cover a laptop stolen from the car?",
+        "how do I get flu jabs?",
+        "Is there a way to move a licence to a new laptop without contacting support? old one died",
+        "does the premium plan renew automatically? I would cancel before it does",
+    ] {
+        let score = s.score_text(text);
+        assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
+    }
+    // A word that judges the company is still a complaint, in the question
+    // or after it.
+    for text in ["is this useless app down again?", "how do I close my account? this bank is a joke"] {
+        let score = s.score_text(text);
+        assert_eq!(score.label, Label::Negative, "{text:?}: {score:?}");
+    }
+}
+
+#[test]
 fn resolutions_soften_earlier_complaints() {
     let s = scorer();
     let open = s.score_text("my bag was lost for 3 days");
