@@ -7,8 +7,9 @@
 //!   part of another cue ("no refund, no reply") or of an exception ("can't
 //!   believe they cancelled");
 //! - a hypothetical before it ("if my flight is cancelled") cancels it;
-//! - inside an enquiry ("how do I cancel my contract?") only categories
-//!   marked `in_questions` (and critical ones) fire;
+//! - inside an enquiry ("how do I cancel my contract?") or a report of
+//!   news ("shares down 9% after weak guidance") only categories marked
+//!   `in_questions` (and critical ones) fire;
 //! - a hit inside a longer hit is dropped ("still no refund" is billing,
 //!   not also waiting);
 //! - a resolution ("all sorted now") quarters the complaint cues before it,
@@ -95,6 +96,7 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
     let of = |want: Tag| hits.iter().filter(move |h| c.tags[h.tag as usize] == want).map(span);
     let openers = of(Tag::Enquiry).map(|(f, _)| (f, false)).chain(of(Tag::Question).map(|(f, _)| (f, true)));
     enquiries(c, text, openers, found);
+    reports(text, of(Tag::Report), found);
     let mut out = Outcome { enquiries: found, ..Outcome::default() };
 
     raw.clear();
@@ -249,6 +251,23 @@ fn sum(categories: &[Category], fired: &[Fired], negative: bool, values: &mut Ve
 fn sentence_end(text: &MatchText, k: usize) -> usize {
     let last = text.tokens.len() - 1;
     (k..=last).find(|&i| text.tokens[i].kind == Kind::Break).unwrap_or(last)
+}
+
+/// The sentences holding news about a company (`[report]` in
+/// `data/social.toml`: "shares up 4%", "now hiring", "announces a new
+/// route"), added to the enquiries (`out`, kept in text order): a report
+/// weighs its words like a question does, and its cues do not fire.
+fn reports(text: &MatchText, hits: impl Iterator<Item = (usize, usize)>, out: &mut Vec<(usize, usize)>) {
+    let before = out.len();
+    for (first, _) in hits {
+        let start = (0..first).rev().find(|&k| text.tokens[k].kind == Kind::Break).unwrap_or(0);
+        if !out.iter().any(|&(a, b)| a <= first && first <= b) {
+            out.push((start, sentence_end(text, first)));
+        }
+    }
+    if out.len() > before {
+        out.sort_unstable();
+    }
 }
 
 /// The sentences that open like an enquiry (after greetings) and end with

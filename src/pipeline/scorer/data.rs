@@ -98,6 +98,7 @@ struct SocialFile {
     lexicon: BTreeMap<String, f64>,
     politeness: Phrases,
     neutral: Phrases,
+    report: Phrases,
     complaint_context: Words,
     enquiry: Enquiry,
     names: Names,
@@ -173,6 +174,9 @@ pub(crate) enum Tag {
     Question,
     /// Closing thanks, politeness when the post holds an enquiry.
     Closing,
+    /// News about a company ("shares up 4%", "now hiring"): its sentence
+    /// reads like an enquiry.
+    Report,
     /// A phrase in which a negation word does not negate.
     NegException,
     /// A hypothetical ("if", "in case").
@@ -313,6 +317,7 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         (Tag::Enquiry, &social.enquiry.openers, "social.enquiry.openers"),
         (Tag::Question, &social.enquiry.questions, "social.enquiry.questions"),
         (Tag::Closing, &social.enquiry.closings, "social.enquiry.closings"),
+        (Tag::Report, &social.report.phrases, "social.report"),
         (Tag::NegException, &negation.exceptions, "cues.negation.exceptions"),
         (Tag::Blocker, &negation.blockers, "cues.negation.blockers"),
     ] {
