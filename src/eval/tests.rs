@@ -85,19 +85,20 @@ fn customer_service_dev_set_meets_the_target() {
 }
 
 /// The sets written blind (by writers who never saw the cue lists; see
-/// BENCHMARKS.md, "Scorer accuracy"): the tuning on A, B and C holds, and
-/// D, which no pattern was written from, stays well above plain VADER.
+/// BENCHMARKS.md, "Scorer accuracy"): the tuning on A to D holds, and E,
+/// which no pattern was written from, stays well above plain VADER.
 /// The floors sit a little under this session's figures, so a change that
 /// loses ground on posts it was not written for fails here.
 #[test]
 fn blind_sets_hold_their_figures() {
-    let sets = [("a", 0.95, 0.90), ("b", 0.90, 0.84), ("c", 0.90, 0.88), ("d", 0.76, 0.85)];
+    let sets = [("a", 0.95, 0.90), ("b", 0.90, 0.84), ("c", 0.90, 0.88), ("d", 0.87, 0.93), ("e", 0.68, 0.76)];
     for (name, recall, precision) in sets {
         let r = report(&format!("{}/tests/data/cs_blind_{name}.tsv", env!("CARGO_MANIFEST_DIR")));
         assert!(r.earshot.n >= 200, "{r}");
         let neg = r.earshot.negative();
         assert!(neg.recall >= recall && neg.precision >= precision, "set {name}: {r}");
         assert!(r.earshot.macro_f1 > r.anchor.macro_f1 + 0.15, "set {name}: {r}");
+        assert!(r.earshot.negative().f1 > r.anchor.negative().f1 + 0.15, "set {name}: {r}");
     }
 }
 

@@ -240,6 +240,23 @@ fn hypotheticals_and_enquiries_are_not_complaints() {
 }
 
 #[test]
+fn news_about_a_company_is_not_a_complaint_or_praise() {
+    let s = scorer();
+    for text in [
+        "VoltraTech stock down 9% after weak Q2 guidance",
+        "Trust Bank are hiring graduate data analysts in Leeds, closes 14 June",
+        "Gridlock servers down for maintenance Tuesday 02:00-06:00 UTC fyi",
+        "Bright Air announces a new Bristol to Tenerife route from October, fares from £29",
+    ] {
+        let score = s.score_text(text);
+        assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
+    }
+    // Judging the company in the same breath is still a complaint.
+    let text = "Bright Energy announces a new price rise, absolute joke";
+    assert_eq!(s.score_text(text).label, Label::Negative, "{:?}", s.score_text(text));
+}
+
+#[test]
 fn an_enquiry_about_a_bad_thing_is_not_a_complaint_about_the_company() {
     let s = scorer();
     // A strong negative word names what the question is about; so do the
