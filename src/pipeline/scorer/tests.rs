@@ -20,6 +20,14 @@ pub(crate) fn scorer() -> &'static Scorer {
     SCORER.get_or_init(Scorer::new)
 }
 
+/// Asserts that the shared scorer labels every one of `texts` `label`.
+pub(super) fn assert_labelled(label: Label, texts: &[&str]) {
+    for text in texts {
+        let score = scorer().score_text(text);
+        assert_eq!(score.label, label, "{text:?}: {score:?}");
+    }
+}
+
 pub(super) fn post(text: &str, followers: Option<u64>, likes: u64, reposts: u64, replies: u64) -> Post {
     Post {
         platform: Platform::Mastodon,

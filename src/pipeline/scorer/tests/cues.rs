@@ -2,7 +2,7 @@
 //! hypotheticals, enquiries, resolutions, sarcasm, `with_complaint`; topics;
 //! the data files and their extension through `[scoring]`.
 
-use super::scorer;
+use super::{assert_labelled, scorer};
 use crate::config::ScoringSettings;
 use crate::domain::{Label, Urgency};
 use crate::pipeline::Scorer;
@@ -219,20 +219,20 @@ fn negated_cues_do_not_fire() {
 #[test]
 fn hypotheticals_and_enquiries_are_not_complaints() {
     let s = scorer();
-    for text in [
-        "if my flight is cancelled, can I get a refund?",
-        "how do I cancel my contract?",
-        "can I cancel an order that hasn't shipped yet?",
-        "how do I report a lost card?",
-        "do you deliver to Leeds? thanks",
-        "is there a fee for international transfers?",
-        "hi, please help, I need to add my middle name to my booking. thank you!",
-        "kindly advise on the status of my refund request",
-        "what are the speeds like in SE15?",
-    ] {
-        let score = s.score_text(text);
-        assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
-    }
+    assert_labelled(
+        Label::Neutral,
+        &[
+            "if my flight is cancelled, can I get a refund?",
+            "how do I cancel my contract?",
+            "can I cancel an order that hasn't shipped yet?",
+            "how do I report a lost card?",
+            "do you deliver to Leeds? thanks",
+            "is there a fee for international transfers?",
+            "hi, please help, I need to add my middle name to my booking. thank you!",
+            "kindly advise on the status of my refund request",
+            "what are the speeds like in SE15?",
+        ],
+    );
     // A critical cue fires in a question all the same.
     assert_eq!(s.score_text("is it safe to drink when the water is brown?").level, Urgency::Critical);
     // A complaint asked as a question is still a complaint.
@@ -241,41 +241,38 @@ fn hypotheticals_and_enquiries_are_not_complaints() {
 
 #[test]
 fn news_about_a_company_is_not_a_complaint_or_praise() {
-    let s = scorer();
-    for text in [
-        "VoltraTech stock down 9% after weak Q2 guidance",
-        "Trust Bank are hiring graduate data analysts in Leeds, closes 14 June",
-        "Gridlock servers down for maintenance Tuesday 02:00-06:00 UTC fyi",
-        "Bright Air announces a new Bristol to Tenerife route from October, fares from £29",
-    ] {
-        let score = s.score_text(text);
-        assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
-    }
+    assert_labelled(
+        Label::Neutral,
+        &[
+            "VoltraTech stock down 9% after weak Q2 guidance",
+            "Trust Bank are hiring graduate data analysts in Leeds, closes 14 June",
+            "Gridlock servers down for maintenance Tuesday 02:00-06:00 UTC fyi",
+            "Bright Air announces a new Bristol to Tenerife route from October, fares from £29",
+        ],
+    );
     // Judging the company in the same breath is still a complaint.
-    let text = "Bright Energy announces a new price rise, absolute joke";
-    assert_eq!(s.score_text(text).label, Label::Negative, "{:?}", s.score_text(text));
+    assert_labelled(Label::Negative, &["Bright Energy announces a new price rise, absolute joke"]);
 }
 
 #[test]
 fn an_enquiry_about_a_bad_thing_is_not_a_complaint_about_the_company() {
-    let s = scorer();
     // A strong negative word names what the question is about; so do the
     // negative words after the question, in a post with no complaint cue.
-    for text in [
-        "does my contents policy cover a laptop stolen from the car?",
-        "how do I get flu jabs?",
-        "Is there a way to move a licence to a new laptop without contacting support? old one died",
-        "does the premium plan renew automatically? I would cancel before it does",
-    ] {
-        let score = s.score_text(text);
-        assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
-    }
+    assert_labelled(
+        Label::Neutral,
+        &[
+            "does my contents policy cover a laptop stolen from the car?",
+            "how do I get flu jabs?",
+            "Is there a way to move a licence to a new laptop without contacting support? old one died",
+            "does the premium plan renew automatically? I would cancel before it does",
+        ],
+    );
     // A word that judges the company is still a complaint, in the question
     // or after it.
-    for text in ["is this useless app down again?", "how do I close my account? this bank is a joke"] {
-        let score = s.score_text(text);
-        assert_eq!(score.label, Label::Negative, "{text:?}: {score:?}");
-    }
+    assert_labelled(
+        Label::Negative,
+        &["is this useless app down again?", "how do I close my account? this bank is a joke"],
+    );
 }
 
 #[test]
@@ -326,17 +323,17 @@ fn a_phrase_that_is_also_a_with_complaint_phrase_fires_alone() {
 #[test]
 fn sarcasm_turns_praise_into_complaint() {
     let s = scorer();
-    for text in [
-        "great job losing my order",
-        "thanks for the 2 hour wait",
-        "oh great, another price rise 🙄",
-        "Love how my parcel is 'delivered' but not here",
-        "3 hours on hold. Brilliant.",
-        "wow. just wow. the app is down again",
-    ] {
-        let score = s.score_text(text);
-        assert_eq!(score.label, Label::Negative, "{text:?}: {score:?}");
-    }
+    assert_labelled(
+        Label::Negative,
+        &[
+            "great job losing my order",
+            "thanks for the 2 hour wait",
+            "oh great, another price rise 🙄",
+            "Love how my parcel is 'delivered' but not here",
+            "3 hours on hold. Brilliant.",
+            "wow. just wow. the app is down again",
+        ],
+    );
     // Praise words next to a complaint across a "but" are not sarcasm.
     let score = s.score_text("the flight was delayed 3 hours but the crew were brilliant and kept us updated");
     assert!(!fired("the flight was delayed 3 hours but the crew were brilliant").contains(&"sarcasm".into()));
