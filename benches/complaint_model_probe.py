@@ -6,7 +6,11 @@ A probe, not part of earshot: for each blind customer-service set
 words and word pairs of every *other* labelled set (`cs_dev`, `cs_check`
 and the other blind sets) is trained here, in plain Python, and its
 negative precision and recall on the held-out set are printed beside
-earshot's own (from `earshot score --json`).
+earshot's own (from `earshot score --json`), then the same for one
+way of joining the two (negative when earshot says so and the model gives
+p > 0.2, or when the model gives p > 0.8), on the held-out set and on
+VADER's tweets (`../shared/data/vader-groundtruth/tweets_GroundTruth.txt`,
+when present), which the customer-service model was never meant for.
 
     python3 benches/complaint_model_probe.py [EARSHOT_BINARY]
 
@@ -31,6 +35,29 @@ HELD_OUT = ["blind_b", "blind_c", "blind_d", "blind_e"]
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
 
 
+TWEETS = os.path.join(ROOT, "..", "shared", "data", "vader-groundtruth", "tweets_GroundTruth.txt")
+JOIN = (0.2, 0.8)
+
+
+def earshot_labels(binary: str, texts: list) -> list:
+    result = subprocess.run(
+        [binary, "score", "--json"], input="\n".join(texts) + "\n", capture_output=True, text=True, check=True
+    )
+    return [json.loads(line)["label"] for line in result.stdout.splitlines()]
+
+
+def load_tweets(binary: str) -> list:
+    """VADER's tweets as (text, gold, earshot's label): mean rating below
+    -0.5 negative, above +0.5 positive."""
+    if not os.path.exists(TWEETS):
+        return []
+    with open(TWEETS, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    gold = ["negative" if float(r[1]) < -0.5 else "positive" if float(r[1]) > 0.5 else "neutral" for r in rows]
+    texts = [r[2] for r in rows]
+    return list(zip(texts, gold, earshot_labels(binary, texts)))
+
+
 def load(binary: str) -> dict:
     """Per set: (text, gold label, earshot's label)."""
     out = {}
@@ -39,11 +66,7 @@ def load(binary: str) -> dict:
         with open(path, encoding="utf-8") as f:
             rows = [line.rstrip("\n").split("\t") for line in f][1:]
         texts = [r[5] for r in rows]
-        result = subprocess.run(
-            [binary, "score", "--json"], input="\n".join(texts) + "\n", capture_output=True, text=True, check=True
-        )
-        labels = [json.loads(line)["label"] for line in result.stdout.splitlines()]
-        out[name] = [(t, r[2], lab) for t, r, lab in zip(texts, rows, labels)]
+        out[name] = [(t, r[2], lab) for t, r, lab in zip(texts, rows, earshot_labels(binary, texts))]
     return out
 
 
@@ -87,6 +110,7 @@ def precision_recall(pred: list, gold: list) -> tuple:
 def main() -> int:
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TARGET, "perf", "earshot")
     data = load(binary)
+    tweets = load_tweets(binary)
     for held in HELD_OUT:
         docs = [(features(t), 1 if g == "negative" else 0) for s in SETS if s != held for t, g, _ in data[s]]
         weights, bias = train(docs)
@@ -98,6 +122,16 @@ def main() -> int:
         for th in THRESHOLDS:
             p, r = precision_recall([x > th for x in probs], gold)
             print(f"  word model, p > {th}: P {p:.3f} R {r:.3f}")
+        low, high = JOIN
+        for name, rows in ((held, data[held]), ("VADER tweets", tweets)):
+            if not rows:
+                continue
+            gold = [g == "negative" for _, g, _ in rows]
+            probs = [sigmoid(bias + sum(weights.get(k, 0.0) for k in features(t))) for t, _, _ in rows]
+            joined = [(lab == "negative" and x > low) or x > high for (_, _, lab), x in zip(rows, probs)]
+            p, r = precision_recall(joined, gold)
+            e_p, e_r = precision_recall([lab == "negative" for _, _, lab in rows], gold)
+            print(f"  joined ({low}/{high}) on {name}: P {p:.3f} R {r:.3f} (earshot alone P {e_p:.3f} R {e_r:.3f})")
     return 0
 
 
