@@ -8,7 +8,8 @@ and the other blind sets) is trained here, in plain Python, and its
 negative precision and recall on the held-out set are printed beside
 earshot's own (from `earshot score --json`), then the same for one
 way of joining the two (negative when earshot says so and the model gives
-p > 0.2, or when the model gives p > 0.8), on the held-out set and on
+p > 0.2, or when the model gives p > 0.8; everywhere, or only where
+earshot finds a customer-service topic), on the held-out set and on
 VADER's tweets (`../shared/data/vader-groundtruth/tweets_GroundTruth.txt`,
 when present), which the customer-service model was never meant for.
 
@@ -40,15 +41,17 @@ JOIN = (0.2, 0.8)
 
 
 def earshot_labels(binary: str, texts: list) -> list:
+    """earshot's label per text, and whether it found a topic."""
     result = subprocess.run(
         [binary, "score", "--json"], input="\n".join(texts) + "\n", capture_output=True, text=True, check=True
     )
-    return [json.loads(line)["label"] for line in result.stdout.splitlines()]
+    scores = [json.loads(line) for line in result.stdout.splitlines()]
+    return [(s["label"], bool(s["topics"])) for s in scores]
 
 
 def load_tweets(binary: str) -> list:
-    """VADER's tweets as (text, gold, earshot's label): mean rating below
-    -0.5 negative, above +0.5 positive."""
+    """VADER's tweets as (text, gold, (earshot's label, topic?)): mean
+    rating below -0.5 negative, above +0.5 positive."""
     if not os.path.exists(TWEETS):
         return []
     with open(TWEETS, encoding="utf-8") as f:
@@ -59,7 +62,7 @@ def load_tweets(binary: str) -> list:
 
 
 def load(binary: str) -> dict:
-    """Per set: (text, gold label, earshot's label)."""
+    """Per set: (text, gold label, (earshot's label, topic?))."""
     out = {}
     for name in SETS:
         path = os.path.join(ROOT, "tests", "data", f"cs_{name}.tsv")
@@ -115,7 +118,7 @@ def main() -> int:
         docs = [(features(t), 1 if g == "negative" else 0) for s in SETS if s != held for t, g, _ in data[s]]
         weights, bias = train(docs)
         gold = [g == "negative" for _, g, _ in data[held]]
-        earshot = [lab == "negative" for _, _, lab in data[held]]
+        earshot = [lab == "negative" for _, _, (lab, _) in data[held]]
         probs = [sigmoid(bias + sum(weights.get(k, 0.0) for k in features(t))) for t, _, _ in data[held]]
         p, r = precision_recall(earshot, gold)
         print(f"{held}: earshot negative P {p:.3f} R {r:.3f}")
@@ -128,10 +131,14 @@ def main() -> int:
                 continue
             gold = [g == "negative" for _, g, _ in rows]
             probs = [sigmoid(bias + sum(weights.get(k, 0.0) for k in features(t))) for t, _, _ in rows]
-            joined = [(lab == "negative" and x > low) or x > high for (_, _, lab), x in zip(rows, probs)]
-            p, r = precision_recall(joined, gold)
-            e_p, e_r = precision_recall([lab == "negative" for _, _, lab in rows], gold)
-            print(f"  joined ({low}/{high}) on {name}: P {p:.3f} R {r:.3f} (earshot alone P {e_p:.3f} R {e_r:.3f})")
+            alone = [lab == "negative" for _, _, (lab, _) in rows]
+            joined = [(a and x > low) or x > high for a, x in zip(alone, probs)]
+            gated = [j if topic else a for j, a, (_, _, (_, topic)) in zip(joined, alone, rows)]
+            e_p, e_r = precision_recall(alone, gold)
+            print(f"  {name}: earshot alone P {e_p:.3f} R {e_r:.3f}")
+            for how, pred in (("joined", joined), ("joined where earshot finds a topic", gated)):
+                p, r = precision_recall(pred, gold)
+                print(f"    {how} ({low}/{high}): P {p:.3f} R {r:.3f}")
     return 0
 
 
