@@ -149,6 +149,14 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         "vulnerable",
         &["no heating for 5 days and my mum is elderly", "stranded at the airport with a baby, flight cancelled"],
     ),
+    (
+        "at_risk",
+        &[
+            "flight cancelled, we are sleeping on the floor at the airport",
+            "coach cancelled at 1am, I'm on my own at the bus station",
+            "power cut since 6am and my dad's care alarm runs on it",
+        ],
+    ),
     ("resolution", &["all sorted now, thanks", "refund came through today", "not cancelled after all"]),
     ("praise", &["shout out to Priya in support", "can't fault the service", "no complaints at all"]),
 ];
