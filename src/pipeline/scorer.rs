@@ -188,7 +188,8 @@ impl Scorer {
         // After an enquiry, a post with no complaint cue goes on asking:
         // its negative words count as in the enquiry.
         let complaint = outcome.complaint_before_but || outcome.complaint_after_but;
-        let asking_after = enquiry.first().filter(|_| !complaint).map(|&(_, end)| end);
+        // The enquiries are not in text order: the first one ends first.
+        let asking_after = enquiry.iter().map(|&(_, end)| end).min().filter(|_| !complaint);
         let brand: Vec<&(String, Option<f32>)> =
             named_brands.iter().flat_map(|&b| self.brand_lexicons.get(b).into_iter().flatten()).collect();
         let adjust = PostAdjust {

@@ -57,7 +57,8 @@ pub(crate) struct Outcome<'b> {
     /// anywhere, when there is none: "before").
     pub(crate) complaint_before_but: bool,
     pub(crate) complaint_after_but: bool,
-    /// Enquiry sentences: token ranges, inclusive.
+    /// Enquiry sentences and news reports: token ranges, inclusive, not in
+    /// text order.
     pub(crate) enquiries: &'b [(usize, usize)],
 }
 
@@ -119,6 +120,9 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
     blockers.extend(of(Tag::Blocker));
 
     let inside = |spans: &[(usize, usize)], k: usize| spans.iter().any(|&(a, b)| a <= k && k <= b);
+    // Whether token `k` is a negation word (the set lookup hashes the word,
+    // so callers put their cheaper tests first).
+    let negation_at = |k: usize| text.tokens[k].kind == Kind::Word && c.negations.contains(text.word(k));
     let raw = &raw[..];
     cands.clear();
     cands.extend(raw.iter().copied().filter(|h| {
@@ -127,10 +131,8 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
             return false;
         }
         let negated = (h.first.saturating_sub(c.negation_window)..h.first).any(|k| {
-            // The cheap tests first: the set lookup hashes the word.
-            text.tokens[k].kind == Kind::Word
-                && text.same_sentence(k, h.first)
-                && c.negations.contains(text.word(k))
+            text.same_sentence(k, h.first)
+                && negation_at(k)
                 && !inside(exceptions, k)
                 && !raw
                     .iter()
@@ -150,9 +152,7 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
     // ("3rd outage this month").
     all.clear();
     all.extend_from_slice(cands);
-    let negates = |o: &Cand, h: &Cand| {
-        (o.first..h.first).any(|k| text.tokens[k].kind == Kind::Word && c.negations.contains(text.word(k)))
-    };
+    let negates = |o: &Cand, h: &Cand| (o.first..h.first).any(negation_at);
     cands.retain(|h| {
         let cat = &c.categories[h.cat];
         let inside = |o: &&Cand| {
@@ -247,6 +247,12 @@ fn sum(categories: &[Category], fired: &[Fired], negative: bool, values: &mut Ve
     values.iter().enumerate().map(|(i, v)| v * DECAY.powi(i as i32)).sum()
 }
 
+/// The break that starts the sentence of token `k` (0: the virtual break
+/// before the post).
+fn sentence_start(text: &MatchText, k: usize) -> usize {
+    (0..k).rev().find(|&i| text.tokens[i].kind == Kind::Break).unwrap_or(0)
+}
+
 /// The break that ends the sentence of token `k`.
 fn sentence_end(text: &MatchText, k: usize) -> usize {
     let last = text.tokens.len() - 1;
@@ -255,18 +261,13 @@ fn sentence_end(text: &MatchText, k: usize) -> usize {
 
 /// The sentences holding news about a company (`[report]` in
 /// `data/social.toml`: "shares up 4%", "now hiring", "announces a new
-/// route"), added to the enquiries (`out`, kept in text order): a report
-/// weighs its words like a question does, and its cues do not fire.
+/// route"), added to the enquiries (`out`): a report weighs its words like
+/// a question does, and its cues do not fire.
 fn reports(text: &MatchText, hits: impl Iterator<Item = (usize, usize)>, out: &mut Vec<(usize, usize)>) {
-    let before = out.len();
     for (first, _) in hits {
-        let start = (0..first).rev().find(|&k| text.tokens[k].kind == Kind::Break).unwrap_or(0);
         if !out.iter().any(|&(a, b)| a <= first && first <= b) {
-            out.push((start, sentence_end(text, first)));
+            out.push((sentence_start(text, first), sentence_end(text, first)));
         }
-    }
-    if out.len() > before {
-        out.sort_unstable();
     }
 }
 
@@ -282,7 +283,7 @@ fn enquiries(
     out.clear();
     let last = text.tokens.len() - 1;
     for (first, needs_question_mark) in openers {
-        let start = (0..first).rev().find(|&k| text.tokens[k].kind == Kind::Break).unwrap_or(0);
+        let start = sentence_start(text, first);
         if out.iter().any(|&(a, _)| a == start) {
             continue;
         }
