@@ -4,6 +4,7 @@
 
 mod queue;
 mod routing;
+mod scoring;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -75,23 +76,12 @@ pub enum Command {
     },
     /// Measure the scorer on labelled files against plain VADER: accuracy,
     /// macro-F1, negative precision/recall/F1, ROC-AUC, urgency, topics.
-    /// Built-in data only, so figures do not depend on a config.
-    Eval {
-        /// Labelled files: a customer-service TSV with a header (`label`,
-        /// `text`, optional `urgency`, `topics`) or VADER's ground truth
-        /// (`id<TAB>rating<TAB>text`).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Ground-truth ratings within ±band (of -4..4) are neutral.
-        #[arg(long, default_value_t = 0.5)]
-        band: f64,
-        /// List up to N texts per file whose label earshot got wrong.
-        #[arg(long, default_value_t = 0)]
-        errors: usize,
-        /// Also measure single-thread throughput (texts/s) of both scorers.
-        #[arg(long)]
-        speed: bool,
-    },
+    /// Built-in data only (or `--model`), so figures do not depend on a
+    /// config.
+    Eval(scoring::EvalArgs),
+    /// Train a complaint model from labelled files (a team's own labelled
+    /// mentions) for `[scoring] complaint_model_file`.
+    Train(scoring::TrainArgs),
     /// One poll of one source, printing posts as JSON lines; nothing stored.
     PollOnce {
         #[arg(long)]
@@ -117,7 +107,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let load = |path: &std::path::Path| config::load_with_env(path, &env);
     match cli.command {
         Command::Score { json } => score(&cli.config, json).map_err(CliError::from),
-        Command::Eval { files, band, errors, speed } => eval(&files, band, errors, speed).map_err(CliError::from),
+        Command::Eval(args) => scoring::eval(&args).map_err(CliError::from),
+        Command::Train(args) => scoring::train(&args).map_err(CliError::from),
         Command::CheckConfig => {
             let settings = load(&cli.config)?;
             print!("{}", settings.summary());
@@ -359,42 +350,5 @@ fn score(config_path: &std::path::Path, as_json: bool) -> anyhow::Result<()> {
         }
     }
     out.flush()?;
-    Ok(())
-}
-
-/// `earshot eval`: one report per file, then the throughput if asked.
-fn eval(files: &[PathBuf], band: f64, errors: usize, speed: bool) -> anyhow::Result<()> {
-    let scorer = Scorer::new();
-    let anchor = crate::pipeline::sentiment::SentimentAnalyzer::new();
-    let mut texts = Vec::new();
-    for path in files {
-        let content = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let examples = crate::eval::parse(&content, band).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let report = crate::eval::evaluate(&path.display().to_string(), &examples, &scorer, &anchor);
-        println!("{report}");
-        let wrong = examples.iter().zip(&report.scored).filter(|(e, s)| e.label != s.earshot.label);
-        for (e, s) in wrong.take(errors) {
-            let text: String = e.text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-            println!(
-                "  {} gold {} got {} ({:+.3}; VADER {:+.3}) {}\n      {text}",
-                e.id,
-                e.label.as_str(),
-                s.earshot.label.as_str(),
-                s.earshot.compound,
-                s.anchor,
-                s.earshot.reasons[1..].join("; ")
-            );
-        }
-        texts.extend(examples.into_iter().map(|e| e.text));
-    }
-    if speed {
-        let budget = std::time::Duration::from_secs(3);
-        let ours = crate::eval::throughput(&texts, budget, |t| scorer.score_text(t).compound);
-        let plain = crate::eval::throughput(&texts, budget, |t| anchor.compound(t));
-        println!(
-            "throughput, one thread, {} texts: earshot {ours:.0} texts/s, plain VADER (Rust) {plain:.0} texts/s",
-            texts.len()
-        );
-    }
     Ok(())
 }

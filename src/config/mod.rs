@@ -273,6 +273,10 @@ pub struct ScoringSettings {
     /// A TOML file in `data/topics.toml`'s format. Relative to the config
     /// file.
     pub topics_file: Option<PathBuf>,
+    /// A complaint model made by `earshot train` (a team's own labelled
+    /// mentions) in place of the built-in `data/complaint_model.tsv`.
+    /// Relative to the config file.
+    pub complaint_model_file: Option<PathBuf>,
     /// Where the urgency levels start.
     #[serde(default)]
     pub urgency: UrgencyThresholds,
@@ -282,6 +286,10 @@ pub struct ScoringSettings {
     /// The contents of `topics_file`, read when the config is loaded.
     #[serde(skip)]
     pub topics_file_text: Option<String>,
+    /// The contents of `complaint_model_file`, read when the config is
+    /// loaded.
+    #[serde(skip)]
+    pub complaint_model_text: Option<String>,
 }
 
 /// `[scoring.urgency]`: an urgency (0..1) at or above a threshold gets that

@@ -16,7 +16,11 @@
 //!    text, with politeness, brand lexicons, sarcasm and complaint context
 //!    applied per word, plus the cues' valence: `compound` is the final
 //!    sentiment;
-//! 5. `topics.rs`, `urgency.rs`: topics, urgency and its level.
+//! 5. `topics.rs`: topics;
+//! 6. `model.rs`: where the rules leave room and the post is about a
+//!    company's service, the learned complaint signal may overrule the
+//!    label (`training.rs` makes the model);
+//! 7. `urgency.rs`: urgency and its level.
 //!
 //! Every score says why: `sentiment: negative (-0.72): "terrible"`,
 //! `cue: waiting (2 hrs on hold)`, `reach: 120k followers`, `momentum:
@@ -25,12 +29,14 @@
 
 mod cues;
 mod data;
+mod model;
 mod phrases;
 mod scratch;
 mod shared;
 mod social;
 mod text;
 mod topics;
+mod training;
 mod urgency;
 mod word_set;
 
@@ -48,6 +54,7 @@ use self::scratch::Scratch;
 use self::social::BrandTerms;
 
 pub use self::data::ScoringError;
+pub use self::training::TrainedModel;
 pub use self::urgency::{engagement, level, momentum, reach, Audience, History, REPEAT_WINDOW_DAYS};
 
 /// Longest cue excerpt shown in a reason, in characters.
@@ -137,6 +144,34 @@ impl Scorer {
         self.core.data.topics.iter().map(|t| (t.name.as_str(), t.summary.as_str()))
     }
 
+    /// Trains a complaint model (`earshot train`) on texts, each with
+    /// whether it is a complaint and how much it counts; their features
+    /// are read as this scorer reads a post.
+    pub fn train_complaint_model<'a>(&self, examples: impl IntoIterator<Item = (&'a str, bool, f64)>) -> TrainedModel {
+        let mut names = std::collections::HashMap::new();
+        let examples: Vec<training::Example> = scratch::with(|scratch| {
+            examples
+                .into_iter()
+                .map(|(text, complaint, weight)| {
+                    social::clean(
+                        text,
+                        &mut scratch.cleaned,
+                        &self.brands,
+                        &self.core.sentiment,
+                        &self.core.data.not_names,
+                    );
+                    scratch.words.read(&scratch.cleaned);
+                    model::post_features(&scratch.words, &mut scratch.features);
+                    for f in &scratch.features {
+                        names.entry(f.hash).or_insert_with(|| model::feature_name(&scratch.words, f));
+                    }
+                    training::Example { features: scratch.features.iter().map(|f| f.hash).collect(), complaint, weight }
+                })
+                .collect()
+        });
+        training::train(&examples, &names)
+    }
+
     /// Scores a bare text: no audience, no history.
     pub fn score_text(&self, text: &str) -> Score {
         self.score(text, None, &History::default())
@@ -160,7 +195,7 @@ impl Scorer {
 
     fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
-        let Scratch { cleaned, words, find, hits, cues: cue_buffers, neutral, enquiry, topics } = scratch;
+        let Scratch { cleaned, words, find, hits, cues: cue_buffers, neutral, enquiry, topics, features } = scratch;
         let named_brands = social::clean(text, cleaned, &self.brands, &self.core.sentiment, &d.not_names);
         let cleaned = &*cleaned;
         words.read(cleaned);
@@ -214,6 +249,21 @@ impl Scorer {
             },
         );
 
+        let topics = topics::assign(d, hits, outcome.fired, topics);
+        let rules = model::RulesSaid {
+            label,
+            compound,
+            topic: !topics.is_empty(),
+            cue: !outcome.fired.is_empty(),
+            resolved: outcome.fired.iter().any(|f| d.categories[f.cat].valence > 0.0),
+        };
+        let learned = model::may_overrule(&rules).then(|| self.core.model.verdict(words, features));
+        let overrule = learned.and_then(|v| model::decide(&rules, v.p).map(|o| (o, v)));
+        let (compound, label) = match overrule {
+            Some((o, _)) => (o.compound(), sentiment::label(o.compound())),
+            None => (compound, label),
+        };
+
         let complaints =
             outcome.fired.iter().filter(|f| d.categories[f.cat].valence < 0.0 && f.weight > cues::RESOLVED);
         // A complaint that mentions a wait of a day or more is more urgent.
@@ -235,8 +285,14 @@ impl Scorer {
 
         // The sentiment, the cues, and up to four of reach, engagement,
         // momentum and repeats: sized once.
-        let mut reasons = Vec::with_capacity(1 + outcome.fired.len() + 4);
+        let mut reasons = Vec::with_capacity(2 + outcome.fired.len() + 4);
         reasons.push(sentiment_reason);
+        if let Some((o, verdict)) = overrule {
+            reasons.push(model_reason(o, &verdict, |a, b| {
+                let (start, end) = span(a as usize, b as usize);
+                &cleaned[start as usize..end as usize]
+            }));
+        }
         for f in outcome.fired {
             let (start, end) = span(f.first, f.last);
             let name = &d.categories[f.cat].name;
@@ -264,14 +320,7 @@ impl Scorer {
         if signals.repeats > 0 {
             reasons.push(format!("repeat: {} complaint this week", ordinal(u64::from(signals.repeats) + 1)));
         }
-        Score {
-            compound,
-            label,
-            urgency,
-            level: level(urgency, &self.thresholds),
-            topics: topics::assign(d, hits, outcome.fired, topics),
-            reasons,
-        }
+        Score { compound, label, urgency, level: level(urgency, &self.thresholds), topics, reasons }
     }
 }
 
@@ -365,6 +414,23 @@ fn sentiment_reason(compound: f64, label: Label, drivers: DriverPhrases<'_>) -> 
             reason.push_str(if i == 0 { ": " } else { ", " });
             push_quoted(&mut reason, phrase);
         }
+    }
+    reason
+}
+
+/// `model: complaint (p 0.94): "still", "no reply"`: the learned signal's
+/// verdict, with the words of the post that weighed most toward it.
+fn model_reason<'t>(o: model::Overrule, verdict: &model::Verdict, excerpt: impl Fn(u32, u32) -> &'t str) -> String {
+    let mut reason = String::with_capacity(64);
+    reason.push_str(match o {
+        model::Overrule::Complaint { .. } => "model: complaint (p ",
+        model::Overrule::NoComplaint { .. } => "model: no complaint (p ",
+    });
+    push_two_decimals(&mut reason, verdict.p);
+    reason.push(')');
+    for (i, (a, b)) in verdict.heaviest.iter().flatten().enumerate() {
+        reason.push_str(if i == 0 { ": " } else { ", " });
+        push_quoted(&mut reason, excerpt(*a, *b));
     }
     reason
 }

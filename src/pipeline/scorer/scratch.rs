@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use super::cues;
+use super::model;
 use super::phrases::{FindScratch, Hit};
 use super::text::MatchText;
 
@@ -26,6 +27,8 @@ pub(crate) struct Scratch {
     pub(crate) enquiry: Vec<(u32, u32)>,
     /// Topic indexes found (`topics.rs`).
     pub(crate) topics: Vec<usize>,
+    /// The post's features for the complaint model (`model.rs`).
+    pub(crate) features: Vec<model::Feature>,
 }
 
 thread_local! {

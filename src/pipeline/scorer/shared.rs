@@ -19,11 +19,14 @@ use crate::config::{ScoringSettings, UrgencyThresholds};
 use crate::pipeline::sentiment::SentimentAnalyzer;
 
 use super::data::{self, Compiled, ScoringError};
+use super::model::{self, ComplaintModel};
 
 /// What a scorer needs from `[scoring]`, compiled.
 pub(super) struct Core {
     pub(super) sentiment: SentimentAnalyzer,
     pub(super) data: Compiled,
+    /// The learned complaint signal.
+    pub(super) model: ComplaintModel,
 }
 
 /// How many compiled cores are remembered.
@@ -55,12 +58,22 @@ fn compile(settings: &ScoringSettings) -> Result<Core, ScoringError> {
     let data = data::compile(settings)?;
     let overlay = data.lexicon.iter().map(|(w, v)| (std::borrow::Cow::Owned(w.clone()), *v));
     let sentiment = SentimentAnalyzer::with_overlay(overlay);
-    Ok(Core { sentiment, data })
+    let model = match &settings.complaint_model_text {
+        Some(text) => ComplaintModel::parse(text, "scoring.complaint_model_file")?,
+        None => ComplaintModel::parse(model::BUILT_IN, "data/complaint_model.tsv")?,
+    };
+    Ok(Core { sentiment, data, model })
 }
 
 /// The part of the settings the core depends on: the urgency thresholds
 /// are applied per scorer, and the file paths only matter through the
 /// texts read from them.
 fn key(settings: &ScoringSettings) -> ScoringSettings {
-    ScoringSettings { urgency: UrgencyThresholds::default(), cues_file: None, topics_file: None, ..settings.clone() }
+    ScoringSettings {
+        urgency: UrgencyThresholds::default(),
+        cues_file: None,
+        topics_file: None,
+        complaint_model_file: None,
+        ..settings.clone()
+    }
 }

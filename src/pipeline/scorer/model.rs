@@ -1,0 +1,267 @@
+//! The learned complaint signal: a logistic regression over a post's words
+//! and neighbouring word pairs, which says how sure it is that the post
+//! is a complaint (`data/complaint_model.tsv`, made by `earshot train`
+//! from the labelled sets; an admin may give their own with
+//! `[scoring] complaint_model_file`).
+//!
+//! The cue lists hear the complaints their phrases name; people state
+//! complaints in more shapes than phrase lists reach ("Tracking: 'Out for
+//! delivery' Mon. Tue. Wed."). The model hears the words complaints are
+//! made of ("still", "again", "nobody", "_dur") and the words enquiries
+//! and praise are made of, wherever they stand. It speaks only where the
+//! rules leave room and the post is about a company (see [`decide`]):
+//! trained on customer-service posts, it knows complaints, not
+//! sentiment at large.
+//!
+//! Owns: the model file's format (`feature<TAB>weight` lines, one `bias`
+//! line, `#` comments; a feature is one word or two separated by a space,
+//! as the cue tokeniser writes them: lower case, `_num`, `_dur`), the
+//! features of a post, the probability and its heaviest features (the
+//! reason), and the decision rule. Training: `training.rs`. Tests:
+//! `scorer/tests/model.rs`.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::data::ScoringError;
+use super::text::{Kind, MatchText};
+use crate::domain::Label;
+use crate::pipeline::sentiment::FxHasher;
+
+/// The built-in model.
+pub(crate) const BUILT_IN: &str = include_str!("../../../data/complaint_model.tsv");
+
+/// A post the rules read as not negative, about a customer-service topic,
+/// becomes a complaint when the model is at least this sure.
+pub(crate) const COMPLAINT_FROM: f64 = 0.9;
+/// A post the rules read as negative (not strongly: see
+/// [`VETO_MILDER_THAN`]) on the strength of a cue becomes neutral when the
+/// model's probability is below this.
+pub(crate) const NO_COMPLAINT_BELOW: f64 = 0.1;
+/// Only negative sentiment milder than this can be overruled: "furious",
+/// "worst ever" stay negative whatever the words around them.
+pub(crate) const VETO_MILDER_THAN: f64 = -0.5;
+/// Nor can praise this clear: the model hears the words complaints are
+/// made of ("since", "waiting"), not that "thanks, you made it right"
+/// ends well.
+pub(crate) const PRAISE_FROM: f64 = 0.5;
+/// Where an overruled negative post lands: just inside neutral, so it
+/// still ranks above every post nobody complained in.
+const OVERRULED_COMPOUND: f64 = -0.04;
+/// How many features a reason names.
+const REASON_FEATURES: usize = 3;
+
+/// A compiled model: the bias and each feature's weight, by the hash of
+/// its words.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ComplaintModel {
+    bias: f32,
+    weights: HashMap<u64, f32, BuildHasherDefault<FxHasher>>,
+}
+
+/// One feature of a post: its hash and the tokens it spans.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Feature {
+    pub(crate) hash: u64,
+    pub(crate) first: u32,
+    pub(crate) last: u32,
+    /// Its weight in the model (0 when it has none), once weighed.
+    weight: f32,
+}
+
+/// What the model says about one post.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Verdict {
+    /// Probability that the post is a complaint.
+    pub(crate) p: f64,
+    /// Token spans of the features that weighed most toward the verdict
+    /// (towards "complaint" when `p` >= 0.5), heaviest first.
+    pub(crate) heaviest: [Option<(u32, u32)>; REASON_FEATURES],
+}
+
+/// What the model changes in a score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Overrule {
+    /// The rules heard no complaint; the model hears one.
+    Complaint { compound: f64 },
+    /// The rules heard a complaint; the model hears none.
+    NoComplaint { compound: f64 },
+}
+
+impl Overrule {
+    pub(crate) fn compound(self) -> f64 {
+        match self {
+            Overrule::Complaint { compound } | Overrule::NoComplaint { compound } => compound,
+        }
+    }
+}
+
+/// What the rules concluded about a post: the model's gates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RulesSaid {
+    pub(crate) label: Label,
+    pub(crate) compound: f64,
+    /// The post names a customer-service topic.
+    pub(crate) topic: bool,
+    /// A cue category fired.
+    pub(crate) cue: bool,
+    /// A cue of praise or of a resolution fired ("arrived today",
+    /// "sorted it in 10 minutes").
+    pub(crate) resolved: bool,
+}
+
+/// Whether the model may speak on this post at all: the only posts it
+/// could overrule (the daemon skips the features of every other post).
+pub(crate) fn may_overrule(rules: &RulesSaid) -> bool {
+    match rules.label {
+        Label::Negative => rules.cue && rules.compound > VETO_MILDER_THAN,
+        _ => rules.topic && !rules.resolved && rules.compound < PRAISE_FROM,
+    }
+}
+
+/// The decision rule: the model overrules the rules' label only when it is
+/// sure and the post is about a company's service (a topic for a new
+/// complaint, a cue for a vetoed one), and never a resolution or praise
+/// the rules heard ("my parcel arrived today": most posts with "parcel
+/// arrived" in them are complaints, this one is not). Fitted on the labelled sets with
+/// each set held out in turn (BENCHMARKS.md, "A learned complaint signal").
+pub(crate) fn decide(rules: &RulesSaid, p: f64) -> Option<Overrule> {
+    if !may_overrule(rules) {
+        return None;
+    }
+    match rules.label {
+        Label::Negative if p < NO_COMPLAINT_BELOW => {
+            Some(Overrule::NoComplaint { compound: rules.compound.max(OVERRULED_COMPOUND) })
+        }
+        Label::Negative => None,
+        _ if p >= COMPLAINT_FROM => Some(Overrule::Complaint { compound: rules.compound.min(round4(0.5 - p)) }),
+        _ => None,
+    }
+}
+
+impl ComplaintModel {
+    /// Reads a model file; `key` names it in errors.
+    pub(crate) fn parse(text: &str, key: &str) -> Result<ComplaintModel, ScoringError> {
+        let err = |line: usize, reason: String| ScoringError { key: format!("{key}: line {line}"), reason };
+        let mut model = ComplaintModel::default();
+        let mut bias = None;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((feature, weight)) = line.split_once('\t') else {
+                return Err(err(i + 1, "expected `feature<TAB>weight`".into()));
+            };
+            let weight: f32 = match weight.trim().parse() {
+                Ok(w) if f32::is_finite(w) => w,
+                _ => return Err(err(i + 1, format!("weight {weight:?} is not a finite number"))),
+            };
+            if feature == "bias" {
+                if bias.replace(weight).is_some() {
+                    return Err(err(i + 1, "a second `bias` line".into()));
+                }
+                continue;
+            }
+            let hash = feature_hash(feature).ok_or_else(|| {
+                err(i + 1, format!("feature {feature:?} is not one or two lower-case words separated by a space"))
+            })?;
+            if model.weights.insert(hash, weight).is_some() {
+                return Err(err(i + 1, format!("feature {feature:?} appears twice")));
+            }
+        }
+        model.bias = bias.ok_or_else(|| ScoringError { key: key.into(), reason: "no `bias` line".into() })?;
+        Ok(model)
+    }
+
+    /// The model's verdict on a post's words; `features` is a buffer.
+    pub(crate) fn verdict(&self, words: &MatchText, features: &mut Vec<Feature>) -> Verdict {
+        post_features(words, features);
+        let mut z = f64::from(self.bias);
+        for f in features.iter_mut() {
+            f.weight = self.weights.get(&f.hash).copied().unwrap_or(0.0);
+            z += f64::from(f.weight);
+        }
+        let p = sigmoid(z);
+        let toward = if p >= 0.5 { 1.0 } else { -1.0 };
+        let mut heaviest = [(0.0f32, None); REASON_FEATURES];
+        for f in features.iter() {
+            let pull = f.weight * toward;
+            if pull <= 0.0 {
+                continue;
+            }
+            if let Some(slot) = heaviest.iter().position(|&(h, s)| s.is_none() || pull > h) {
+                heaviest[slot..].rotate_right(1);
+                heaviest[slot] = (pull, Some((f.first, f.last)));
+            }
+        }
+        Verdict { p, heaviest: heaviest.map(|(_, span)| span) }
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z.clamp(-30.0, 30.0)).exp())
+}
+
+/// A post's features, each once (its first place): every word, number
+/// (`_num`), duration (`_dur`) and emoji, and every two neighbours within
+/// a sentence.
+pub(crate) fn post_features(words: &MatchText, out: &mut Vec<Feature>) {
+    out.clear();
+    let mut previous: Option<(u64, u32)> = None;
+    for (i, t) in words.tokens.iter().enumerate() {
+        if t.kind == Kind::Break {
+            previous = None;
+            continue;
+        }
+        let i = i as u32;
+        let hash = word_hash(words.word(i as usize));
+        out.push(Feature { hash, first: i, last: i, weight: 0.0 });
+        if let Some((before, at)) = previous {
+            out.push(Feature { hash: pair_hash(before, hash), first: at, last: i, weight: 0.0 });
+        }
+        previous = Some((hash, i));
+    }
+    out.sort_unstable_by_key(|f| (f.hash, f.first));
+    out.dedup_by_key(|f| f.hash);
+}
+
+/// A feature's name as the model file writes it: its words, space
+/// separated.
+pub(crate) fn feature_name(words: &MatchText, f: &Feature) -> String {
+    let (first, last) = (f.first as usize, f.last as usize);
+    if first == last {
+        words.word(first).to_string()
+    } else {
+        format!("{} {}", words.word(first), words.word(last))
+    }
+}
+
+/// The hash of a feature written as in the model file.
+fn feature_hash(name: &str) -> Option<u64> {
+    let well_formed = |w: &str| !w.is_empty() && !w.chars().any(|c| c.is_whitespace() || c.is_uppercase());
+    let mut parts = name.split(' ');
+    let first = parts.next().filter(|w| well_formed(w))?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(word_hash(first)),
+        (Some(second), None) if well_formed(second) => Some(pair_hash(word_hash(first), word_hash(second))),
+        _ => None,
+    }
+}
+
+fn word_hash(word: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(word.as_bytes());
+    h.finish()
+}
+
+fn pair_hash(first: u64, second: u64) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u64(first);
+    h.write_u64(second ^ 0x2545_f491_4f6c_dd1d);
+    h.finish()
+}
