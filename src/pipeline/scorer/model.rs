@@ -174,6 +174,12 @@ impl ComplaintModel {
         Ok(model)
     }
 
+    /// How many features carry a weight.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.weights.len()
+    }
+
     /// The model's verdict on a post's words; `features` is a buffer.
     pub(crate) fn verdict(&self, words: &MatchText, features: &mut Vec<Feature>) -> Verdict {
         post_features(words, features);

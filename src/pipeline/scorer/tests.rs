@@ -1,9 +1,11 @@
 //! Scorer tests: labels, urgency and levels, history (momentum, repeat
 //! complaints), reasons, thresholds, hostile input. Cue categories, topics
 //! and negation are in `tests/cues.rs`, social text in `tests/social.rs`,
-//! the tokeniser and phrase compiler in `tests/text.rs`.
+//! the tokeniser and phrase compiler in `tests/text.rs`, the learned
+//! complaint signal in `tests/model.rs`.
 
 mod cues;
+mod model;
 mod social;
 mod text;
 

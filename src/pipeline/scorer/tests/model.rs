@@ -1,0 +1,161 @@
+//! The learned complaint signal: the model file, a post's features, the
+//! decision rule, the scorer with a model of the test's own, and training.
+
+use super::super::model::{self, ComplaintModel, Overrule, RulesSaid};
+use super::super::text::MatchText;
+use super::*;
+
+/// A scorer whose complaint model is `model` (a model file's text).
+fn with_model(model: &str) -> Scorer {
+    let settings = ScoringSettings { complaint_model_text: Some(model.into()), ..ScoringSettings::default() };
+    Scorer::with_settings(&[], &settings).unwrap()
+}
+
+/// A model that never speaks: p is 0.5 for every post.
+const SILENT: &str = "bias\t0\n";
+
+fn feature_names(text: &str) -> Vec<String> {
+    let words = MatchText::new(text);
+    let mut features = Vec::new();
+    model::post_features(&words, &mut features);
+    let mut names: Vec<String> = features.iter().map(|f| model::feature_name(&words, f)).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn features_are_words_and_neighbours_within_a_sentence_each_once() {
+    assert_eq!(
+        feature_names("Still no reply. Day 3, still no reply"),
+        ["_num", "_num still", "day", "day _num", "no", "no reply", "reply", "still", "still no"]
+    );
+    // Durations and numbers are read as the cue patterns read them; a
+    // sentence end breaks the pair.
+    assert_eq!(feature_names("2 hrs on hold!"), ["_dur", "_dur on", "hold", "on", "on hold"]);
+    assert!(feature_names("").is_empty());
+}
+
+#[test]
+fn the_model_file_is_read_strictly() {
+    let ok = ComplaintModel::parse("# comment\n\nbias\t-1.5\nstill\t0.8\nno reply\t1.25\r\n", "m").unwrap();
+    assert_eq!(ok.len(), 2);
+    let refuse = |text: &str| ComplaintModel::parse(text, "m").unwrap_err();
+    assert_eq!(refuse("still\t1\n").reason, "no `bias` line");
+    let e = refuse("bias\t0\nstill 1\n");
+    assert_eq!((e.key.as_str(), e.reason.as_str()), ("m: line 2", "expected `feature<TAB>weight`"));
+    for weight in ["NaN", "inf", "x", ""] {
+        assert!(refuse(&format!("bias\t0\nstill\t{weight}\n")).reason.contains("not a finite number"), "{weight}");
+    }
+    assert!(refuse("bias\t0\nthree word feature\t1\n").reason.contains("one or two lower-case words"));
+    assert!(refuse("bias\t0\nStill\t1\n").reason.contains("one or two lower-case words"));
+    assert!(refuse("bias\t0\nno  reply\t1\n").reason.contains("one or two lower-case words"));
+    assert!(refuse("bias\t0\nstill\t1\nstill\t2\n").reason.contains("appears twice"));
+    assert!(refuse("bias\t0\nbias\t1\n").reason.contains("second `bias`"));
+    // The built-in model reads.
+    assert!(ComplaintModel::parse(model::BUILT_IN, "data/complaint_model.tsv").unwrap().len() > 1_000);
+}
+
+#[test]
+fn verdicts_name_the_heaviest_words_toward_them() {
+    let m = ComplaintModel::parse("bias\t0\nstill\t1\nno reply\t3\nthanks\t-0.5\nreply\t0.2\n", "m").unwrap();
+    let words = MatchText::new("thanks, still no reply");
+    let v = m.verdict(&words, &mut Vec::new());
+    assert!((v.p - model::sigmoid(3.7)).abs() < 1e-6, "{v:?}");
+    let named: Vec<String> = v.heaviest.iter().flatten().map(|&(a, b)| format!("{a}-{b}")).collect();
+    // Token 0 is the break that opens the text: "no reply" (tokens 3-4),
+    // then "still" (2), then "reply" (4); never "thanks", which weighs the
+    // other way.
+    assert_eq!(named, ["3-4", "2-2", "4-4"]);
+}
+
+fn rules(label: Label, compound: f64) -> RulesSaid {
+    RulesSaid { label, compound, topic: true, cue: true, resolved: false }
+}
+
+#[test]
+fn the_model_adds_a_complaint_only_about_a_topic_and_when_sure() {
+    let neutral = rules(Label::Neutral, 0.0);
+    let Some(Overrule::Complaint { compound }) = model::decide(&neutral, 0.95) else { panic!("sure: a complaint") };
+    assert_eq!(compound, -0.45);
+    assert_eq!(model::decide(&neutral, 0.85), None, "not sure enough");
+    assert_eq!(model::decide(&RulesSaid { topic: false, ..neutral }, 0.99), None, "no customer-service topic");
+    assert_eq!(model::decide(&RulesSaid { resolved: true, ..neutral }, 0.99), None, "the rules heard a resolution");
+    assert_eq!(model::decide(&rules(Label::Positive, 0.6), 0.99), None, "clear praise stays praise");
+    assert!(model::decide(&rules(Label::Positive, 0.3), 0.99).is_some());
+}
+
+#[test]
+fn the_model_vetoes_only_a_mild_negative_resting_on_a_cue() {
+    let mild = rules(Label::Negative, -0.3);
+    assert_eq!(model::decide(&mild, 0.05), Some(Overrule::NoComplaint { compound: -0.04 }));
+    assert_eq!(model::decide(&mild, 0.2), None, "not sure enough");
+    assert_eq!(model::decide(&rules(Label::Negative, -0.8), 0.01), None, "strong words stay negative");
+    assert_eq!(model::decide(&RulesSaid { cue: false, ..mild }, 0.01), None, "no cue: plain sentiment");
+    assert_eq!(model::decide(&mild, 0.95), None, "the model agrees");
+}
+
+#[test]
+fn a_sure_model_turns_a_neutral_post_about_a_topic_into_a_complaint_and_says_why() {
+    let text = "the parcel came on monday";
+    let silent = with_model(SILENT).score_text(text);
+    assert_eq!(silent.label, Label::Neutral, "{silent:?}");
+    assert!(silent.topics.contains(&"delivery".to_string()));
+    let s = with_model("bias\t-2\nparcel\t3\ncame on\t2\n").score_text(text);
+    assert_eq!(s.label, Label::Negative, "{s:?}");
+    assert_eq!(s.reasons[1], r#"model: complaint (p 0.95): "parcel", "came on""#);
+    assert!(s.urgency > silent.urgency);
+    // The same words without a customer-service topic: the model is not
+    // asked.
+    let off_topic = with_model("bias\t-2\ncame on\t5\n").score_text("she came on monday");
+    assert_eq!(off_topic.label, Label::Neutral, "{off_topic:?}");
+}
+
+#[test]
+fn a_sure_model_clears_a_mild_complaint_cue_and_says_why() {
+    let text = "my parcel is late, tracking says tomorrow";
+    let silent = with_model(SILENT).score_text(text);
+    assert_eq!(silent.label, Label::Negative, "{silent:?}");
+    let s = with_model("bias\t-1\ntomorrow\t-4\n").score_text(text);
+    assert_eq!(s.label, Label::Neutral, "{s:?}");
+    assert_eq!(s.compound, -0.04);
+    assert!(s.reasons[1].starts_with(r#"model: no complaint (p 0.01): "tomorrow""#), "{s:?}");
+}
+
+#[test]
+fn training_learns_the_words_of_complaints_and_repeats_itself() {
+    let examples = [
+        ("still no refund after 3 weeks", true, 1.0),
+        ("still waiting on my refund", true, 1.0),
+        ("no refund yet, nobody answers", true, 1.0),
+        ("refund came through, thanks", false, 1.0),
+        ("thanks for the quick refund", false, 1.0),
+        ("how long does a refund take?", false, 1.0),
+        ("the lovely weather", false, 0.1),
+    ];
+    let s = Scorer::new();
+    let trained = s.train_complaint_model(examples.iter().copied());
+    let file = trained.to_file("a test model\ntwo lines");
+    assert!(file.starts_with("# a test model\n# two lines\nbias\t"), "{file}");
+    assert_eq!(file, s.train_complaint_model(examples.iter().copied()).to_file("a test model\ntwo lines"));
+    let weight = |name: &str| {
+        file.lines().find_map(|l| l.strip_prefix(&format!("{name}\t"))).map(|w| w.parse::<f32>().unwrap())
+    };
+    assert!(weight("still").unwrap() > 0.2, "{file}");
+    assert!(weight("thanks").unwrap() < -0.2, "{file}");
+    // Seen in one post only: not learned.
+    assert_eq!(weight("nobody"), None);
+    // What it writes, the scorer reads, and it hears what it was taught.
+    let m = ComplaintModel::parse(&file, "trained").unwrap();
+    let p = |text: &str| m.verdict(&MatchText::new(text), &mut Vec::new()).p;
+    assert!(p("still no refund") > 0.5 && p("thanks for the refund") < 0.5);
+}
+
+#[test]
+fn hostile_posts_cost_the_model_nothing_special() {
+    let s = with_model("bias\t-2\nparcel\t3\n");
+    let long = "where is my parcel ".repeat(6_000);
+    for text in [long.as_str(), "parcel\u{0}\u{1b}[31m\u{202e}", "📦📦📦 parcel 📦", ""] {
+        let score = s.score_text(text);
+        assert!(score.compound.is_finite() && (-1.0..=1.0).contains(&score.compound), "{score:?}");
+    }
+}
