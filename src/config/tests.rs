@@ -561,7 +561,11 @@ fn scoring_mistakes_are_refused_with_the_key() {
     assert!(err.reason.contains("not a finite number"), "{err}");
     std::fs::write(dir.path().join("model.tsv"), "bias\t-1\nstill\t0.5\n").unwrap();
     let s = load_with_env(&path, &env()).unwrap();
-    assert_eq!(s.scoring.complaint_model_text.as_deref(), Some("bias\t-1\nstill\t0.5\n"), "read relative to the config");
+    assert_eq!(
+        s.scoring.complaint_model_text.as_deref(),
+        Some("bias\t-1\nstill\t0.5\n"),
+        "read relative to the config"
+    );
 
     let err = refuse(&format!("{GOOD}\n[scoring]\nlexicon = {{ \"meh\" = 12.0 }}\n"));
     assert_eq!(err.key, "scoring.lexicon.meh");

@@ -249,6 +249,8 @@ impl Scorer {
             },
         );
 
+        let complaints =
+            outcome.fired.iter().filter(|f| d.categories[f.cat].valence < 0.0 && f.weight > cues::RESOLVED);
         let topics = topics::assign(d, hits, outcome.fired, topics);
         let rules = model::RulesSaid {
             label,
@@ -256,6 +258,7 @@ impl Scorer {
             topic: !topics.is_empty(),
             cue: !outcome.fired.is_empty(),
             resolved: outcome.fired.iter().any(|f| d.categories[f.cat].valence > 0.0),
+            binding: outcome.sarcasm || complaints.clone().any(|f| d.categories[f.cat].critical),
         };
         let learned = model::may_overrule(&rules).then(|| self.core.model.verdict(words, features));
         let overrule = learned.and_then(|v| model::decide(&rules, v.p).map(|o| (o, v)));
@@ -264,8 +267,6 @@ impl Scorer {
             None => (compound, label),
         };
 
-        let complaints =
-            outcome.fired.iter().filter(|f| d.categories[f.cat].valence < 0.0 && f.weight > cues::RESOLVED);
         // A complaint that mentions a wait of a day or more is more urgent.
         let longest_wait = complaints
             .clone()

@@ -108,13 +108,17 @@ pub(crate) struct RulesSaid {
     /// A cue of praise or of a resolution fired ("arrived today",
     /// "sorted it in 10 minutes").
     pub(crate) resolved: bool,
+    /// A cue the model may not clear fired: sarcasm ("this bank is a
+    /// joke" is a complaint in any question) or a critical one (legal,
+    /// safety, privacy: a missed one costs more than a false alarm).
+    pub(crate) binding: bool,
 }
 
 /// Whether the model may speak on this post at all: the only posts it
 /// could overrule (the daemon skips the features of every other post).
 pub(crate) fn may_overrule(rules: &RulesSaid) -> bool {
     match rules.label {
-        Label::Negative => rules.cue && rules.compound > VETO_MILDER_THAN,
+        Label::Negative => rules.cue && !rules.binding && rules.compound > VETO_MILDER_THAN,
         _ => rules.topic && !rules.resolved && rules.compound < PRAISE_FROM,
     }
 }

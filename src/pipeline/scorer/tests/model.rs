@@ -69,7 +69,7 @@ fn verdicts_name_the_heaviest_words_toward_them() {
 }
 
 fn rules(label: Label, compound: f64) -> RulesSaid {
-    RulesSaid { label, compound, topic: true, cue: true, resolved: false }
+    RulesSaid { label, compound, topic: true, cue: true, resolved: false, binding: false }
 }
 
 #[test]
@@ -91,6 +91,7 @@ fn the_model_vetoes_only_a_mild_negative_resting_on_a_cue() {
     assert_eq!(model::decide(&mild, 0.2), None, "not sure enough");
     assert_eq!(model::decide(&rules(Label::Negative, -0.8), 0.01), None, "strong words stay negative");
     assert_eq!(model::decide(&RulesSaid { cue: false, ..mild }, 0.01), None, "no cue: plain sentiment");
+    assert_eq!(model::decide(&RulesSaid { binding: true, ..mild }, 0.01), None, "sarcasm or a critical cue");
     assert_eq!(model::decide(&mild, 0.95), None, "the model agrees");
 }
 
@@ -137,9 +138,8 @@ fn training_learns_the_words_of_complaints_and_repeats_itself() {
     let file = trained.to_file("a test model\ntwo lines");
     assert!(file.starts_with("# a test model\n# two lines\nbias\t"), "{file}");
     assert_eq!(file, s.train_complaint_model(examples.iter().copied()).to_file("a test model\ntwo lines"));
-    let weight = |name: &str| {
-        file.lines().find_map(|l| l.strip_prefix(&format!("{name}\t"))).map(|w| w.parse::<f32>().unwrap())
-    };
+    let weight =
+        |name: &str| file.lines().find_map(|l| l.strip_prefix(&format!("{name}\t"))).map(|w| w.parse::<f32>().unwrap());
     assert!(weight("still").unwrap() > 0.2, "{file}");
     assert!(weight("thanks").unwrap() < -0.2, "{file}");
     // Seen in one post only: not learned.
