@@ -65,7 +65,7 @@ pub(crate) struct Feature {
     pub(crate) hash: u64,
     pub(crate) first: u32,
     pub(crate) last: u32,
-    /// Its weight in the model (0 when it has none), once weighed.
+    /// Its weight in the model (0 in training).
     weight: f32,
 }
 
@@ -184,18 +184,22 @@ impl ComplaintModel {
         self.weights.len()
     }
 
-    /// The model's verdict on a post's words; `features` is a buffer.
-    pub(crate) fn verdict(&self, words: &MatchText, features: &mut Vec<Feature>) -> Verdict {
-        post_features(words, features);
-        let mut z = f64::from(self.bias);
-        for f in features.iter_mut() {
-            f.weight = self.weights.get(&f.hash).copied().unwrap_or(0.0);
-            z += f64::from(f.weight);
-        }
-        let p = sigmoid(z);
+    /// The model's verdict on a post's words; `found` is a buffer.
+    pub(crate) fn verdict(&self, words: &MatchText, found: &mut Vec<Feature>) -> Verdict {
+        // The features the model weighs, each once (its first place): few
+        // per post, so a scan finds a repeat sooner than a sort would.
+        found.clear();
+        for_each_feature(words, |hash, first, last| {
+            if let Some(&weight) = self.weights.get(&hash) {
+                if !found.iter().any(|f| f.hash == hash) {
+                    found.push(Feature { hash, first, last, weight });
+                }
+            }
+        });
+        let p = sigmoid(f64::from(self.bias) + found.iter().map(|f| f64::from(f.weight)).sum::<f64>());
         let toward = if p >= 0.5 { 1.0 } else { -1.0 };
         let mut heaviest = [(0.0f32, None); REASON_FEATURES];
-        for f in features.iter() {
+        for f in found.iter() {
             let pull = f.weight * toward;
             if pull <= 0.0 {
                 continue;
@@ -217,11 +221,19 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z.clamp(-30.0, 30.0)).exp())
 }
 
-/// A post's features, each once (its first place): every word, number
-/// (`_num`), duration (`_dur`) and emoji, and every two neighbours within
-/// a sentence.
+/// A post's features, each once (its first place): what training sees.
 pub(crate) fn post_features(words: &MatchText, out: &mut Vec<Feature>) {
     out.clear();
+    for_each_feature(words, |hash, first, last| out.push(Feature { hash, first, last, weight: 0.0 }));
+    out.sort_unstable_by_key(|f| (f.hash, f.first));
+    out.dedup_by_key(|f| f.hash);
+}
+
+/// Calls `f(hash, first token, last token)` for every feature of a post,
+/// in text order, repeats included: every word, number (`_num`),
+/// duration (`_dur`) and emoji, and every two neighbours within a
+/// sentence.
+fn for_each_feature(words: &MatchText, mut f: impl FnMut(u64, u32, u32)) {
     let mut previous: Option<(u64, u32)> = None;
     for (i, t) in words.tokens.iter().enumerate() {
         if t.kind == Kind::Break {
@@ -230,14 +242,12 @@ pub(crate) fn post_features(words: &MatchText, out: &mut Vec<Feature>) {
         }
         let i = i as u32;
         let hash = word_hash(words.word(i as usize));
-        out.push(Feature { hash, first: i, last: i, weight: 0.0 });
+        f(hash, i, i);
         if let Some((before, at)) = previous {
-            out.push(Feature { hash: pair_hash(before, hash), first: at, last: i, weight: 0.0 });
+            f(pair_hash(before, hash), at, i);
         }
         previous = Some((hash, i));
     }
-    out.sort_unstable_by_key(|f| (f.hash, f.first));
-    out.dedup_by_key(|f| f.hash);
 }
 
 /// A feature's name as the model file writes it: its words, space

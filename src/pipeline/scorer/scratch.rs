@@ -27,7 +27,7 @@ pub(crate) struct Scratch {
     pub(crate) enquiry: Vec<(u32, u32)>,
     /// Topic indexes found (`topics.rs`).
     pub(crate) topics: Vec<usize>,
-    /// The post's features for the complaint model (`model.rs`).
+    /// The features the complaint model weighs (`model.rs`).
     pub(crate) features: Vec<model::Feature>,
 }
 
