@@ -3,6 +3,7 @@
 
 use super::metrics::{classification, roc_auc, topics, urgency};
 use super::*;
+use crate::config::ScoringSettings;
 
 #[test]
 fn classification_metrics() {
@@ -85,13 +86,22 @@ fn customer_service_dev_set_meets_the_target() {
 }
 
 /// The sets written blind (by writers who never saw the cue lists; see
-/// BENCHMARKS.md, "Scorer accuracy"): the tuning on A to D holds, and E,
-/// which no pattern was written from, stays well above plain VADER.
-/// The floors sit a little under this session's figures, so a change that
-/// loses ground on posts it was not written for fails here.
+/// BENCHMARKS.md, "Scorer accuracy"), scored by the shipped scorer, whose
+/// complaint model was trained on them: a guard that the rules and the
+/// model keep their figures. The floors sit a little under this session's
+/// figures. What the model does on posts it was not trained on is the
+/// next test's.
 #[test]
 fn blind_sets_hold_their_figures() {
-    let sets = [("a", 0.95, 0.90), ("b", 0.90, 0.84), ("c", 0.90, 0.88), ("d", 0.87, 0.93), ("e", 0.68, 0.76)];
+    let sets = [
+        ("a", 0.97, 0.95),
+        ("b", 0.97, 0.90),
+        ("c", 0.91, 0.94),
+        ("d", 0.91, 0.95),
+        ("e", 0.89, 0.86),
+        ("f", 0.88, 0.84),
+        ("g", 0.94, 0.90),
+    ];
     for (name, recall, precision) in sets {
         let r = report(&format!("{}/tests/data/cs_blind_{name}.tsv", env!("CARGO_MANIFEST_DIR")));
         assert!(r.earshot.n >= 200, "{r}");
@@ -99,6 +109,42 @@ fn blind_sets_hold_their_figures() {
         assert!(neg.recall >= recall && neg.precision >= precision, "set {name}: {r}");
         assert!(r.earshot.macro_f1 > r.anchor.macro_f1 + 0.15, "set {name}: {r}");
         assert!(r.earshot.negative().f1 > r.anchor.negative().f1 + 0.15, "set {name}: {r}");
+    }
+}
+
+/// The complaint model on a set it was not trained on: trained here by
+/// earshot's own trainer on every other labelled set of the repository,
+/// it must raise the held-out set's negative recall over the rules alone
+/// (a model that never speaks) by 5 points, and lower neither its
+/// precision nor its ROC-AUC. E and F were the last sets written blind:
+/// no rule was written from E, and F was scored before any was.
+#[test]
+fn the_complaint_model_helps_on_a_set_it_was_not_trained_on() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let names = ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"];
+    let load = |name: &str| parse(&std::fs::read_to_string(format!("{dir}/cs_{name}.tsv")).unwrap(), 0.5).unwrap();
+    let scorer_with = |model: String| {
+        let settings = ScoringSettings { complaint_model_text: Some(model), ..ScoringSettings::default() };
+        Scorer::with_settings(&[], &settings).unwrap()
+    };
+    let anchor = SentimentAnalyzer::new();
+    let rules_alone = scorer_with("bias\t0\n".into());
+    for held in ["blind_e", "blind_f"] {
+        let training: Vec<Example> = names.iter().filter(|n| **n != held).flat_map(|n| load(n)).collect();
+        let model = Scorer::new()
+            .train_complaint_model(training.iter().map(|e| (e.text.as_str(), e.label == Label::Negative, 1.0)));
+        let with_model = scorer_with(model.to_file(""));
+        let examples = load(held);
+        let before = evaluate(held, &examples, &rules_alone, &anchor).earshot;
+        let after = evaluate(held, &examples, &with_model, &anchor).earshot;
+        let (b, a) = (before.negative(), after.negative());
+        println!(
+            "{held}: rules alone R {:.3} P {:.3}; with a model trained without it R {:.3} P {:.3}",
+            b.recall, b.precision, a.recall, a.precision
+        );
+        assert!(a.recall >= b.recall + 0.05, "{held}: {b:?} -> {a:?}");
+        assert!(a.precision >= b.precision, "{held}: {b:?} -> {a:?}");
+        assert!(after.negative_auc >= before.negative_auc, "{held}: {before:?} -> {after:?}");
     }
 }
 
