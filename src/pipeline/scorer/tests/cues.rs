@@ -463,3 +463,45 @@ fn a_praise_word_out_of_context_is_not_praise() {
     assert!(!fired("going to miss heroes tonight. bummer.").iter().any(|c| c == "praise"));
     assert!(fired("the crew were absolute heroes").iter().any(|c| c == "praise"));
 }
+
+#[test]
+fn replies_in_a_care_thread_are_heard() {
+    // The customer's side of a thread with a brand's care account: short,
+    // and a complaint only by what it reports.
+    let complaints = [
+        ("@AcmeCare 5 days since your last reply", "no_response"),
+        ("@AcmeCare did that this morning. nobody called", "no_response"),
+        ("@AcmeCare live chat just closed on me again", "no_response"),
+        ("@AcmeCare that didn't fix anything either", "outage"),
+        ("@AcmeCare 3rd time I've been promised a callback", "no_response"),
+        ("@AcmeCare the surveyor never turned up", "lost_damaged"),
+        ("the app is down again in Leeds, or is it just me", "outage"),
+        ("@AcmeCare the reset link goes to a 404", "outage"),
+        ("@AcmeCare flight cancelled at 11pm, no hotel", "cancellation"),
+    ];
+    for (text, cue) in complaints {
+        let score = scorer().score_text(text);
+        assert_eq!(score.label, Label::Negative, "{text:?}: {score:?}");
+        assert!(fired(text).iter().any(|c| c == cue), "{text:?} fires {cue}: {score:?}");
+    }
+    // Acknowledgements carry no praise.
+    assert_labelled(Label::Neutral, &["@AcmeCare ok will do", "@AcmeCare ok sir", "@AcmeCare yes thanks", "ok."]);
+}
+
+#[test]
+fn harm_within_reach_is_critical() {
+    let critical = [
+        "the step at the entrance is loose, someone is going to get hurt @AcmeStores",
+        "my scalp is blistered after the salon skipped my patch test",
+        "got a text asking me to verify my card details at a weird link, is that you @AcmeBank?",
+        "the courier photo shows our door code to the sender",
+        "@AcmeRide the driver made my daughter get out at 11pm miles from home",
+        "nuts all over the nut free meal, could have ended up in A&E",
+        "still holding my deposit, dispute lodged with the deposit scheme",
+        "prepayment meter ran out and we've been cut off, it's -4 outside",
+    ];
+    for text in critical {
+        let score = scorer().score_text(text);
+        assert_eq!(score.level, Urgency::Critical, "{text:?}: {score:?}");
+    }
+}
