@@ -46,7 +46,7 @@ pub(crate) const VETO_MILDER_THAN: f64 = -0.5;
 /// ends well.
 pub(crate) const PRAISE_FROM: f64 = 0.5;
 /// Where an overruled negative post lands: just inside neutral, so it
-/// still ranks above every post nobody complained in.
+/// still ranks as more negative than every post nobody complained in.
 const OVERRULED_COMPOUND: f64 = -0.04;
 /// How many features a reason names.
 const REASON_FEATURES: usize = 3;
@@ -115,7 +115,7 @@ pub(crate) struct RulesSaid {
 }
 
 /// Whether the model may speak on this post at all: the only posts it
-/// could overrule (the daemon skips the features of every other post).
+/// could overrule (the scorer reads no features for any other post).
 pub(crate) fn may_overrule(rules: &RulesSaid) -> bool {
     match rules.label {
         Label::Negative => rules.cue && !rules.binding && rules.compound > VETO_MILDER_THAN,
@@ -127,8 +127,9 @@ pub(crate) fn may_overrule(rules: &RulesSaid) -> bool {
 /// sure and the post is about a company's service (a topic for a new
 /// complaint, a cue for a vetoed one), and never a resolution or praise
 /// the rules heard ("my parcel arrived today": most posts with "parcel
-/// arrived" in them are complaints, this one is not). Fitted on the labelled sets with
-/// each set held out in turn (BENCHMARKS.md, "A learned complaint signal").
+/// arrived" in them are complaints, this one is not). Fitted on the
+/// labelled sets with each set held out in turn (BENCHMARKS.md, "A
+/// learned complaint signal").
 pub(crate) fn decide(rules: &RulesSaid, p: f64) -> Option<Overrule> {
     if !may_overrule(rules) {
         return None;
