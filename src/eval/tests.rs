@@ -161,6 +161,37 @@ fn the_complaint_model_helps_on_a_set_it_was_not_trained_on() {
     }
 }
 
+/// `data/complaint_model.tsv` is what `earshot train` makes of the
+/// labelled sets and VADER's tweets (its header says how): a change to
+/// the tokeniser, the features or the trainer that would make another
+/// model fails here until the model is trained again. Skipped when the
+/// tweets (outside the repository) are absent.
+#[test]
+fn the_shipped_model_is_what_training_gives() {
+    let tweets = "/work/shared/data/vader-groundtruth/tweets_GroundTruth.txt";
+    if !std::path::Path::new(tweets).exists() {
+        eprintln!("SKIPPED the_shipped_model_is_what_training_gives: {tweets} not found");
+        return;
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let sets = ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"];
+    let mut examples: Vec<(Example, f64)> = Vec::new();
+    for name in sets {
+        let content = std::fs::read_to_string(format!("{dir}/cs_{name}.tsv")).unwrap();
+        examples.extend(parse(&content, 0.5).unwrap().into_iter().map(|e| (e, 1.0)));
+    }
+    let content = std::fs::read_to_string(tweets).unwrap();
+    examples.extend(parse(&content, 0.5).unwrap().into_iter().map(|e| (e, 0.1)));
+    let trained = Scorer::new()
+        .train_complaint_model(examples.iter().map(|(e, w)| (e.text.as_str(), e.label == Label::Negative, *w)));
+    let body = |file: &str| file.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    let shipped = include_str!("../../data/complaint_model.tsv");
+    assert!(
+        body(&trained.to_file("")) == body(shipped),
+        "data/complaint_model.tsv is stale: train it again (BENCHMARKS.md, Reproduce)"
+    );
+}
+
 /// VADER's tweets (the ground truth is outside the repository; skipped
 /// when absent): negative F1 no lower than plain VADER's.
 #[test]
