@@ -66,17 +66,41 @@ fn both_formats_parse() {
     assert!(parse("id\tlabel\ttext\n1\tangry\tx\n", 0.5).is_err());
 }
 
+/// VADER's tweets: outside the repository, so the tests that need them
+/// are skipped, loudly, where it is absent.
+const TWEETS: &str = "/work/shared/data/vader-groundtruth/tweets_GroundTruth.txt";
+
+/// The customer-service sets the shipped complaint model is trained on
+/// (`tests/data/cs_NAME.tsv`); H is held out of it.
+const TRAINING_SETS: [&str; 9] =
+    ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"];
+
+fn cs_set(name: &str) -> String {
+    format!("{}/tests/data/cs_{name}.tsv", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn labelled(path: &str) -> Vec<Example> {
+    parse(&std::fs::read_to_string(path).unwrap(), 0.5).unwrap()
+}
+
+/// Whether VADER's tweets are here; says so when a test skips.
+fn tweets_present(test: &str) -> bool {
+    let present = std::path::Path::new(TWEETS).exists();
+    if !present {
+        eprintln!("SKIPPED {test}: {TWEETS} not found");
+    }
+    present
+}
+
 fn report(path: &str) -> Report {
-    let content = std::fs::read_to_string(path).unwrap();
-    let examples = parse(&content, 0.5).unwrap();
-    evaluate(path, &examples, crate::pipeline::scorer::tests_support::scorer(), &SentimentAnalyzer::new())
+    evaluate(path, &labelled(path), crate::pipeline::scorer::tests_support::scorer(), &SentimentAnalyzer::new())
 }
 
 /// Issue 4's target on the customer-service development set: negative
 /// recall >= 0.85 at precision >= 0.90.
 #[test]
 fn customer_service_dev_set_meets_the_target() {
-    let r = report(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cs_dev.tsv"));
+    let r = report(&cs_set("dev"));
     assert!(r.earshot.n >= 400);
     let neg = r.earshot.negative();
     println!("{r}");
@@ -103,7 +127,7 @@ fn blind_sets_hold_their_figures() {
         ("g", 0.94, 0.90),
     ];
     for (name, recall, precision) in sets {
-        let r = report(&format!("{}/tests/data/cs_blind_{name}.tsv", env!("CARGO_MANIFEST_DIR")));
+        let r = report(&cs_set(&format!("blind_{name}")));
         assert!(r.earshot.n >= 200, "{r}");
         let neg = r.earshot.negative();
         assert!(neg.recall >= recall && neg.precision >= precision, "set {name}: {r}");
@@ -118,7 +142,7 @@ fn blind_sets_hold_their_figures() {
 /// (BENCHMARKS.md, "A learned complaint signal").
 #[test]
 fn the_last_blind_set_holds_its_first_look() {
-    let r = report(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cs_blind_h.tsv"));
+    let r = report(&cs_set("blind_h"));
     assert!(r.earshot.n >= 200, "{r}");
     let neg = r.earshot.negative();
     assert!(neg.recall >= 0.81 && neg.precision >= 0.87, "{r}");
@@ -133,9 +157,6 @@ fn the_last_blind_set_holds_its_first_look() {
 /// no rule was written from E, and F was scored before any was.
 #[test]
 fn the_complaint_model_helps_on_a_set_it_was_not_trained_on() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-    let names = ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"];
-    let load = |name: &str| parse(&std::fs::read_to_string(format!("{dir}/cs_{name}.tsv")).unwrap(), 0.5).unwrap();
     let scorer_with = |model: String| {
         let settings = ScoringSettings { complaint_model_text: Some(model), ..ScoringSettings::default() };
         Scorer::with_settings(&[], &settings).unwrap()
@@ -143,11 +164,12 @@ fn the_complaint_model_helps_on_a_set_it_was_not_trained_on() {
     let anchor = SentimentAnalyzer::new();
     let rules_alone = scorer_with("bias\t0\n".into());
     for held in ["blind_e", "blind_f"] {
-        let training: Vec<Example> = names.iter().filter(|n| **n != held).flat_map(|n| load(n)).collect();
+        let training: Vec<Example> =
+            TRAINING_SETS.iter().filter(|n| **n != held).flat_map(|n| labelled(&cs_set(n))).collect();
         let model = Scorer::new()
             .train_complaint_model(training.iter().map(|e| (e.text.as_str(), e.label == Label::Negative, 1.0)));
         let with_model = scorer_with(model.to_file(""));
-        let examples = load(held);
+        let examples = labelled(&cs_set(held));
         let before = evaluate(held, &examples, &rules_alone, &anchor).earshot;
         let after = evaluate(held, &examples, &with_model, &anchor).earshot;
         let (b, a) = (before.negative(), after.negative());
@@ -168,20 +190,12 @@ fn the_complaint_model_helps_on_a_set_it_was_not_trained_on() {
 /// tweets (outside the repository) are absent.
 #[test]
 fn the_shipped_model_is_what_training_gives() {
-    let tweets = "/work/shared/data/vader-groundtruth/tweets_GroundTruth.txt";
-    if !std::path::Path::new(tweets).exists() {
-        eprintln!("SKIPPED the_shipped_model_is_what_training_gives: {tweets} not found");
+    if !tweets_present("the_shipped_model_is_what_training_gives") {
         return;
     }
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-    let sets = ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"];
-    let mut examples: Vec<(Example, f64)> = Vec::new();
-    for name in sets {
-        let content = std::fs::read_to_string(format!("{dir}/cs_{name}.tsv")).unwrap();
-        examples.extend(parse(&content, 0.5).unwrap().into_iter().map(|e| (e, 1.0)));
-    }
-    let content = std::fs::read_to_string(tweets).unwrap();
-    examples.extend(parse(&content, 0.5).unwrap().into_iter().map(|e| (e, 0.1)));
+    let mut examples: Vec<(Example, f64)> =
+        TRAINING_SETS.iter().flat_map(|n| labelled(&cs_set(n))).map(|e| (e, 1.0)).collect();
+    examples.extend(labelled(TWEETS).into_iter().map(|e| (e, 0.1)));
     let trained = Scorer::new()
         .train_complaint_model(examples.iter().map(|(e, w)| (e.text.as_str(), e.label == Label::Negative, *w)));
     let body = |file: &str| file.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
@@ -196,12 +210,10 @@ fn the_shipped_model_is_what_training_gives() {
 /// when absent): negative F1 no lower than plain VADER's.
 #[test]
 fn vader_tweets_no_worse_than_vader() {
-    let path = "/work/shared/data/vader-groundtruth/tweets_GroundTruth.txt";
-    if !std::path::Path::new(path).exists() {
-        eprintln!("skipped: {path} not found");
+    if !tweets_present("vader_tweets_no_worse_than_vader") {
         return;
     }
-    let r = report(path);
+    let r = report(TWEETS);
     println!("{r}");
     assert!(r.earshot.negative().f1 >= r.anchor.negative().f1 - 0.002, "{r}");
     assert!(r.earshot.accuracy >= r.anchor.accuracy - 0.005, "{r}");
