@@ -251,6 +251,7 @@ impl Scorer {
 
         let complaints =
             outcome.fired.iter().filter(|f| d.categories[f.cat].valence < 0.0 && f.weight > cues::RESOLVED);
+        let critical = complaints.clone().any(|f| d.categories[f.cat].critical);
         let topics = topics::assign(d, hits, outcome.fired, topics);
         let rules = model::RulesSaid {
             label,
@@ -258,7 +259,7 @@ impl Scorer {
             topic: !topics.is_empty(),
             cue: !outcome.fired.is_empty(),
             resolved: outcome.fired.iter().any(|f| d.categories[f.cat].valence > 0.0),
-            binding: outcome.sarcasm || complaints.clone().any(|f| d.categories[f.cat].critical),
+            binding: outcome.sarcasm || critical,
         };
         let learned = model::may_overrule(&rules).then(|| self.core.model.verdict(words, features));
         let overrule = learned.and_then(|v| model::decide(&rules, v.p).map(|o| (o, v)));
@@ -277,7 +278,7 @@ impl Scorer {
         let signals = urgency::Signals {
             compound,
             cue: complaints.clone().map(|f| d.categories[f.cat].urgency).fold(0.0, f64::max) + long_wait,
-            critical: complaints.clone().any(|f| d.categories[f.cat].critical),
+            critical,
             audience: audience.copied(),
             momentum: audience.and_then(|a| history.momentum(a.interactions)),
             repeats: if label == Label::Negative { history.author_recent_complaints } else { 0 },
@@ -411,10 +412,7 @@ fn sentiment_reason(compound: f64, label: Label, drivers: DriverPhrases<'_>) -> 
     push_two_decimals(&mut reason, compound);
     reason.push(')');
     if label != Label::Neutral {
-        for (i, (phrase, _)) in drivers.enumerate() {
-            reason.push_str(if i == 0 { ": " } else { ", " });
-            push_quoted(&mut reason, phrase);
-        }
+        push_quoted_list(&mut reason, drivers.map(|(phrase, _)| phrase));
     }
     reason
 }
@@ -429,11 +427,16 @@ fn model_reason<'t>(o: model::Overrule, verdict: &model::Verdict, excerpt: impl 
     });
     push_two_decimals(&mut reason, verdict.p);
     reason.push(')');
-    for (i, (a, b)) in verdict.heaviest.iter().flatten().enumerate() {
-        reason.push_str(if i == 0 { ": " } else { ", " });
-        push_quoted(&mut reason, excerpt(*a, *b));
-    }
+    push_quoted_list(&mut reason, verdict.heaviest.iter().flatten().map(|&(a, b)| excerpt(a, b)));
     reason
+}
+
+/// `: "a", "b"` after a reason's head: each quoted, none when empty.
+fn push_quoted_list<'s>(out: &mut String, items: impl Iterator<Item = &'s str>) {
+    for (i, item) in items.enumerate() {
+        out.push_str(if i == 0 { ": " } else { ", " });
+        push_quoted(out, item);
+    }
 }
 
 /// `{:?}` of a string: printable ASCII without quotes or backslashes is
@@ -577,7 +580,8 @@ fn compact(n: u64) -> String {
     }
 }
 
-fn round4(x: f64) -> f64 {
+/// Rounded to four decimals, as scores and model files show them.
+pub(super) fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 

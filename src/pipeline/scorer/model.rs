@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::data::ScoringError;
+use super::round4;
 use super::text::{Kind, MatchText};
 use crate::domain::Label;
 use crate::pipeline::sentiment::FxHasher;
@@ -212,10 +213,6 @@ impl ComplaintModel {
         }
         Verdict { p, heaviest: heaviest.map(|(_, span)| span) }
     }
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 pub(crate) fn sigmoid(z: f64) -> f64 {

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::model::sigmoid;
+use super::round4;
 
 /// Passes over the posts.
 const EPOCHS: usize = 20;
@@ -103,17 +104,12 @@ pub(crate) fn train(examples: &[Example], names: &HashMap<u64, String>) -> Train
     }
     let mut features: Vec<(String, f32)> = weights
         .into_iter()
-        .map(|(h, w)| (h, round4(w)))
+        .map(|(h, w)| (h, round4(w) as f32))
         .filter(|&(_, w)| w.abs() >= PRUNE_BELOW)
         .filter_map(|(h, w)| names.get(&h).map(|n| (n.clone(), w)))
         .collect();
     features.sort_by(|a, b| a.0.cmp(&b.0));
-    TrainedModel { bias: round4(bias), features }
-}
-
-/// Rounded as the file writes it.
-fn round4(x: f64) -> f32 {
-    ((x * 10_000.0).round() / 10_000.0) as f32
+    TrainedModel { bias: round4(bias) as f32, features }
 }
 
 /// Fisher-Yates.
