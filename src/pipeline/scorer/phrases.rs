@@ -74,8 +74,12 @@ pub(crate) struct Phrasebook {
     vocab: WordMap<u32>,
     /// Ids of the negation words, for [`Hit::negated_gap`].
     negations: Vec<u32>,
-    /// (state << 32 | word) → next state; state 0 is the root.
-    goto: FxMap<u64, u32>,
+    /// The transitions out of every state but the root: state `s`'s are
+    /// `edges[edge_from[s]..edge_from[s + 1]]`, (word, next state) sorted
+    /// by word. Sized to its entries: a hash map of the same 60,000 edges
+    /// took 2 MiB of an idle daemon's memory, this takes under 0.7.
+    edge_from: Vec<u32>,
+    edges: Vec<(u32, u32)>,
     /// The root's transitions by word id (0: none), looked up without
     /// hashing: after a miss every scan restarts at the root, so most
     /// steps are taken from it.
@@ -83,16 +87,18 @@ pub(crate) struct Phrasebook {
     /// Per word id: whether some literal has the word after its first
     /// word. From any other state, a word that is not leads where it
     /// leads from the root (every failure chain ends there), so most
-    /// steps skip the `goto` lookups.
+    /// steps skip the search in `edges`.
     inner: Vec<bool>,
     fail: Vec<u32>,
     /// Per state: the next state on its failure chain that ends a literal.
     output_link: Vec<u32>,
-    /// Per state: the literals ending there, as a range of `outputs`.
-    output_at: Vec<(u32, u32)>,
+    /// Per state: the literals ending there, `outputs[output_from[s]..
+    /// output_from[s + 1]]`.
+    output_from: Vec<u32>,
     outputs: Vec<u32>,
     /// Per literal: what a scan needs when it ends, side by side (one
-    /// cache line per literal found, where five arrays took five).
+    /// cache line per literal found, where five arrays took five), and
+    /// one more at the end that closes the last one's ranges.
     literals: Vec<Literal>,
     /// What literals stand for, ranges of it in [`Literal::later`].
     later: Vec<Use>,
@@ -105,54 +111,54 @@ pub(crate) struct Phrasebook {
     patterns: Vec<Pattern>,
 }
 
-/// One literal phrase of the automaton. Packed: 25 bytes, as the five
-/// arrays it replaced took, not 28 (tens of thousands stay resident in an
-/// idle daemon); its fields are only ever copied out.
+/// One literal phrase of the automaton. Packed to 13 bytes (tens of
+/// thousands stay resident in an idle daemon); its fields are only ever
+/// copied out. Its ranges end where the next literal's begin.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, packed)]
 struct Literal {
     /// What it stands for other than the first part of a pattern with
-    /// gaps (a whole pattern, or a later part), in data order, as a range
-    /// of [`Phrasebook::later`].
-    later: (u32, u32),
-    /// The patterns with gaps it starts, ascending, as a range of
+    /// gaps (a whole pattern, or a later part), in data order, from here
+    /// in [`Phrasebook::later`].
+    later_from: u32,
+    /// The patterns with gaps it starts, ascending, from here in
     /// [`Phrasebook::starts`]. A start is only remembered as an occurrence
     /// of the literal; the patterns are looked up when a second part turns
     /// up, so a common first word ("my", "i") costs one push, not one per
     /// pattern it starts.
-    starts: (u32, u32),
+    starts_from: u32,
     /// The [`pattern_bit`]s of the patterns it is a later part of, as an
     /// index into `bit_sets`, with [`WHOLE`] set when it is a whole
     /// pattern too. A later part waits for something only if its pattern
     /// started, so most literals' uses need not be visited.
-    later_bits: u32,
+    later_bits: u16,
     /// The [`pattern_bit`]s of the patterns it starts, as an index into
     /// `bit_sets`.
-    start_bits: u32,
+    start_bits: u16,
     /// Its words.
     length: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<Literal>() == 25);
+const _: () = assert!(std::mem::size_of::<Literal>() == 13);
 
 /// In [`Literal::later_bits`]: the literal is a whole pattern.
-const WHOLE: u32 = 1 << 31;
+const WHOLE: u16 = 1 << 15;
 
 /// [`Phrasebook::bit_sets`] as it is built: each set once.
 #[derive(Default)]
 struct BitSets {
     sets: Vec<u128>,
-    index: std::collections::HashMap<u128, u32>,
+    index: std::collections::HashMap<u128, u16>,
 }
 
 impl BitSets {
     /// The index of `bits`, added if new.
-    fn index(&mut self, bits: u128) -> u32 {
+    fn index(&mut self, bits: u128) -> u16 {
         *self.index.entry(bits).or_insert_with(|| {
             self.sets.push(bits);
-            let at = self.sets.len() as u32 - 1;
-            assert!(at < WHOLE, "fewer distinct bit sets than literals");
-            at
+            let at = self.sets.len() - 1;
+            assert!(at < usize::from(WHOLE), "at most 32,767 distinct sets of pattern bits");
+            at as u16
         })
     }
 }
@@ -319,8 +325,8 @@ impl BookBuilder {
             by_id[lit as usize] = phrase;
         }
         let lengths: Vec<u8> = by_id.iter().map(|p| p.len() as u8).collect();
-        // The trie: edges in `goto` and, for the walk below, in `edges`
-        // (parent, word, child). Children are created after their parent,
+        // The trie: edges in `goto` (a map, for building only) and, for
+        // the walk below, in `edges` (parent, word, child). Children are created after their parent,
         // so sorting edges by child visits states breadth first enough:
         // every state's failure target is shallower, hence done before it.
         let mut goto: FxMap<u64, u32> = FxMap::with_capacity_and_hasher(by_id.len() * 2, Default::default());
@@ -396,39 +402,53 @@ impl BookBuilder {
         let mut bit_sets = BitSets::default();
         for (uses, &length) in self.uses.iter().zip(&lengths) {
             let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
-            let from = starts.len() as u32;
+            let starts_from = starts.len();
             starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
-            starts[from as usize..].sort_unstable();
-            let starts_at = (from, starts.len() as u32);
-            let start_bits = bit_sets.index(starts[from as usize..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
-            let from = later.len() as u32;
-            later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| Use {
-                pattern,
-                tag: self.patterns[pattern as usize].tag,
-                part,
+            starts[starts_from..].sort_unstable();
+            let start_bits = bit_sets.index(starts[starts_from..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
+            let later_from = later.len();
+            later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| match part {
+                0 => Use::new(0, self.patterns[pattern as usize].tag),
+                _ => Use::new(part, pattern),
             }));
-            let later_at = (from, later.len() as u32);
-            let uses = &later[from as usize..];
-            let bits = uses.iter().filter(|u| u.part > 0).fold(0, |bits, u| bits | pattern_bit(u.pattern));
-            let whole = if uses.iter().any(|u| u.part == 0) { WHOLE } else { 0 };
+            let uses = &later[later_from..];
+            let bits = uses.iter().filter(|u| u.part() > 0).fold(0, |bits, u| bits | pattern_bit(u.id()));
+            let whole = if uses.iter().any(|u| u.part() == 0) { WHOLE } else { 0 };
             let later_bits = bit_sets.index(bits) | whole;
-            literals.push(Literal { later: later_at, starts: starts_at, later_bits, start_bits, length });
+            literals.push(Literal {
+                later_from: later_from as u32,
+                starts_from: starts_from as u32,
+                later_bits,
+                start_bits,
+                length,
+            });
         }
-        let mut output_at = Vec::with_capacity(own.len());
+        literals.push(Literal {
+            later_from: later.len() as u32,
+            starts_from: starts.len() as u32,
+            later_bits: 0,
+            start_bits: 0,
+            length: 0,
+        });
+        let mut output_from = Vec::with_capacity(own.len() + 1);
         let mut outputs = Vec::new();
         for out in &own {
-            output_at.push((outputs.len() as u32, (outputs.len() + out.len()) as u32));
+            output_from.push(outputs.len() as u32);
             outputs.extend_from_slice(out);
         }
+        output_from.push(outputs.len() as u32);
+        drop(goto);
+        let (edge_from, edges) = inner_edges(&edges, states);
         Phrasebook {
             vocab: WordMap::new(self.vocab),
             negations: self.negations,
-            goto,
+            edge_from,
+            edges,
             root,
             inner,
             fail,
             output_link,
-            output_at,
+            output_from,
             outputs,
             literals,
             later,
@@ -439,14 +459,27 @@ impl BookBuilder {
     }
 }
 
-/// What a literal stands for: part `part` of `pattern`, with the
-/// pattern's tag at hand so a whole-pattern hit (part 0 here: a pattern
-/// without gaps) needs nothing else from the pattern.
+/// What a literal stands for, in four bytes: part [`Use::part`] (the top
+/// byte) of a pattern and, in the low 24 bits, the pattern's tag for part
+/// 0 (a whole pattern without gaps: its hit needs nothing else) or the
+/// pattern for a later part.
 #[derive(Debug, Clone, Copy)]
-struct Use {
-    pattern: u32,
-    tag: u32,
-    part: u8,
+struct Use(u32);
+
+impl Use {
+    fn new(part: u8, id: u32) -> Use {
+        assert!(id < 1 << 24, "at most 16,777,216 patterns and tags");
+        Use(u32::from(part) << 24 | id)
+    }
+
+    fn part(self) -> u8 {
+        (self.0 >> 24) as u8
+    }
+
+    /// The tag (part 0) or the pattern (a later part).
+    fn id(self) -> u32 {
+        self.0 & 0xff_ffff
+    }
 }
 
 /// A chain of a pattern with gaps, waiting for its next part.
@@ -568,6 +601,22 @@ fn pattern_bit(pattern: u32) -> u128 {
     1 << (pattern % 128)
 }
 
+/// The trie's `(parent, word, child)` edges out of states other than the
+/// root, as [`Phrasebook::edge_from`] and [`Phrasebook::edges`].
+fn inner_edges(edges: &[(u32, u32, u32)], states: usize) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let mut inner: Vec<(u32, u32, u32)> = edges.iter().copied().filter(|&(parent, _, _)| parent != 0).collect();
+    inner.sort_unstable();
+    let mut edge_from = Vec::with_capacity(states + 1);
+    let mut at = 0;
+    for state in 0..=states as u32 {
+        while at < inner.len() && inner[at].0 < state {
+            at += 1;
+        }
+        edge_from.push(at as u32);
+    }
+    (edge_from, inner.iter().map(|&(_, word, child)| (word, child)).collect())
+}
+
 /// No state: the end of an output chain.
 const NONE: u32 = u32::MAX;
 
@@ -621,12 +670,11 @@ impl Phrasebook {
             };
             let mut at = state;
             while at != NONE {
-                let (from, to) = self.output_at[at as usize];
+                let (from, to) = (self.output_from[at as usize], self.output_from[at as usize + 1]);
                 for &lit in &self.outputs[from as usize..to as usize] {
-                    let literal = &self.literals[lit as usize];
+                    let (literal, next) = (self.literals[lit as usize], self.literals[lit as usize + 1]);
                     let first = (i + 1 - usize::from(literal.length)) as u32;
-                    let (a, b) = literal.starts;
-                    if a < b {
+                    if literal.starts_from < next.starts_from {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
                         cx.pending.started |= self.bit_sets[literal.start_bits as usize];
                     }
@@ -634,12 +682,11 @@ impl Phrasebook {
                     if later & WHOLE == 0 && self.bit_sets[later as usize] & cx.pending.started == 0 {
                         continue;
                     }
-                    let (a, b) = literal.later;
-                    for u in &self.later[a as usize..b as usize] {
-                        if u.part == 0 {
-                            out.push(Hit { tag: u.tag, first, last: i as u32, negated_gap: false });
-                        } else if cx.pending.waits_for(u.pattern, u.part) {
-                            self.hit(u.pattern, u.part, first, i as u32, &mut cx, out);
+                    for &u in &self.later[literal.later_from as usize..next.later_from as usize] {
+                        if u.part() == 0 {
+                            out.push(Hit { tag: u.id(), first, last: i as u32, negated_gap: false });
+                        } else if cx.pending.waits_for(u.id(), u.part()) {
+                            self.hit(u.id(), u.part(), first, i as u32, &mut cx, out);
                         }
                     }
                 }
@@ -655,7 +702,9 @@ impl Phrasebook {
         if state == 0 {
             return self.root.get(w as usize).copied().filter(|&next| next != 0);
         }
-        self.goto.get(&key(state, w)).copied()
+        let (from, to) = (self.edge_from[state as usize], self.edge_from[state as usize + 1]);
+        let edges = &self.edges[from as usize..to as usize];
+        edges.binary_search_by_key(&w, |&(word, _)| word).ok().map(|at| edges[at].1)
     }
 
     /// A later part (`part >= 1`) of `pattern` found at tokens
@@ -679,7 +728,7 @@ impl Phrasebook {
                 if !reaches(s.last) {
                     break;
                 }
-                let (a, b) = self.literals[s.lit as usize].starts;
+                let (a, b) = (self.literals[s.lit as usize].starts_from, self.literals[s.lit as usize + 1].starts_from);
                 if cx.text.same_sentence(s.last as usize, first as usize)
                     && self.starts[a as usize..b as usize].binary_search(&pattern).is_ok()
                 {
@@ -720,7 +769,7 @@ impl Phrasebook {
     /// How many literal phrases the automaton holds.
     #[cfg(test)]
     pub(crate) fn literal_count(&self) -> usize {
-        self.literals.len()
+        self.literals.len() - 1
     }
 }
 
