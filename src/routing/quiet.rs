@@ -8,17 +8,29 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
+use jiff::tz::TimeZone;
 
 /// One checked interval.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TimeInterval {
     /// Bit `n` set: the interval starts on weekday `n` (Monday = 0).
     days: u8,
     start: NaiveTime,
     end: NaiveTime,
-    tz: Tz,
+    /// The zone's IANA name, as configured (for display and equality).
+    zone: String,
+    /// Its rules, from the time zone database compiled into the binary
+    /// (jiff's bundle: about 600 zones in one byte string, where a table
+    /// of Rust values per zone put a megabyte of pointers the loader
+    /// relocates, and so keeps resident, into every process).
+    tz: TimeZone,
+}
+
+impl PartialEq for TimeInterval {
+    fn eq(&self, other: &Self) -> bool {
+        (self.days, self.start, self.end, &self.zone) == (other.days, other.start, other.end, &other.zone)
+    }
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -35,14 +47,15 @@ impl TimeInterval {
             days: if mask == 0 { 0x7f } else { mask },
             start: clock(start)?,
             end: clock(end)?,
-            tz: time_zone.parse::<Tz>().map_err(|_| format!("unknown time zone {time_zone:?} (e.g. Europe/Berlin)"))?,
+            zone: time_zone.to_string(),
+            tz: TimeZone::get(time_zone)
+                .map_err(|_| format!("unknown time zone {time_zone:?} (e.g. Europe/Berlin)"))?,
         })
     }
 
     /// When the quiet time `now` falls in ends, or `None` outside it.
     pub fn end_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let local = now.with_timezone(&self.tz);
-        let (today, t) = (local.date_naive(), local.time());
+        let (today, t) = self.local(now);
         let on = |d: NaiveDate| self.days & (1 << d.weekday().num_days_from_monday()) != 0;
         let yesterday = today - Duration::days(1);
         let end_on = |d: NaiveDate| self.at(d, self.end);
@@ -58,21 +71,39 @@ impl TimeInterval {
         (on(yesterday) && t < self.end).then(|| end_on(today))
     }
 
-    /// The instant of local `time` on `date` (the later one when a clock
-    /// change skips or repeats it).
+    /// The local date and time at `now`.
+    fn local(&self, now: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
+        let instant = jiff::Timestamp::new(now.timestamp(), now.timestamp_subsec_nanos() as i32)
+            .expect("a chrono instant is within jiff's range");
+        let local = self.tz.to_datetime(instant);
+        let date = NaiveDate::from_ymd_opt(local.year().into(), local.month() as u32, local.day() as u32);
+        let time = NaiveTime::from_hms_nano_opt(
+            local.hour() as u32,
+            local.minute() as u32,
+            local.second() as u32,
+            local.subsec_nanosecond() as u32,
+        );
+        (date.expect("a valid civil date"), time.expect("a valid civil time"))
+    }
+
+    /// The instant of local `time` on `date`: the later one when a clock
+    /// change repeats it, and as far past the change as `time` was into
+    /// the hour it skips.
     fn at(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-        let naive = date.and_time(time);
-        match self.tz.from_local_datetime(&naive) {
-            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(_, later) => later.with_timezone(&Utc),
-            chrono::LocalResult::None => {
-                let shifted = naive + Duration::hours(1);
-                self.tz
-                    .from_local_datetime(&shifted)
-                    .latest()
-                    .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
-            }
-        }
+        let local = jiff::civil::DateTime::new(
+            date.year() as i16,
+            date.month() as i8,
+            date.day() as i8,
+            time.hour() as i8,
+            time.minute() as i8,
+            time.second() as i8,
+            time.nanosecond().min(999_999_999) as i32,
+        );
+        let instant = local.and_then(|local| self.tz.to_ambiguous_timestamp(local).later());
+        instant
+            .ok()
+            .and_then(|t| DateTime::from_timestamp(t.as_second(), t.subsec_nanosecond() as u32))
+            .unwrap_or_else(|| date.and_time(time).and_utc())
     }
 }
 
@@ -97,7 +128,7 @@ impl fmt::Display for TimeInterval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let days: Vec<&str> = (0..7).filter(|i| self.days & (1 << i) != 0).map(|i| DAYS[i]).collect();
         let days = if days.len() == 7 { "every day".to_string() } else { days.join(",") };
-        write!(f, "{days} {}-{} {}", self.start.format("%H:%M"), self.end.format("%H:%M"), self.tz)
+        write!(f, "{days} {}-{} {}", self.start.format("%H:%M"), self.end.format("%H:%M"), self.zone)
     }
 }
 
@@ -162,6 +193,20 @@ mod tests {
     fn daylight_saving_moves_the_utc_end() {
         // Berlin switches to UTC+2 on 2026-03-29: 07:00 local is 05:00 UTC.
         assert_eq!(night().end_after(utc("2026-03-30T23:00:00Z")), Some(utc("2026-03-31T05:00:00Z")));
+    }
+
+    #[test]
+    fn an_end_the_clock_change_skips_or_repeats_is_the_later_instant() {
+        // Berlin skips 02:00-03:00 on 2026-03-29: 02:30 is taken as 03:30 CEST.
+        let spring = TimeInterval::new(&[], "01:00", "02:30", "Europe/Berlin").unwrap();
+        assert_eq!(spring.end_after(utc("2026-03-29T00:15:00Z")), Some(utc("2026-03-29T01:30:00Z")));
+        // And repeats 02:00-03:00 on 2026-10-25: 02:30 is the second one, in CET.
+        let autumn = TimeInterval::new(&[], "01:00", "02:30", "Europe/Berlin").unwrap();
+        assert_eq!(autumn.end_after(utc("2026-10-24T23:15:00Z")), Some(utc("2026-10-25T01:30:00Z")));
+        // Far from a change, local time is plain: New York is UTC-5 in January.
+        let ny = TimeInterval::new(&[], "09:00", "17:00", "America/New_York").unwrap();
+        assert_eq!(ny.end_after(utc("2026-01-05T14:00:00Z")), Some(utc("2026-01-05T22:00:00Z")));
+        assert_eq!(ny.end_after(utc("2026-01-05T13:59:00Z")), None);
     }
 
     #[test]
