@@ -35,7 +35,10 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import ROOT, TARGET  # noqa: E402
 
-SETS = ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"]
+SETS = [
+    "dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g", "blind_i", "blind_j",
+    "blind_k",
+]
 TWEETS = os.path.join(ROOT, "..", "shared", "data", "vader-groundtruth", "tweets_GroundTruth.txt")
 FOLDS = 5
 

@@ -71,9 +71,11 @@ fn both_formats_parse() {
 const TWEETS: &str = "/work/shared/data/vader-groundtruth/tweets_GroundTruth.txt";
 
 /// The customer-service sets the shipped complaint model is trained on
-/// (`tests/data/cs_NAME.tsv`); H is held out of it.
-const TRAINING_SETS: [&str; 9] =
-    ["dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g"];
+/// (`tests/data/cs_NAME.tsv`); H and L are held out of it.
+const TRAINING_SETS: [&str; 12] = [
+    "dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g", "blind_i", "blind_j",
+    "blind_k",
+];
 
 fn cs_set(name: &str) -> String {
     format!("{}/tests/data/cs_{name}.tsv", env!("CARGO_MANIFEST_DIR"))
@@ -125,6 +127,9 @@ fn blind_sets_hold_their_figures() {
         ("e", 0.89, 0.86),
         ("f", 0.88, 0.84),
         ("g", 0.94, 0.90),
+        ("i", 0.94, 0.90),
+        ("j", 0.88, 0.94),
+        ("k", 0.86, 0.93),
     ];
     for (name, recall, precision) in sets {
         let r = report(&cs_set(&format!("blind_{name}")));
@@ -136,17 +141,21 @@ fn blind_sets_hold_their_figures() {
     }
 }
 
-/// H was written after everything else here and is neither a source of
-/// any rule nor training data of the shipped model: its figures, scored
-/// once when it arrived, are the shipped scorer's held-out ones
-/// (BENCHMARKS.md, "A learned complaint signal").
+/// H and L were written after everything else here (L after H, a session
+/// later) and are neither a source of any rule nor training data of the
+/// shipped model: their figures are the shipped scorer's held-out ones
+/// (BENCHMARKS.md, "A learned complaint signal" and "Held out again").
+/// The floors sit a little under the figures of the build that last
+/// scored them.
 #[test]
-fn the_last_blind_set_holds_its_first_look() {
-    let r = report(&cs_set("blind_h"));
-    assert!(r.earshot.n >= 200, "{r}");
-    let neg = r.earshot.negative();
-    assert!(neg.recall >= 0.81 && neg.precision >= 0.87, "{r}");
-    assert!(r.earshot.negative().f1 > r.anchor.negative().f1 + 0.3, "{r}");
+fn the_last_blind_sets_hold_their_figures() {
+    for (name, recall, precision) in [("h", 0.82, 0.89), ("l", 0.90, 0.88)] {
+        let r = report(&cs_set(&format!("blind_{name}")));
+        assert!(r.earshot.n >= 200, "{r}");
+        let neg = r.earshot.negative();
+        assert!(neg.recall >= recall && neg.precision >= precision, "set {name}: {r}");
+        assert!(r.earshot.negative().f1 > r.anchor.negative().f1 + 0.3, "set {name}: {r}");
+    }
 }
 
 /// The complaint model on a set it was not trained on: trained here by

@@ -34,11 +34,16 @@ pub(crate) const BUILT_IN: &str = include_str!("../../../data/complaint_model.ts
 
 /// A post the rules read as not negative, about a customer-service topic,
 /// becomes a complaint when the model is at least this sure.
-pub(crate) const COMPLAINT_FROM: f64 = 0.9;
+pub(crate) const COMPLAINT_FROM: f64 = 0.85;
 /// A post the rules read as negative (not strongly: see
 /// [`VETO_MILDER_THAN`]) on the strength of a cue becomes neutral when the
 /// model's probability is below this.
 pub(crate) const NO_COMPLAINT_BELOW: f64 = 0.1;
+/// The same for one with no cue but a customer-service topic ("signal
+/// failure at Didcot, lines reopen 15:30, plan ahead"): the model must be
+/// surer, since a post with no cue is nearer the general text where
+/// negative words mean what they say.
+pub(crate) const NO_CUED_COMPLAINT_BELOW: f64 = 0.05;
 /// Only negative sentiment milder than this can be overruled: "furious",
 /// "worst ever" stay negative whatever the words around them.
 pub(crate) const VETO_MILDER_THAN: f64 = -0.5;
@@ -119,7 +124,7 @@ pub(crate) struct RulesSaid {
 /// could overrule (the scorer reads no features for any other post).
 pub(crate) fn may_overrule(rules: &RulesSaid) -> bool {
     match rules.label {
-        Label::Negative => rules.cue && !rules.binding && rules.compound > VETO_MILDER_THAN,
+        Label::Negative => (rules.cue || rules.topic) && !rules.binding && rules.compound > VETO_MILDER_THAN,
         _ => rules.topic && !rules.resolved && rules.compound < PRAISE_FROM,
     }
 }
@@ -136,7 +141,7 @@ pub(crate) fn decide(rules: &RulesSaid, p: f64) -> Option<Overrule> {
         return None;
     }
     match rules.label {
-        Label::Negative if p < NO_COMPLAINT_BELOW => {
+        Label::Negative if p < if rules.cue { NO_COMPLAINT_BELOW } else { NO_CUED_COMPLAINT_BELOW } => {
             Some(Overrule::NoComplaint { compound: rules.compound.max(OVERRULED_COMPOUND) })
         }
         Label::Negative => None,

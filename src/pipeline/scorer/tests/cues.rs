@@ -263,6 +263,44 @@ fn news_about_a_company_is_not_a_complaint_or_praise() {
 }
 
 #[test]
+fn a_service_notice_is_news_not_a_complaint() {
+    assert_labelled(
+        Label::Neutral,
+        &[
+            "Zap Mobile outage map for anyone checking: https://t.co/zapmap1",
+            "NimbusHost status: investigating elevated error rates in eu-west-2 https://t.co/nhstat",
+            "NorthSound Ferries: amber weather warning tomorrow, sailings may be disrupted, check before you travel",
+            "signal failure at Didcot, Wessex Rail says lines reopen approx 15:30. plan ahead folks",
+            "FreshCart's minimum order going up to £50 from 1 March, per the email this morning.",
+        ],
+    );
+    // Calling the notice a lie is a complaint.
+    assert_labelled(Label::Negative, &["@CloudNoteSupport status page is lying"]);
+}
+
+#[test]
+fn a_negated_comparative_is_a_superlative() {
+    // "couldn't be happier" is the most pleased one can be, not unhappiness.
+    for (text, label, cue) in [
+        ("couldnt be happier with my @Homely setup tbh", Label::Positive, "praise"),
+        ("can't recommend the team at Homely highly enough", Label::Positive, "praise"),
+        (
+            "Kestrel dealer did the recall fix in 45 mins. Never had better service from a dealer.",
+            Label::Positive,
+            "praise",
+        ),
+        ("@Homely service couldn't be worse", Label::Negative, "frustration"),
+        ("never had worse service than @ZapMobile", Label::Negative, "frustration"),
+    ] {
+        let score = scorer().score_text(text);
+        assert_eq!(score.label, label, "{text:?}: {score:?}");
+        assert!(fired(text).iter().any(|c| c == cue), "{text:?} fires {cue}: {score:?}");
+    }
+    // Plain negation still negates.
+    assert_labelled(Label::Negative, &["I can't recommend Zap, the support is useless"]);
+}
+
+#[test]
 fn an_enquiry_about_a_bad_thing_is_not_a_complaint_about_the_company() {
     // A strong negative word names what the question is about; so do the
     // negative words after the question, in a post with no complaint cue.
