@@ -131,11 +131,12 @@ pub(crate) fn may_overrule(rules: &RulesSaid) -> bool {
 
 /// The decision rule: the model overrules the rules' label only when it is
 /// sure and the post is about a company's service (a topic for a new
-/// complaint, a cue for a vetoed one), and never a resolution or praise
+/// complaint; a cue, or a topic and more certainty, for a vetoed one), and
+/// never a resolution or praise
 /// the rules heard ("my parcel arrived today": most posts with "parcel
 /// arrived" in them are complaints, this one is not). Fitted on the
 /// labelled sets with each set held out in turn (BENCHMARKS.md, "A
-/// learned complaint signal").
+/// learned complaint signal" and "Held out again").
 pub(crate) fn decide(rules: &RulesSaid, p: f64) -> Option<Overrule> {
     if !may_overrule(rules) {
         return None;
