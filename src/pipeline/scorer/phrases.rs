@@ -100,9 +100,9 @@ pub(crate) struct Phrasebook {
     /// cache line per literal found, where five arrays took five), and
     /// one more at the end that closes the last one's ranges.
     literals: Vec<Literal>,
-    /// What literals stand for, ranges of it in [`Literal::later`].
+    /// What literals stand for, from each literal's [`Literal::later_from`] to the next one's.
     later: Vec<Use>,
-    /// The patterns literals start, ranges of it in [`Literal::starts`].
+    /// The patterns literals start, from each literal's [`Literal::starts_from`] to the next one's.
     starts: Vec<u32>,
     /// The distinct sets of pattern bits literals name, each kept once:
     /// tens of thousands of literals share a few hundred sets, and 16
@@ -326,9 +326,10 @@ impl BookBuilder {
         }
         let lengths: Vec<u8> = by_id.iter().map(|p| p.len() as u8).collect();
         // The trie: edges in `goto` (a map, for building only) and, for
-        // the walk below, in `edges` (parent, word, child). Children are created after their parent,
-        // so sorting edges by child visits states breadth first enough:
-        // every state's failure target is shallower, hence done before it.
+        // the walk below, in `edges` (parent, word, child). Children are
+        // created after their parent, so sorting edges by child visits
+        // states breadth first enough: every state's failure target is
+        // shallower, hence done before it.
         let mut goto: FxMap<u64, u32> = FxMap::with_capacity_and_hasher(by_id.len() * 2, Default::default());
         let mut edges: Vec<(u32, u32, u32)> = Vec::with_capacity(by_id.len() * 2);
         let mut depth: Vec<u8> = vec![0];
