@@ -55,7 +55,7 @@ impl TimeInterval {
 
     /// When the quiet time `now` falls in ends, or `None` outside it.
     pub fn end_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let (today, t) = self.local(now);
+        let (today, t) = self.local(now)?;
         let on = |d: NaiveDate| self.days & (1 << d.weekday().num_days_from_monday()) != 0;
         let yesterday = today - Duration::days(1);
         let end_on = |d: NaiveDate| self.at(d, self.end);
@@ -71,19 +71,19 @@ impl TimeInterval {
         (on(yesterday) && t < self.end).then(|| end_on(today))
     }
 
-    /// The local date and time at `now`.
-    fn local(&self, now: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
-        let instant = jiff::Timestamp::new(now.timestamp(), now.timestamp_subsec_nanos() as i32)
-            .expect("a chrono instant is within jiff's range");
+    /// The local date and time at `now` (`None` past jiff's years
+    /// -9999..=9999, which no clock reads).
+    fn local(&self, now: DateTime<Utc>) -> Option<(NaiveDate, NaiveTime)> {
+        let instant = jiff::Timestamp::new(now.timestamp(), now.timestamp_subsec_nanos() as i32).ok()?;
         let local = self.tz.to_datetime(instant);
-        let date = NaiveDate::from_ymd_opt(local.year().into(), local.month() as u32, local.day() as u32);
+        let date = NaiveDate::from_ymd_opt(local.year().into(), local.month() as u32, local.day() as u32)?;
         let time = NaiveTime::from_hms_nano_opt(
             local.hour() as u32,
             local.minute() as u32,
             local.second() as u32,
             local.subsec_nanosecond() as u32,
-        );
-        (date.expect("a valid civil date"), time.expect("a valid civil time"))
+        )?;
+        Some((date, time))
     }
 
     /// The instant of local `time` on `date`: the later one when a clock
@@ -207,6 +207,8 @@ mod tests {
         let ny = TimeInterval::new(&[], "09:00", "17:00", "America/New_York").unwrap();
         assert_eq!(ny.end_after(utc("2026-01-05T14:00:00Z")), Some(utc("2026-01-05T22:00:00Z")));
         assert_eq!(ny.end_after(utc("2026-01-05T13:59:00Z")), None);
+        // An instant past the zone database's years is never quiet, and no panic.
+        assert_eq!(ny.end_after(DateTime::<Utc>::MAX_UTC), None);
     }
 
     #[test]
