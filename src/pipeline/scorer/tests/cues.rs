@@ -537,6 +537,15 @@ fn harm_within_reach_is_critical() {
         "nuts all over the nut free meal, could have ended up in A&E",
         "still holding my deposit, dispute lodged with the deposit scheme",
         "prepayment meter ran out and we've been cut off, it's -4 outside",
+        "£400 payment I never made just left my account @AcmeBank",
+        "the AcmeCam app showed me a stranger's living room feed",
+        "AcmeHost deleted our backups during the migration, all our customer data gone",
+        "asked for oat milk, got dairy, I'm allergic @AcmeCafe",
+        "brake warning light came on at 70 on the motorway, dealer says no fault found",
+        "AcmeRide driver was on his phone the whole way and ran a red light",
+        "mum is on her last insulin pen and the pharmacy hasn't got her prescription",
+        "a cyclist came off at the pothole on Mill Lane, reported it 3 times @AcmeCouncil",
+        "tap water has been brown since this morning, nothing from @AcmeWater",
     ];
     for text in critical {
         let score = scorer().score_text(text);
