@@ -142,12 +142,22 @@ pub(crate) fn decide(rules: &RulesSaid, p: f64) -> Option<Overrule> {
         return None;
     }
     match rules.label {
-        Label::Negative if p < if rules.cue { NO_COMPLAINT_BELOW } else { NO_CUED_COMPLAINT_BELOW } => {
+        Label::Negative if p < no_complaint_below(rules) => {
             Some(Overrule::NoComplaint { compound: rules.compound.max(OVERRULED_COMPOUND) })
         }
         Label::Negative => None,
         _ if p >= COMPLAINT_FROM => Some(Overrule::Complaint { compound: rules.compound.min(round4(0.5 - p)) }),
         _ => None,
+    }
+}
+
+/// How unsure of a complaint the model must be to clear one: surer
+/// where no cue fired ([`NO_CUED_COMPLAINT_BELOW`]).
+fn no_complaint_below(rules: &RulesSaid) -> f64 {
+    if rules.cue {
+        NO_COMPLAINT_BELOW
+    } else {
+        NO_CUED_COMPLAINT_BELOW
     }
 }
 

@@ -671,11 +671,10 @@ impl Phrasebook {
             };
             let mut at = state;
             while at != NONE {
-                let (from, to) = (self.output_from[at as usize], self.output_from[at as usize + 1]);
-                for &lit in &self.outputs[from as usize..to as usize] {
-                    let (literal, next) = (self.literals[lit as usize], self.literals[lit as usize + 1]);
+                for &lit in self.outputs_at(at) {
+                    let literal = self.literals[lit as usize];
                     let first = (i + 1 - usize::from(literal.length)) as u32;
-                    if literal.starts_from < next.starts_from {
+                    if !self.starts_of(lit).is_empty() {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
                         cx.pending.started |= self.bit_sets[literal.start_bits as usize];
                     }
@@ -683,7 +682,7 @@ impl Phrasebook {
                     if later & WHOLE == 0 && self.bit_sets[later as usize] & cx.pending.started == 0 {
                         continue;
                     }
-                    for &u in &self.later[literal.later_from as usize..next.later_from as usize] {
+                    for &u in self.later_of(lit) {
                         if u.part() == 0 {
                             out.push(Hit { tag: u.id(), first, last: i as u32, negated_gap: false });
                         } else if cx.pending.waits_for(u.id(), u.part()) {
@@ -695,6 +694,27 @@ impl Phrasebook {
             }
         }
         cx.pending.finish();
+    }
+
+    /// The literals ending at `state`.
+    #[inline]
+    fn outputs_at(&self, state: u32) -> &[u32] {
+        let at = state as usize;
+        &self.outputs[self.output_from[at] as usize..self.output_from[at + 1] as usize]
+    }
+
+    /// What literal `lit` stands for but a first part ([`Literal::later_from`]).
+    #[inline]
+    fn later_of(&self, lit: u32) -> &[Use] {
+        let (this, next) = (self.literals[lit as usize], self.literals[lit as usize + 1]);
+        &self.later[this.later_from as usize..next.later_from as usize]
+    }
+
+    /// The patterns with gaps literal `lit` starts ([`Literal::starts_from`]).
+    #[inline]
+    fn starts_of(&self, lit: u32) -> &[u32] {
+        let (this, next) = (self.literals[lit as usize], self.literals[lit as usize + 1]);
+        &self.starts[this.starts_from as usize..next.starts_from as usize]
     }
 
     /// The transition from `state` on word `w`.
@@ -729,9 +749,8 @@ impl Phrasebook {
                 if !reaches(s.last) {
                     break;
                 }
-                let (a, b) = (self.literals[s.lit as usize].starts_from, self.literals[s.lit as usize + 1].starts_from);
                 if cx.text.same_sentence(s.last as usize, first as usize)
-                    && self.starts[a as usize..b as usize].binary_search(&pattern).is_ok()
+                    && self.starts_of(s.lit).binary_search(&pattern).is_ok()
                 {
                     fits.push(k as u32);
                 }
