@@ -109,6 +109,19 @@ pub(crate) struct Phrasebook {
     /// bytes or more per literal stayed resident in an idle daemon.
     bit_sets: Vec<u128>,
     patterns: Vec<Pattern>,
+    /// The numbers literals spell out ("section 75", "eu261"), by
+    /// literal: the automaton steps on any number there, and a literal
+    /// marked [`NUMBERS`] counts only when its numbers are the post's.
+    numbers: Vec<NumberCheck>,
+}
+
+/// A number a literal spells out: the token at `offset` must be written
+/// `digits`.
+#[derive(Debug)]
+struct NumberCheck {
+    lit: u32,
+    offset: u8,
+    digits: Box<str>,
 }
 
 /// One literal phrase of the automaton. Packed to 13 bytes (tens of
@@ -143,6 +156,9 @@ const _: () = assert!(std::mem::size_of::<Literal>() == 13);
 
 /// In [`Literal::later_bits`]: the literal is a whole pattern.
 const WHOLE: u16 = 1 << 15;
+/// In [`Literal::start_bits`]: the literal spells out a number
+/// ([`Phrasebook::numbers`]).
+const NUMBERS: u16 = 1 << 15;
 
 /// [`Phrasebook::bit_sets`] as it is built: each set once.
 #[derive(Default)]
@@ -245,7 +261,16 @@ impl BookBuilder {
                 continue;
             }
             ids.push(match kind {
-                Kind::Num => NUM,
+                // A number written in a pattern ("section 75") is that
+                // number: interned as its digits, which no word token
+                // spells, and checked when found ([`Phrasebook::numbers`]).
+                Kind::Num => match text.digits(i) {
+                    Some(digits) => {
+                        let name = format!("{NUMBER_PREFIX}{digits}");
+                        self.intern(&name)
+                    }
+                    None => NUM,
+                },
                 Kind::Dur => DUR,
                 Kind::Break => BREAK,
                 Kind::Word | Kind::Emoji => {
@@ -337,9 +362,19 @@ impl BookBuilder {
         // through `next_own`.
         let mut first_own: Vec<u32> = vec![NONE];
         let mut next_own: Vec<u32> = vec![NONE; by_id.len()];
+        let mut numbers = Vec::new();
         for (lit, phrase) in by_id.iter().enumerate() {
             let mut state = 0u32;
-            for &w in phrase {
+            for (offset, &w) in phrase.iter().enumerate() {
+                // A written number steps like any number; the literal is
+                // checked for it when found.
+                let w = match written_number(&self.names, w) {
+                    Some(digits) => {
+                        numbers.push(NumberCheck { lit: lit as u32, offset: offset as u8, digits: digits.into() });
+                        NUM
+                    }
+                    None => w,
+                };
                 state = match goto.get(&key(state, w)) {
                     Some(&next) => next,
                     None => {
@@ -406,7 +441,10 @@ impl BookBuilder {
             let starts_from = starts.len();
             starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
             starts[starts_from..].sort_unstable();
-            let start_bits = bit_sets.index(starts[starts_from..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
+            let mut start_bits = bit_sets.index(starts[starts_from..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
+            if numbers.binary_search_by_key(&(literals.len() as u32), |c: &NumberCheck| c.lit).is_ok() {
+                start_bits |= NUMBERS;
+            }
             let later_from = later.len();
             later.extend(uses.iter().filter(|u| !first_parts(u)).map(|&(pattern, part)| match part {
                 0 => Use::new(0, self.patterns[pattern as usize].tag),
@@ -456,8 +494,20 @@ impl BookBuilder {
             starts,
             bit_sets: bit_sets.sets,
             patterns: self.patterns,
+            numbers,
         }
     }
+}
+
+/// Starts the name of a written number's word id: no word token holds
+/// it, and a phrase spelled from names tokenises it away again
+/// ([`BookBuilder::settle_durations`]).
+const NUMBER_PREFIX: char = '#';
+
+/// The digits of word id `id` when it stands for a written number (see
+/// [`BookBuilder::tokenise`]).
+fn written_number(names: &[Box<str>], id: u32) -> Option<&str> {
+    names.get(id.checked_sub(FIRST_WORD)? as usize)?.strip_prefix(NUMBER_PREFIX)
 }
 
 /// What a literal stands for, in four bytes: part [`Use::part`] (the top
@@ -674,9 +724,12 @@ impl Phrasebook {
                 for &lit in self.outputs_at(at) {
                     let literal = self.literals[lit as usize];
                     let first = (i + 1 - usize::from(literal.length)) as u32;
+                    if literal.start_bits & NUMBERS != 0 && !self.numbers_agree(lit, first, cx.text) {
+                        continue;
+                    }
                     if !self.starts_of(lit).is_empty() {
                         cx.pending.starts.push(Start { lit, first, last: i as u32 });
-                        cx.pending.started |= self.bit_sets[literal.start_bits as usize];
+                        cx.pending.started |= self.bit_sets[usize::from(literal.start_bits & !NUMBERS)];
                     }
                     let later = literal.later_bits;
                     if later & WHOLE == 0 && self.bit_sets[later as usize] & cx.pending.started == 0 {
@@ -694,6 +747,16 @@ impl Phrasebook {
             }
         }
         cx.pending.finish();
+    }
+
+    /// Whether the numbers literal `lit` spells out are the ones written
+    /// at tokens `first..` of `text`.
+    fn numbers_agree(&self, lit: u32, first: u32, text: &MatchText) -> bool {
+        let from = self.numbers.partition_point(|c| c.lit < lit);
+        self.numbers[from..]
+            .iter()
+            .take_while(|c| c.lit == lit)
+            .all(|c| text.digits(first as usize + usize::from(c.offset)) == Some(&*c.digits))
     }
 
     /// The literals ending at `state`.

@@ -152,6 +152,13 @@ impl MatchText {
         }
     }
 
+    /// A number's text as written ("75", "1,000"); `None` for other
+    /// tokens and for a pattern's `_num`, which stands for any number.
+    pub(crate) fn digits(&self, i: usize) -> Option<&str> {
+        let t = &self.tokens[i];
+        (t.kind == Kind::Num && t.lo.1 > t.lo.0).then(|| &self.lower[t.lo.0 as usize..t.lo.1 as usize])
+    }
+
     /// The key of a word's or emoji's lower-case text ([`Self::word`]), if
     /// it fits one: packed from the buffer, without slicing it.
     #[inline]

@@ -128,6 +128,36 @@ fn patterns_alternatives_gaps_macros_breaks() {
 }
 
 #[test]
+fn a_number_written_in_a_pattern_matches_only_itself() {
+    // "section 75" is that section, not any: "EU 3 times", a camera
+    // called "S330" or "S$128" once read as legal threats.
+    let legal = ["{section 75|s75|eu261|eu 261}"];
+    assert_eq!(find(&legal, "a section 75 claim"), [(0, "section _num".into())]);
+    assert_eq!(find(&legal, "claim under S75"), [(0, "s _num".into())]);
+    assert_eq!(find(&legal, "EU261 compensation"), [(0, "eu _num".into())]);
+    for text in
+        ["see section 4 of the form", "the canon s330", "charged S$128", "flew to the EU 3 times", "the 1990s 5 times"]
+    {
+        assert!(find(&legal, text).is_empty(), "{text:?}");
+    }
+    // `_num` and `<num>` still stand for any number, beside a written one
+    // on the same words.
+    let both = ["section _num", "section 75"];
+    assert_eq!(find(&both, "section 75"), [(0, "section _num".into()), (1, "section _num".into())]);
+    assert_eq!(find(&both, "section 4"), [(0, "section _num".into())]);
+    // Ordinals and numbers glued to letters are words of their own or
+    // numbers as written: "4g" is not "3g", "3rd" is a word.
+    assert_eq!(find(&["{4g|5g} down"], "3G down"), []);
+    assert_eq!(find(&["{4g|5g} down"], "4G down"), [(0, "_num g down".into())]);
+    assert_eq!(find(&["3rd time"], "3rd time"), [(0, "3rd time".into())]);
+    // A written number in a part of a pattern with gaps, and one a
+    // duration is read from.
+    assert_eq!(find(&["rated .. 1 star"], "rated it 1 star"), [(0, "rated it _num star".into())]);
+    assert!(find(&["rated .. 1 star"], "rated it 5 star").is_empty());
+    assert_eq!(find(&["{2|3} hours on hold"], "3 hours on hold"), [(0, "_dur on hold".into())]);
+}
+
+#[test]
 fn pattern_errors() {
     let macros = HashMap::new();
     for bad in ["", "..", "a ..", ".. a", "{a|b", "a}", "<nope>", "{.. a}", "{|}"] {
