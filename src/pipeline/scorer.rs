@@ -256,7 +256,7 @@ impl Scorer {
         let rules = model::RulesSaid {
             label,
             compound,
-            topic: !topics.is_empty(),
+            topic: !topics.is_empty() || hits.iter().any(|h| d.tags[h.tag as usize] == Tag::Service),
             cue: !outcome.fired.is_empty(),
             resolved: outcome.fired.iter().any(|f| d.categories[f.cat].valence > 0.0),
             binding: outcome.sarcasm || critical,

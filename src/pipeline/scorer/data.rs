@@ -81,6 +81,10 @@ struct CategoryData {
 struct TopicFile {
     #[serde(default)]
     topic: Vec<TopicData>,
+    /// Words that show a post is about a company's service without
+    /// naming a topic ("the app", "my plan"): see [`Tag::Service`].
+    #[serde(default)]
+    service: Option<Phrases>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +168,9 @@ pub(crate) enum Tag {
         with_complaint: bool,
     },
     Topic(u16),
+    /// About a company's service, without a topic of its own ("the app",
+    /// "my contract"): the complaint model may speak on such a post.
+    Service,
     /// A neutral idiom ("no idea"): no valence, no negation.
     Neutral,
     /// Politeness ("please help"): no valence, no negation.
@@ -218,6 +225,10 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
             check_phrases(&t.phrases, &cues.macros, &format!("scoring.topics_file: topic[{i}].phrases"))?;
         }
         merge_topics(&mut topic_file, more.topic);
+        if let Some(service) = more.service {
+            check_phrases(&service.phrases, &cues.macros, "scoring.topics_file: service.phrases")?;
+            topic_file.service.get_or_insert(Phrases { phrases: Vec::new() }).phrases.extend(service.phrases);
+        }
     }
     for (name, phrases) in &settings.topics {
         check_phrases(phrases, &cues.macros, &format!("scoring.topics.{name}"))?;
@@ -308,6 +319,9 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         for (k, p) in t.phrases.iter().enumerate() {
             add(&mut book, &format!("topics.{}.phrases[{k}]", t.name), p, tag)?;
         }
+    }
+    for (k, p) in topic_file.service.iter().flat_map(|s| &s.phrases).enumerate() {
+        add(&mut book, &format!("topics.service.phrases[{k}]"), p, tag_of(Tag::Service))?;
     }
     let negation = cues.negation.unwrap_or_default();
     book.set_negations(negation.words.iter().map(String::as_str));

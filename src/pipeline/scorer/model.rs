@@ -107,7 +107,8 @@ impl Overrule {
 pub(crate) struct RulesSaid {
     pub(crate) label: Label,
     pub(crate) compound: f64,
-    /// The post names a customer-service topic.
+    /// The post names a customer-service topic, or a company's service
+    /// ([`Tag::Service`](super::data::Tag::Service)): it is about a company.
     pub(crate) topic: bool,
     /// A cue category fired.
     pub(crate) cue: bool,

@@ -418,6 +418,20 @@ fn topics_come_from_phrases_and_cues() {
     }
     assert!(s.score_text("the driver was so rude to me").topics.contains(&"staff".to_string()));
     assert!(s.score_text("lovely weather today").topics.is_empty());
+    // A topic is what the post is about, not a word near it: the app
+    // named is no outage, an address no delivery, a card no account
+    // problem, "off" no food gone bad.
+    for text in [
+        "just updated the app, new icon",
+        "changed my address and plan",
+        "20% off this weekend",
+        "my card is in my wallet",
+    ] {
+        assert!(s.score_text(text).topics.is_empty(), "{text}: {:?}", s.score_text(text).topics);
+    }
+    assert!(s.score_text("the app is down again").topics.contains(&"outage".to_string()));
+    assert!(s.score_text("card declined at the till").topics.contains(&"account".to_string()));
+    assert!(s.score_text("the milk had gone off").topics.contains(&"quality".to_string()));
     // Taxonomy order, each once.
     let t = s.score_text("refund refund refund, the app crashed, refund").topics;
     let mut sorted = t.clone();

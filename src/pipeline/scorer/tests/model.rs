@@ -115,6 +115,11 @@ fn a_sure_model_turns_a_neutral_post_about_a_topic_into_a_complaint_and_says_why
     // asked.
     let off_topic = with_model("bias\t-2\ncame on\t5\n").score_text("she came on monday");
     assert_eq!(off_topic.label, Label::Neutral, "{off_topic:?}");
+    // A post about a company's service that names no topic ("the app")
+    // is about a company all the same: the model is asked.
+    let app = with_model("bias\t-2\ncame on\t5\n").score_text("the app came on monday");
+    assert!(app.topics.is_empty(), "{app:?}");
+    assert_eq!(app.label, Label::Negative, "{app:?}");
 }
 
 #[test]
