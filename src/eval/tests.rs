@@ -159,12 +159,20 @@ fn blind_sets_hold_their_figures() {
 }
 
 /// The sets no rule was written from and the shipped model was not
-/// trained on: H, then L, M, N, O and P, each written by a writer who saw
-/// nothing of earshot (M to P after this scorer was final) and scored
-/// as they arrived. Their figures are the shipped scorer's held-out ones
-/// (BENCHMARKS.md, "Held out again"); the floors sit a little under them.
-const HELD_OUT: [(&str, f64, f64); 6] =
-    [("h", 0.82, 0.89), ("l", 0.90, 0.88), ("m", 0.90, 0.94), ("n", 0.73, 0.88), ("o", 0.88, 0.90), ("p", 0.86, 0.92)];
+/// trained on: H, then L, M, N, O and P, then Q, each written by a
+/// writer who saw nothing of earshot (M to P after the scorer of "Held
+/// out again" was final, Q after "Numbers and topics") and scored as
+/// they arrived. Their figures are the shipped scorer's held-out ones
+/// (BENCHMARKS.md); the floors sit a little under them.
+const HELD_OUT: [(&str, f64, f64); 7] = [
+    ("h", 0.82, 0.89),
+    ("l", 0.90, 0.88),
+    ("m", 0.90, 0.94),
+    ("n", 0.73, 0.88),
+    ("o", 0.88, 0.90),
+    ("p", 0.86, 0.92),
+    ("q", 0.87, 0.89),
+];
 
 #[test]
 fn the_held_out_sets_hold_their_figures() {
@@ -174,15 +182,19 @@ fn the_held_out_sets_hold_their_figures() {
 }
 
 /// Issue 4's target, negative recall >= 0.85 at precision >= 0.90, on
-/// the 1,200 held-out posts together.
+/// the 1,400 held-out posts together; and their topics no worse than
+/// when a topic was any word near it (micro-F1 0.50: "the app" was an
+/// outage).
 #[test]
 fn the_held_out_posts_together_meet_the_target() {
     let examples: Vec<Example> = HELD_OUT.iter().flat_map(|(name, _, _)| labelled(&blind(name))).collect();
-    assert_eq!(examples.len(), 1200);
+    assert_eq!(examples.len(), 1400);
     let r = shipped("held out", &examples);
     println!("{r}");
     let neg = r.earshot.negative();
     assert!(neg.recall >= 0.85 && neg.precision >= 0.90, "{r}");
+    let topics = r.topics.as_ref().expect("the held-out sets label topics");
+    assert!(topics.f1 >= 0.53 && topics.precision >= 0.50, "{r}");
 }
 
 /// The complaint model on a set it was not trained on: trained here by
