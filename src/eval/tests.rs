@@ -159,12 +159,12 @@ fn blind_sets_hold_their_figures() {
 }
 
 /// The sets no rule was written from and the shipped model was not
-/// trained on: H, then L, M, N, O and P, then Q, each written by a
+/// trained on: H, then L, M, N, O and P, then Q and R, each written by a
 /// writer who saw nothing of earshot (M to P after the scorer of "Held
-/// out again" was final, Q after "Numbers and topics") and scored as
+/// out again" was final, Q and R after "Numbers and topics") and scored as
 /// they arrived. Their figures are the shipped scorer's held-out ones
 /// (BENCHMARKS.md); the floors sit a little under them.
-const HELD_OUT: [(&str, f64, f64); 7] = [
+const HELD_OUT: [(&str, f64, f64); 8] = [
     ("h", 0.82, 0.89),
     ("l", 0.90, 0.88),
     ("m", 0.90, 0.94),
@@ -172,6 +172,7 @@ const HELD_OUT: [(&str, f64, f64); 7] = [
     ("o", 0.88, 0.90),
     ("p", 0.86, 0.92),
     ("q", 0.87, 0.89),
+    ("r", 0.88, 0.89),
 ];
 
 #[test]
@@ -182,13 +183,13 @@ fn the_held_out_sets_hold_their_figures() {
 }
 
 /// Issue 4's target, negative recall >= 0.85 at precision >= 0.90, on
-/// the 1,400 held-out posts together; and their topics no worse than
+/// the 1,600 held-out posts together; and their topics no worse than
 /// when a topic was any word near it (micro-F1 0.50: "the app" was an
 /// outage).
 #[test]
 fn the_held_out_posts_together_meet_the_target() {
     let examples: Vec<Example> = HELD_OUT.iter().flat_map(|(name, _, _)| labelled(&blind(name))).collect();
-    assert_eq!(examples.len(), 1400);
+    assert_eq!(examples.len(), 1600);
     let r = shipped("held out", &examples);
     println!("{r}");
     let neg = r.earshot.negative();
