@@ -126,6 +126,13 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "this is a data breach",
             "someone called pretending to be from you",
             "the caller knew my account number",
+            // Security incidents as developers report them.
+            "our api keys were exposed to other tenants",
+            "your SDK logs the full access token to stdout",
+            "anyone can read private repos through the api",
+            "there is a stored XSS on your login page",
+            "2FA codes are going to the wrong phone numbers",
+            "found an S3 bucket of yours open to the world",
         ],
     ),
     ("escalation", &["I've made a formal complaint", "let me speak to a manager"]),
@@ -201,6 +208,11 @@ fn critical_categories_make_a_mention_critical() {
         for text in *examples {
             assert_eq!(scorer().score_text(text).level, Urgency::Critical, "{category}: {text:?}");
         }
+    }
+    // Hyperbole and durations are no critical cue: "zero day" once spelled
+    // a duration and made every "4hrs" a security incident.
+    for text in ["this sourdough is so good it should be illegal", "delayed 4hrs, now 6hrs", "the 1990s 5 times"] {
+        assert_ne!(scorer().score_text(text).level, Urgency::Critical, "{text:?}");
     }
 }
 
