@@ -256,7 +256,9 @@ fn the_shipped_model_is_what_training_gives() {
 }
 
 /// VADER's tweets (the ground truth is outside the repository; skipped
-/// when absent): negative F1 no lower than plain VADER's.
+/// when absent): negative F1 no lower than plain VADER's, exactly (0.8840
+/// against 0.8839 since written numbers match only themselves; 0.8832
+/// before, when "EU 3 times" and "60s-70s" were legal threats).
 #[test]
 fn vader_tweets_no_worse_than_vader() {
     if !tweets_present("vader_tweets_no_worse_than_vader") {
@@ -264,6 +266,6 @@ fn vader_tweets_no_worse_than_vader() {
     }
     let r = report(TWEETS);
     println!("{r}");
-    assert!(r.earshot.negative().f1 >= r.anchor.negative().f1 - 0.002, "{r}");
+    assert!(r.earshot.negative().f1 >= r.anchor.negative().f1, "{r}");
     assert!(r.earshot.accuracy >= r.anchor.accuracy - 0.005, "{r}");
 }
