@@ -207,11 +207,11 @@ impl Scorer {
 
         let span = |a: usize, b: usize| (words.tokens[a].start, words.tokens[b].end);
         // Closing thanks are politeness after an enquiry or a request.
-        let asks = !outcome.enquiries.is_empty() || hits.iter().any(|h| d.tags[h.tag as usize] == Tag::Polite);
+        let asks = !outcome.enquiries.is_empty() || d.any_tagged(hits, Tag::Polite);
         neutral.clear();
         neutral.extend(
             hits.iter()
-                .filter(|h| match d.tags[h.tag as usize] {
+                .filter(|h| match d.tag(h) {
                     Tag::Neutral | Tag::Polite => true,
                     Tag::Closing => asks,
                     _ => false,
@@ -256,7 +256,7 @@ impl Scorer {
         let rules = model::RulesSaid {
             label,
             compound,
-            topic: !topics.is_empty() || hits.iter().any(|h| d.tags[h.tag as usize] == Tag::Service),
+            topic: !topics.is_empty() || d.any_tagged(hits, Tag::Service),
             cue: !outcome.fired.is_empty(),
             resolved: outcome.fired.iter().any(|f| d.categories[f.cat].valence > 0.0),
             binding: outcome.sarcasm || critical,

@@ -94,14 +94,14 @@ pub(crate) fn evaluate<'b>(c: &Compiled, text: &MatchText, hits: &[Hit], buffers
         buffers;
     best.clear();
     let span = |h: &Hit| (h.first as usize, h.last as usize);
-    let of = |want: Tag| hits.iter().filter(move |h| c.tags[h.tag as usize] == want).map(span);
+    let of = |want: Tag| hits.iter().filter(move |h| c.tag(h) == want).map(span);
     let openers = of(Tag::Enquiry).map(|(f, _)| (f, false)).chain(of(Tag::Question).map(|(f, _)| (f, true)));
     enquiries(c, text, openers, found);
     reports(text, of(Tag::Report), found);
     let mut out = Outcome { enquiries: found, ..Outcome::default() };
 
     raw.clear();
-    raw.extend(hits.iter().filter_map(|h| match c.tags[h.tag as usize] {
+    raw.extend(hits.iter().filter_map(|h| match c.tag(h) {
         Tag::Cue { cat, with_complaint } if !h.negated_gap => Some(Cand {
             cat: usize::from(cat),
             with_complaint,

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::phrases::{BookBuilder, Phrasebook};
+use super::phrases::{BookBuilder, Hit, Phrasebook};
 pub(crate) use super::word_set::WordSet;
 use crate::config::ScoringSettings;
 
@@ -209,6 +209,19 @@ pub(crate) struct Compiled {
     /// they still count as a complaint, other negative words hardly do.
     pub(crate) judging: WordSet,
     pub(crate) not_names: WordSet,
+}
+
+impl Compiled {
+    /// What phrase hit `hit` stands for.
+    #[inline]
+    pub(crate) fn tag(&self, hit: &Hit) -> Tag {
+        self.tags[hit.tag as usize]
+    }
+
+    /// Whether some hit stands for `tag`.
+    pub(crate) fn any_tagged(&self, hits: &[Hit], tag: Tag) -> bool {
+        hits.iter().any(|h| self.tag(h) == tag)
+    }
 }
 
 /// Loads the embedded data and merges `settings` into it.

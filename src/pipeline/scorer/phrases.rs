@@ -436,13 +436,13 @@ impl BookBuilder {
         let (mut later, mut starts) = (Vec::new(), Vec::new());
         let mut literals = Vec::with_capacity(self.uses.len());
         let mut bit_sets = BitSets::default();
-        for (uses, &length) in self.uses.iter().zip(&lengths) {
+        for (lit, (uses, &length)) in self.uses.iter().zip(&lengths).enumerate() {
             let first_parts = |&&(p, part): &&(u32, u8)| part == 0 && self.patterns[p as usize].parts > 1;
             let starts_from = starts.len();
             starts.extend(uses.iter().filter(first_parts).map(|&(p, _)| p));
             starts[starts_from..].sort_unstable();
             let mut start_bits = bit_sets.index(starts[starts_from..].iter().fold(0, |bits, &p| bits | pattern_bit(p)));
-            if numbers.binary_search_by_key(&(literals.len() as u32), |c: &NumberCheck| c.lit).is_ok() {
+            if numbers.binary_search_by_key(&(lit as u32), |c: &NumberCheck| c.lit).is_ok() {
                 start_bits |= NUMBERS;
             }
             let later_from = later.len();

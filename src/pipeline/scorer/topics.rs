@@ -12,7 +12,7 @@ use super::phrases::Hit;
 
 /// The topic names of one post. `found` is a buffer kept between posts.
 pub(crate) fn assign(c: &Compiled, hits: &[Hit], fired: &[Fired], found: &mut Vec<usize>) -> Vec<String> {
-    let topic_hits = hits.iter().filter_map(|h| match c.tags[h.tag as usize] {
+    let topic_hits = hits.iter().filter_map(|h| match c.tag(h) {
         Tag::Topic(t) => Some(usize::from(t)),
         _ => None,
     });
