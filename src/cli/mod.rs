@@ -79,8 +79,9 @@ pub enum Command {
     /// Built-in data only (or `--model`), so figures do not depend on a
     /// config.
     Eval(scoring::EvalArgs),
-    /// Train a complaint model from labelled files (a team's own labelled
-    /// mentions) for `[scoring] complaint_model_file`.
+    /// Train a complaint or critical model from labelled files (a team's
+    /// own labelled mentions) for `[scoring] complaint_model_file` or
+    /// `critical_model_file`.
     Train(scoring::TrainArgs),
     /// One poll of one source, printing posts as JSON lines; nothing stored.
     PollOnce {

@@ -1,6 +1,7 @@
 //! `earshot eval` (the scorer measured on labelled files, beside plain
-//! VADER) and `earshot train` (a complaint model learned from labelled
-//! files, for `[scoring] complaint_model_file`).
+//! VADER) and `earshot train` (a complaint or critical model learned from
+//! labelled files, for `[scoring] complaint_model_file` and
+//! `critical_model_file`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::config::ScoringSettings;
-use crate::domain::Label;
+use crate::domain::{Label, Urgency};
 use crate::eval::Example;
 use crate::pipeline::Scorer;
 
@@ -32,13 +33,31 @@ pub struct EvalArgs {
     /// the built-in one.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Score with this critical model (from `earshot train --target
+    /// critical`) instead of the built-in one.
+    #[arg(long)]
+    critical_model: Option<PathBuf>,
+}
+
+/// What a model learns to hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// Complaints: the negative posts.
+    Complaint,
+    /// Critical mentions: the posts whose urgency is critical.
+    Critical,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
-    /// Labelled files, as for `eval`. Negative posts are the complaints.
+    /// Labelled files, as for `eval`. Negative posts are the complaints;
+    /// posts of urgency `critical` the critical mentions.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// What the model learns: complaints (`[scoring] complaint_model_file`)
+    /// or critical mentions (`critical_model_file`).
+    #[arg(long, value_enum, default_value_t = Target::Complaint)]
+    target: Target,
     /// Where to write the model.
     #[arg(long)]
     out: PathBuf,
@@ -53,14 +72,12 @@ pub struct TrainArgs {
 
 /// `earshot eval`: one report per file, then the throughput if asked.
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
-    let scorer = match &args.model {
-        Some(path) => {
-            let text = read(path)?;
-            let settings = ScoringSettings { complaint_model_text: Some(text), ..ScoringSettings::default() };
-            Scorer::with_settings(&[], &settings).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        }
-        None => Scorer::new(),
+    let settings = ScoringSettings {
+        complaint_model_text: args.model.as_deref().map(read).transpose()?,
+        critical_model_text: args.critical_model.as_deref().map(read).transpose()?,
+        ..ScoringSettings::default()
     };
+    let scorer = Scorer::with_settings(&[], &settings).map_err(|e| anyhow::anyhow!("{e}"))?;
     let anchor = crate::pipeline::sentiment::SentimentAnalyzer::new();
     let mut texts = Vec::new();
     for path in &args.files {
@@ -103,26 +120,41 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         args.general_weight
     );
     let mut examples: Vec<(String, bool, f64)> = Vec::new();
-    let mut header = String::from(
-        "earshot's complaint model: a logistic regression over words and word pairs\n\
-         (src/pipeline/scorer/model.rs). Written by `earshot train`; do not edit by hand.\n",
+    let (what, positive) = match args.target {
+        Target::Complaint => ("complaint", "negative"),
+        Target::Critical => ("critical", "critical"),
+    };
+    let mut header = format!(
+        "earshot's {what} model: a logistic regression over words and word pairs\n\
+         (src/pipeline/scorer/model.rs). Written by `earshot train`; do not edit by hand.\n"
     );
-    let _ = writeln!(header, "Trained with --general-weight {} --band {} on:", args.general_weight, args.band);
+    let _ = writeln!(
+        header,
+        "Trained with --target {what} --general-weight {} --band {} on:",
+        args.general_weight, args.band
+    );
     for path in &args.files {
         let file = labelled(path, args.band)?;
         // A file without urgency labels is general sentiment ground truth.
         let general = file.iter().all(|e| e.urgency.is_none());
         let weight = if general { args.general_weight } else { 1.0 };
-        let complaints = file.iter().filter(|e| e.label == Label::Negative).count();
+        let is_positive = |e: &Example| match args.target {
+            Target::Complaint => e.label == Label::Negative,
+            Target::Critical => e.urgency == Some(Urgency::Critical),
+        };
+        let positives = file.iter().filter(|e| is_positive(e)).count();
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let _ = writeln!(header, "  {name}: {} posts, {complaints} negative, weight {weight}", file.len());
-        examples.extend(file.into_iter().map(|e| (e.text, e.label == Label::Negative, weight)));
+        let _ = writeln!(header, "  {name}: {} posts, {positives} {positive}, weight {weight}", file.len());
+        examples.extend(file.into_iter().map(|e| {
+            let p = is_positive(&e);
+            (e.text, p, weight)
+        }));
     }
     anyhow::ensure!(
         examples.iter().any(|e| e.1) && examples.iter().any(|e| !e.1),
-        "training needs both negative and other posts"
+        "training needs both {positive} and other posts"
     );
-    let model = Scorer::new().train_complaint_model(examples.iter().map(|(t, c, w)| (t.as_str(), *c, *w)));
+    let model = Scorer::new().train_model(examples.iter().map(|(t, c, w)| (t.as_str(), *c, *w)));
     std::fs::write(&args.out, model.to_file(&header)).with_context(|| format!("writing {}", args.out.display()))?;
     println!("{} features from {} posts -> {}", model.len(), examples.len(), args.out.display());
     Ok(())

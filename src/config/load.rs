@@ -440,6 +440,9 @@ impl Checker<'_> {
         if let Some(path) = &s.complaint_model_file {
             s.complaint_model_text = Some(read(path, "scoring.complaint_model_file")?);
         }
+        if let Some(path) = &s.critical_model_file {
+            s.critical_model_text = Some(read(path, "scoring.critical_model_file")?);
+        }
         // Without the brands: only the shared data can be refused, and it
         // is compiled once per process and kept (`scorer/shared.rs`); the
         // brands' part (an automaton over every watch term) cannot fail and

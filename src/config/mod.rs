@@ -277,6 +277,10 @@ pub struct ScoringSettings {
     /// mentions) in place of the built-in `data/complaint_model.tsv`.
     /// Relative to the config file.
     pub complaint_model_file: Option<PathBuf>,
+    /// A critical model made by `earshot train --target critical` in place
+    /// of the built-in `data/critical_model.tsv`. Relative to the config
+    /// file.
+    pub critical_model_file: Option<PathBuf>,
     /// Where the urgency levels start.
     #[serde(default)]
     pub urgency: UrgencyThresholds,
@@ -290,6 +294,10 @@ pub struct ScoringSettings {
     /// loaded.
     #[serde(skip)]
     pub complaint_model_text: Option<String>,
+    /// The contents of `critical_model_file`, read when the config is
+    /// loaded.
+    #[serde(skip)]
+    pub critical_model_text: Option<String>,
 }
 
 /// `[scoring.urgency]`: an urgency (0..1) at or above a threshold gets that

@@ -567,6 +567,15 @@ fn scoring_mistakes_are_refused_with_the_key() {
         "read relative to the config"
     );
 
+    let (dir, path) = write(&format!("{GOOD}\n[scoring]\ncritical_model_file = \"critical.tsv\"\n"));
+    std::fs::write(dir.path().join("critical.tsv"), "still\t0.5\n").unwrap();
+    let err = load_with_env(&path, &env()).unwrap_err();
+    assert_eq!(err.key, "scoring.critical_model_file");
+    assert!(err.reason.contains("bias"), "{err}");
+    std::fs::write(dir.path().join("critical.tsv"), "bias\t-2\ninsulin\t1.5\n").unwrap();
+    let s = load_with_env(&path, &env()).unwrap();
+    assert_eq!(s.scoring.critical_model_text.as_deref(), Some("bias\t-2\ninsulin\t1.5\n"));
+
     let err = refuse(&format!("{GOOD}\n[scoring]\nlexicon = {{ \"meh\" = 12.0 }}\n"));
     assert_eq!(err.key, "scoring.lexicon.meh");
 

@@ -19,11 +19,13 @@
 //! 5. `topics.rs`: topics;
 //! 6. `model.rs`: where the rules leave room and the post is about a
 //!    company's service, the learned complaint signal may overrule the
-//!    label (`training.rs` makes the model);
+//!    label (`training.rs` makes the model); a negative post no critical
+//!    cue fired in is critical when the learned critical signal is sure;
 //! 7. `urgency.rs`: urgency and its level.
 //!
 //! Every score says why: `sentiment: negative (-0.72): "terrible"`,
-//! `cue: waiting (2 hrs on hold)`, `reach: 120k followers`, `momentum:
+//! `cue: waiting (2 hrs on hold)`, `model: critical (p 0.81): "insulin"`,
+//! `reach: 120k followers`, `momentum:
 //! +340 interactions in 10 min`, `repeat: 3rd complaint this week`. Pure:
 //! no I/O, no clock. Tests: `scorer/tests.rs` and `scorer/tests/`.
 
@@ -147,7 +149,7 @@ impl Scorer {
     /// Trains a complaint model (`earshot train`) on texts, each with
     /// whether it is a complaint and how much it counts; their features
     /// are read as this scorer reads a post.
-    pub fn train_complaint_model<'a>(&self, examples: impl IntoIterator<Item = (&'a str, bool, f64)>) -> TrainedModel {
+    pub fn train_model<'a>(&self, examples: impl IntoIterator<Item = (&'a str, bool, f64)>) -> TrainedModel {
         let mut names = std::collections::HashMap::new();
         let examples: Vec<training::Example> = scratch::with(|scratch| {
             examples
@@ -158,7 +160,7 @@ impl Scorer {
                         &mut scratch.cleaned,
                         &self.brands,
                         &self.core.sentiment,
-                        &self.core.data.not_names,
+                        &self.core.data.names,
                     );
                     scratch.words.read(&scratch.cleaned);
                     model::post_features(&scratch.words, &mut scratch.features);
@@ -196,7 +198,7 @@ impl Scorer {
     fn score_with(&self, text: &str, audience: Option<&Audience>, history: &History, scratch: &mut Scratch) -> Score {
         let d = &self.core.data;
         let Scratch { cleaned, words, find, hits, cues: cue_buffers, neutral, enquiry, topics, features } = scratch;
-        let named_brands = social::clean(text, cleaned, &self.brands, &self.core.sentiment, &d.not_names);
+        let named_brands = social::clean(text, cleaned, &self.brands, &self.core.sentiment, &d.names);
         let cleaned = &*cleaned;
         words.read(cleaned);
         let words = &*words;
@@ -267,6 +269,12 @@ impl Scorer {
             Some((o, _)) => (o.compound(), sentiment::label(o.compound())),
             None => (compound, label),
         };
+        // A negative post no critical cue named may still be critical in
+        // words the cues do not list: the critical model hears those.
+        let critical_verdict = (label == Label::Negative && !critical)
+            .then(|| self.core.critical.verdict(words, features))
+            .filter(|v| v.p >= model::CRITICAL_FROM);
+        let critical = critical || critical_verdict.is_some();
 
         // A complaint that mentions a wait of a day or more is more urgent.
         let longest_wait = complaints
@@ -287,13 +295,21 @@ impl Scorer {
 
         // The sentiment, the cues, and up to four of reach, engagement,
         // momentum and repeats: sized once.
-        let mut reasons = Vec::with_capacity(2 + outcome.fired.len() + 4);
+        let mut reasons = Vec::with_capacity(3 + outcome.fired.len() + 4);
         reasons.push(sentiment_reason);
+        let excerpt = |a: u32, b: u32| {
+            let (start, end) = span(a as usize, b as usize);
+            &cleaned[start as usize..end as usize]
+        };
         if let Some((o, verdict)) = overrule {
-            reasons.push(model_reason(o, &verdict, |a, b| {
-                let (start, end) = span(a as usize, b as usize);
-                &cleaned[start as usize..end as usize]
-            }));
+            let head = match o {
+                model::Overrule::Complaint { .. } => "model: complaint (p ",
+                model::Overrule::NoComplaint { .. } => "model: no complaint (p ",
+            };
+            reasons.push(model_reason(head, &verdict, excerpt));
+        }
+        if let Some(verdict) = critical_verdict {
+            reasons.push(model_reason("model: critical (p ", &verdict, excerpt));
         }
         for f in outcome.fired {
             let (start, end) = span(f.first, f.last);
@@ -417,14 +433,12 @@ fn sentiment_reason(compound: f64, label: Label, drivers: DriverPhrases<'_>) -> 
     reason
 }
 
-/// `model: complaint (p 0.94): "still", "no reply"`: the learned signal's
-/// verdict, with the words of the post that weighed most toward it.
-fn model_reason<'t>(o: model::Overrule, verdict: &model::Verdict, excerpt: impl Fn(u32, u32) -> &'t str) -> String {
+/// `model: complaint (p 0.94): "still", "no reply"` (`head` is the part
+/// up to the probability): a learned signal's verdict, with the words of
+/// the post that weighed most toward it.
+fn model_reason<'t>(head: &str, verdict: &model::Verdict, excerpt: impl Fn(u32, u32) -> &'t str) -> String {
     let mut reason = String::with_capacity(64);
-    reason.push_str(match o {
-        model::Overrule::Complaint { .. } => "model: complaint (p ",
-        model::Overrule::NoComplaint { .. } => "model: no complaint (p ",
-    });
+    reason.push_str(head);
     push_two_decimals(&mut reason, verdict.p);
     reason.push(')');
     push_quoted_list(&mut reason, verdict.heaviest.iter().flatten().map(|&(a, b)| excerpt(a, b)));

@@ -134,6 +134,7 @@ struct Enquiry {
 #[serde(deny_unknown_fields)]
 struct Names {
     not_names: Vec<String>,
+    regulator_handles: Vec<String>,
 }
 
 /// A cue category, merged and checked.
@@ -208,7 +209,29 @@ pub(crate) struct Compiled {
     /// Words that judge the company ("useless", "joke"): in an enquiry
     /// they still count as a complaint, other negative words hardly do.
     pub(crate) judging: WordSet,
+    /// What `social.rs` reads names and handles by.
+    pub(crate) names: NameRules,
+}
+
+/// The words `social.rs` reads names and handles by (`[names]` in
+/// `data/social.toml`).
+#[derive(Debug)]
+pub(crate) struct NameRules {
+    /// Words that end a Title Case run rather than name a brand.
     pub(crate) not_names: WordSet,
+    /// Lower-case pieces of regulators' handles: a handle holding one is
+    /// read as the word "regulator".
+    pub(crate) regulator_handles: Vec<Box<str>>,
+}
+
+impl NameRules {
+    /// Whether `handle` (without its '@') is a regulator's.
+    pub(crate) fn is_regulator(&self, handle: &str) -> bool {
+        let handle = handle.as_bytes();
+        self.regulator_handles
+            .iter()
+            .any(|piece| handle.windows(piece.len()).any(|w| w.eq_ignore_ascii_case(piece.as_bytes())))
+    }
 }
 
 impl Compiled {
@@ -377,7 +400,16 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         complaint_context: words(&social.complaint_context.words),
         greetings: words(&social.enquiry.greetings),
         judging: words(&social.enquiry.judging),
-        not_names: words(&social.names.not_names),
+        names: NameRules {
+            not_names: words(&social.names.not_names),
+            regulator_handles: social
+                .names
+                .regulator_handles
+                .iter()
+                .map(|h| h.to_ascii_lowercase().into_boxed_str())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        },
     })
 }
 

@@ -1,8 +1,16 @@
-//! The learned complaint signal: a logistic regression over a post's words
-//! and neighbouring word pairs, which says how sure it is that the post
-//! is a complaint (`data/complaint_model.tsv`, made by `earshot train`
-//! from the labelled sets; an admin may give their own with
-//! `[scoring] complaint_model_file`).
+//! The learned signals: logistic regressions over a post's words and
+//! neighbouring word pairs ([`WordModel`]). The complaint model says how
+//! sure it is that the post is a complaint (`data/complaint_model.tsv`,
+//! made by `earshot train` from the labelled sets; an admin may give
+//! their own with `[scoring] complaint_model_file`); the critical model,
+//! how sure it is that a service lead would call it critical
+//! (`data/critical_model.tsv`, `earshot train --target critical`,
+//! `critical_model_file`).
+//!
+//! Critical mentions are told without the words the critical cues list
+//! ("my son had the 'nut free' bar, we're in A&E", "her formula was in
+//! that order"): the critical model hears them where the phrases do not
+//! reach, and makes a negative post critical at [`CRITICAL_FROM`].
 //!
 //! The cue lists hear the complaints their phrases name; people state
 //! complaints in more shapes than phrase lists reach ("Tracking: 'Out for
@@ -29,8 +37,15 @@ use super::text::{Kind, MatchText};
 use crate::domain::Label;
 use crate::pipeline::sentiment::FxHasher;
 
-/// The built-in model.
+/// The built-in complaint model.
 pub(crate) const BUILT_IN: &str = include_str!("../../../data/complaint_model.tsv");
+/// The built-in critical model.
+pub(crate) const BUILT_IN_CRITICAL: &str = include_str!("../../../data/critical_model.tsv");
+
+/// A negative post no critical cue fired in becomes critical when the
+/// critical model is at least this sure. Chosen before it was measured on
+/// the held-out sets (BENCHMARKS.md, "A learned critical signal").
+pub(crate) const CRITICAL_FROM: f64 = 0.5;
 
 /// A post the rules read as not negative, about a customer-service topic,
 /// becomes a complaint when the model is at least this sure.
@@ -58,9 +73,9 @@ const OVERRULED_COMPOUND: f64 = -0.04;
 const REASON_FEATURES: usize = 3;
 
 /// A compiled model: the bias and each feature's weight, by the hash of
-/// its words.
+/// its words. The complaint and the critical model are both one.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ComplaintModel {
+pub(crate) struct WordModel {
     bias: f32,
     weights: HashMap<u64, f32, BuildHasherDefault<FxHasher>>,
 }
@@ -78,7 +93,8 @@ pub(crate) struct Feature {
 /// What the model says about one post.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Verdict {
-    /// Probability that the post is a complaint.
+    /// Probability that the post is of the model's class (a complaint, a
+    /// critical mention).
     pub(crate) p: f64,
     /// Token spans of the features that weighed most toward the verdict
     /// (towards "complaint" when `p` >= 0.5), heaviest first.
@@ -162,11 +178,11 @@ fn no_complaint_below(rules: &RulesSaid) -> f64 {
     }
 }
 
-impl ComplaintModel {
+impl WordModel {
     /// Reads a model file; `key` names it in errors.
-    pub(crate) fn parse(text: &str, key: &str) -> Result<ComplaintModel, ScoringError> {
+    pub(crate) fn parse(text: &str, key: &str) -> Result<WordModel, ScoringError> {
         let err = |line: usize, reason: String| ScoringError { key: format!("{key}: line {line}"), reason };
-        let mut model = ComplaintModel::default();
+        let mut model = WordModel::default();
         let mut bias = None;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');

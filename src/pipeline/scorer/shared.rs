@@ -19,14 +19,16 @@ use crate::config::{ScoringSettings, UrgencyThresholds};
 use crate::pipeline::sentiment::SentimentAnalyzer;
 
 use super::data::{self, Compiled, ScoringError};
-use super::model::{self, ComplaintModel};
+use super::model::{self, WordModel};
 
 /// What a scorer needs from `[scoring]`, compiled.
 pub(super) struct Core {
     pub(super) sentiment: SentimentAnalyzer,
     pub(super) data: Compiled,
     /// The learned complaint signal.
-    pub(super) model: ComplaintModel,
+    pub(super) model: WordModel,
+    /// The learned critical signal.
+    pub(super) critical: WordModel,
 }
 
 /// How many compiled cores are remembered.
@@ -59,10 +61,14 @@ fn compile(settings: &ScoringSettings) -> Result<Core, ScoringError> {
     let overlay = data.lexicon.iter().map(|(w, v)| (std::borrow::Cow::Owned(w.clone()), *v));
     let sentiment = SentimentAnalyzer::with_overlay(overlay);
     let model = match &settings.complaint_model_text {
-        Some(text) => ComplaintModel::parse(text, "scoring.complaint_model_file")?,
-        None => ComplaintModel::parse(model::BUILT_IN, "data/complaint_model.tsv")?,
+        Some(text) => WordModel::parse(text, "scoring.complaint_model_file")?,
+        None => WordModel::parse(model::BUILT_IN, "data/complaint_model.tsv")?,
     };
-    Ok(Core { sentiment, data, model })
+    let critical = match &settings.critical_model_text {
+        Some(text) => WordModel::parse(text, "scoring.critical_model_file")?,
+        None => WordModel::parse(model::BUILT_IN_CRITICAL, "data/critical_model.tsv")?,
+    };
+    Ok(Core { sentiment, data, model, critical })
 }
 
 /// The part of the settings the core depends on: the urgency thresholds
@@ -74,6 +80,7 @@ fn key(settings: &ScoringSettings) -> ScoringSettings {
         cues_file: None,
         topics_file: None,
         complaint_model_file: None,
+        critical_model_file: None,
         ..settings.clone()
     }
 }

@@ -20,7 +20,7 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::data::WordSet;
+use super::data::{NameRules, WordSet};
 use crate::config::Brand;
 use crate::pipeline::sentiment::{bytes_equal, load_eight, upper_bytes, SentimentAnalyzer};
 
@@ -81,7 +81,7 @@ pub(crate) fn clean(
     out: &mut String,
     brands: &BrandTerms,
     analyzer: &SentimentAnalyzer,
-    not_names: &WordSet,
+    names: &NameRules,
 ) -> Vec<usize> {
     out.clear();
     let mut found = Vec::new();
@@ -110,15 +110,15 @@ pub(crate) fn clean(
         // Nothing to take out: the common case.
         out.push_str(text);
         if MASK_NAMES {
-            mask_names(out, analyzer, not_names);
+            mask_names(out, analyzer, &names.not_names);
         }
         return found;
     }
     out.reserve(text.len() + 8);
     if blank.is_empty() && text.is_ascii() {
-        clean_ascii_chunks(text, out);
+        clean_ascii_chunks(text, out, names);
         if MASK_NAMES {
-            mask_names(out, analyzer, not_names);
+            mask_names(out, analyzer, &names.not_names);
         }
         return found;
     }
@@ -141,7 +141,7 @@ pub(crate) fn clean(
         // Brand terms in this chunk: keep what surrounds them.
         let mut from = start;
         while let Some(&(s, e)) = blank.get(next_blank).filter(|&&(s, _)| s < at) {
-            push_word(out, &text[from..s.max(from)]);
+            push_word(out, &text[from..s.max(from)], names);
             out.push(' ');
             from = e.min(at).max(from);
             if e > at {
@@ -149,11 +149,11 @@ pub(crate) fn clean(
             }
             next_blank += 1;
         }
-        push_word(out, &text[from..at]);
+        push_word(out, &text[from..at], names);
     }
     out.push_str(&text[plain_from..]);
     if MASK_NAMES {
-        mask_names(out, analyzer, not_names);
+        mask_names(out, analyzer, &names.not_names);
     }
     found
 }
@@ -162,7 +162,7 @@ pub(crate) fn clean(
 /// it: only a chunk that holds '@', '#' or ':', or starts with "h" or "w",
 /// can need cleaning ([`needs_cleaning`]), so only those bytes (found
 /// eight at a time) lead to a chunk; the text between is copied in runs.
-fn clean_ascii_chunks(text: &str, out: &mut String) {
+fn clean_ascii_chunks(text: &str, out: &mut String, names: &NameRules) {
     let bytes = text.as_bytes();
     let space = |b: &u8| is_ascii_whitespace(*b);
     let mut plain_from = 0;
@@ -185,7 +185,7 @@ fn clean_ascii_chunks(text: &str, out: &mut String) {
             if needs_cleaning(without_space(chunk)) {
                 out.push_str(&text[plain_from..start]);
                 plain_from = end;
-                push_word(out, chunk);
+                push_word(out, chunk, names);
             }
         }
     }
@@ -240,9 +240,10 @@ fn link_at(bytes: &[u8], i: usize) -> bool {
     start || &w[1..] == b"://"
 }
 
-/// Appends one whitespace-separated chunk, dropping handles, e-mails and
-/// URLs and spelling out hashtags.
-fn push_word(out: &mut String, chunk: &str) {
+/// Appends one whitespace-separated chunk, dropping handles (a
+/// regulator's is written as the word "regulator", so the legal cue hears
+/// a post that tags one), e-mails and URLs, and spelling out hashtags.
+fn push_word(out: &mut String, chunk: &str, names: &NameRules) {
     let word = without_space(chunk);
     // Most words need nothing done.
     if !needs_cleaning(word) {
@@ -259,14 +260,16 @@ fn push_word(out: &mut String, chunk: &str) {
     let word_start = out.len();
     let mut chars = word.char_indices().peekable();
     let mut prev: Option<char> = None;
-    while let Some((_, c)) = chars.next() {
+    while let Some((at, c)) = chars.next() {
         let prev_is_word = prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
         if c == '@' && !prev_is_word {
             // A handle: '@' and the name after it.
-            while chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric() || n == '_' || n == '.') {
+            let mut end = at + 1;
+            while let Some(&(n_at, n)) = chars.peek().filter(|&&(_, n)| n.is_alphanumeric() || n == '_' || n == '.') {
+                end = n_at + n.len_utf8();
                 chars.next();
             }
-            out.push(' ');
+            out.push_str(if names.is_regulator(&word[at + 1..end]) { " regulator " } else { " " });
             prev = Some(' ');
             continue;
         }

@@ -162,6 +162,15 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "flight cancelled, we are sleeping on the floor at the airport",
             "coach cancelled at 1am, I'm on my own at the bus station",
             "power cut since 6am and my dad's care alarm runs on it",
+            "the delivery is 3 hours late and her formula was in that order",
+            "left on the train, I'm a wheelchair user and now have no way back",
+        ],
+    ),
+    (
+        "viral",
+        &[
+            "this clip of your staff binning returned parcels has 4M views and still no reply from you",
+            "my thread about the lost bag has gone viral and still no reply",
         ],
     ),
     ("resolution", &["all sorted now, thanks", "refund came through today", "not cancelled after all"]),
@@ -204,7 +213,9 @@ fn every_category_exists_and_fires_on_its_examples() {
 
 #[test]
 fn critical_categories_make_a_mention_critical() {
-    for (category, examples) in EXAMPLES.iter().filter(|(c, _)| matches!(*c, "legal" | "safety" | "privacy")) {
+    for (category, examples) in
+        EXAMPLES.iter().filter(|(c, _)| matches!(*c, "legal" | "safety" | "privacy" | "at_risk" | "viral"))
+    {
         for text in *examples {
             assert_eq!(scorer().score_text(text).level, Urgency::Critical, "{category}: {text:?}");
         }
@@ -213,6 +224,39 @@ fn critical_categories_make_a_mention_critical() {
     // a duration and made every "4hrs" a security incident.
     for text in ["this sourdough is so good it should be illegal", "delayed 4hrs, now 6hrs", "the 1990s 5 times"] {
         assert_ne!(scorer().score_text(text).level, Urgency::Critical, "{text:?}");
+    }
+}
+
+/// Critical wordings without the obvious words (fraud, danger, regulators,
+/// a story going viral), and their harmless look-alikes.
+#[test]
+fn critical_without_the_obvious_words() {
+    for text in [
+        "there's a withdrawal of 300 quid on my account I never made",
+        "2FA was ON and someone still changed my email and password",
+        "is this text really from you? it wants my card details",
+        "the letting agent let himself into my flat this morning, no notice",
+        "my son ate the 'nut free' bar and we ended up in A&E",
+        "no signal since 6am, we can't even call 999 if something happens",
+        "the chicken in my delivery was out of date and smelled off",
+        "the car lost power at 70mph on the motorway with the kids in the back",
+        "the driver wouldn't pull over when I asked, I felt so unsafe",
+        "tenant fees are banned and you still charged me £200. is that even allowed?",
+        "6 weeks of complaints, deadlock letter arrived today, off to the ombudsman",
+    ] {
+        let score = scorer().score_text(text);
+        assert_eq!(score.level, Urgency::Critical, "{text:?}: {:?}", score.reasons);
+    }
+    for text in [
+        "your new advert has 2M views and I love it",
+        "is it legal to bring my own food into the cinema?",
+        "this queue is killing me lol",
+        "the driver slowed down and pulled over to let the ambulance past, nice",
+        "my parcel arrived today, thanks",
+        "my phone died on the motorway so I missed your call",
+    ] {
+        let score = scorer().score_text(text);
+        assert_ne!(score.level, Urgency::Critical, "{text:?}: {:?}", score.reasons);
     }
 }
 

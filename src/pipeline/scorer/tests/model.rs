@@ -1,7 +1,7 @@
 //! The learned complaint signal: the model file, a post's features, the
 //! decision rule, the scorer with a model of the test's own, and training.
 
-use super::super::model::{self, ComplaintModel, Overrule, RulesSaid};
+use super::super::model::{self, Overrule, RulesSaid, WordModel};
 use super::super::text::MatchText;
 use super::*;
 
@@ -37,9 +37,9 @@ fn features_are_words_and_neighbours_within_a_sentence_each_once() {
 
 #[test]
 fn the_model_file_is_read_strictly() {
-    let ok = ComplaintModel::parse("# comment\n\nbias\t-1.5\nstill\t0.8\nno reply\t1.25\r\n", "m").unwrap();
+    let ok = WordModel::parse("# comment\n\nbias\t-1.5\nstill\t0.8\nno reply\t1.25\r\n", "m").unwrap();
     assert_eq!(ok.len(), 2);
-    let refuse = |text: &str| ComplaintModel::parse(text, "m").unwrap_err();
+    let refuse = |text: &str| WordModel::parse(text, "m").unwrap_err();
     assert_eq!(refuse("still\t1\n").reason, "no `bias` line");
     let e = refuse("bias\t0\nstill 1\n");
     assert_eq!((e.key.as_str(), e.reason.as_str()), ("m: line 2", "expected `feature<TAB>weight`"));
@@ -52,12 +52,12 @@ fn the_model_file_is_read_strictly() {
     assert!(refuse("bias\t0\nstill\t1\nstill\t2\n").reason.contains("appears twice"));
     assert!(refuse("bias\t0\nbias\t1\n").reason.contains("second `bias`"));
     // The built-in model reads.
-    assert!(ComplaintModel::parse(model::BUILT_IN, "data/complaint_model.tsv").unwrap().len() > 1_000);
+    assert!(WordModel::parse(model::BUILT_IN, "data/complaint_model.tsv").unwrap().len() > 1_000);
 }
 
 #[test]
 fn verdicts_name_the_heaviest_words_toward_them() {
-    let m = ComplaintModel::parse("bias\t0\nstill\t1\nno reply\t3\nthanks\t-0.5\nreply\t0.2\n", "m").unwrap();
+    let m = WordModel::parse("bias\t0\nstill\t1\nno reply\t3\nthanks\t-0.5\nreply\t0.2\n", "m").unwrap();
     let words = MatchText::new("thanks, still no reply");
     let v = m.verdict(&words, &mut Vec::new());
     assert!((v.p - model::sigmoid(3.7)).abs() < 1e-6, "{v:?}");
@@ -145,10 +145,10 @@ fn training_learns_the_words_of_complaints_and_repeats_itself() {
         ("the lovely weather", false, 0.1),
     ];
     let s = Scorer::new();
-    let trained = s.train_complaint_model(examples.iter().copied());
+    let trained = s.train_model(examples.iter().copied());
     let file = trained.to_file("a test model\ntwo lines");
     assert!(file.starts_with("# a test model\n# two lines\nbias\t"), "{file}");
-    assert_eq!(file, s.train_complaint_model(examples.iter().copied()).to_file("a test model\ntwo lines"));
+    assert_eq!(file, s.train_model(examples.iter().copied()).to_file("a test model\ntwo lines"));
     let weight =
         |name: &str| file.lines().find_map(|l| l.strip_prefix(&format!("{name}\t"))).map(|w| w.parse::<f32>().unwrap());
     assert!(weight("still").unwrap() > 0.2, "{file}");
@@ -156,7 +156,7 @@ fn training_learns_the_words_of_complaints_and_repeats_itself() {
     // Seen in one post only: not learned.
     assert_eq!(weight("nobody"), None);
     // What it writes, the scorer reads, and it hears what it was taught.
-    let m = ComplaintModel::parse(&file, "trained").unwrap();
+    let m = WordModel::parse(&file, "trained").unwrap();
     let p = |text: &str| m.verdict(&MatchText::new(text), &mut Vec::new()).p;
     assert!(p("still no refund") > 0.5 && p("thanks for the refund") < 0.5);
 }
@@ -170,3 +170,43 @@ fn hostile_posts_cost_the_model_nothing_special() {
         assert!(score.compound.is_finite() && (-1.0..=1.0).contains(&score.compound), "{score:?}");
     }
 }
+
+/// A scorer whose critical model is `model`.
+fn with_critical_model(model: &str) -> Scorer {
+    let settings = ScoringSettings { critical_model_text: Some(model.into()), ..ScoringSettings::default() };
+    Scorer::with_settings(&[], &settings).unwrap()
+}
+
+#[test]
+fn the_critical_model_makes_a_negative_post_critical_and_says_why() {
+    let s = with_critical_model("bias\t-3\ninsulin\t5\nlast pen\t1\n");
+    let score = s.score_text("3rd time the pharmacy lost my insulin order. useless");
+    assert_eq!(score.label, Label::Negative, "{score:?}");
+    assert_eq!(score.level, Urgency::Critical, "{score:?}");
+    assert!(score.reasons.iter().any(|r| r == "model: critical (p 0.88): \"insulin\""), "{score:?}");
+    // Without the model's word: the rules' urgency.
+    let plain = s.score_text("3rd time the pharmacy lost my order. useless");
+    assert_ne!(plain.level, Urgency::Critical, "{plain:?}");
+    // Only a negative post: thanks are never critical.
+    let thanks = s.score_text("thanks for sorting my insulin delivery so fast, brilliant");
+    assert_ne!(thanks.level, Urgency::Critical, "{thanks:?}");
+    assert!(!thanks.reasons.iter().any(|r| r.starts_with("model: critical")), "{thanks:?}");
+    // A critical cue already said it: no second reason.
+    let cued = s.score_text("my insulin order was lost and someone hacked my account");
+    assert_eq!(cued.level, Urgency::Critical, "{cued:?}");
+    assert!(!cued.reasons.iter().any(|r| r.starts_with("model: critical")), "{cued:?}");
+}
+
+#[test]
+fn the_shipped_critical_model_hears_what_the_cues_do_not_list() {
+    // No critical cue names this; the shipped critical model hears it.
+    let rules_alone = with_critical_model(SILENT_CRITICAL);
+    let shipped = Scorer::new();
+    let text = "your app showed me someone else's payslip and home address";
+    assert_ne!(rules_alone.score_text(text).level, Urgency::Critical, "{text:?}");
+    let score = shipped.score_text(text);
+    assert_eq!(score.level, Urgency::Critical, "{text:?}: {score:?}");
+}
+
+/// A critical model that never reaches [`model::CRITICAL_FROM`].
+const SILENT_CRITICAL: &str = "bias\t-30\n";

@@ -13,7 +13,7 @@ fn cleaned(text: &str, brands: &[Brand]) -> String {
     let s = scorer();
     let data = &s.core.data;
     let mut out = String::new();
-    clean(text, &mut out, &BrandTerms::new(brands), s.sentiment(), &data.not_names);
+    clean(text, &mut out, &BrandTerms::new(brands), s.sentiment(), &data.names);
     out
 }
 
@@ -36,6 +36,22 @@ fn handles_urls_and_emails_are_blanked() {
         let score = s.score_text(&base);
         assert_eq!(score.label, Label::Neutral, "{text:?}: {score:?}");
     }
+}
+
+#[test]
+fn a_regulators_handle_reads_as_the_regulator() {
+    assert_eq!(cleaned("@FinOmbudsman @JoyBank", &[]).split_whitespace().collect::<Vec<_>>(), ["regulator"]);
+    assert_eq!(
+        cleaned("cc @Ofgem, please", &[]).split_whitespace().collect::<Vec<_>>(),
+        ["cc", "regulator", ",", "please"]
+    );
+    // Only a handle: the word itself, an e-mail and a company stay as they were.
+    assert_eq!(cleaned("ofgem says", &[]).trim(), "ofgem says");
+    assert_eq!(cleaned("help@ofgem.example", &[]).trim(), "");
+    assert_eq!(cleaned("@JoyEnergy", &[]).trim(), "");
+    let score = scorer().score_text("5 months, 14 calls, still no transfer @BrightPension @FinOmbudsman");
+    assert!(score.reasons.iter().any(|r| r.starts_with("cue: legal")), "{score:?}");
+    assert_eq!(score.level, crate::domain::Urgency::Critical, "{score:?}");
 }
 
 #[test]
