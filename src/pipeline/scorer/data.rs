@@ -219,18 +219,15 @@ pub(crate) struct Compiled {
 pub(crate) struct NameRules {
     /// Words that end a Title Case run rather than name a brand.
     pub(crate) not_names: WordSet,
-    /// Lower-case pieces of regulators' handles: a handle holding one is
-    /// read as the word "regulator".
-    pub(crate) regulator_handles: Vec<Box<str>>,
+    /// The pieces of regulators' handles, in any case: a handle holding
+    /// one is read as the word "regulator" (`None`: no pieces).
+    pub(crate) regulator_handles: Option<aho_corasick::AhoCorasick>,
 }
 
 impl NameRules {
     /// Whether `handle` (without its '@') is a regulator's.
     pub(crate) fn is_regulator(&self, handle: &str) -> bool {
-        let handle = handle.as_bytes();
-        self.regulator_handles
-            .iter()
-            .any(|piece| handle.windows(piece.len()).any(|w| w.eq_ignore_ascii_case(piece.as_bytes())))
+        self.regulator_handles.as_ref().is_some_and(|ac| ac.is_match(handle))
     }
 }
 
@@ -402,13 +399,7 @@ pub(crate) fn compile(settings: &ScoringSettings) -> Result<Compiled, ScoringErr
         judging: words(&social.enquiry.judging),
         names: NameRules {
             not_names: words(&social.names.not_names),
-            regulator_handles: social
-                .names
-                .regulator_handles
-                .iter()
-                .map(|h| h.to_ascii_lowercase().into_boxed_str())
-                .filter(|h| !h.is_empty())
-                .collect(),
+            regulator_handles: pieces_matcher(&social.names.regulator_handles),
         },
     })
 }
@@ -497,4 +488,20 @@ fn merge_topics(base: &mut TopicFile, more: Vec<TopicData>) {
             None => base.topic.push(t),
         }
     }
+}
+
+/// One automaton over `pieces` (ASCII case-insensitive): `None` when
+/// there are none. A DFA without a prefilter: it reads handles of a few
+/// bytes, where setting up a prefilter's search costs more than the walk.
+fn pieces_matcher(pieces: &[String]) -> Option<aho_corasick::AhoCorasick> {
+    let pieces: Vec<&str> = pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
+    if pieces.is_empty() {
+        return None;
+    }
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .prefilter(false)
+        .build(pieces)
+        .ok()
 }

@@ -78,7 +78,15 @@ const REASON_FEATURES: usize = 3;
 pub(crate) struct WordModel {
     bias: f32,
     weights: HashMap<u64, f32, BuildHasherDefault<FxHasher>>,
+    /// One bit per bucket of feature hashes ([`PRESENT_BITS`] bits of
+    /// them), set when a feature of the model falls in it: most of a
+    /// post's features are not in the model, and a clear bit says so
+    /// without probing the map.
+    present: Vec<u64>,
 }
+
+/// Buckets of [`WordModel::present`]: 2^16 bits, 8 KiB per model.
+const PRESENT_BITS: u32 = 16;
 
 /// One feature of a post: its hash and the tokens it spans.
 #[derive(Debug, Clone, Copy)]
@@ -210,6 +218,11 @@ impl WordModel {
             }
         }
         model.bias = bias.ok_or_else(|| ScoringError { key: key.into(), reason: "no `bias` line".into() })?;
+        model.present = vec![0; 1 << (PRESENT_BITS - 6)];
+        for &hash in model.weights.keys() {
+            let bucket = bucket(hash);
+            model.present[bucket >> 6] |= 1 << (bucket & 63);
+        }
         Ok(model)
     }
 
@@ -225,6 +238,10 @@ impl WordModel {
         // per post, so a scan finds a repeat sooner than a sort would.
         found.clear();
         for_each_feature(words, |hash, first, last| {
+            let bucket = bucket(hash);
+            if self.present.get(bucket >> 6).is_none_or(|bits| bits & (1 << (bucket & 63)) == 0) {
+                return;
+            }
             if let Some(&weight) = self.weights.get(&hash) {
                 if !found.iter().any(|f| f.hash == hash) {
                     found.push(Feature { hash, first, last, weight });
@@ -240,12 +257,20 @@ impl WordModel {
                 continue;
             }
             if let Some(slot) = heaviest.iter().position(|&(h, s)| s.is_none() || pull > h) {
-                heaviest[slot..].rotate_right(1);
+                // Shifted by hand: `rotate_right` on three entries is a call.
+                for k in (slot + 1..REASON_FEATURES).rev() {
+                    heaviest[k] = heaviest[k - 1];
+                }
                 heaviest[slot] = (pull, Some((f.first, f.last)));
             }
         }
         Verdict { p, heaviest: heaviest.map(|(_, span)| span) }
     }
+}
+
+/// A feature hash's bucket in [`WordModel::present`]: its top bits.
+fn bucket(hash: u64) -> usize {
+    (hash >> (64 - PRESENT_BITS)) as usize
 }
 
 pub(crate) fn sigmoid(z: f64) -> f64 {
