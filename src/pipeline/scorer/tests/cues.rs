@@ -231,7 +231,7 @@ fn critical_categories_make_a_mention_critical() {
 /// a story going viral), and their harmless look-alikes.
 #[test]
 fn critical_without_the_obvious_words() {
-    for text in [
+    let critical = [
         "there's a withdrawal of 300 quid on my account I never made",
         "2FA was ON and someone still changed my email and password",
         "is this text really from you? it wants my card details",
@@ -243,20 +243,20 @@ fn critical_without_the_obvious_words() {
         "the driver wouldn't pull over when I asked, I felt so unsafe",
         "tenant fees are banned and you still charged me £200. is that even allowed?",
         "6 weeks of complaints, deadlock letter arrived today, off to the ombudsman",
-    ] {
-        let score = scorer().score_text(text);
-        assert_eq!(score.level, Urgency::Critical, "{text:?}: {:?}", score.reasons);
-    }
-    for text in [
+    ];
+    let harmless = [
         "your new advert has 2M views and I love it",
         "is it legal to bring my own food into the cinema?",
         "this queue is killing me lol",
         "the driver slowed down and pulled over to let the ambulance past, nice",
         "my parcel arrived today, thanks",
         "my phone died on the motorway so I missed your call",
-    ] {
-        let score = scorer().score_text(text);
-        assert_ne!(score.level, Urgency::Critical, "{text:?}: {:?}", score.reasons);
+    ];
+    for (texts, want) in [(&critical[..], true), (&harmless[..], false)] {
+        for text in texts {
+            let score = scorer().score_text(text);
+            assert_eq!(score.level == Urgency::Critical, want, "{text:?}: {:?}", score.reasons);
+        }
     }
 }
 
