@@ -491,8 +491,9 @@ fn merge_topics(base: &mut TopicFile, more: Vec<TopicData>) {
 }
 
 /// One automaton over `pieces` (ASCII case-insensitive): `None` when
-/// there are none. A DFA without a prefilter: it reads handles of a few
-/// bytes, where setting up a prefilter's search costs more than the walk.
+/// there are none. A contiguous NFA (a few KiB where a DFA took 50)
+/// without a prefilter: it reads handles of a few bytes, where setting up
+/// a prefilter's search costs more than the walk.
 fn pieces_matcher(pieces: &[String]) -> Option<aho_corasick::AhoCorasick> {
     let pieces: Vec<&str> = pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
     if pieces.is_empty() {
@@ -500,7 +501,7 @@ fn pieces_matcher(pieces: &[String]) -> Option<aho_corasick::AhoCorasick> {
     }
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .prefilter(false)
         .build(pieces)
         .ok()

@@ -77,16 +77,20 @@ const REASON_FEATURES: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WordModel {
     bias: f32,
-    weights: HashMap<u64, f32, BuildHasherDefault<FxHasher>>,
-    /// One bit per bucket of feature hashes ([`PRESENT_BITS`] bits of
-    /// them), set when a feature of the model falls in it: most of a
-    /// post's features are not in the model, and a clear bit says so
-    /// without probing the map.
-    present: Vec<u64>,
+    /// The features' hashes, ascending, and their weights beside them:
+    /// two arrays sized to their entries, where a hash map took half as
+    /// much again in an idle daemon.
+    hashes: Vec<u64>,
+    weights: Vec<f32>,
+    /// Per bucket of feature hashes (their top [`BUCKET_BITS`] bits),
+    /// where its features start in `hashes`: bucket `b`'s are
+    /// `hashes[starts[b]..starts[b + 1]]`, a couple at most, so a lookup
+    /// reads a few words and most find their bucket empty.
+    starts: Vec<u32>,
 }
 
-/// Buckets of [`WordModel::present`]: 2^16 bits, 8 KiB per model.
-const PRESENT_BITS: u32 = 16;
+/// 2^12 buckets: 16 KiB of starts per model, a feature or two in each.
+const BUCKET_BITS: u32 = 12;
 
 /// One feature of a post: its hash and the tokens it spans.
 #[derive(Debug, Clone, Copy)]
@@ -191,6 +195,7 @@ impl WordModel {
     pub(crate) fn parse(text: &str, key: &str) -> Result<WordModel, ScoringError> {
         let err = |line: usize, reason: String| ScoringError { key: format!("{key}: line {line}"), reason };
         let mut model = WordModel::default();
+        let mut weights: HashMap<u64, f32, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut bias = None;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
@@ -213,16 +218,16 @@ impl WordModel {
             let hash = feature_hash(feature).ok_or_else(|| {
                 err(i + 1, format!("feature {feature:?} is not one or two lower-case words separated by a space"))
             })?;
-            if model.weights.insert(hash, weight).is_some() {
+            if weights.insert(hash, weight).is_some() {
                 return Err(err(i + 1, format!("feature {feature:?} appears twice")));
             }
         }
         model.bias = bias.ok_or_else(|| ScoringError { key: key.into(), reason: "no `bias` line".into() })?;
-        model.present = vec![0; 1 << (PRESENT_BITS - 6)];
-        for &hash in model.weights.keys() {
-            let bucket = bucket(hash);
-            model.present[bucket >> 6] |= 1 << (bucket & 63);
-        }
+        let mut weights: Vec<(u64, f32)> = weights.into_iter().collect();
+        weights.sort_unstable_by_key(|&(hash, _)| hash);
+        (model.hashes, model.weights) = weights.into_iter().unzip();
+        let hashes = &model.hashes;
+        model.starts = (0..=1usize << BUCKET_BITS).map(|b| hashes.partition_point(|&h| bucket(h) < b) as u32).collect();
         Ok(model)
     }
 
@@ -232,17 +237,21 @@ impl WordModel {
         self.weights.len()
     }
 
+    /// The weight of the feature hashed `hash`, if the model has it.
+    #[inline]
+    fn weight_of(&self, hash: u64) -> Option<f32> {
+        let b = bucket(hash);
+        let (from, to) = (*self.starts.get(b)? as usize, *self.starts.get(b + 1)? as usize);
+        self.hashes[from..to].iter().position(|&h| h == hash).map(|i| self.weights[from + i])
+    }
+
     /// The model's verdict on a post's words; `found` is a buffer.
     pub(crate) fn verdict(&self, words: &MatchText, found: &mut Vec<Feature>) -> Verdict {
         // The features the model weighs, each once (its first place): few
         // per post, so a scan finds a repeat sooner than a sort would.
         found.clear();
         for_each_feature(words, |hash, first, last| {
-            let bucket = bucket(hash);
-            if self.present.get(bucket >> 6).is_none_or(|bits| bits & (1 << (bucket & 63)) == 0) {
-                return;
-            }
-            if let Some(&weight) = self.weights.get(&hash) {
+            if let Some(weight) = self.weight_of(hash) {
                 if !found.iter().any(|f| f.hash == hash) {
                     found.push(Feature { hash, first, last, weight });
                 }
@@ -268,9 +277,9 @@ impl WordModel {
     }
 }
 
-/// A feature hash's bucket in [`WordModel::present`]: its top bits.
+/// A feature hash's bucket in [`WordModel::starts`]: its top bits.
 fn bucket(hash: u64) -> usize {
-    (hash >> (64 - PRESENT_BITS)) as usize
+    (hash >> (64 - BUCKET_BITS)) as usize
 }
 
 pub(crate) fn sigmoid(z: f64) -> f64 {
