@@ -146,9 +146,10 @@ impl Scorer {
         self.core.data.topics.iter().map(|t| (t.name.as_str(), t.summary.as_str()))
     }
 
-    /// Trains a complaint model (`earshot train`) on texts, each with
-    /// whether it is a complaint and how much it counts; their features
-    /// are read as this scorer reads a post.
+    /// Trains a word model (`earshot train`: a complaint or a critical
+    /// model) on texts, each with whether it is of the model's class and
+    /// how much it counts; their features are read as this scorer reads a
+    /// post.
     pub fn train_model<'a>(&self, examples: impl IntoIterator<Item = (&'a str, bool, f64)>) -> TrainedModel {
         let mut names = std::collections::HashMap::new();
         let examples: Vec<training::Example> = scratch::with(|scratch| {

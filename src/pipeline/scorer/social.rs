@@ -3,7 +3,9 @@
 //!
 //! Owns:
 //! - @handles, e-mail addresses and URLs: blanked ("@JoyTelecom" is not
-//!   joy);
+//!   joy), except that a regulator's handle ("@FinOmbudsman", `[names]
+//!   regulator_handles` in `data/social.toml`) is written as the word
+//!   "regulator", so tagging one is heard as a legal cue;
 //! - the configured brands' names and watch terms: blanked, and the brands
 //!   found reported so their lexicon overrides apply;
 //! - hashtags: the `#` dropped and camel case split ("#NeverAgain" →
