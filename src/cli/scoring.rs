@@ -48,6 +48,16 @@ pub enum Target {
     Critical,
 }
 
+impl Target {
+    /// Whether `e` is a post of the class the model learns to hear.
+    fn hears(self, e: &Example) -> bool {
+        match self {
+            Target::Complaint => e.label == Label::Negative,
+            Target::Critical => e.urgency == Some(Urgency::Critical),
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     /// Labelled files, as for `eval`. Negative posts are the complaints;
@@ -77,7 +87,14 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         critical_model_text: args.critical_model.as_deref().map(read).transpose()?,
         ..ScoringSettings::default()
     };
-    let scorer = Scorer::with_settings(&[], &settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scorer = Scorer::with_settings(&[], &settings).map_err(|e| {
+        // The error's key says which model file it is: name it by its path.
+        let path = if e.key.starts_with("scoring.critical_model_file") { &args.critical_model } else { &args.model };
+        match path {
+            Some(path) => anyhow::anyhow!("{}: {e}", path.display()),
+            None => anyhow::anyhow!("{e}"),
+        }
+    })?;
     let anchor = crate::pipeline::sentiment::SentimentAnalyzer::new();
     let mut texts = Vec::new();
     for path in &args.files {
@@ -138,16 +155,12 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         // A file without urgency labels is general sentiment ground truth.
         let general = file.iter().all(|e| e.urgency.is_none());
         let weight = if general { args.general_weight } else { 1.0 };
-        let is_positive = |e: &Example| match args.target {
-            Target::Complaint => e.label == Label::Negative,
-            Target::Critical => e.urgency == Some(Urgency::Critical),
-        };
-        let positives = file.iter().filter(|e| is_positive(e)).count();
+        let positives = file.iter().filter(|e| args.target.hears(e)).count();
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         let _ = writeln!(header, "  {name}: {} posts, {positives} {positive}, weight {weight}", file.len());
         examples.extend(file.into_iter().map(|e| {
-            let p = is_positive(&e);
-            (e.text, p, weight)
+            let hears = args.target.hears(&e);
+            (e.text, hears, weight)
         }));
     }
     anyhow::ensure!(
