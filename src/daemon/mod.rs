@@ -14,6 +14,7 @@
 //! Tests: `tests/it/` spawns it on port 0 against fake platforms.
 
 mod context;
+pub mod embedded;
 mod generation;
 mod health;
 pub mod heap;
@@ -214,6 +215,7 @@ impl Daemon {
         tracing::info!(status = %status, "earshot is running");
         notifier.ready(&status);
         heap::release_free_pages();
+        embedded::release(crate::pipeline::embedded_data());
         let trimmer = tokio::spawn(heap::keep_trimmed());
 
         // The file's mtime as last loaded, and a changed mtime waiting one
@@ -257,6 +259,7 @@ impl Daemon {
             notifier.reloading();
             let outcome = reload_generation(&self.handle, &self.reload_from, &mut running, origin).await;
             heap::release_free_pages();
+            embedded::release(crate::pipeline::embedded_data());
             notifier.status(&status_line(&running.ctx));
             if let Some(reply) = reply {
                 let _ = reply.send(outcome);

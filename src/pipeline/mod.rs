@@ -13,6 +13,15 @@ use crate::domain::{Mention, Post};
 pub use self::matcher::{BrandHit, Matcher};
 pub use self::scorer::{History, Scorer, ScoringError};
 
+/// The scoring data embedded in the binary: the lexicons, the cue, topic
+/// and social data and the models, as text. A scorer parses it when it is
+/// built and reads almost none of it after (an emoji's description, when a
+/// post holds that emoji), so the daemon hands its pages back to the
+/// kernel once the scorer is built (`daemon/embedded.rs`).
+pub fn embedded_data() -> impl Iterator<Item = &'static str> {
+    sentiment::EMBEDDED_LEXICONS.into_iter().chain(scorer::EMBEDDED_DATA)
+}
+
 /// The compiled matcher and the scorer, built once per config.
 #[derive(Debug)]
 pub struct Pipeline {

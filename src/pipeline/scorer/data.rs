@@ -22,6 +22,10 @@ const CUES: &str = include_str!("../../../data/cues.toml");
 const TOPICS: &str = include_str!("../../../data/topics.toml");
 const SOCIAL: &str = include_str!("../../../data/social.toml");
 
+/// The data files' and the models' text as embedded in the binary (see
+/// [`crate::pipeline::embedded_data`]).
+pub(crate) const EMBEDDED: [&str; 5] = [CUES, TOPICS, SOCIAL, super::model::BUILT_IN, super::model::BUILT_IN_CRITICAL];
+
 /// Scoring data that does not compile: where and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{key}: {reason}")]

@@ -24,6 +24,10 @@ const VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
 /// `EMOJI<TAB>DESCRIPTION`, CRLF line ends.
 const EMOJI_LEXICON: &str = include_str!("../../../data/emoji_utf8_lexicon.txt");
 
+/// The lexicons' text as embedded in the binary (see
+/// [`crate::pipeline::embedded_data`]).
+pub(crate) const EMBEDDED: [&str; 2] = [VADER_LEXICON, EMOJI_LEXICON];
+
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// What the lexicon and the rule tables say about one lower-case word, in
