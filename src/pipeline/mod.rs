@@ -19,7 +19,7 @@ pub use self::scorer::{History, Scorer, ScoringError};
 /// post holds that emoji), so the daemon hands its pages back to the
 /// kernel once the scorer is built (`daemon/embedded.rs`).
 pub fn embedded_data() -> impl Iterator<Item = &'static str> {
-    sentiment::EMBEDDED_LEXICONS.into_iter().chain(scorer::EMBEDDED_DATA)
+    sentiment::embedded_lexicons().into_iter().chain(scorer::embedded_data())
 }
 
 /// The compiled matcher and the scorer, built once per config.

@@ -55,7 +55,7 @@ use self::data::{Tag, WordSet};
 use self::scratch::Scratch;
 use self::social::BrandTerms;
 
-pub(crate) use self::data::EMBEDDED as EMBEDDED_DATA;
+pub(crate) use self::data::embedded as embedded_data;
 pub use self::data::ScoringError;
 pub use self::training::TrainedModel;
 pub use self::urgency::{engagement, level, momentum, reach, Audience, History, REPEAT_WINDOW_DAYS};

@@ -18,13 +18,17 @@ use super::phrases::{BookBuilder, Hit, Phrasebook};
 pub(crate) use super::word_set::WordSet;
 use crate::config::ScoringSettings;
 
-const CUES: &str = include_str!("../../../data/cues.toml");
-const TOPICS: &str = include_str!("../../../data/topics.toml");
-const SOCIAL: &str = include_str!("../../../data/social.toml");
+static CUES: &str = include_str!("../../../data/cues.toml");
+static TOPICS: &str = include_str!("../../../data/topics.toml");
+static SOCIAL: &str = include_str!("../../../data/social.toml");
 
 /// The data files' and the models' text as embedded in the binary (see
-/// [`crate::pipeline::embedded_data`]).
-pub(crate) const EMBEDDED: [&str; 5] = [CUES, TOPICS, SOCIAL, super::model::BUILT_IN, super::model::BUILT_IN_CRITICAL];
+/// [`crate::pipeline::embedded_data`]). The texts are `static`, not
+/// `const`: every use of a `const` may get its own copy of the bytes, and
+/// these must be the very bytes the parse read.
+pub(crate) fn embedded() -> [&'static str; 5] {
+    [CUES, TOPICS, SOCIAL, super::model::BUILT_IN, super::model::BUILT_IN_CRITICAL]
+}
 
 /// Scoring data that does not compile: where and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -20,13 +20,16 @@ use super::keys::{WordKey, WordMap};
 use super::rules::{Boost, RuleWord, BOOSTERS, NEGATIONS, RULE_WORDS};
 
 /// `TOKEN<TAB>MEAN<TAB>STD-DEV<TAB>RAW-RATINGS`, CRLF line ends.
-const VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
+static VADER_LEXICON: &str = include_str!("../../../data/vader_lexicon.txt");
 /// `EMOJI<TAB>DESCRIPTION`, CRLF line ends.
-const EMOJI_LEXICON: &str = include_str!("../../../data/emoji_utf8_lexicon.txt");
+static EMOJI_LEXICON: &str = include_str!("../../../data/emoji_utf8_lexicon.txt");
 
 /// The lexicons' text as embedded in the binary (see
-/// [`crate::pipeline::embedded_data`]).
-pub(crate) const EMBEDDED: [&str; 2] = [VADER_LEXICON, EMOJI_LEXICON];
+/// [`crate::pipeline::embedded_data`]; `static`, so this is the copy the
+/// parse reads).
+pub(crate) fn embedded() -> [&'static str; 2] {
+    [VADER_LEXICON, EMOJI_LEXICON]
+}
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
@@ -85,6 +88,11 @@ pub(crate) struct Lexicon {
     /// are read one code point at a time, as the reference does, so only
     /// single-code-point keys are kept.
     emoji: FxMap<char, &'static str>,
+    /// Emoji the overlay rates themselves (`"🔥" = 2.0` in
+    /// `data/social.toml`): read as one token, the emoji, whose entry is
+    /// the overlay's, rather than as the words of their description
+    /// ("fire", which the lexicon rates -1.4). A handful at most.
+    rated_emoji: Vec<char>,
     /// Lines of the embedded files that did not parse. Skipped rather than
     /// fatal, so a bad edit to the data cannot take the daemon down; a test
     /// checks that there are none.
@@ -150,7 +158,14 @@ impl Lexicon {
         for &(word, rule_word) in RULE_WORDS {
             words.entry(Cow::Borrowed(word)).or_default().word = rule_word;
         }
+        let mut rated_emoji = Vec::new();
         for (word, valence) in overlay {
+            let mut chars = word.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                if emoji.contains_key(&c) && !rated_emoji.contains(&c) {
+                    rated_emoji.push(c);
+                }
+            }
             words.entry(word).or_default().set_valence(valence);
         }
         for (word, entry) in words.iter_mut() {
@@ -158,7 +173,7 @@ impl Lexicon {
         }
         words.retain(|_, e| !e.is_blank());
         let rated = words.values().filter(|e| e.valence().is_some()).count();
-        Lexicon { words: WordMap::new(words), rated, emoji, skipped_lines }
+        Lexicon { words: WordMap::new(words), rated, emoji, rated_emoji, skipped_lines }
     }
 
     /// Everything known about a lower-case token, in one lookup. Any
@@ -202,6 +217,13 @@ impl Lexicon {
             return None;
         }
         self.emoji.get(&c).copied()
+    }
+
+    /// Whether emoji `c` is read as itself, rated by the overlay, rather
+    /// than as its description's words.
+    #[inline]
+    pub(crate) fn rates_emoji(&self, c: char) -> bool {
+        !self.rated_emoji.is_empty() && self.rated_emoji.contains(&c)
     }
 
     #[cfg(test)]

@@ -45,8 +45,8 @@ use crate::domain::Label;
 use std::borrow::Cow;
 
 pub(crate) use self::keys::{bytes_equal, load as load_eight, upper_bytes, WordKey, WordMap, INLINE as INLINE_WORD};
-pub(crate) use self::lexicon::{FxHasher, EMBEDDED as EMBEDDED_LEXICONS};
 use self::lexicon::Lexicon;
+pub(crate) use self::lexicon::{embedded as embedded_lexicons, FxHasher};
 use self::rules::{
     booster_bigram, normalize, punctuation_emphasis, special_case, Boost, RuleWord, BOOSTER_DECAY, BUT_AFTER,
     BUT_BEFORE, C_INCR, NEVER_SO, N_SCALAR,

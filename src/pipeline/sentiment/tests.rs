@@ -182,6 +182,22 @@ fn emoji_read_through_their_descriptions() {
 }
 
 #[test]
+fn an_emoji_the_overlay_rates_reads_as_itself() {
+    // The reference reads 🔥 as "fire" (-1.4); in posts it is praise.
+    assert!(analyzer().compound("the new app is 🔥") < -0.05);
+    let a = SentimentAnalyzer::with_overlay([(Cow::Borrowed("🔥"), Some(2.0))]);
+    let s = a.analyze("the new app is 🔥🔥");
+    assert!(s.compound > 0.5, "{s:?}");
+    assert_eq!(s.drivers[0].phrase, "🔥");
+    // The words of its description keep their valence, other emoji theirs.
+    assert!(a.compound("the house is on fire") < -0.05);
+    assert_eq!(a.compound("worst airline ever 🤬"), analyzer().compound("worst airline ever 🤬"));
+    // Made unrated, it counts nothing.
+    let unrated = SentimentAnalyzer::with_overlay([(Cow::Borrowed("🔥"), None)]);
+    assert_eq!(unrated.compound("🔥🔥🔥"), 0.0);
+}
+
+#[test]
 fn empty_and_blank_text_is_neutral() {
     let a = analyzer();
     for text in ["", " ", "\n\t  \r\n", "...", "acme air 123"] {

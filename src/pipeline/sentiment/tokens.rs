@@ -127,7 +127,8 @@ impl<'a> Tokens<'a> {
 
     /// Splits a whitespace-free chunk holding non-ASCII characters at its
     /// emoji: the pieces between them are words, each emoji becomes the
-    /// words of its description.
+    /// words of its description (or itself, if the lexicon's overlay rates
+    /// it: [`Lexicon::rates_emoji`]).
     fn push_chunk(&mut self, chunk: &'a str, lexicon: &Lexicon) {
         let mut piece_start = 0;
         let mut after_emoji = false;
@@ -144,8 +145,12 @@ impl<'a> Tokens<'a> {
                 chars.next();
             }
             let emoji = &chunk[at..end];
-            for word in description.split(' ').filter(|w| !w.is_empty()) {
-                self.push_word(word, Some(emoji), lexicon);
+            if lexicon.rates_emoji(c) {
+                self.push_word(&chunk[at..at + c.len_utf8()], Some(emoji), lexicon);
+            } else {
+                for word in description.split(' ').filter(|w| !w.is_empty()) {
+                    self.push_word(word, Some(emoji), lexicon);
+                }
             }
             piece_start = end;
             after_emoji = true;

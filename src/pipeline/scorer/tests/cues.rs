@@ -335,6 +335,28 @@ fn a_service_notice_is_news_not_a_complaint() {
 }
 
 #[test]
+fn ratings_and_slang_praise_are_praise() {
+    for text in [
+        "ParcelDash driver left it with my neighbour and sent a photo. 10/10 communication",
+        "Harbour Rooms York 5/5, would stay again",
+        "5 stars. freeze card in one tap, instant notifications",
+        "the new spin bikes at FitZone ⭐⭐⭐⭐⭐",
+        "@KingsbridgeUni extending the library to 24h for exams is a massive W",
+        "the Beanhaus flat white is so underrated",
+    ] {
+        let score = scorer().score_text(text);
+        assert_eq!(score.label, Label::Positive, "{text:?}: {score:?}");
+        assert!(fired(text).iter().any(|c| c == "praise"), "{text:?}: {score:?}");
+    }
+    // 🔥 is praise in a post, not "fire"; a fire is still a danger.
+    assert_labelled(Label::Positive, &["FitZone's new spin bikes are 🔥", "@StreamNest the new download feature 🔥"]);
+    let fire = scorer().score_text("the charger caught fire 🔥 on my desk");
+    assert_eq!(fire.level, Urgency::Critical, "{fire:?}");
+    // A poor rating is not praise.
+    assert!(!fired("honestly 5/10, the fries were cold").iter().any(|c| c == "praise"));
+}
+
+#[test]
 fn a_negated_comparative_is_a_superlative() {
     // "couldn't be happier" is the most pleased one can be, not unhappiness.
     for (text, label, cue) in [

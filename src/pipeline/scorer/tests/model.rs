@@ -102,6 +102,16 @@ fn the_model_vetoes_only_a_mild_negative_about_the_service() {
 }
 
 #[test]
+fn a_cleared_complaint_with_praise_or_a_resolution_is_praise() {
+    // "broken screen at 9am, fixed by lunch, genuinely impressed": the
+    // model hears no complaint, a resolution cue fired.
+    let fixed = RulesSaid { resolved: true, ..rules(Label::Negative, -0.3) };
+    let Some(Overrule::NoComplaint { compound }) = model::decide(&fixed, 0.05) else { panic!("cleared") };
+    assert_eq!(crate::pipeline::sentiment::label(compound), Label::Positive, "{compound}");
+    assert_eq!(model::decide(&fixed, 0.5), None, "the model is not sure: still a complaint");
+}
+
+#[test]
 fn a_sure_model_turns_a_neutral_post_about_a_topic_into_a_complaint_and_says_why() {
     let text = "the parcel came on monday";
     let silent = with_model(SILENT).score_text(text);
