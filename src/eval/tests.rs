@@ -162,10 +162,11 @@ fn blind_sets_hold_their_figures() {
 /// trained on: H, then L, M, N, O and P, then Q and R, then T, each
 /// written by a writer who saw nothing of earshot (M to P after the
 /// scorer of "Held out again" was final, Q and R after "Numbers and
-/// topics", T after this pass's critical phrases) and scored as they
-/// arrived. Their figures are the shipped scorer's held-out ones
+/// topics", T after the critical phrases of "A learned critical
+/// signal", U, in forum and regional styles, after "Praise the rules
+/// missed") and scored as they arrived. Their figures are the shipped scorer's held-out ones
 /// (BENCHMARKS.md); the floors sit a little under them.
-const HELD_OUT: [(&str, f64, f64); 9] = [
+const HELD_OUT: [(&str, f64, f64); 10] = [
     ("h", 0.82, 0.89),
     ("l", 0.90, 0.88),
     ("m", 0.90, 0.94),
@@ -175,6 +176,7 @@ const HELD_OUT: [(&str, f64, f64); 9] = [
     ("q", 0.87, 0.89),
     ("r", 0.88, 0.89),
     ("t", 0.86, 0.87),
+    ("u", 0.86, 0.82),
 ];
 
 #[test]
@@ -185,7 +187,7 @@ fn the_held_out_sets_hold_their_figures() {
 }
 
 /// Issue 4's target, negative recall >= 0.85 at precision >= 0.90, on
-/// the 1,840 held-out posts together; their topics no worse than when a
+/// the 2,080 held-out posts together; their topics no worse than when a
 /// topic was any word near it (micro-F1 0.50: "the app" was an outage);
 /// and critical mentions heard as a lead would: recall 0.64 with the
 /// critical cues alone, over 0.75 with the critical model, at the same
@@ -193,7 +195,7 @@ fn the_held_out_sets_hold_their_figures() {
 #[test]
 fn the_held_out_posts_together_meet_the_target() {
     let examples: Vec<Example> = HELD_OUT.iter().flat_map(|(name, _, _)| labelled(&blind(name))).collect();
-    assert_eq!(examples.len(), 1840);
+    assert_eq!(examples.len(), 2080);
     let r = shipped("held out", &examples);
     println!("{r}");
     let neg = r.earshot.negative();
