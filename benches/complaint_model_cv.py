@@ -37,7 +37,7 @@ from benchlib import ROOT, TARGET  # noqa: E402
 
 SETS = [
     "dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g", "blind_i", "blind_j",
-    "blind_k",
+    "blind_k", "blind_v",
 ]
 TWEETS = os.path.join(ROOT, "..", "shared", "data", "vader-groundtruth", "tweets_GroundTruth.txt")
 FOLDS = 5

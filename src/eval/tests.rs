@@ -72,9 +72,9 @@ const TWEETS: &str = "/work/shared/data/vader-groundtruth/tweets_GroundTruth.txt
 
 /// The customer-service sets the shipped complaint model is trained on
 /// (`tests/data/cs_NAME.tsv`); [`HELD_OUT`] lists the sets it does not know.
-const TRAINING_SETS: [&str; 12] = [
+const TRAINING_SETS: [&str; 13] = [
     "dev", "check", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g", "blind_i", "blind_j",
-    "blind_k",
+    "blind_k", "blind_v",
 ];
 
 fn cs_set(name: &str) -> String {
@@ -151,6 +151,9 @@ fn blind_sets_hold_their_figures() {
         ("i", 0.94, 0.90),
         ("j", 0.88, 0.94),
         ("k", 0.86, 0.93),
+        // Comment-section and Gen-Z posts: scored on arrival at 0.783 at
+        // 0.825, then read and trained on.
+        ("v", 0.80, 0.88),
     ];
     for (name, recall, precision) in sets {
         let r = holds_its_figures(name, recall, precision, 0.15);
@@ -170,10 +173,14 @@ const HELD_OUT: [(&str, f64, f64); 10] = [
     ("h", 0.82, 0.89),
     ("l", 0.90, 0.88),
     ("m", 0.90, 0.94),
-    ("n", 0.73, 0.88),
+    // With set V in the complaint model's training, N (developers' and
+    // business customers' posts) lost a post each way (0.745 -> 0.724 at
+    // 0.890 -> 0.877) and Q one (precision 0.897 -> 0.888), while the
+    // 2,080 together gained (BENCHMARKS.md, "Praise the rules missed").
+    ("n", 0.72, 0.87),
     ("o", 0.88, 0.90),
     ("p", 0.86, 0.92),
-    ("q", 0.87, 0.89),
+    ("q", 0.87, 0.88),
     ("r", 0.88, 0.89),
     ("t", 0.86, 0.87),
     ("u", 0.86, 0.82),

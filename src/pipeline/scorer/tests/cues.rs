@@ -96,6 +96,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "never again",
             "closing my account tomorrow",
             "thinking of leaving after 11 years",
+            "I shall be taking my number elsewhere",
         ],
     ),
     (
@@ -105,6 +106,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "taking this to the ombudsman",
             "see you in small claims court",
             "this is discrimination",
+            "burn mark on her arm, Ofsted have been contacted",
         ],
     ),
     (
@@ -133,6 +135,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "there is a stored XSS on your login page",
             "2FA codes are going to the wrong phone numbers",
             "found an S3 bucket of yours open to the world",
+            "our customer database is showing up in google search results",
         ],
     ),
     ("escalation", &["I've made a formal complaint", "let me speak to a manager"]),
@@ -148,7 +151,13 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ),
     (
         "frustration",
-        &["fed up with this", "🙄", "what's the point", "waste of my time", "did you even read my message"],
+        &[
+            "fed up with this",
+            "🙄",
+            "what's the point of even calling",
+            "waste of my time",
+            "did you even read my message",
+        ],
     ),
     ("sarcasm", &["thanks for nothing", "great job losing my order", "love that for me", "what a joke"]),
     ("recurring", &["late again for the 3rd time this week", "delayed again, as usual"]),
@@ -163,6 +172,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "coach cancelled at 1am, I'm on my own at the bus station",
             "power cut since 6am and my dad's care alarm runs on it",
             "the delivery is 3 hours late and her formula was in that order",
+            "my mum hasn't had her tablets since friday because of your strike",
             "left on the train, I'm a wheelchair user and now have no way back",
         ],
     ),
@@ -352,6 +362,10 @@ fn ratings_and_slang_praise_are_praise() {
     assert_labelled(Label::Positive, &["FitZone's new spin bikes are 🔥", "@StreamNest the new download feature 🔥"]);
     let fire = scorer().score_text("the charger caught fire 🔥 on my desk");
     assert_eq!(fire.level, Urgency::Critical, "{fire:?}");
+    // "it's giving" is slang for "it looks like", not a gift; 😭 is tears
+    // of joy as often as of distress.
+    assert_labelled(Label::Neutral, &["the gym at 6pm, it's giving rush hour on the tube"]);
+    assert_labelled(Label::Neutral, &["my dog's face when the Barkbox arrived 😭😭"]);
     // A poor rating is not praise.
     assert!(!fired("honestly 5/10, the fries were cold").iter().any(|c| c == "praise"));
 }
