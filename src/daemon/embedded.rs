@@ -2,7 +2,7 @@
 //! kernel once the scorer has parsed them.
 //!
 //! The lexicons, cue data and models are text compiled into the binary
-//! (`include_str!`, about 0.85 MB). Start-up reads all of it once to build
+//! (`include_str!`, about 0.87 MB). Start-up reads all of it once to build
 //! the scorer's tables, and the kernel then keeps every page it touched
 //! mapped into the process: resident memory the daemon never reads again.
 //! `madvise(MADV_DONTNEED)` on the whole pages inside each text unmaps
