@@ -58,6 +58,14 @@ use self::generation::Generation;
 
 type ReloadReply = oneshot::Sender<Result<ReloadSummary, String>>;
 
+/// After start-up or a reload, what building the context left behind and
+/// nothing reads again goes back to the kernel: the heap's freed pages
+/// (`heap.rs`) and the pages of the scoring data it parsed (`embedded.rs`).
+fn hand_back_memory() {
+    heap::release_free_pages();
+    embedded::release(crate::pipeline::embedded_data());
+}
+
 /// A handle on a running daemon: the current context, and reloads.
 /// Cheap to clone; given to the HTTP layer and to `cli`'s SIGHUP task.
 #[derive(Debug, Clone)]
@@ -214,8 +222,7 @@ impl Daemon {
         let status = status_line(&running.ctx);
         tracing::info!(status = %status, "earshot is running");
         notifier.ready(&status);
-        heap::release_free_pages();
-        embedded::release(crate::pipeline::embedded_data());
+        hand_back_memory();
         let trimmer = tokio::spawn(heap::keep_trimmed());
 
         // The file's mtime as last loaded, and a changed mtime waiting one
@@ -258,8 +265,7 @@ impl Daemon {
             file_changing = None;
             notifier.reloading();
             let outcome = reload_generation(&self.handle, &self.reload_from, &mut running, origin).await;
-            heap::release_free_pages();
-            embedded::release(crate::pipeline::embedded_data());
+            hand_back_memory();
             notifier.status(&status_line(&running.ctx));
             if let Some(reply) = reply {
                 let _ = reply.send(outcome);
